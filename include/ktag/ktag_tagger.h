@@ -1,0 +1,143 @@
+/*  ktag_tagger.h - tag one document: entities with offsets into the original
+    text, and sentiment for the document, its sentences and each entity.
+
+    ktag_tag() is thread-safe for distinct ktag_result_t objects: give each
+    thread its own result and share one lexicon.  A result keeps its buffers
+    between calls, so tagging a stream allocates only while documents grow.
+*/
+#ifndef KTAG_TAGGER_H_INCLUDED
+#define KTAG_TAGGER_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ktag_error.h"
+#include "ktag_export.h"
+#include "ktag_lexicon.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Unit of the `start`/`end` offsets reported in ktag_entity_t. */
+typedef enum {
+    KTAG_OFFSETS_CODEPOINT = 0, /**< Unicode code points (the default) */
+    KTAG_OFFSETS_BYTE = 1,      /**< UTF-8 bytes */
+    KTAG_OFFSETS_UTF16 = 2,     /**< UTF-16 code units (JavaScript, Java) */
+} ktag_offset_unit_t;
+
+/** @returns "codepoint", "byte" or "utf16". */
+KTAG_EXPORT const char *ktag_offset_unit_name(ktag_offset_unit_t unit);
+
+/** Parse "codepoint" (or "char"), "byte" or "utf16".
+ *  @returns 0 and sets *unit, or KTAG_ERR_INVALID. */
+KTAG_EXPORT int ktag_offset_unit_from_name(const char *name, ktag_offset_unit_t *unit);
+
+typedef struct {
+    unsigned types;             /**< bit (1u << ktag_type_t) per wanted type; 0 = all */
+    ktag_offset_unit_t offsets; /**< unit of entity offsets */
+    bool overlaps;              /**< report every match, not only leftmost-longest */
+    bool sentiment;             /**< compute sentiment (document, sentences, entities) */
+    bool explain;               /**< record the terms and rules behind the sentiment */
+} ktag_options_t;
+
+/** Fill `options` with the defaults: all types, code points, no overlaps,
+ *  sentiment on, explain off. */
+KTAG_EXPORT void ktag_options_init(ktag_options_t *options);
+
+/** Which input field an entity was found in. */
+typedef enum {
+    KTAG_FIELD_TEXT = 0,
+    KTAG_FIELD_TITLE = 1,
+} ktag_field_t;
+
+/** @returns "text" or "title". */
+KTAG_EXPORT const char *ktag_field_name(ktag_field_t field);
+
+typedef struct {
+    const char *key;
+    const char *value;
+} ktag_attr_t;
+
+/** One entity mention.  Every pointer is borrowed from the result and valid
+ *  until the next ktag_tag() on it or its destruction. */
+typedef struct {
+    ktag_type_t type;
+    const char *id;             /**< "000660", "x:nvidia", "h800", "cb" */
+    const char *name;           /**< canonical name */
+    const char *text;           /**< the surface as written, NUL-terminated */
+    size_t start, end;          /**< in options.offsets units, [start, end), within `field` */
+    size_t byte_start, byte_end;/**< the same span in UTF-8 bytes, [start, end) */
+    ktag_field_t field;
+    double sentiment;           /**< toward this entity, in [-1, 1]; 0 when off */
+    const ktag_attr_t *attrs;   /**< lexicon attributes, e.g. market=KOSPI */
+    size_t attr_count;
+} ktag_entity_t;
+
+/** Sentiment of a span (a sentence) or of the whole document. */
+typedef struct {
+    double score;               /**< in [-1, 1] */
+    const char *label;          /**< "positive", "negative" or "neutral" (static) */
+    unsigned positive;          /**< number of positive contributions */
+    unsigned negative;          /**< number of negative contributions */
+} ktag_sentiment_t;
+
+/** One sentence and its sentiment; offsets as for entities. */
+typedef struct {
+    ktag_field_t field;
+    size_t start, end;          /**< in options.offsets units, [start, end) */
+    ktag_sentiment_t sentiment;
+} ktag_sentence_t;
+
+typedef struct ktag_result ktag_result_t;
+
+/** @returns a new, empty result; caller frees with ktag_result_destroy().
+ *  NULL when out of memory. */
+KTAG_EXPORT ktag_result_t *ktag_result_new(void);
+
+/** Free a result and drop its lexicon reference.  Sets *self_p to NULL;
+ *  accepts NULL. */
+KTAG_EXPORT void ktag_result_destroy(ktag_result_t **self_p);
+
+/** Tag one document.  `text` (`text_len` bytes) is required; `title` may be
+ *  NULL.  Both must be valid UTF-8; they need not be NUL-terminated.
+ *  `options` may be NULL for the defaults.  The result takes a reference to
+ *  `lexicon` until its next use, so the caller may drop its own at once.
+ *  @returns 0, or KTAG_ERR_BAD_UTF8 (err->offset is the byte offset, and
+ *  err->message names the field), KTAG_ERR_TOO_LARGE (over 1 GiB),
+ *  KTAG_ERR_NOMEM, KTAG_ERR_UNICODE.  On failure the result is empty. */
+KTAG_EXPORT int ktag_tag(ktag_result_t *self, ktag_lexicon_t *lexicon,
+                         const char *text, size_t text_len,
+                         const char *title, size_t title_len,
+                         const ktag_options_t *options, ktag_error_t *err);
+
+/** @returns the number of entity mentions, in order of field (title first),
+ *  then start, then end descending. */
+KTAG_EXPORT size_t ktag_result_entity_count(const ktag_result_t *self);
+
+/** @returns mention `index` (< ktag_result_entity_count()).  Borrowed. */
+KTAG_EXPORT const ktag_entity_t *ktag_result_entity(const ktag_result_t *self, size_t index);
+
+/** @returns the document's sentiment, or NULL when options.sentiment was off. */
+KTAG_EXPORT const ktag_sentiment_t *ktag_result_sentiment(const ktag_result_t *self);
+
+/** @returns the number of sentences scored (0 when sentiment was off). */
+KTAG_EXPORT size_t ktag_result_sentence_count(const ktag_result_t *self);
+
+/** @returns sentence `index`.  Borrowed. */
+KTAG_EXPORT const ktag_sentence_t *ktag_result_sentence(const ktag_result_t *self, size_t index);
+
+/** @returns how many explanation lines options.explain recorded. */
+KTAG_EXPORT size_t ktag_result_explain_count(const ktag_result_t *self);
+
+/** @returns explanation line `index`, e.g. "+0.60 급등 (price_up)".  Borrowed. */
+KTAG_EXPORT const char *ktag_result_explain(const ktag_result_t *self, size_t index);
+
+/** @returns the version of the lexicon the last ktag_tag() used, or "". */
+KTAG_EXPORT const char *ktag_result_lexicon_version(const ktag_result_t *self);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
