@@ -1,0 +1,496 @@
+/*  ktag_msgpack.c - the SPEC.md wire schema in msgpack (see ktag_msgpack.h). */
+#include "ktag_msgpack.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *s_code_names[KTAG_WIRE_CODE_COUNT] = {
+    "bad_request", "bad_utf8", "too_large", "unsupported", "overloaded", "internal",
+};
+
+static const char *s_op_names[] = { "tag", "ping", "info", "stats", "reload" };
+
+const char *
+ktag_wire_code_name(ktag_wire_code_t code)
+{
+    if ((unsigned) code >= KTAG_WIRE_CODE_COUNT)
+        return "internal";
+    return s_code_names[code];
+}
+
+ktag_wire_code_t
+ktag_wire_code_from_status(int status)
+{
+    switch (status) {
+    case KTAG_ERR_BAD_UTF8: return KTAG_WIRE_BAD_UTF8;
+    case KTAG_ERR_TOO_LARGE: return KTAG_WIRE_TOO_LARGE;
+    case KTAG_ERR_INVALID: return KTAG_WIRE_BAD_REQUEST;
+    default: return KTAG_WIRE_INTERNAL;
+    }
+}
+
+const char *
+ktag_op_name(ktag_op_t op)
+{
+    if ((unsigned) op >= sizeof s_op_names / sizeof s_op_names[0])
+        return "tag";
+    return s_op_names[op];
+}
+
+double
+ktag_msgpack_score_round(double x)
+{
+    return round(x * 1000.0) / 1000.0;
+}
+
+static int
+s_fail(ktag_wire_error_t *err, ktag_wire_code_t code, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+s_fail(ktag_wire_error_t *err, ktag_wire_code_t code, const char *format, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, format);
+        err->code = code;
+        vsnprintf(err->message, sizeof err->message, format, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static bool
+s_str_is(const msgpack_object *obj, const char *s)
+{
+    size_t len = strlen(s);
+    return obj->type == MSGPACK_OBJECT_STR && obj->via.str.size == len
+        && memcmp(obj->via.str.ptr, s, len) == 0;
+}
+
+/* Names of msgpack types, for messages that say what was sent instead. */
+static const char *
+s_type_name(const msgpack_object *obj)
+{
+    switch (obj->type) {
+    case MSGPACK_OBJECT_NIL: return "nil";
+    case MSGPACK_OBJECT_BOOLEAN: return "bool";
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return "int";
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64: return "float";
+    case MSGPACK_OBJECT_STR: return "str";
+    case MSGPACK_OBJECT_ARRAY: return "array";
+    case MSGPACK_OBJECT_MAP: return "map";
+    case MSGPACK_OBJECT_BIN: return "bin";
+    case MSGPACK_OBJECT_EXT: return "ext";
+    }
+    return "unknown";
+}
+
+const msgpack_object *
+ktag_msgpack_map_get(const msgpack_object *map, const char *key)
+{
+    if (!map || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++)
+        if (s_str_is(&map->via.map.ptr[i].key, key))
+            return &map->via.map.ptr[i].val;
+    return NULL;
+}
+
+int
+ktag_msgpack_id_from_object(ktag_wire_id_t *id, const msgpack_object *obj)
+{
+    memset(id, 0, sizeof *id);
+    switch (obj->type) {
+    case MSGPACK_OBJECT_STR:
+        id->kind = KTAG_ID_STR;
+        id->str = obj->via.str.ptr;
+        id->str_len = obj->via.str.size;
+        return 0;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        id->kind = KTAG_ID_UINT;
+        id->unum = obj->via.u64;
+        return 0;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        id->kind = KTAG_ID_INT;
+        id->num = obj->via.i64;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static int
+s_bool_option(const msgpack_object *options, const char *key, bool *out, ktag_wire_error_t *err)
+{
+    const msgpack_object *v = ktag_msgpack_map_get(options, key);
+    if (!v)
+        return 0;
+    if (v->type != MSGPACK_OBJECT_BOOLEAN)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "options.%s must be a bool, not %s",
+                      key, s_type_name(v));
+    *out = v->via.boolean;
+    return 0;
+}
+
+/* A str object as a NUL-terminated string in `buf`, for the ktag_*_from_name
+   parsers; false when it does not fit (no valid name is that long). */
+static bool
+s_str_copy(const msgpack_object *obj, char *buf, size_t size)
+{
+    if (obj->via.str.size >= size)
+        return false;
+    memcpy(buf, obj->via.str.ptr, obj->via.str.size);
+    buf[obj->via.str.size] = '\0';
+    return true;
+}
+
+static int
+s_decode_options(ktag_options_t *opt, const msgpack_object *options, ktag_wire_error_t *err)
+{
+    if (options->type != MSGPACK_OBJECT_MAP)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "options must be a map, not %s",
+                      s_type_name(options));
+    if (s_bool_option(options, "sentiment", &opt->sentiment, err)
+        || s_bool_option(options, "overlaps", &opt->overlaps, err)
+        || s_bool_option(options, "explain", &opt->explain, err))
+        return -1;
+
+    char name[32];
+    const msgpack_object *v = ktag_msgpack_map_get(options, "offsets");
+    if (v) {
+        if (v->type != MSGPACK_OBJECT_STR)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "options.offsets must be a str, not %s",
+                          s_type_name(v));
+        if (!s_str_copy(v, name, sizeof name)
+            || ktag_offset_unit_from_name(name, &opt->offsets) != 0)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                          "options.offsets must be \"codepoint\", \"byte\" or \"utf16\"");
+    }
+    v = ktag_msgpack_map_get(options, "types");
+    if (v) {
+        if (v->type != MSGPACK_OBJECT_ARRAY)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "options.types must be an array, not %s",
+                          s_type_name(v));
+        unsigned types = 0;
+        for (uint32_t i = 0; i < v->via.array.size; i++) {
+            const msgpack_object *t = &v->via.array.ptr[i];
+            ktag_type_t type;
+            if (t->type != MSGPACK_OBJECT_STR)
+                return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                              "options.types[%u] must be a str, not %s", i, s_type_name(t));
+            if (!s_str_copy(t, name, sizeof name) || ktag_type_from_name(name, &type) != 0)
+                return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                              "options.types[%u] is not company, org, chip or funding", i);
+            types |= 1u << type;
+        }
+        /* An empty array asks for no type at all, which the engine spells
+           as "all"; refusing it is clearer than tagging everything. */
+        if (types == 0)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "options.types is empty");
+        opt->types = types;
+    }
+    return 0;
+}
+
+int
+ktag_msgpack_request_from_object(ktag_request_t *req, const msgpack_object *obj,
+                                 const char *text_field, const char *id_field,
+                                 const ktag_options_t *defaults, ktag_wire_error_t *err)
+{
+    memset(req, 0, sizeof *req);
+    if (defaults)
+        req->options = *defaults;
+    else
+        ktag_options_init(&req->options);
+    if (!text_field)
+        text_field = "text";
+    if (!id_field)
+        id_field = "id";
+
+    if (obj->type != MSGPACK_OBJECT_MAP)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "request must be a map, not %s",
+                      s_type_name(obj));
+
+    /* The id first, so that every later error can echo it. */
+    const msgpack_object *v = ktag_msgpack_map_get(obj, id_field);
+    if (v && ktag_msgpack_id_from_object(&req->id, v) != 0)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s must be a str or an int, not %s",
+                      id_field, s_type_name(v));
+
+    v = ktag_msgpack_map_get(obj, "op");
+    if (v) {
+        if (v->type != MSGPACK_OBJECT_STR)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "op must be a str, not %s", s_type_name(v));
+        size_t i;
+        for (i = 0; i < sizeof s_op_names / sizeof s_op_names[0]; i++)
+            if (s_str_is(v, s_op_names[i]))
+                break;
+        if (i == sizeof s_op_names / sizeof s_op_names[0])
+            return s_fail(err, KTAG_WIRE_UNSUPPORTED, "unknown op '%.*s'",
+                          (int) (v->via.str.size > 64 ? 64 : v->via.str.size), v->via.str.ptr);
+        req->op = (ktag_op_t) i;
+    }
+
+    v = ktag_msgpack_map_get(obj, "options");
+    if (v && s_decode_options(&req->options, v, err) != 0)
+        return -1;
+
+    if (req->op != KTAG_OP_TAG)
+        return 0;
+
+    v = ktag_msgpack_map_get(obj, text_field);
+    if (!v)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "missing %s", text_field);
+    if (v->type != MSGPACK_OBJECT_STR)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s must be a str, not %s",
+                      text_field, s_type_name(v));
+    if (v->via.str.size == 0)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s is empty", text_field);
+    req->text = v->via.str.ptr;
+    req->text_len = v->via.str.size;
+
+    v = ktag_msgpack_map_get(obj, "title");
+    if (v && v->type != MSGPACK_OBJECT_NIL) {
+        if (v->type != MSGPACK_OBJECT_STR)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "title must be a str, not %s",
+                          s_type_name(v));
+        req->title = v->via.str.ptr;
+        req->title_len = v->via.str.size;
+    }
+    return 0;
+}
+
+int
+ktag_msgpack_decode_request(ktag_request_t *req, msgpack_unpacked *unpacked,
+                            const char *data, size_t len,
+                            const ktag_options_t *defaults, ktag_wire_error_t *err)
+{
+    memset(req, 0, sizeof *req);
+    if (defaults)
+        req->options = *defaults;
+    else
+        ktag_options_init(&req->options);
+
+    size_t off = 0;
+    msgpack_unpack_return rc = msgpack_unpack_next(unpacked, data, len, &off);
+    switch (rc) {
+    case MSGPACK_UNPACK_SUCCESS:
+        break;
+    case MSGPACK_UNPACK_EXTRA_BYTES:
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                      "trailing bytes after the msgpack value (at byte %zu of %zu)", off, len);
+    case MSGPACK_UNPACK_CONTINUE:
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "truncated msgpack value (%zu bytes)", len);
+    case MSGPACK_UNPACK_NOMEM_ERROR:
+        /* msgpack-c reports nesting deeper than its fixed stack (32) and
+           container sizes it cannot allocate this way: both are hostile or
+           broken input, not a server fault. */
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                      "msgpack value nested too deeply or too large to decode");
+    default:
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "not a msgpack value");
+    }
+    return ktag_msgpack_request_from_object(req, &unpacked->data, NULL, NULL, defaults, err);
+}
+
+int
+ktag_msgpack_pack_cstr(msgpack_packer *pk, const char *s)
+{
+    if (!s)
+        s = "";
+    return msgpack_pack_str_with_body(pk, s, strlen(s));
+}
+
+int
+ktag_msgpack_pack_id(msgpack_packer *pk, const ktag_wire_id_t *id)
+{
+    switch (id->kind) {
+    case KTAG_ID_STR: return msgpack_pack_str_with_body(pk, id->str, id->str_len);
+    case KTAG_ID_INT: return msgpack_pack_int64(pk, id->num);
+    case KTAG_ID_UINT: return msgpack_pack_uint64(pk, id->unum);
+    default: return 0;
+    }
+}
+
+static bool
+s_has_id(const ktag_wire_id_t *id)
+{
+    return id && id->kind != KTAG_ID_NONE;
+}
+
+int
+ktag_msgpack_pack_request(msgpack_packer *pk, const ktag_wire_id_t *id,
+                          const char *text, size_t text_len,
+                          const char *title, size_t title_len,
+                          const ktag_options_t *options)
+{
+    ktag_options_t defaults;
+    if (!options) {
+        ktag_options_init(&defaults);
+        options = &defaults;
+    }
+    int rc = msgpack_pack_map(pk, 2 + s_has_id(id) + (title != NULL));
+    if (s_has_id(id)) {
+        rc |= ktag_msgpack_pack_cstr(pk, "id");
+        rc |= ktag_msgpack_pack_id(pk, id);
+    }
+    rc |= ktag_msgpack_pack_cstr(pk, "text");
+    rc |= msgpack_pack_str_with_body(pk, text, text_len);
+    if (title) {
+        rc |= ktag_msgpack_pack_cstr(pk, "title");
+        rc |= msgpack_pack_str_with_body(pk, title, title_len);
+    }
+    rc |= ktag_msgpack_pack_cstr(pk, "options");
+    rc |= msgpack_pack_map(pk, 4 + (options->types != 0));
+    rc |= ktag_msgpack_pack_cstr(pk, "sentiment");
+    rc |= options->sentiment ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    rc |= ktag_msgpack_pack_cstr(pk, "overlaps");
+    rc |= options->overlaps ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    rc |= ktag_msgpack_pack_cstr(pk, "explain");
+    rc |= options->explain ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    rc |= ktag_msgpack_pack_cstr(pk, "offsets");
+    rc |= ktag_msgpack_pack_cstr(pk, ktag_offset_unit_name(options->offsets));
+    if (options->types) {
+        unsigned n = 0;
+        for (int t = 0; t < KTAG_TYPE_COUNT; t++)
+            n += (options->types >> t) & 1u;
+        rc |= ktag_msgpack_pack_cstr(pk, "types");
+        rc |= msgpack_pack_array(pk, n);
+        for (int t = 0; t < KTAG_TYPE_COUNT; t++)
+            if ((options->types >> t) & 1u)
+                rc |= ktag_msgpack_pack_cstr(pk, ktag_type_name((ktag_type_t) t));
+    }
+    return rc ? -1 : 0;
+}
+
+static int
+s_pack_sentiment(msgpack_packer *pk, const ktag_sentiment_t *s)
+{
+    int rc = msgpack_pack_map(pk, 4);
+    rc |= ktag_msgpack_pack_cstr(pk, "score");
+    rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(s->score));
+    rc |= ktag_msgpack_pack_cstr(pk, "label");
+    rc |= ktag_msgpack_pack_cstr(pk, s->label);
+    rc |= ktag_msgpack_pack_cstr(pk, "positive");
+    rc |= msgpack_pack_unsigned_int(pk, s->positive);
+    rc |= ktag_msgpack_pack_cstr(pk, "negative");
+    rc |= msgpack_pack_unsigned_int(pk, s->negative);
+    return rc;
+}
+
+static int
+s_pack_entity(msgpack_packer *pk, const ktag_entity_t *e, bool sentiment)
+{
+    int rc = msgpack_pack_map(pk, 8 + sentiment);
+    rc |= ktag_msgpack_pack_cstr(pk, "type");
+    rc |= ktag_msgpack_pack_cstr(pk, ktag_type_name(e->type));
+    rc |= ktag_msgpack_pack_cstr(pk, "id");
+    rc |= ktag_msgpack_pack_cstr(pk, e->id);
+    rc |= ktag_msgpack_pack_cstr(pk, "name");
+    rc |= ktag_msgpack_pack_cstr(pk, e->name);
+    rc |= ktag_msgpack_pack_cstr(pk, "text");
+    rc |= ktag_msgpack_pack_cstr(pk, e->text);
+    rc |= ktag_msgpack_pack_cstr(pk, "start");
+    rc |= msgpack_pack_uint64(pk, e->start);
+    rc |= ktag_msgpack_pack_cstr(pk, "end");
+    rc |= msgpack_pack_uint64(pk, e->end);
+    rc |= ktag_msgpack_pack_cstr(pk, "field");
+    rc |= ktag_msgpack_pack_cstr(pk, ktag_field_name(e->field));
+    if (sentiment) {
+        rc |= ktag_msgpack_pack_cstr(pk, "sentiment");
+        rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(e->sentiment));
+    }
+    rc |= ktag_msgpack_pack_cstr(pk, "attrs");
+    rc |= msgpack_pack_map(pk, e->attr_count);
+    for (size_t i = 0; i < e->attr_count; i++) {
+        rc |= ktag_msgpack_pack_cstr(pk, e->attrs[i].key);
+        rc |= ktag_msgpack_pack_cstr(pk, e->attrs[i].value);
+    }
+    return rc;
+}
+
+int
+ktag_msgpack_pack_result(msgpack_packer *pk, const ktag_wire_id_t *id,
+                         const ktag_result_t *result, const ktag_options_t *options,
+                         uint64_t elapsed_us)
+{
+    ktag_options_t defaults;
+    if (!options) {
+        ktag_options_init(&defaults);
+        options = &defaults;
+    }
+    const ktag_sentiment_t *doc = options->sentiment ? ktag_result_sentiment(result) : NULL;
+    bool explain = options->explain;
+    int rc = msgpack_pack_map(pk, 4 + s_has_id(id) + (doc != NULL) + 2 * explain);
+    if (s_has_id(id)) {
+        rc |= ktag_msgpack_pack_cstr(pk, "id");
+        rc |= ktag_msgpack_pack_id(pk, id);
+    }
+    rc |= ktag_msgpack_pack_cstr(pk, "ok");
+    rc |= msgpack_pack_true(pk);
+
+    size_t n = ktag_result_entity_count(result);
+    rc |= ktag_msgpack_pack_cstr(pk, "entities");
+    rc |= msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < n; i++)
+        rc |= s_pack_entity(pk, ktag_result_entity(result, i), options->sentiment);
+
+    if (doc) {
+        rc |= ktag_msgpack_pack_cstr(pk, "sentiment");
+        rc |= s_pack_sentiment(pk, doc);
+    }
+    if (explain) {
+        n = ktag_result_sentence_count(result);
+        rc |= ktag_msgpack_pack_cstr(pk, "sentences");
+        rc |= msgpack_pack_array(pk, n);
+        for (size_t i = 0; i < n; i++) {
+            const ktag_sentence_t *s = ktag_result_sentence(result, i);
+            rc |= msgpack_pack_map(pk, 5);
+            rc |= ktag_msgpack_pack_cstr(pk, "field");
+            rc |= ktag_msgpack_pack_cstr(pk, ktag_field_name(s->field));
+            rc |= ktag_msgpack_pack_cstr(pk, "start");
+            rc |= msgpack_pack_uint64(pk, s->start);
+            rc |= ktag_msgpack_pack_cstr(pk, "end");
+            rc |= msgpack_pack_uint64(pk, s->end);
+            rc |= ktag_msgpack_pack_cstr(pk, "score");
+            rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(s->sentiment.score));
+            rc |= ktag_msgpack_pack_cstr(pk, "label");
+            rc |= ktag_msgpack_pack_cstr(pk, s->sentiment.label);
+        }
+        n = ktag_result_explain_count(result);
+        rc |= ktag_msgpack_pack_cstr(pk, "explain");
+        rc |= msgpack_pack_array(pk, n);
+        for (size_t i = 0; i < n; i++)
+            rc |= ktag_msgpack_pack_cstr(pk, ktag_result_explain(result, i));
+    }
+    rc |= ktag_msgpack_pack_cstr(pk, "lexicon");
+    rc |= ktag_msgpack_pack_cstr(pk, ktag_result_lexicon_version(result));
+    rc |= ktag_msgpack_pack_cstr(pk, "elapsed_us");
+    rc |= msgpack_pack_uint64(pk, elapsed_us);
+    return rc ? -1 : 0;
+}
+
+int
+ktag_msgpack_pack_error(msgpack_packer *pk, const ktag_wire_id_t *id,
+                        ktag_wire_code_t code, const char *message)
+{
+    int rc = msgpack_pack_map(pk, 2 + s_has_id(id));
+    if (s_has_id(id)) {
+        rc |= ktag_msgpack_pack_cstr(pk, "id");
+        rc |= ktag_msgpack_pack_id(pk, id);
+    }
+    rc |= ktag_msgpack_pack_cstr(pk, "ok");
+    rc |= msgpack_pack_false(pk);
+    rc |= ktag_msgpack_pack_cstr(pk, "error");
+    rc |= msgpack_pack_map(pk, 2);
+    rc |= ktag_msgpack_pack_cstr(pk, "code");
+    rc |= ktag_msgpack_pack_cstr(pk, ktag_wire_code_name(code));
+    rc |= ktag_msgpack_pack_cstr(pk, "message");
+    rc |= ktag_msgpack_pack_cstr(pk, message);
+    return rc ? -1 : 0;
+}

@@ -1,0 +1,167 @@
+/*  ktag_msgpack.h - the wire schema of SPEC.md in msgpack: request decoding
+    and request, result and error encoding.  Shared by ktagd (which decodes
+    requests and encodes replies) and the ktag CLI (`-i msgpack`,
+    `-f msgpack`, `--connect`), so that both write byte-identical replies.
+
+    Decoding is zero-copy: a decoded request points into the bytes it was
+    decoded from (strings) and into the caller's msgpack_unpacked (the zone),
+    so both must outlive the request.
+
+    Key order of every map written here is the one of notes/schema.md:
+        success: id, ok, entities, sentiment, sentences, explain, lexicon, elapsed_us
+        entity:  type, id, name, text, start, end, field, sentiment, attrs
+        error:   id, ok, error{code, message}
+    "id" is omitted when the request had none (or it could not be read).
+    Scores are rounded to 3 decimals (round(x * 1000) / 1000) and written as
+    float64, so a JSON writer that prints the same doubles agrees.
+*/
+#ifndef KTAG_MSGPACK_H_INCLUDED
+#define KTAG_MSGPACK_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "ktag/ktag.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Error codes of the wire protocol (SPEC.md), in the order listed there. */
+typedef enum {
+    KTAG_WIRE_BAD_REQUEST = 0,  /**< not msgpack, not a map, wrong types, missing text */
+    KTAG_WIRE_BAD_UTF8,         /**< text or title is not valid UTF-8 */
+    KTAG_WIRE_TOO_LARGE,        /**< the message exceeds the size limit */
+    KTAG_WIRE_UNSUPPORTED,      /**< unknown op, or an op this socket does not serve */
+    KTAG_WIRE_OVERLOADED,       /**< the server cannot take the request now */
+    KTAG_WIRE_INTERNAL,         /**< a bug or out of memory on the server */
+    KTAG_WIRE_CODE_COUNT
+} ktag_wire_code_t;
+
+/** @returns "bad_request", "bad_utf8", "too_large", "unsupported",
+ *  "overloaded" or "internal"; "internal" for an out-of-range value. */
+const char *ktag_wire_code_name(ktag_wire_code_t code);
+
+/** Map a libktag status (ktag_status_t) to the wire code a client sees:
+ *  BAD_UTF8 -> bad_utf8, TOO_LARGE -> too_large, INVALID -> bad_request,
+ *  anything else -> internal.  This function can't fail. */
+ktag_wire_code_t ktag_wire_code_from_status(int status);
+
+/** A request or document id: absent, a string, or an integer. */
+typedef enum {
+    KTAG_ID_NONE = 0,
+    KTAG_ID_STR,    /**< str/str_len; borrowed, not NUL-terminated */
+    KTAG_ID_INT,    /**< num: a negative integer */
+    KTAG_ID_UINT,   /**< unum: a non-negative integer */
+} ktag_id_kind_t;
+
+typedef struct {
+    ktag_id_kind_t kind;
+    const char *str;
+    size_t str_len;
+    int64_t num;
+    uint64_t unum;
+} ktag_wire_id_t;
+
+/** The `op` of a request. */
+typedef enum {
+    KTAG_OP_TAG = 0,    /**< the default */
+    KTAG_OP_PING,
+    KTAG_OP_INFO,
+    KTAG_OP_STATS,
+    KTAG_OP_RELOAD,     /**< only meaningful on ktagd's control socket */
+} ktag_op_t;
+
+/** @returns "tag", "ping", "info", "stats" or "reload". */
+const char *ktag_op_name(ktag_op_t op);
+
+/** A decoded request.  Every pointer is borrowed (see the file comment). */
+typedef struct {
+    ktag_op_t op;
+    ktag_wire_id_t id;
+    const char *text;       /**< op tag: never NULL, text_len > 0, not NUL-terminated */
+    size_t text_len;        /**< bytes */
+    const char *title;      /**< NULL when the request had no title */
+    size_t title_len;
+    ktag_options_t options; /**< the caller's defaults with the request's `options` applied */
+} ktag_request_t;
+
+/** Why a request was refused: the wire code and a message naming the key. */
+typedef struct {
+    ktag_wire_code_t code;
+    char message[256];
+} ktag_wire_error_t;
+
+/** Decode the request in `data` (`len` bytes, exactly one msgpack value).
+ *  `unpacked` must have been initialised with msgpack_unpacked_init(); it
+ *  keeps the decoded objects and the caller destroys it with
+ *  msgpack_unpacked_destroy() once done with `req`.  `defaults` are the
+ *  options a request without `options` gets (NULL = ktag_options_init()).
+ *  Rules: the value must be a map; `id` str or int; `op` one of the op
+ *  names; for op tag `text` a non-empty str, `title` a str; `options` a
+ *  map of `sentiment`/`overlaps`/`explain` bools, `types` an array of type
+ *  names, `offsets` "codepoint"/"byte"/"utf16".  Unknown keys are ignored.
+ *  UTF-8 validity is NOT checked here: ktag_tag() checks it and names the
+ *  byte offset.
+ *  @returns 0, or -1 with `err` filled (bad_request, or unsupported for an
+ *  unknown op).  Even on failure req->id is set whenever the value was a map
+ *  with a readable id, so the error reply can echo it. */
+int ktag_msgpack_decode_request(ktag_request_t *req, msgpack_unpacked *unpacked,
+                                const char *data, size_t len,
+                                const ktag_options_t *defaults, ktag_wire_error_t *err);
+
+/** Same as ktag_msgpack_decode_request() on an already unpacked value, with
+ *  the document fields renamed for `ktag -i msgpack --text-field/--id-field`
+ *  (NULL = "text" / "id").  The object must outlive `req`. */
+int ktag_msgpack_request_from_object(ktag_request_t *req, const msgpack_object *obj,
+                                     const char *text_field, const char *id_field,
+                                     const ktag_options_t *defaults, ktag_wire_error_t *err);
+
+/** Read a str or int into `id` (KTAG_ID_NONE for any other type).
+ *  @returns 0, or -1 when `obj` is neither. */
+int ktag_msgpack_id_from_object(ktag_wire_id_t *id, const msgpack_object *obj);
+
+/** @returns the value of the str key `key` in the map `map`, or NULL when
+ *  `map` is not a map or has no such key.  Borrowed. */
+const msgpack_object *ktag_msgpack_map_get(const msgpack_object *map, const char *key);
+
+/** Write `id` (a str or an int).  Writes nothing for KTAG_ID_NONE.
+ *  @returns 0, or the packer's error. */
+int ktag_msgpack_pack_id(msgpack_packer *pk, const ktag_wire_id_t *id);
+
+/** Write a tag request: {id?, text, title?, options{sentiment, overlaps,
+ *  explain, offsets, types?}}.  `types` is written only when restricted.
+ *  `id` and `title` may be NULL.  @returns 0, or the packer's error. */
+int ktag_msgpack_pack_request(msgpack_packer *pk, const ktag_wire_id_t *id,
+                              const char *text, size_t text_len,
+                              const char *title, size_t title_len,
+                              const ktag_options_t *options);
+
+/** Write the success object of notes/schema.md for `result`, tagged with
+ *  `options` (which decide the optional keys), echoing `id` (may be NULL),
+ *  with `elapsed_us` as measured by the caller around ktag_tag().
+ *  @returns 0, or the packer's error. */
+int ktag_msgpack_pack_result(msgpack_packer *pk, const ktag_wire_id_t *id,
+                             const ktag_result_t *result, const ktag_options_t *options,
+                             uint64_t elapsed_us);
+
+/** Write the error object {id?, ok: false, error: {code, message}}.
+ *  `id` may be NULL.  @returns 0, or the packer's error. */
+int ktag_msgpack_pack_error(msgpack_packer *pk, const ktag_wire_id_t *id,
+                            ktag_wire_code_t code, const char *message);
+
+/** Write a NUL-terminated string as a msgpack str.  @returns 0 or the
+ *  packer's error. */
+int ktag_msgpack_pack_cstr(msgpack_packer *pk, const char *s);
+
+/** @returns `x` rounded to 3 decimals, as the schema writes scores. */
+double ktag_msgpack_score_round(double x);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
