@@ -1,0 +1,309 @@
+/*  automaton.c - Aho-Corasick in a double array.
+
+    The builder grows a plain trie (children in sibling lists, a direct table
+    at the root).  Compilation computes failure and dictionary-suffix links
+    breadth first, then packs the goto function into base/check arrays: the
+    child of state s on byte c is t = base[s] + c when check[t] == s.  The
+    scan loop therefore touches two adjacent ints per byte in the common
+    case, and follows failure links only on a miss.
+*/
+#include "automaton.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktag/ktag_error.h"
+#include "util.h"
+
+typedef struct {
+    uint32_t first_child;   /* 0 = none (the root is never a child) */
+    uint32_t next_sibling;  /* 0 = none */
+    int32_t pattern;        /* pattern ending here, or -1 */
+    uint8_t label;
+} s_node_t;
+
+struct ktag_automaton_builder {
+    s_node_t *nodes;
+    size_t node_count, node_cap;
+    uint32_t root_children[256];
+    size_t pattern_count;
+};
+
+typedef struct {
+    int32_t base;
+    int32_t check;  /* parent state, -1 free; the root's slot holds -2 */
+} s_cell_t;
+
+struct ktag_automaton {
+    s_cell_t *cells;
+    int32_t *fail;     /* failure link */
+    int32_t *emit;     /* first state with output on the suffix chain, or -1 */
+    int32_t *next;     /* next state with output after this one, or -1 */
+    int32_t *pattern;  /* pattern ending at this state, or -1 */
+    size_t size;       /* cells */
+    size_t states;
+};
+
+ktag_automaton_builder_t *ktag_automaton_builder_new(void)
+{
+    ktag_automaton_builder_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    if (KTAG_RESERVE(self->nodes, self->node_cap, 1024)) {
+        free(self);
+        return NULL;
+    }
+    self->nodes[0] = (s_node_t) { 0, 0, -1, 0 };
+    self->node_count = 1;
+    return self;
+}
+
+void ktag_automaton_builder_destroy(ktag_automaton_builder_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free((*self_p)->nodes);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static uint32_t s_child(const ktag_automaton_builder_t *self, uint32_t node, uint8_t label)
+{
+    if (node == 0)
+        return self->root_children[label];
+    for (uint32_t c = self->nodes[node].first_child; c; c = self->nodes[c].next_sibling)
+        if (self->nodes[c].label == label)
+            return c;
+    return 0;
+}
+
+int32_t ktag_automaton_builder_add(ktag_automaton_builder_t *self, const char *bytes, size_t len)
+{
+    uint32_t node = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t label = (uint8_t) bytes[i];
+        uint32_t child = s_child(self, node, label);
+        if (!child) {
+            if (KTAG_RESERVE(self->nodes, self->node_cap, self->node_count + 1))
+                return -1;
+            child = (uint32_t) self->node_count++;
+            self->nodes[child] = (s_node_t) { 0, 0, -1, label };
+            if (node == 0) {
+                self->root_children[label] = child;
+            } else {
+                self->nodes[child].next_sibling = self->nodes[node].first_child;
+                self->nodes[node].first_child = child;
+            }
+        }
+        node = child;
+    }
+    if (self->nodes[node].pattern < 0)
+        self->nodes[node].pattern = (int32_t) self->pattern_count++;
+    return self->nodes[node].pattern;
+}
+
+size_t ktag_automaton_builder_count(const ktag_automaton_builder_t *self)
+{
+    return self->pattern_count;
+}
+
+/*  Collect the child labels and nodes of `node` into the given arrays.
+    @returns the number of children. */
+static size_t s_children(const ktag_automaton_builder_t *self, uint32_t node,
+                         uint8_t labels[256], uint32_t children[256])
+{
+    size_t count = 0;
+    if (node == 0) {
+        for (int c = 0; c < 256; c++)
+            if (self->root_children[c]) {
+                labels[count] = (uint8_t) c;
+                children[count++] = self->root_children[c];
+            }
+        return count;
+    }
+    for (uint32_t c = self->nodes[node].first_child; c; c = self->nodes[c].next_sibling) {
+        labels[count] = self->nodes[c].label;
+        children[count++] = c;
+    }
+    return count;
+}
+
+static int s_grow_cells(ktag_automaton_t *self, size_t needed)
+{
+    if (needed <= self->size)
+        return 0;
+    size_t size = self->size ? self->size : 1024;
+    while (size < needed)
+        size *= 2;
+    s_cell_t *cells = realloc(self->cells, size * sizeof *cells);
+    if (!cells)
+        return -1;
+    for (size_t i = self->size; i < size; i++)
+        cells[i] = (s_cell_t) { 0, -1 };
+    self->cells = cells;
+    self->size = size;
+    return 0;
+}
+
+ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
+{
+    ktag_automaton_builder_t *b = *builder_p;
+    size_t n = b->node_count;
+    ktag_automaton_t *self = calloc(1, sizeof *self);
+    uint32_t *order = malloc(n * sizeof *order);      /* nodes breadth first */
+    uint32_t *trie_fail = calloc(n, sizeof *trie_fail);
+    int32_t *slot = malloc(n * sizeof *slot);         /* node -> cell */
+    if (!self || !order || !trie_fail || !slot || s_grow_cells(self, 512))
+        goto fail;
+
+    uint8_t labels[256];
+    uint32_t children[256];
+
+    /*  Breadth-first order and failure links on the trie. */
+    size_t head = 0, tail = 0;
+    order[tail++] = 0;
+    while (head < tail) {
+        uint32_t node = order[head++];
+        size_t count = s_children(b, node, labels, children);
+        for (size_t k = 0; k < count; k++) {
+            uint32_t child = children[k];
+            uint32_t f = 0;
+            if (node != 0) {
+                f = trie_fail[node];
+                while (f && !s_child(b, f, labels[k]))
+                    f = trie_fail[f];
+                f = s_child(b, f, labels[k]);
+                if (f == child)
+                    f = 0;
+            }
+            trie_fail[child] = f;
+            order[tail++] = child;
+        }
+    }
+
+    /*  Pack the goto function: each state's children go to the first base
+        whose cells for all their labels are free. */
+    slot[0] = 0;
+    self->cells[0].check = -2;
+    size_t first_free = 1;
+    for (size_t q = 0; q < n; q++) {
+        uint32_t node = order[q];
+        int32_t s = slot[node];
+        size_t count = s_children(b, node, labels, children);
+        if (count == 0) {
+            self->cells[s].base = 0;
+            continue;
+        }
+        size_t t = first_free;
+        int32_t base;
+        for (;; t++) {
+            if (s_grow_cells(self, t + 257))
+                goto fail;
+            if (self->cells[t].check != -1 || t < labels[0] + 1u)
+                continue;
+            base = (int32_t) (t - labels[0]);
+            bool fits = true;
+            for (size_t k = 1; k < count && fits; k++)
+                fits = self->cells[base + labels[k]].check == -1;
+            if (fits)
+                break;
+        }
+        self->cells[s].base = base;
+        for (size_t k = 0; k < count; k++) {
+            self->cells[base + labels[k]].check = s;
+            slot[children[k]] = base + labels[k];
+        }
+        while (first_free < self->size && self->cells[first_free].check != -1)
+            first_free++;
+    }
+
+    self->fail = malloc(self->size * sizeof(int32_t));
+    self->emit = malloc(self->size * sizeof(int32_t));
+    self->next = malloc(self->size * sizeof(int32_t));
+    self->pattern = malloc(self->size * sizeof(int32_t));
+    if (!self->fail || !self->emit || !self->next || !self->pattern)
+        goto fail;
+    for (size_t i = 0; i < self->size; i++) {
+        self->fail[i] = 0;
+        self->emit[i] = self->next[i] = self->pattern[i] = -1;
+    }
+    /*  Output links in breadth-first order, so a state's failure target is
+        complete before the state itself. */
+    for (size_t q = 0; q < n; q++) {
+        uint32_t node = order[q];
+        int32_t s = slot[node];
+        int32_t f = slot[trie_fail[node]];
+        self->fail[s] = f;
+        self->pattern[s] = b->nodes[node].pattern;
+        if (node == 0)
+            continue;
+        self->next[s] = self->emit[f];
+        self->emit[s] = self->pattern[s] >= 0 ? s : self->emit[f];
+    }
+    self->states = n;
+    free(order);
+    free(trie_fail);
+    free(slot);
+    ktag_automaton_builder_destroy(builder_p);
+    return self;
+
+fail:
+    free(order);
+    free(trie_fail);
+    free(slot);
+    ktag_automaton_destroy(&self);
+    ktag_automaton_builder_destroy(builder_p);
+    return NULL;
+}
+
+void ktag_automaton_destroy(ktag_automaton_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ktag_automaton_t *self = *self_p;
+    free(self->cells);
+    free(self->fail);
+    free(self->emit);
+    free(self->next);
+    free(self->pattern);
+    free(self);
+    *self_p = NULL;
+}
+
+int ktag_automaton_scan(const ktag_automaton_t *self, const char *text, size_t len,
+                        ktag_match_vec_t *out)
+{
+    const s_cell_t *cells = self->cells;
+    const uint8_t *s = (const uint8_t *) text;
+    int32_t state = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = s[i];
+        for (;;) {
+            int32_t t = cells[state].base + c;
+            if (cells[t].check == state) {
+                state = t;
+                break;
+            }
+            if (state == 0)
+                break;
+            state = self->fail[state];
+        }
+        for (int32_t o = self->emit[state]; o >= 0; o = self->next[o]) {
+            if (out->count == out->capacity && KTAG_RESERVE(out->items, out->capacity, out->count + 1))
+                return KTAG_ERR_NOMEM;
+            out->items[out->count++] = (ktag_match_t) { (uint32_t) self->pattern[o], (uint32_t) (i + 1) };
+        }
+    }
+    return 0;
+}
+
+size_t ktag_automaton_states(const ktag_automaton_t *self)
+{
+    return self->states;
+}
+
+size_t ktag_automaton_memory(const ktag_automaton_t *self)
+{
+    return self->size * (sizeof(s_cell_t) + 4 * sizeof(int32_t));
+}

@@ -1,0 +1,60 @@
+/*  automaton.h - (internal) a multi-pattern matcher over bytes: Aho-Corasick
+    with its goto function packed in a double array.
+
+    One pass over the text finds every occurrence of every pattern, whatever
+    their number; a step is an array lookup (plus failure links on a miss),
+    with no allocation but the growth of the caller's hit vector.  Built once
+    per lexicon, then immutable and shared by all threads.
+*/
+#ifndef KTAG_AUTOMATON_H_INCLUDED
+#define KTAG_AUTOMATON_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ktag_automaton_builder ktag_automaton_builder_t;
+typedef struct ktag_automaton ktag_automaton_t;
+
+/** An occurrence: pattern id and the byte offset just past its end. */
+typedef struct {
+    uint32_t pattern;
+    uint32_t end;
+} ktag_match_t;
+
+/** A growable vector of matches, owned by the caller and reused. */
+typedef struct {
+    ktag_match_t *items;
+    size_t count, capacity;
+} ktag_match_vec_t;
+
+/** @returns a new builder, or NULL when out of memory. */
+ktag_automaton_builder_t *ktag_automaton_builder_new(void);
+
+/** Free a builder; sets *self_p to NULL; accepts NULL. */
+void ktag_automaton_builder_destroy(ktag_automaton_builder_t **self_p);
+
+/** Add a pattern of `len` (> 0) bytes.  Adding the same bytes twice gives
+ *  the same id.  @returns the pattern id (0, 1, 2, … in order of first
+ *  addition), or -1 when out of memory. */
+int32_t ktag_automaton_builder_add(ktag_automaton_builder_t *self, const char *bytes, size_t len);
+
+/** @returns how many distinct patterns were added. */
+size_t ktag_automaton_builder_count(const ktag_automaton_builder_t *self);
+
+/** Compile the patterns into an automaton; destroys the builder (*self_p
+ *  becomes NULL) whatever the outcome.  @returns NULL when out of memory. */
+ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **self_p);
+
+/** Free an automaton; sets *self_p to NULL; accepts NULL. */
+void ktag_automaton_destroy(ktag_automaton_t **self_p);
+
+/** Append every occurrence of every pattern in text[0, len) to `out`, in
+ *  order of end offset (bytes, exclusive).  @returns 0 or KTAG_ERR_NOMEM. */
+int ktag_automaton_scan(const ktag_automaton_t *self, const char *text, size_t len,
+                        ktag_match_vec_t *out);
+
+/** @returns the number of states and bytes of the compiled arrays. */
+size_t ktag_automaton_states(const ktag_automaton_t *self);
+size_t ktag_automaton_memory(const ktag_automaton_t *self);
+
+#endif

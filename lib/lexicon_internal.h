@@ -1,0 +1,68 @@
+/*  lexicon_internal.h - (internal) the body of a loaded lexicon, as the
+    tagger reads it. */
+#ifndef KTAG_LEXICON_INTERNAL_H_INCLUDED
+#define KTAG_LEXICON_INTERNAL_H_INCLUDED
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "automaton.h"
+#include "ktag/ktag.h"
+#include "sentiment.h"
+
+/** Flags of an alias row (docs/LEXICONS.md). */
+enum {
+    KTAG_FLAG_AMBIGUOUS = 1 << 0,
+    KTAG_FLAG_SHORT = 1 << 1,
+    KTAG_FLAG_GLUE = 1 << 2,
+};
+
+typedef struct {
+    ktag_type_t type;
+    char *id;
+    char *name;
+    ktag_attr_t *attrs;
+    size_t attr_count;
+} ktag_entry_t;
+
+/** What one normalized pattern of the automaton stands for: any of an
+ *  entity surface form, a finance context cue and a sentiment term. */
+typedef struct {
+    int32_t entry;      /**< entity index, or -1 */
+    int32_t sentiment;  /**< sentiment term index, or -1 */
+    uint32_t len;       /**< bytes */
+    uint8_t flags;      /**< KTAG_FLAG_* of the entity form */
+    uint8_t cue;        /**< 1 when a finance context cue */
+} ktag_pattern_t;
+
+/** Josa are few and short: a list sorted longest first is enough. */
+typedef struct {
+    char *text;         /**< normalized */
+    size_t len;
+} ktag_josa_t;
+
+struct ktag_lexicon {
+    atomic_int refs;
+    char *dir;
+    char *version;
+    ktag_entry_t *entries;
+    size_t entry_count;
+    ktag_pattern_t *patterns;
+    char **forms;       /**< normalized text of each pattern */
+    size_t pattern_count;
+    ktag_automaton_t *automaton;
+    ktag_josa_t *josa;
+    size_t josa_count;
+    ktag_sentiment_lexicon_t *sentiment;
+    size_t entity_counts[KTAG_TYPE_COUNT];
+    size_t alias_counts[KTAG_TYPE_COUNT];
+    char **attr_keys;   /**< interned attribute names */
+    size_t attr_key_count;
+    double load_ms;
+};
+
+/** A finance context cue must lie within this many code points of an
+ *  ambiguous form for the form to be tagged. */
+#define KTAG_CONTEXT_WINDOW 30
+
+#endif

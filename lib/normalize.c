@@ -1,0 +1,242 @@
+/*  normalize.c - NFKC + case folding with an offset map, and character classes. */
+#include "normalize.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utf8.h>
+
+#include "util.h"
+
+static const UNormalizer2 *s_nfkc_cf;
+static const UNormalizer2 *s_nfc;
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+
+static void s_init_normalizers(void)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    s_nfkc_cf = unorm2_getNFKCCasefoldInstance(&status);
+    if (U_FAILURE(status))
+        s_nfkc_cf = NULL;
+    status = U_ZERO_ERROR;
+    s_nfc = unorm2_getNFCInstance(&status);
+    if (U_FAILURE(status))
+        s_nfc = NULL;
+}
+
+static inline bool s_is_hangul_syllable(UChar32 cp)
+{
+    return cp >= 0xAC00 && cp <= 0xD7A3;
+}
+
+/*  True when normalization of text before `pos` cannot depend on what
+    starts at `pos`.  An ill-formed sequence counts as a boundary: the main
+    loop reports it when it gets there. */
+static bool s_boundary_at(const uint8_t *s, size_t len, size_t pos)
+{
+    if (pos >= len || s[pos] < 0x80)
+        return true;
+    UChar32 cp;
+    U8_NEXT(s, pos, len, cp);
+    if (cp < 0 || s_is_hangul_syllable(cp))
+        return true;
+    return unorm2_hasBoundaryBefore(s_nfkc_cf, cp);
+}
+
+static int s_reserve_out(ktag_normbuf_t *buf, size_t needed)
+{
+    if (KTAG_RESERVE(buf->norm, buf->norm_cap, needed + 1))
+        return KTAG_ERR_NOMEM;
+    if (KTAG_RESERVE(buf->map, buf->map_cap, needed + 1))
+        return KTAG_ERR_NOMEM;
+    return 0;
+}
+
+/*  The slow path: normalize one segment through ICU's UTF-16 API. */
+static int s_normalize_segment(ktag_normbuf_t *buf, const char *segment, size_t seg_len,
+                               uint32_t orig_offset, ktag_error_t *err)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    if (KTAG_RESERVE(buf->u16, buf->u16_cap, seg_len + 1))
+        return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+    int32_t u16_len = 0;
+    u_strFromUTF8(buf->u16, (int32_t) buf->u16_cap, &u16_len, segment, (int32_t) seg_len, &status);
+    if (U_FAILURE(status))
+        return ktag_error_set(err, KTAG_ERR_UNICODE, "UTF-16 conversion failed: %s", u_errorName(status));
+    int32_t out_len;
+    for (;;) {
+        status = U_ZERO_ERROR;
+        out_len = unorm2_normalize(s_nfkc_cf, buf->u16, u16_len, buf->u16_out,
+                                   (int32_t) buf->u16_out_cap, &status);
+        if (status != U_BUFFER_OVERFLOW_ERROR)
+            break;
+        if (KTAG_RESERVE(buf->u16_out, buf->u16_out_cap, (size_t) out_len + 1))
+            return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+    }
+    if (U_FAILURE(status))
+        return ktag_error_set(err, KTAG_ERR_UNICODE, "normalization failed: %s", u_errorName(status));
+    /*  A UTF-16 unit becomes at most 3 UTF-8 bytes. */
+    if (s_reserve_out(buf, buf->len + (size_t) out_len * 3))
+        return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+    int32_t written = 0;
+    status = U_ZERO_ERROR;
+    u_strToUTF8(buf->norm + buf->len, (int32_t) (buf->norm_cap - buf->len), &written,
+                buf->u16_out, out_len, &status);
+    if (U_FAILURE(status))
+        return ktag_error_set(err, KTAG_ERR_UNICODE, "UTF-8 conversion failed: %s", u_errorName(status));
+    for (int32_t k = 0; k < written; k++)
+        buf->map[buf->len + k] = orig_offset;
+    buf->len += (size_t) written;
+    return 0;
+}
+
+int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error_t *err)
+{
+    pthread_once(&s_once, s_init_normalizers);
+    if (!s_nfkc_cf)
+        return ktag_error_set(err, KTAG_ERR_UNICODE, "ICU NFKC_Casefold normalizer unavailable");
+    if (len >= KTAG_MAX_TEXT_BYTES)
+        return ktag_error_set(err, KTAG_ERR_TOO_LARGE, "text of %zu bytes exceeds the limit of %zu",
+                              len, KTAG_MAX_TEXT_BYTES - 1);
+    buf->len = 0;
+    if (s_reserve_out(buf, len + 16))
+        return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+
+    const uint8_t *s = (const uint8_t *) text;
+    size_t i = 0;
+    while (i < len) {
+        size_t start = i;
+        uint8_t byte = s[i];
+        if (byte < 0x80 && s_boundary_at(s, len, i + 1)) {
+            if (s_reserve_out(buf, buf->len + 1))
+                return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+            buf->norm[buf->len] = (char) (byte >= 'A' && byte <= 'Z' ? byte + 32 : byte);
+            buf->map[buf->len++] = (uint32_t) start;
+            i++;
+            continue;
+        }
+        UChar32 cp;
+        U8_NEXT(s, i, len, cp);
+        if (cp < 0) {
+            if (err)
+                err->offset = start;
+            return ktag_error_set(err, KTAG_ERR_BAD_UTF8, "invalid UTF-8 at byte offset %zu", start);
+        }
+        if (s_is_hangul_syllable(cp) && s_boundary_at(s, len, i)) {
+            if (s_reserve_out(buf, buf->len + 3))
+                return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+            for (size_t k = start; k < i; k++) {
+                buf->norm[buf->len] = (char) s[k];
+                buf->map[buf->len++] = (uint32_t) start;
+            }
+            continue;
+        }
+        /*  Extend the segment over the code points that may combine with
+            this one, then let ICU normalize it as a unit. */
+        while (i < len && !s_boundary_at(s, len, i)) {
+            U8_NEXT(s, i, len, cp);
+        }
+        int rc = s_normalize_segment(buf, text + start, i - start, (uint32_t) start, err);
+        if (rc)
+            return rc;
+    }
+    buf->norm[buf->len] = '\0';
+    buf->map[buf->len] = (uint32_t) len;
+    return 0;
+}
+
+size_t ktag_norm_orig_end(const ktag_normbuf_t *buf, size_t norm_end)
+{
+    if (norm_end == 0)
+        return buf->map[0];
+    uint32_t last = buf->map[norm_end - 1];
+    size_t j = norm_end;
+    while (j < buf->len && buf->map[j] == last)
+        j++;
+    return buf->map[j];
+}
+
+void ktag_normbuf_release(ktag_normbuf_t *buf)
+{
+    free(buf->norm);
+    free(buf->map);
+    free(buf->u16);
+    free(buf->u16_out);
+    memset(buf, 0, sizeof *buf);
+}
+
+char *ktag_normalize_string(const char *text, ktag_error_t *err)
+{
+    ktag_normbuf_t buf = { 0 };
+    if (ktag_normalize(&buf, text, strlen(text), err)) {
+        ktag_normbuf_release(&buf);
+        return NULL;
+    }
+    char *result = buf.norm;
+    buf.norm = NULL;
+    ktag_normbuf_release(&buf);
+    return result;
+}
+
+bool ktag_is_nfc(const char *text)
+{
+    pthread_once(&s_once, s_init_normalizers);
+    UErrorCode status = U_ZERO_ERROR;
+    size_t len = strlen(text);
+    UChar stack[256];
+    UChar *u16 = len < 256 ? stack : malloc((len + 1) * sizeof(UChar));
+    if (!u16 || !s_nfc)
+        return true;
+    int32_t u16_len = 0;
+    u_strFromUTF8(u16, (int32_t) len + 1, &u16_len, text, (int32_t) len, &status);
+    bool normalized = U_SUCCESS(status) && unorm2_isNormalized(s_nfc, u16, u16_len, &status);
+    if (u16 != stack)
+        free(u16);
+    return normalized || U_FAILURE(status);
+}
+
+static ktag_char_class_t s_classify(UChar32 cp)
+{
+    if (cp < 0x80) {
+        if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'))
+            return KTAG_CHAR_ALNUM;
+        return KTAG_CHAR_OTHER;
+    }
+    if (s_is_hangul_syllable(cp) || (cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3130 && cp <= 0x318F)
+        || (cp >= 0xA960 && cp <= 0xA97F) || (cp >= 0xD7B0 && cp <= 0xD7FF))
+        return KTAG_CHAR_HANGUL;
+    /*  Latin-1 supplement and Latin Extended letters count with a-z, so that
+        `CB` is not found inside `CBé`. */
+    if (cp < 0x250 && u_isalpha(cp))
+        return KTAG_CHAR_ALNUM;
+    return KTAG_CHAR_OTHER;
+}
+
+ktag_char_class_t ktag_class_at(const char *text, size_t len, size_t pos)
+{
+    if (pos >= len)
+        return KTAG_CHAR_OTHER;
+    UChar32 cp;
+    U8_NEXT((const uint8_t *) text, pos, len, cp);
+    return cp < 0 ? KTAG_CHAR_OTHER : s_classify(cp);
+}
+
+ktag_char_class_t ktag_class_before(const char *text, size_t pos)
+{
+    if (pos == 0)
+        return KTAG_CHAR_OTHER;
+    UChar32 cp;
+    int32_t i = (int32_t) pos;
+    U8_PREV((const uint8_t *) text, 0, i, cp);
+    return cp < 0 ? KTAG_CHAR_OTHER : s_classify(cp);
+}
+
+size_t ktag_count_codepoints(const char *text, size_t from, size_t to)
+{
+    size_t count = 0;
+    for (size_t i = from; i < to; i++)
+        count += ((uint8_t) text[i] & 0xC0) != 0x80;
+    return count;
+}

@@ -1,0 +1,69 @@
+/*  normalize.h - (internal) the normalized view the matcher runs on: ICU
+    NFKC + case folding of UTF-8 text, with every normalized byte mapped back
+    to the original text, and the character classes of the boundary rules.
+
+    Normalization is done segment by segment, a segment being a code point
+    and the non-starters that may combine with it, so each normalized byte
+    knows which original segment produced it.  ASCII and precomposed Hangul,
+    nearly all of Korean finance news, take a fast path that never calls ICU.
+*/
+#ifndef KTAG_NORMALIZE_H_INCLUDED
+#define KTAG_NORMALIZE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unicode/utypes.h>
+
+#include "ktag/ktag_error.h"
+
+/** Texts above this many bytes are refused (offsets are 32-bit inside). */
+#define KTAG_MAX_TEXT_BYTES ((size_t) 1 << 30)
+
+typedef struct {
+    char *norm;        /**< normalized UTF-8, NUL-terminated */
+    size_t len;        /**< bytes in norm */
+    size_t norm_cap;
+    uint32_t *map;     /**< map[i]: original byte offset of the segment that produced norm[i]; map[len] = original length */
+    size_t map_cap;
+    UChar *u16;        /**< scratch for ICU */
+    size_t u16_cap;
+    UChar *u16_out;
+    size_t u16_out_cap;
+} ktag_normbuf_t;
+
+/** Normalize `len` bytes of `text` into `buf`, reusing its memory.
+ *  @returns 0; KTAG_ERR_BAD_UTF8 with err->offset = byte offset of the first
+ *  ill-formed sequence; KTAG_ERR_TOO_LARGE; KTAG_ERR_NOMEM; KTAG_ERR_UNICODE. */
+int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error_t *err);
+
+/** @returns the original byte offset where the normalized span ending at
+ *  `norm_end` (exclusive) ends: the end of the segment holding its last byte. */
+size_t ktag_norm_orig_end(const ktag_normbuf_t *buf, size_t norm_end);
+
+/** Free the buffers of `buf` (not `buf` itself). */
+void ktag_normbuf_release(ktag_normbuf_t *buf);
+
+/** Normalize a NUL-terminated string.  @returns a new string the caller
+ *  frees, or NULL with `err` filled. */
+char *ktag_normalize_string(const char *text, ktag_error_t *err);
+
+/** @returns true when `text` is in NFC (lexicon check). */
+bool ktag_is_nfc(const char *text);
+
+typedef enum {
+    KTAG_CHAR_OTHER = 0,   /**< spaces, punctuation, symbols, Han, … */
+    KTAG_CHAR_ALNUM = 1,   /**< Latin letters and digits */
+    KTAG_CHAR_HANGUL = 2,  /**< syllables and jamo */
+} ktag_char_class_t;
+
+/** Class of the code point that starts at byte `pos` of normalized `text`. */
+ktag_char_class_t ktag_class_at(const char *text, size_t len, size_t pos);
+
+/** Class of the code point that ends just before byte `pos` (OTHER at 0). */
+ktag_char_class_t ktag_class_before(const char *text, size_t pos);
+
+/** @returns the number of code points in text[from, to). */
+size_t ktag_count_codepoints(const char *text, size_t from, size_t to);
+
+#endif
