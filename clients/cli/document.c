@@ -1,0 +1,202 @@
+/*  document.c - buffers, slots, and what a slot's bytes mean as a document. */
+#include "ktag_cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktag_json.h"
+
+void
+ktag_cli_buf_reserve(ktag_cli_buf_t *self, size_t extra)
+{
+    if (self->cap - self->len >= extra)
+        return;
+    size_t cap = self->cap ? self->cap : 256;
+    while (cap - self->len < extra)
+        cap *= 2;
+    char *data = realloc(self->data, cap);
+    if (!data) {
+        fprintf(stderr, "ktag: out of memory\n");
+        exit(1);
+    }
+    self->data = data;
+    self->cap = cap;
+}
+
+void
+ktag_cli_buf_append(ktag_cli_buf_t *self, const void *data, size_t len)
+{
+    ktag_cli_buf_reserve(self, len);
+    memcpy(self->data + self->len, data, len);
+    self->len += len;
+}
+
+void
+ktag_cli_buf_printf(ktag_cli_buf_t *self, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(self->data ? self->data + self->len : NULL, self->cap - self->len, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t) n >= self->cap - self->len) {
+        ktag_cli_buf_reserve(self, (size_t) n + 1);
+        va_start(ap, fmt);
+        vsnprintf(self->data + self->len, self->cap - self->len, fmt, ap);
+        va_end(ap);
+    }
+    self->len += (size_t) n;
+}
+
+void
+ktag_cli_buf_free(ktag_cli_buf_t *self)
+{
+    free(self->data);
+    memset(self, 0, sizeof *self);
+}
+
+void
+ktag_cli_slot_reset(ktag_cli_slot_t *self)
+{
+    self->raw.len = 0;
+    self->out.len = 0;
+    self->diag.len = 0;
+    self->has_title = false;
+    self->title_off = self->title_len = 0;
+    json_decref(self->id);
+    self->id = NULL;
+    json_decref(self->parsed);
+    self->parsed = NULL;
+    free(self->read_error);
+    self->read_error = NULL;
+    self->read_code = NULL;
+    self->emit_read_error = false;
+    self->nbytes = 0;
+    self->failed = false;
+}
+
+void
+ktag_cli_slot_free(ktag_cli_slot_t *self)
+{
+    ktag_cli_slot_reset(self);
+    ktag_cli_buf_free(&self->raw);
+    ktag_cli_buf_free(&self->out);
+    ktag_cli_buf_free(&self->diag);
+}
+
+static void
+s_vfail(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, bool emit,
+        json_t *id, const char *code, const char *fmt, va_list ap)
+{
+    char message[1024];
+    vsnprintf(message, sizeof message, fmt, ap);
+    slot->failed = true;
+    const char *source = strcmp(slot->source, "-") == 0 ? "<stdin>" : slot->source;
+    if (slot->line)
+        ktag_cli_buf_printf(&slot->diag, "ktag: %s:%llu: %s\n", source,
+                            (unsigned long long) slot->line, message);
+    else
+        ktag_cli_buf_printf(&slot->diag, "ktag: %s: %s\n", source, message);
+    if (!emit)
+        return;
+    json_t *obj = ktag_json_error(id, code, message);
+    if (!obj) {
+        fprintf(stderr, "ktag: out of memory\n");
+        exit(1);
+    }
+    ktag_cli_format(config, obj, &slot->out);
+    json_decref(obj);
+}
+
+void
+ktag_cli_doc_fail(ktag_cli_slot_t *slot, const ktag_cli_config_t *config,
+                  json_t *id, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vfail(slot, config, true, id, code, fmt, ap);
+    va_end(ap);
+}
+
+static void
+s_fail_quiet(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vfail(slot, config, false, NULL, NULL, fmt, ap);
+    va_end(ap);
+}
+
+static int
+s_extract_jsonl(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, ktag_cli_doc_t *doc)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(slot->raw.data, slot->raw.len, JSON_ALLOW_NUL, &jerr);
+    if (!root) {
+        int utf8 = json_error_code(&jerr) == json_error_invalid_utf8;
+        ktag_cli_doc_fail(slot, config, NULL, utf8 ? "bad_utf8" : "bad_request",
+                          "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        return -1;
+    }
+    slot->parsed = root;
+    if (!json_is_object(root)) {
+        ktag_cli_doc_fail(slot, config, NULL, "bad_request", "line is not a JSON object");
+        return -1;
+    }
+    json_t *id = json_object_get(root, config->id_field);
+    if (id && !json_is_string(id) && !json_is_integer(id)) {
+        if (!json_is_null(id)) {
+            ktag_cli_doc_fail(slot, config, NULL, "bad_request",
+                              "field '%s' must be a string or an integer", config->id_field);
+            return -1;
+        }
+        id = NULL;
+    }
+    json_t *text = json_object_get(root, config->text_field);
+    if (!text) {
+        ktag_cli_doc_fail(slot, config, id, "bad_request", "missing text field '%s'", config->text_field);
+        return -1;
+    }
+    if (!json_is_string(text)) {
+        ktag_cli_doc_fail(slot, config, id, "bad_request", "field '%s' must be a string", config->text_field);
+        return -1;
+    }
+    json_t *title = json_object_get(root, config->title_field);
+    if (title && !json_is_string(title) && !json_is_null(title)) {
+        ktag_cli_doc_fail(slot, config, id, "bad_request", "field '%s' must be a string", config->title_field);
+        return -1;
+    }
+    doc->id = id;
+    doc->text = json_string_value(text);
+    doc->text_len = json_string_length(text);
+    if (json_is_string(title)) {
+        doc->title = json_string_value(title);
+        doc->title_len = json_string_length(title);
+    }
+    return 0;
+}
+
+int
+ktag_cli_doc_extract(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, ktag_cli_doc_t *doc)
+{
+    memset(doc, 0, sizeof *doc);
+    if (slot->read_code) {
+        if (slot->emit_read_error)
+            ktag_cli_doc_fail(slot, config, slot->id, slot->read_code, "%s", slot->read_error);
+        else
+            s_fail_quiet(slot, config, "%s", slot->read_error);
+        return -1;
+    }
+    if (config->input == KTAG_CLI_IN_JSONL)
+        return s_extract_jsonl(slot, config, doc);
+    doc->id = slot->id;
+    doc->text = slot->raw.data ? slot->raw.data : "";
+    doc->text_len = slot->has_title ? slot->title_off : slot->raw.len;
+    if (slot->has_title) {
+        doc->title = slot->raw.data + slot->title_off;
+        doc->title_len = slot->title_len;
+    }
+    return 0;
+}

@@ -1,0 +1,390 @@
+/*  main.c - `ktag`: tag files and streams of Korean financial news.
+
+    Parses the command line, loads the lexicon (or connects to ktagd), and
+    hands the inputs to the pipeline.  Exit status: 0 when every document
+    was tagged, 1 when any failed (or the run could not complete), 2 for a
+    usage error.
+*/
+#include "ktag_cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ktag_lexdir.h"
+
+#define S_EXIT_USAGE 2
+
+static const char s_usage[] =
+    "Usage: ktag [OPTIONS] [FILE|DIR|-]...\n"
+    "       ktag lexicon check [DIR]\n"
+    "\n"
+    "Tag Korean financial news with companies, orgs, chips, funding events and\n"
+    "sentiment.  With no FILE, or with -, read standard input.  Directories are\n"
+    "read recursively in name order (hidden entries skipped).\n"
+    "\n"
+    "Input:\n"
+    "  -i, --input FORMAT      text (one document per file, the default),\n"
+    "                          lines (one document per line), jsonl, msgpack\n"
+    "      --text-field NAME   jsonl/msgpack key of the text (default: text)\n"
+    "      --id-field NAME     jsonl/msgpack key of the id (default: id)\n"
+    "      --title-field NAME  jsonl/msgpack key of the optional title (default: title)\n"
+    "Output:\n"
+    "  -f, --format FORMAT     jsonl (default), msgpack, tsv, pretty\n"
+    "  -o, --output FILE       write to FILE instead of standard output\n"
+    "Tagging:\n"
+    "  -L, --lexicons DIR      lexicon directory (default: $KTAG_LEXICONS, else\n"
+    "                          the bundled set)\n"
+    "      --types LIST        only these types, comma-separated:\n"
+    "                          company,org,chip,funding\n"
+    "      --offsets UNIT      codepoint (default), byte or utf16\n"
+    "      --no-sentiment      skip sentiment\n"
+    "      --overlaps          report every match, not only leftmost-longest\n"
+    "      --explain           add sentences and the terms behind the sentiment\n"
+    "Running:\n"
+    "  -j, --jobs N            worker threads (default 1; 0 = one per CPU);\n"
+    "                          output stays in input order\n"
+    "  -c, --connect ENDPOINT  tag through a running ktagd (e.g. tcp://127.0.0.1:5555)\n"
+    "      --window N          --connect: requests in flight (default 64)\n"
+    "      --timeout SECONDS   --connect: give up after this long without a reply\n"
+    "                          (default 30)\n"
+    "      --progress, --no-progress\n"
+    "                          progress bar on stderr (default: when stderr is a\n"
+    "                          terminal)\n"
+    "  -h, --help              show this help\n"
+    "  -V, --version           show versions and the lexicon directory\n"
+    "\n"
+    "Document ids: text input uses the file path; lines input the line number\n"
+    "(\"FILE:N\" when several files are read); jsonl/msgpack echo the id field.\n"
+    "A document that cannot be tagged becomes an error object at its place in the\n"
+    "output and a FILE:LINE message on stderr; the others are still tagged.\n"
+    "Exit status: 0 all tagged, 1 some document failed, 2 usage error.\n";
+
+static void
+s_usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "ktag: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'ktag --help' for more information.\n");
+    exit(S_EXIT_USAGE);
+}
+
+static void
+s_log(void *user, ktag_log_level_t level, const char *message)
+{
+    if (level <= KTAG_LOG_WARNING)
+        fprintf(stderr, "ktag: %s: %s\n", level == KTAG_LOG_ERROR ? "error" : "warning", message);
+}
+
+static long
+s_parse_long(const char *arg, const char *what, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < min || v > max) {
+        char fmt[160];
+        snprintf(fmt, sizeof fmt, "invalid %s '%%s' (expected %ld..%ld)", what, min, max);
+        s_usage_error(fmt, arg);
+    }
+    return v;
+}
+
+static unsigned
+s_parse_types(const char *list)
+{
+    unsigned mask = 0;
+    char *copy = strdup(list);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        ktag_type_t type;
+        if (ktag_type_from_name(tok, &type) != 0)
+            s_usage_error("unknown type '%s' (expected company, org, chip or funding)", tok);
+        mask |= 1u << type;
+    }
+    free(copy);
+    if (!mask)
+        s_usage_error("--types needs at least one type%s", "");
+    return mask;
+}
+
+typedef struct {
+    const char *dir;
+    int problems;
+} s_check_t;
+
+static void
+s_problem(void *user, const char *file, int line, const char *message)
+{
+    s_check_t *c = user;
+    c->problems++;
+    if (file && line > 0)
+        printf("%s/%s:%d: %s\n", c->dir, file, line, message);
+    else if (file)
+        printf("%s/%s: %s\n", c->dir, file, message);
+    else
+        printf("%s: %s\n", c->dir, message);
+}
+
+/* `ktag lexicon check [DIR]`: every problem as file:line: message. */
+static int
+s_lexicon_command(int argc, char **argv)
+{
+    if (argc < 3 || strcmp(argv[2], "check") != 0 || argc > 4) {
+        fprintf(stderr, "Usage: ktag lexicon check [DIR]\n");
+        return S_EXIT_USAGE;
+    }
+    s_check_t c = {ktag_lexdir_resolve(argc == 4 ? argv[3] : NULL), 0};
+    ktag_set_log_handler(s_log, NULL);
+    int n = ktag_lexicon_check(c.dir, s_problem, &c);
+    if (n < 0) {
+        fprintf(stderr, "ktag: %s: cannot read lexicon directory: %s\n", c.dir, ktag_strerror(n));
+        return 1;
+    }
+    if (n == 0 && c.problems == 0) {
+        /* The checker and the loader should agree; if they do not, loading
+         * is what users will hit, so it has the last word. */
+        ktag_error_t err;
+        ktag_lexicon_t *lex = ktag_lexicon_open(c.dir, &err);
+        if (!lex) {
+            printf("%s: %s\n", c.dir, err.message);
+            return 1;
+        }
+        fprintf(stderr, "%s: ok, %zu companies, %zu orgs, %zu chips, %zu funding ids, "
+                        "%zu surface forms, loaded in %.0f ms (%s)\n",
+                c.dir, ktag_lexicon_entity_count(lex, KTAG_TYPE_COMPANY),
+                ktag_lexicon_entity_count(lex, KTAG_TYPE_ORG),
+                ktag_lexicon_entity_count(lex, KTAG_TYPE_CHIP),
+                ktag_lexicon_entity_count(lex, KTAG_TYPE_FUNDING),
+                ktag_lexicon_alias_count(lex, KTAG_TYPE_COMPANY)
+                    + ktag_lexicon_alias_count(lex, KTAG_TYPE_ORG)
+                    + ktag_lexicon_alias_count(lex, KTAG_TYPE_CHIP)
+                    + ktag_lexicon_alias_count(lex, KTAG_TYPE_FUNDING),
+                ktag_lexicon_load_ms(lex), ktag_lexicon_version(lex));
+        ktag_lexicon_destroy(&lex);
+        return 0;
+    }
+    int total = c.problems > n ? c.problems : n;
+    fprintf(stderr, "ktag: %s: %d problem%s\n", c.dir, total, total == 1 ? "" : "s");
+    return 1;
+}
+
+enum {
+    OPT_TEXT_FIELD = 256,
+    OPT_ID_FIELD,
+    OPT_TITLE_FIELD,
+    OPT_NO_SENTIMENT,
+    OPT_TYPES,
+    OPT_OFFSETS,
+    OPT_OVERLAPS,
+    OPT_EXPLAIN,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS,
+    OPT_WINDOW,
+    OPT_TIMEOUT,
+};
+
+static const struct option s_options[] = {
+    {"input", required_argument, NULL, 'i'},
+    {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
+    {"id-field", required_argument, NULL, OPT_ID_FIELD},
+    {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"connect", required_argument, NULL, 'c'},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"lexicons", required_argument, NULL, 'L'},
+    {"no-sentiment", no_argument, NULL, OPT_NO_SENTIMENT},
+    {"types", required_argument, NULL, OPT_TYPES},
+    {"offsets", required_argument, NULL, OPT_OFFSETS},
+    {"overlaps", no_argument, NULL, OPT_OVERLAPS},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+int
+main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "lexicon") == 0)
+        return s_lexicon_command(argc, argv);
+
+    ktag_cli_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.text_field = "text";
+    cfg.id_field = "id";
+    cfg.title_field = "title";
+    cfg.jobs = 1;
+    cfg.window = 64;
+    cfg.timeout = 30.0;
+    cfg.progress = -1;
+    ktag_options_init(&cfg.options);
+    const char *lexicon_flag = NULL;
+    bool show_version = false;
+
+    int c;
+    while ((c = getopt_long(argc, argv, "i:f:o:j:c:L:hV", s_options, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            if (strcmp(optarg, "text") == 0)
+                cfg.input = KTAG_CLI_IN_TEXT;
+            else if (strcmp(optarg, "lines") == 0)
+                cfg.input = KTAG_CLI_IN_LINES;
+            else if (strcmp(optarg, "jsonl") == 0)
+                cfg.input = KTAG_CLI_IN_JSONL;
+            else if (strcmp(optarg, "msgpack") == 0)
+                cfg.input = KTAG_CLI_IN_MSGPACK;
+            else
+                s_usage_error("unknown input format '%s' (expected text, lines, jsonl or msgpack)", optarg);
+            break;
+        case 'f':
+            if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
+                cfg.output = KTAG_CLI_OUT_JSONL;
+            else if (strcmp(optarg, "msgpack") == 0)
+                cfg.output = KTAG_CLI_OUT_MSGPACK;
+            else if (strcmp(optarg, "tsv") == 0)
+                cfg.output = KTAG_CLI_OUT_TSV;
+            else if (strcmp(optarg, "pretty") == 0)
+                cfg.output = KTAG_CLI_OUT_PRETTY;
+            else
+                s_usage_error("unknown output format '%s' (expected jsonl, msgpack, tsv or pretty)", optarg);
+            break;
+        case 'o':
+            cfg.output_path = optarg;
+            break;
+        case 'j':
+            cfg.jobs = (int) s_parse_long(optarg, "number of jobs", 0, 1024);
+            if (cfg.jobs == 0) {
+                long n = sysconf(_SC_NPROCESSORS_ONLN);
+                cfg.jobs = n > 0 ? (int) n : 1;
+            }
+            break;
+        case 'c':
+            cfg.connect = optarg;
+            break;
+        case OPT_WINDOW:
+            cfg.window = (int) s_parse_long(optarg, "window", 1, 100000);
+            break;
+        case OPT_TIMEOUT: {
+            char *end;
+            cfg.timeout = strtod(optarg, &end);
+            if (end == optarg || *end || !(cfg.timeout > 0))
+                s_usage_error("invalid timeout '%s' (expected seconds > 0)", optarg);
+            break;
+        }
+        case 'L':
+            lexicon_flag = optarg;
+            break;
+        case OPT_TEXT_FIELD:
+            cfg.text_field = optarg;
+            break;
+        case OPT_ID_FIELD:
+            cfg.id_field = optarg;
+            break;
+        case OPT_TITLE_FIELD:
+            cfg.title_field = optarg;
+            break;
+        case OPT_NO_SENTIMENT:
+            cfg.options.sentiment = false;
+            break;
+        case OPT_TYPES:
+            cfg.options.types = s_parse_types(optarg);
+            break;
+        case OPT_OFFSETS:
+            if (ktag_offset_unit_from_name(optarg, &cfg.options.offsets) != 0)
+                s_usage_error("unknown offset unit '%s' (expected codepoint, byte or utf16)", optarg);
+            break;
+        case OPT_OVERLAPS:
+            cfg.options.overlaps = true;
+            break;
+        case OPT_EXPLAIN:
+            cfg.options.explain = true;
+            break;
+        case OPT_PROGRESS:
+            cfg.progress = 1;
+            break;
+        case OPT_NO_PROGRESS:
+            cfg.progress = 0;
+            break;
+        case 'h':
+            fputs(s_usage, stdout);
+            return 0;
+        case 'V':
+            show_version = true;
+            break;
+        default:
+            fprintf(stderr, "Try 'ktag --help' for more information.\n");
+            return S_EXIT_USAGE;
+        }
+    }
+    cfg.lexicon_dir = ktag_lexdir_resolve(lexicon_flag);
+    if (show_version) {
+        printf("ktag %s (libktag %s)\nlexicons: %s (%s)\n", KTAG_CLI_VERSION, ktag_version(),
+               cfg.lexicon_dir, ktag_lexdir_origin(lexicon_flag));
+        return 0;
+    }
+
+    /* jansson seeds its hash function on first use; do it before threads. */
+    json_object_seed(0);
+    ktag_set_log_handler(s_log, NULL);
+
+    ktag_lexicon_t *lexicon = NULL;
+    if (!cfg.connect) {
+        ktag_error_t err;
+        lexicon = ktag_lexicon_open(cfg.lexicon_dir, &err);
+        if (!lexicon) {
+            fprintf(stderr, "ktag: cannot load lexicons from %s: %s\n", cfg.lexicon_dir, err.message);
+            return 1;
+        }
+    }
+
+    ktag_cli_sink_t sink;
+    memset(&sink, 0, sizeof sink);
+    sink.out = stdout;
+    if (cfg.output_path && strcmp(cfg.output_path, "-") != 0) {
+        sink.out = fopen(cfg.output_path, "w");
+        if (!sink.out) {
+            fprintf(stderr, "ktag: cannot write %s: %s\n", cfg.output_path, strerror(errno));
+            ktag_lexicon_destroy(&lexicon);
+            return 1;
+        }
+    }
+    /* Large writes: output is a stream of small objects.  A person watching
+     * a terminal gets each document as soon as it is done instead. */
+    if (!isatty(fileno(sink.out)))
+        setvbuf(sink.out, NULL, _IOFBF, 1 << 20);
+
+    ktag_cli_reader_t *reader = ktag_cli_reader_new(&cfg, argv + optind, argc - optind);
+    sink.progress = ktag_cli_progress_new(cfg.progress, ktag_cli_reader_total_bytes(reader));
+    const char *header = ktag_cli_format_header(&cfg);
+    if (header)
+        fputs(header, sink.out);
+
+    int rc = cfg.connect ? ktag_cli_run_remote(&cfg, reader, &sink)
+                         : ktag_cli_run_local(&cfg, lexicon, reader, &sink);
+
+    ktag_cli_progress_destroy(&sink.progress);
+    int status = rc == 0 && sink.failed == 0 ? 0 : 1;
+    if (fflush(sink.out) != 0 || ferror(sink.out)) {
+        fprintf(stderr, "ktag: write error: %s\n", strerror(errno));
+        status = 1;
+    }
+    if (sink.out != stdout)
+        fclose(sink.out);
+    if (sink.failed)
+        fprintf(stderr, "ktag: %llu of %llu documents failed\n",
+                (unsigned long long) sink.failed, (unsigned long long) sink.documents);
+    ktag_cli_reader_destroy(&reader);
+    ktag_lexicon_destroy(&lexicon);
+    return status;
+}

@@ -1,0 +1,238 @@
+/*  pipeline.c - in-process tagging.  With one job the reader, tagger and
+    writer take turns on the main thread.  With N jobs the main thread reads
+    into a ring of slots, N workers tag (each with its own ktag_result_t, all
+    sharing the lexicon) and format, and a writer thread emits the slots in
+    sequence order: the ring is both the bounded queue and the reorder
+    buffer, so a slow document holds back at most one ring of others.
+*/
+#include "ktag_cli.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ktag_json.h"
+
+static int64_t
+s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* 1-based line of byte `offset` in `text`, for messages about a whole file. */
+static uint64_t
+s_line_of(const char *text, size_t len, size_t offset)
+{
+    uint64_t line = 1;
+    if (offset > len)
+        offset = len;
+    for (const char *p = text; (p = memchr(p, '\n', (size_t) (text + offset - p))); p++)
+        line++;
+    return line;
+}
+
+static void
+s_process(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
+          ktag_result_t *result, ktag_cli_slot_t *slot)
+{
+    ktag_cli_doc_t doc;
+    if (ktag_cli_doc_extract(slot, config, &doc) != 0)
+        return;
+    ktag_error_t err;
+    int64_t t0 = s_now_us();
+    int rc = ktag_tag(result, lexicon, doc.text, doc.text_len, doc.title, doc.title_len,
+                      &config->options, &err);
+    int64_t elapsed = s_now_us() - t0;
+    if (rc != 0) {
+        if (rc == KTAG_ERR_BAD_UTF8 && config->input == KTAG_CLI_IN_TEXT)
+            slot->line = s_line_of(doc.text, doc.text_len, err.offset);
+        ktag_cli_doc_fail(slot, config, doc.id, ktag_json_error_code(rc), "%s", err.message);
+        return;
+    }
+    json_t *obj = ktag_json_result(result, doc.id, &config->options, elapsed);
+    if (!obj) {
+        ktag_cli_doc_fail(slot, config, doc.id, "internal", "out of memory building the result");
+        return;
+    }
+    ktag_cli_format(config, obj, &slot->out);
+    json_decref(obj);
+}
+
+void
+ktag_cli_sink_write(ktag_cli_sink_t *self, ktag_cli_slot_t *slot)
+{
+    if (slot->out.len)
+        fwrite(slot->out.data, 1, slot->out.len, self->out);
+    if (slot->diag.len) {
+        ktag_cli_progress_clear(self->progress);
+        fwrite(slot->diag.data, 1, slot->diag.len, stderr);
+    }
+    self->documents++;
+    if (slot->failed)
+        self->failed++;
+    ktag_cli_progress_add(self->progress, slot->nbytes);
+}
+
+typedef struct {
+    const ktag_cli_config_t *config;
+    ktag_lexicon_t *lexicon;
+    ktag_cli_sink_t *sink;
+    ktag_cli_slot_t *slots;
+    bool *done;
+    size_t nslots;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;     /* a slot was filled, or end of input */
+    pthread_cond_t done_cv;     /* the slot the writer waits for is done, or end */
+    pthread_cond_t free_cv;     /* the writer released a slot */
+    uint64_t produced;          /* slots [next_work, produced) wait for a worker */
+    uint64_t next_work;
+    uint64_t next_write;
+    bool eof;
+} s_pipe_t;
+
+static void *
+s_worker(void *arg)
+{
+    s_pipe_t *p = arg;
+    ktag_result_t *result = ktag_result_new();
+    if (!result) {
+        fprintf(stderr, "ktag: out of memory\n");
+        exit(1);
+    }
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->next_work == p->produced && !p->eof)
+            pthread_cond_wait(&p->work_cv, &p->mu);
+        if (p->next_work == p->produced)
+            break;
+        size_t idx = p->next_work++ % p->nslots;
+        pthread_mutex_unlock(&p->mu);
+        s_process(p->config, p->lexicon, result, &p->slots[idx]);
+        pthread_mutex_lock(&p->mu);
+        p->done[idx] = true;
+        if (idx == p->next_write % p->nslots)
+            pthread_cond_signal(&p->done_cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    ktag_result_destroy(&result);
+    return NULL;
+}
+
+static void *
+s_writer(void *arg)
+{
+    s_pipe_t *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        size_t idx = p->next_write % p->nslots;
+        while (!(p->next_write < p->produced && p->done[idx])
+               && !(p->next_write == p->produced && p->eof))
+            pthread_cond_wait(&p->done_cv, &p->mu);
+        if (p->next_write == p->produced)
+            break;
+        pthread_mutex_unlock(&p->mu);
+        ktag_cli_sink_write(p->sink, &p->slots[idx]);
+        pthread_mutex_lock(&p->mu);
+        p->done[idx] = false;
+        p->next_write++;
+        pthread_cond_signal(&p->free_cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static int
+s_run_inline(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
+             ktag_cli_reader_t *reader, ktag_cli_sink_t *sink)
+{
+    ktag_result_t *result = ktag_result_new();
+    if (!result) {
+        fprintf(stderr, "ktag: out of memory\n");
+        return -1;
+    }
+    ktag_cli_slot_t slot;
+    memset(&slot, 0, sizeof slot);
+    while (ktag_cli_reader_next(reader, &slot)) {
+        s_process(config, lexicon, result, &slot);
+        ktag_cli_sink_write(sink, &slot);
+    }
+    ktag_cli_slot_free(&slot);
+    ktag_result_destroy(&result);
+    return 0;
+}
+
+int
+ktag_cli_run_local(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
+                   ktag_cli_reader_t *reader, ktag_cli_sink_t *sink)
+{
+    if (config->jobs <= 1)
+        return s_run_inline(config, lexicon, reader, sink);
+
+    s_pipe_t p;
+    memset(&p, 0, sizeof p);
+    p.config = config;
+    p.lexicon = lexicon;
+    p.sink = sink;
+    p.nslots = (size_t) config->jobs * 16;
+    p.slots = calloc(p.nslots, sizeof *p.slots);
+    p.done = calloc(p.nslots, sizeof *p.done);
+    pthread_t *workers = calloc((size_t) config->jobs, sizeof *workers);
+    if (!p.slots || !p.done || !workers) {
+        fprintf(stderr, "ktag: out of memory\n");
+        exit(1);
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.work_cv, NULL);
+    pthread_cond_init(&p.done_cv, NULL);
+    pthread_cond_init(&p.free_cv, NULL);
+
+    int started = 0, rc = 0;
+    pthread_t writer;
+    bool writer_started = pthread_create(&writer, NULL, s_writer, &p) == 0;
+    for (; writer_started && started < config->jobs; started++)
+        if (pthread_create(&workers[started], NULL, s_worker, &p) != 0)
+            break;
+    if (!writer_started || started == 0) {
+        fprintf(stderr, "ktag: cannot start threads\n");
+        rc = -1;
+    } else {
+        for (;;) {
+            pthread_mutex_lock(&p.mu);
+            while (p.produced - p.next_write >= p.nslots)
+                pthread_cond_wait(&p.free_cv, &p.mu);
+            size_t idx = p.produced % p.nslots;
+            pthread_mutex_unlock(&p.mu);
+            /* The slot is out of every other thread's hands until produced
+             * moves past it. */
+            if (!ktag_cli_reader_next(reader, &p.slots[idx]))
+                break;
+            pthread_mutex_lock(&p.mu);
+            p.produced++;
+            pthread_cond_signal(&p.work_cv);
+            pthread_mutex_unlock(&p.mu);
+        }
+    }
+    pthread_mutex_lock(&p.mu);
+    p.eof = true;
+    pthread_cond_broadcast(&p.work_cv);
+    pthread_cond_broadcast(&p.done_cv);
+    pthread_mutex_unlock(&p.mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(workers[i], NULL);
+    if (writer_started)
+        pthread_join(writer, NULL);
+
+    for (size_t i = 0; i < p.nslots; i++)
+        ktag_cli_slot_free(&p.slots[i]);
+    free(p.slots);
+    free(p.done);
+    free(workers);
+    pthread_cond_destroy(&p.work_cv);
+    pthread_cond_destroy(&p.done_cv);
+    pthread_cond_destroy(&p.free_cv);
+    pthread_mutex_destroy(&p.mu);
+    return rc;
+}

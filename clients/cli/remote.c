@@ -1,0 +1,205 @@
+/*  remote.c - `ktag --connect`: tag through a running ktagd.
+
+    One DEALER socket, pipelined: up to `window` requests are in flight, each
+    sent as [empty delimiter, msgpack request] as REQ would, with the slot's
+    sequence number as the request id.  Replies may come back in any order;
+    they are matched by that id, given back the document's own id, and
+    written in input order through the same formatter as in-process results.
+*/
+#include "ktag_cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+#include <zmq.h>
+
+#include "ktag_msgpack.h"
+
+typedef enum { S_FREE = 0, S_PENDING, S_DONE } s_state_t;
+
+static int
+s_pack_cb(void *user, const char *data, size_t size)
+{
+    ktag_cli_buf_append(user, data, size);
+    return 0;
+}
+
+static double
+s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static int
+s_send(void *sock, const ktag_cli_config_t *config, uint64_t seq,
+       const ktag_cli_doc_t *doc, ktag_cli_buf_t *buf)
+{
+    buf->len = 0;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, buf, s_pack_cb);
+    ktag_wire_id_t id = {.kind = KTAG_ID_UINT, .unum = seq};
+    ktag_msgpack_pack_request(&pk, &id, doc->text, doc->text_len, doc->title, doc->title_len,
+                              &config->options);
+    if (zmq_send(sock, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(sock, buf->data, buf->len, 0) < 0) {
+        fprintf(stderr, "ktag: cannot send to %s: %s\n", config->connect, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    return 0;
+}
+
+/* Turn the reply to slot `slot` into its output. */
+static void
+s_reply(const ktag_cli_config_t *config, ktag_cli_slot_t *slot, json_t *reply, json_t *doc_id)
+{
+    if (doc_id)
+        json_object_set(reply, "id", doc_id);
+    else
+        json_object_del(reply, "id");
+    if (!json_is_true(json_object_get(reply, "ok"))) {
+        json_t *err = json_object_get(reply, "error");
+        const char *code = json_string_value(json_object_get(err, "code"));
+        const char *message = json_string_value(json_object_get(err, "message"));
+        const char *source = strcmp(slot->source, "-") == 0 ? "<stdin>" : slot->source;
+        slot->failed = true;
+        if (slot->line)
+            ktag_cli_buf_printf(&slot->diag, "ktag: %s:%llu: %s: %s\n", source,
+                                (unsigned long long) slot->line, code ? code : "?", message ? message : "");
+        else
+            ktag_cli_buf_printf(&slot->diag, "ktag: %s: %s: %s\n", source,
+                                code ? code : "?", message ? message : "");
+    }
+    ktag_cli_format(config, reply, &slot->out);
+}
+
+int
+ktag_cli_run_remote(const ktag_cli_config_t *config, ktag_cli_reader_t *reader, ktag_cli_sink_t *sink)
+{
+    size_t window = (size_t) config->window;
+    ktag_cli_slot_t *slots = calloc(window, sizeof *slots);
+    s_state_t *state = calloc(window, sizeof *state);
+    json_t **ids = calloc(window, sizeof *ids);
+    if (!slots || !state || !ids) {
+        fprintf(stderr, "ktag: out of memory\n");
+        exit(1);
+    }
+    int rc = 0;
+    void *ctx = zmq_ctx_new();
+    void *sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
+    int linger = 0;
+    if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) != 0
+        || zmq_connect(sock, config->connect) != 0) {
+        fprintf(stderr, "ktag: cannot connect to %s: %s\n", config->connect, zmq_strerror(zmq_errno()));
+        rc = -1;
+        goto done;
+    }
+
+    ktag_cli_buf_t request = {0};
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init(&unpacked);
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    uint64_t produced = 0, next_write = 0, pending = 0;
+    bool eof = false;
+    double last_reply = s_now();
+
+    for (;;) {
+        while (!eof && produced - next_write < window) {
+            size_t idx = produced % window;
+            ktag_cli_slot_t *slot = &slots[idx];
+            if (!ktag_cli_reader_next(reader, slot)) {
+                eof = true;
+                break;
+            }
+            ktag_cli_doc_t doc;
+            if (ktag_cli_doc_extract(slot, config, &doc) != 0) {
+                state[idx] = S_DONE;
+            } else {
+                if (s_send(sock, config, produced, &doc, &request) != 0) {
+                    rc = -1;
+                    goto drain;
+                }
+                ids[idx] = doc.id;      /* borrowed from the slot, alive until its reset */
+                state[idx] = S_PENDING;
+                if (pending++ == 0)
+                    last_reply = s_now();
+            }
+            produced++;
+        }
+        while (next_write < produced && state[next_write % window] == S_DONE) {
+            size_t idx = next_write % window;
+            ktag_cli_sink_write(sink, &slots[idx]);
+            state[idx] = S_FREE;
+            ids[idx] = NULL;
+            next_write++;
+        }
+        if (eof && next_write == produced)
+            break;
+        if (pending == 0)
+            continue;
+
+        double left = config->timeout - (s_now() - last_reply);
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        int n = left > 0 ? zmq_poll(&item, 1, (long) (left * 1000) + 1) : 0;
+        if (n < 0 && zmq_errno() == EINTR)
+            continue;
+        if (n <= 0) {
+            if (s_now() - last_reply < config->timeout)
+                continue;
+            fprintf(stderr, "ktag: no reply from %s within %.0f s; %llu documents unanswered\n",
+                    config->connect, config->timeout, (unsigned long long) pending);
+            rc = -1;
+            goto drain;
+        }
+        /* A reply is [empty delimiter, msgpack]; drain all that arrived. */
+        while (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) >= 0) {
+            if (zmq_msg_more(&msg))
+                continue;       /* the delimiter (or a stray envelope frame) */
+            last_reply = s_now();
+            size_t off = 0;
+            if (msgpack_unpack_next(&unpacked, zmq_msg_data(&msg), zmq_msg_size(&msg), &off)
+                != MSGPACK_UNPACK_SUCCESS) {
+                fprintf(stderr, "ktag: %s sent a reply that is not msgpack; ignored\n", config->connect);
+                continue;
+            }
+            const msgpack_object *rid = ktag_msgpack_map_get(&unpacked.data, "id");
+            if (!rid || rid->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+                /* A reply without our id cannot be placed; the daemon only
+                 * does this for requests it could not read at all. */
+                fprintf(stderr, "ktag: %s sent a reply without a request id; ignored\n", config->connect);
+                continue;
+            }
+            uint64_t seq = rid->via.u64;
+            size_t idx = seq % window;
+            if (seq < next_write || seq >= produced || state[idx] != S_PENDING)
+                continue;       /* a duplicate or a reply to someone else */
+            json_t *reply = ktag_cli_json_from_msgpack(&unpacked.data);
+            if (!reply || !json_is_object(reply)) {
+                fprintf(stderr, "ktag: out of memory\n");
+                exit(1);
+            }
+            s_reply(config, &slots[idx], reply, ids[idx]);
+            json_decref(reply);
+            state[idx] = S_DONE;
+            pending--;
+        }
+    }
+drain:
+    msgpack_unpacked_destroy(&unpacked);
+    zmq_msg_close(&msg);
+    ktag_cli_buf_free(&request);
+done:
+    if (sock)
+        zmq_close(sock);
+    if (ctx)
+        zmq_ctx_term(ctx);
+    for (size_t i = 0; i < window; i++)
+        ktag_cli_slot_free(&slots[i]);
+    free(slots);
+    free(state);
+    free(ids);
+    return rc;
+}

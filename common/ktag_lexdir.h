@@ -1,0 +1,38 @@
+/*  ktag_lexdir.h - which lexicon directory a ktag program loads.
+
+    The CLI and the daemon resolve it the same way, first match wins:
+      1. the directory given on the command line (-L / --lexicons);
+      2. $KTAG_LEXICONS, when set and not empty;
+      3. the source tree's lexicons/, when the running binary lives under the
+         build tree it was compiled in (so `./build/clients/cli/ktag` works
+         before `ninja install`);
+      4. the installed set, ktag_default_lexicon_dir().
+*/
+#ifndef KTAG_LEXDIR_H_INCLUDED
+#define KTAG_LEXDIR_H_INCLUDED
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Resolve the lexicon directory as described above.
+ *  @param flag  the command-line value, or NULL when none was given.
+ *  @returns the directory; never NULL.  Borrowed: it points into `flag`,
+ *  the environment, or static storage, and stays valid as long as those do.
+ *  This function can't fail; whether the directory loads is the caller's
+ *  business. */
+const char *ktag_lexdir_resolve(const char *flag);
+
+/** @returns which rule ktag_lexdir_resolve() applied for `flag`: "flag",
+ *  "env", "build-tree" or "installed" (static), for `--version` and logs. */
+const char *ktag_lexdir_origin(const char *flag);
+
+/** @returns true when the running executable lives under the build tree
+ *  this code was compiled in (KTAG_BUILD_ROOT). */
+int ktag_lexdir_in_build_tree(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
