@@ -319,9 +319,12 @@ static int s_entity_row(s_loader_t *loader, char **cols, size_t ncols, char **he
     }
     if (*name && s_add_form(loader, e, name, flags))
         return -1;
-    for (char *save = NULL, *alias = strtok_r(cols[3], "|", &save); alias; alias = strtok_r(NULL, "|", &save))
-        if (s_add_form(loader, e, s_trim(alias), flags))
-            return -1;
+    /*  strsep, unlike strtok, yields the empty alias of "a||b" to report. */
+    char *aliases = cols[3];
+    if (*aliases)
+        for (char *alias; (alias = strsep(&aliases, "|"));)
+            if (s_add_form(loader, e, s_trim(alias), flags))
+                return -1;
     return 0;
 }
 

@@ -1,0 +1,116 @@
+/*  test_normalize.c - the normalized view and its map back to the original:
+    full-width Latin, case, 4-byte characters, combining marks, CRLF,
+    compatibility expansions, invalid UTF-8. */
+#include "check.h"
+#include "normalize.h"
+
+static ktag_normbuf_t buf;
+
+static const char *s_norm(const char *text)
+{
+    ktag_error_t err = { 0 };
+    if (ktag_normalize(&buf, text, strlen(text), &err))
+        return NULL;
+    return buf.norm;
+}
+
+static void test_ascii_is_lowercased_and_mapped_one_to_one(void)
+{
+    CHECK_STR(s_norm("SK Hynix HBM3E"), "sk hynix hbm3e");
+    for (size_t i = 0; i <= buf.len; i++)
+        CHECK_INT(buf.map[i], i);
+}
+
+static void test_fullwidth_latin_maps_to_its_original_bytes(void)
+{
+    /* Ｓ and Ｋ are 3 bytes each in UTF-8 and one byte each normalized. */
+    CHECK_STR(s_norm("ＳＫ하이닉스"), "sk하이닉스");
+    CHECK_INT(buf.map[0], 0);
+    CHECK_INT(buf.map[1], 3);
+    CHECK_INT(buf.map[2], 6);
+    CHECK_INT(ktag_norm_orig_end(&buf, 2), 6);
+    CHECK_INT(buf.map[buf.len], strlen("ＳＫ하이닉스"));
+}
+
+static void test_hangul_is_kept_as_is(void)
+{
+    CHECK_STR(s_norm("삼성전자가 상승"), "삼성전자가 상승");
+}
+
+static void test_emoji_and_4_byte_characters_keep_offsets(void)
+{
+    const char *text = "🙂A𝐁";    /* U+1D401 MATHEMATICAL BOLD CAPITAL B -> b */
+    CHECK_STR(s_norm(text), "🙂ab");
+    CHECK_INT(buf.map[4], 4);          /* 'a' comes from byte 4 */
+    CHECK_INT(buf.map[5], 5);          /* 'b' comes from the 4-byte 𝐁 at 5 */
+    CHECK_INT(ktag_norm_orig_end(&buf, 6), 9);
+}
+
+static void test_combining_marks_compose_and_map_to_the_whole_segment(void)
+{
+    /* e + COMBINING ACUTE -> é (2 bytes), both from original bytes 0..3 */
+    CHECK_STR(s_norm("e\xcc\x81x"), "\xc3\xa9x");
+    CHECK_INT(buf.map[0], 0);
+    CHECK_INT(buf.map[1], 0);
+    CHECK_INT(buf.map[2], 3);
+    CHECK_INT(ktag_norm_orig_end(&buf, 2), 3);
+    /* A conjoining-jamo sequence composes into one syllable. */
+    CHECK_STR(s_norm("\xe1\x84\x80\xe1\x85\xa1"), "가");
+    CHECK_INT(ktag_norm_orig_end(&buf, 3), 6);
+}
+
+static void test_crlf_and_compatibility_characters(void)
+{
+    CHECK_STR(s_norm("a\r\nb"), "a\r\nb");
+    CHECK_STR(s_norm("㈜"), "(주)");
+    CHECK_INT(ktag_norm_orig_end(&buf, 1), 3);   /* mid-expansion end -> the whole ㈜ */
+    CHECK_STR(s_norm("①"), "1");
+}
+
+static void test_invalid_utf8_names_the_byte_offset(void)
+{
+    ktag_error_t err = { 0 };
+    CHECK_INT(ktag_normalize(&buf, "ab\xff", 3, &err), KTAG_ERR_BAD_UTF8);
+    CHECK_INT(err.offset, 2);
+    CHECK(strstr(err.message, "offset 2") != NULL);
+    CHECK_INT(ktag_normalize(&buf, "가\xed\xa0\x80", 6, &err), KTAG_ERR_BAD_UTF8);   /* a surrogate */
+    CHECK_INT(err.offset, 3);
+    CHECK_INT(ktag_normalize(&buf, "\xc0\xaf", 2, &err), KTAG_ERR_BAD_UTF8);         /* overlong '/' */
+    CHECK_INT(err.offset, 0);
+    CHECK_INT(ktag_normalize(&buf, "\xea\xb0", 2, &err), KTAG_ERR_BAD_UTF8);         /* truncated */
+}
+
+static void test_empty_text(void)
+{
+    CHECK_STR(s_norm(""), "");
+    CHECK_INT(buf.len, 0);
+}
+
+static void test_character_classes(void)
+{
+    const char *t = "a가,1";
+    CHECK_INT(ktag_class_at(t, strlen(t), 0), KTAG_CHAR_ALNUM);
+    CHECK_INT(ktag_class_at(t, strlen(t), 1), KTAG_CHAR_HANGUL);
+    CHECK_INT(ktag_class_before(t, 4), KTAG_CHAR_HANGUL);
+    CHECK_INT(ktag_class_at(t, strlen(t), 4), KTAG_CHAR_OTHER);
+    CHECK_INT(ktag_class_at(t, strlen(t), 5), KTAG_CHAR_ALNUM);
+    CHECK_INT(ktag_class_at("證", 3, 0), KTAG_CHAR_OTHER);
+    CHECK_INT(ktag_class_before(t, 0), KTAG_CHAR_OTHER);
+    CHECK(ktag_is_nfc("가"));
+    CHECK(!ktag_is_nfc("\xe1\x84\x80\xe1\x85\xa1"));
+}
+
+int main(void)
+{
+    test_ascii_is_lowercased_and_mapped_one_to_one();
+    test_fullwidth_latin_maps_to_its_original_bytes();
+    test_hangul_is_kept_as_is();
+    test_emoji_and_4_byte_characters_keep_offsets();
+    test_combining_marks_compose_and_map_to_the_whole_segment();
+    test_crlf_and_compatibility_characters();
+    test_invalid_utf8_names_the_byte_offset();
+    test_empty_text();
+    test_character_classes();
+    ktag_normbuf_release(&buf);
+    return check_report("test_normalize");
+}

@@ -1,0 +1,225 @@
+/*  test_tagger.c - what a user sees: entities with the Korean boundary
+    rules, overlaps, offsets in every unit into the ORIGINAL text, titles,
+    type filters, bad input, and one lexicon shared by many threads. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "ktag/ktag.h"
+
+static ktag_lexicon_t *lex;
+static ktag_result_t *res;
+
+/*  Tag `text` and return the mentions as "id@start-end" joined by spaces. */
+static const char *s_tag_with(const char *text, const ktag_options_t *options)
+{
+    static char out[2048];
+    ktag_error_t err = { 0 };
+    out[0] = '\0';
+    if (ktag_tag(res, lex, text, strlen(text), NULL, 0, options, &err)) {
+        snprintf(out, sizeof out, "error: %s", err.message);
+        return out;
+    }
+    for (size_t i = 0; i < ktag_result_entity_count(res); i++) {
+        const ktag_entity_t *e = ktag_result_entity(res, i);
+        size_t used = strlen(out);
+        snprintf(out + used, sizeof out - used, "%s%s@%zu-%zu", used ? " " : "", e->id, e->start, e->end);
+    }
+    return out;
+}
+
+static const char *s_tag(const char *text)
+{
+    return s_tag_with(text, NULL);
+}
+
+static void test_particles_after_hangul_and_latin_names(void)
+{
+    CHECK_STR(s_tag("딥시크가 엔비디아는 SK하이닉스의"), "x:deepseek@0-3 x:nvidia@5-9 000660@11-17");
+    CHECK_STR(s_tag("H800으로 CB를"), "h800@0-4 cb@7-9");
+    CHECK_STR(s_tag("삼성전자에서는"), "005930@0-4");      /* compound josa */
+    CHECK_STR(s_tag("GPU와 HBM3E"), "gpu@0-3 hbm3e@5-10");
+}
+
+static void test_latin_and_digit_edges_need_a_non_alnum_neighbour(void)
+{
+    CHECK_STR(s_tag("CBS 보도"), "");
+    CHECK_STR(s_tag("H1000 출시"), "");
+    CHECK_STR(s_tag("XH100"), "");
+    CHECK_STR(s_tag("(H100)"), "h100@1-5");
+    CHECK_STR(s_tag("美엔비디아·SK하이닉스"), "x:nvidia@1-5 000660@6-12");
+}
+
+static void test_hangul_edges_need_a_non_hangul_neighbour_or_a_particle(void)
+{
+    CHECK_STR(s_tag("투자대상 주가"), "");        /* 대상 inside 투자대상 */
+    CHECK_STR(s_tag("전환사채권"), "");           /* 권 is not a particle */
+    CHECK_STR(s_tag("SK건설"), "");               /* SK followed by a non-particle */
+    CHECK_STR(s_tag("엔비디아주 급등"), "");
+    CHECK_STR(s_tag("딥시크가가"), "");           /* a particle must itself end the word */
+}
+
+static void test_glue_flag_lets_any_hangul_follow(void)
+{
+    CHECK_STR(s_tag("유상증자결정"), "rights_offering@0-4");
+    CHECK_STR(s_tag("무상유상증자"), "");         /* the left edge still counts */
+}
+
+static void test_ambiguous_names_need_finance_context(void)
+{
+    CHECK_STR(s_tag("올해의 대상 수상"), "");
+    CHECK_STR(s_tag("대상 주가 급등"), "001680@0-2");
+    CHECK_STR(s_tag("대상, 3% 올라"), "001680@0-2");
+}
+
+static void test_leftmost_longest_and_all_overlaps(void)
+{
+    CHECK_STR(s_tag("SK하이닉스"), "000660@0-6");
+    ktag_options_t options;
+    ktag_options_init(&options);
+    options.overlaps = true;
+    CHECK_STR(s_tag_with("SK하이닉스", &options), "000660@0-6 000660@2-6");
+    CHECK_STR(s_tag("NH투자 -NH"), "005940@0-4 005940@6-8");
+}
+
+static void test_normalized_matching_reports_original_offsets(void)
+{
+    CHECK_STR(s_tag("ＳＫ하이닉스 sk하이닉스 Sk하이닉스"), "000660@0-6 000660@7-13 000660@14-20");
+    ktag_tag(res, lex, "ＳＫ하이닉스", strlen("ＳＫ하이닉스"), NULL, 0, NULL, NULL);
+    CHECK_STR(ktag_result_entity(res, 0)->text, "ＳＫ하이닉스");
+    CHECK_STR(ktag_result_entity(res, 0)->name, "SK하이닉스");
+    CHECK_INT(ktag_result_entity(res, 0)->byte_end, strlen("ＳＫ하이닉스"));
+    CHECK_STR(s_tag("samsung ELECTRONICS"), "005930@0-19");
+    CHECK_STR(s_tag("SK㈜가"), "034730@0-3");
+}
+
+static void test_offset_units_after_emoji_and_combining_marks(void)
+{
+    const char *text = "🙂e\xcc\x81 엔비디아\r\n딥시크";
+    ktag_options_t options;
+    ktag_options_init(&options);
+    CHECK_STR(s_tag_with(text, &options), "x:nvidia@4-8 x:deepseek@10-13");
+    options.offsets = KTAG_OFFSETS_UTF16;   /* the emoji is a surrogate pair */
+    CHECK_STR(s_tag_with(text, &options), "x:nvidia@5-9 x:deepseek@11-14");
+    options.offsets = KTAG_OFFSETS_BYTE;
+    CHECK_STR(s_tag_with(text, &options), "x:nvidia@8-20 x:deepseek@22-31");
+}
+
+static void test_types_filter_keeps_only_the_requested_types(void)
+{
+    ktag_options_t options;
+    ktag_options_init(&options);
+    options.types = 1u << KTAG_TYPE_CHIP;
+    CHECK_STR(s_tag_with("엔비디아 H100 CB", &options), "h100@5-9");
+}
+
+static void test_title_is_tagged_first_with_its_own_offsets(void)
+{
+    const char *title = "딥시크 충격";
+    const char *text = "엔비디아 하락";
+    CHECK_INT(ktag_tag(res, lex, text, strlen(text), title, strlen(title), NULL, NULL), 0);
+    CHECK_INT(ktag_result_entity_count(res), 2);
+    CHECK_INT(ktag_result_entity(res, 0)->field, KTAG_FIELD_TITLE);
+    CHECK_STR(ktag_result_entity(res, 0)->id, "x:deepseek");
+    CHECK_INT(ktag_result_entity(res, 1)->field, KTAG_FIELD_TEXT);
+    CHECK_INT(ktag_result_entity(res, 1)->start, 0);
+}
+
+static void test_invalid_utf8_empty_and_whitespace_input(void)
+{
+    ktag_error_t err = { 0 };
+    CHECK_INT(ktag_tag(res, lex, "엔비디아 \xff", 14, NULL, 0, NULL, &err), KTAG_ERR_BAD_UTF8);
+    CHECK_INT(err.offset, 13);
+    CHECK(strstr(err.message, "text at byte offset 13") != NULL);
+    CHECK_INT(ktag_result_entity_count(res), 0);
+    CHECK_INT(ktag_tag(res, lex, "ok", 2, "\xc3", 1, NULL, &err), KTAG_ERR_BAD_UTF8);
+    CHECK(strstr(err.message, "title at byte offset 0") != NULL);
+    CHECK_STR(s_tag(""), "");
+    CHECK(ktag_result_sentiment(res) != NULL);
+    CHECK_STR(ktag_result_sentiment(res)->label, "neutral");
+    CHECK_STR(s_tag(" \t\r\n  "), "");
+    CHECK_INT(ktag_tag(res, lex, NULL, 0, NULL, 0, NULL, &err), 0);
+}
+
+static void test_sentiment_can_be_turned_off(void)
+{
+    ktag_options_t options;
+    ktag_options_init(&options);
+    options.sentiment = false;
+    s_tag_with("엔비디아 급등", &options);
+    CHECK(ktag_result_sentiment(res) == NULL);
+    CHECK_INT(ktag_result_sentence_count(res), 0);
+    s_tag("엔비디아 급등");
+    CHECK(ktag_result_sentiment(res) != NULL);
+    CHECK(ktag_result_sentiment(res)->score > 0);
+    CHECK_STR(ktag_result_lexicon_version(res), ktag_lexicon_version(lex));
+}
+
+static void test_results_outlive_the_callers_lexicon_reference(void)
+{
+    ktag_error_t err = { 0 };
+    ktag_lexicon_t *own = ktag_lexicon_open(FIXTURES "/good", &err);
+    ktag_result_t *result = ktag_result_new();
+    ktag_tag(result, own, "딥시크", strlen("딥시크"), NULL, 0, NULL, NULL);
+    ktag_lexicon_destroy(&own);            /* the result keeps it alive */
+    CHECK_STR(ktag_result_entity(result, 0)->name, "딥시크");
+    ktag_result_destroy(&result);
+    CHECK(result == NULL);
+}
+
+static void *s_worker(void *arg)
+{
+    (void) arg;
+    ktag_result_t *result = ktag_result_new();
+    const char *text = "딥시크가 엔비디아 H800으로 SK하이닉스와 삼성전자를 위협";
+    int bad = 0;
+    for (int i = 0; i < 2000; i++) {
+        ktag_tag(result, lex, text, strlen(text), NULL, 0, NULL, NULL);
+        bad += ktag_result_entity_count(result) != 5;
+    }
+    ktag_result_destroy(&result);
+    return (void *) (intptr_t) bad;
+}
+
+static void test_one_lexicon_shared_by_threads(void)
+{
+    pthread_t threads[4];
+    for (int t = 0; t < 4; t++)
+        pthread_create(&threads[t], NULL, s_worker, NULL);
+    intptr_t bad = 0;
+    for (int t = 0; t < 4; t++) {
+        void *ret;
+        pthread_join(threads[t], &ret);
+        bad += (intptr_t) ret;
+    }
+    CHECK_INT(bad, 0);
+}
+
+int main(void)
+{
+    ktag_error_t err = { 0 };
+    lex = ktag_lexicon_open(FIXTURES "/good", &err);
+    if (!lex) {
+        fprintf(stderr, "cannot load the fixture: %s\n", err.message);
+        return 1;
+    }
+    res = ktag_result_new();
+    test_particles_after_hangul_and_latin_names();
+    test_latin_and_digit_edges_need_a_non_alnum_neighbour();
+    test_hangul_edges_need_a_non_hangul_neighbour_or_a_particle();
+    test_glue_flag_lets_any_hangul_follow();
+    test_ambiguous_names_need_finance_context();
+    test_leftmost_longest_and_all_overlaps();
+    test_normalized_matching_reports_original_offsets();
+    test_offset_units_after_emoji_and_combining_marks();
+    test_types_filter_keeps_only_the_requested_types();
+    test_title_is_tagged_first_with_its_own_offsets();
+    test_invalid_utf8_empty_and_whitespace_input();
+    test_sentiment_can_be_turned_off();
+    test_results_outlive_the_callers_lexicon_reference();
+    test_one_lexicon_shared_by_threads();
+    ktag_result_destroy(&res);
+    ktag_lexicon_destroy(&lex);
+    return check_report("test_tagger");
+}
