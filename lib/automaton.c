@@ -129,7 +129,14 @@ static size_t s_children(const ktag_automaton_builder_t *self, uint32_t node,
     return count;
 }
 
-static int s_grow_cells(ktag_automaton_t *self, size_t needed)
+/*  Free cells form a list in index order, so that placing a state's
+    children skips the occupied cells instead of testing them one by one. */
+typedef struct {
+    int32_t *next, *prev;   /* -1 ends the list */
+    int32_t head, tail;
+} s_free_list_t;
+
+static int s_grow_cells(ktag_automaton_t *self, s_free_list_t *free_list, size_t needed)
 {
     if (needed <= self->size)
         return 0;
@@ -139,11 +146,41 @@ static int s_grow_cells(ktag_automaton_t *self, size_t needed)
     s_cell_t *cells = realloc(self->cells, size * sizeof *cells);
     if (!cells)
         return -1;
-    for (size_t i = self->size; i < size; i++)
-        cells[i] = (s_cell_t) { 0, -1 };
     self->cells = cells;
+    int32_t *next = realloc(free_list->next, size * sizeof *next);
+    if (!next)
+        return -1;
+    free_list->next = next;
+    int32_t *prev = realloc(free_list->prev, size * sizeof *prev);
+    if (!prev)
+        return -1;
+    free_list->prev = prev;
+    for (size_t i = self->size; i < size; i++) {
+        cells[i] = (s_cell_t) { 0, -1 };
+        prev[i] = free_list->tail;
+        next[i] = -1;
+        if (free_list->tail >= 0)
+            next[free_list->tail] = (int32_t) i;
+        else
+            free_list->head = (int32_t) i;
+        free_list->tail = (int32_t) i;
+    }
     self->size = size;
     return 0;
+}
+
+static void s_claim(ktag_automaton_t *self, s_free_list_t *free_list, int32_t cell, int32_t parent)
+{
+    self->cells[cell].check = parent;
+    int32_t prev = free_list->prev[cell], next = free_list->next[cell];
+    if (prev >= 0)
+        free_list->next[prev] = next;
+    else
+        free_list->head = next;
+    if (next >= 0)
+        free_list->prev[next] = prev;
+    else
+        free_list->tail = prev;
 }
 
 ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
@@ -154,7 +191,8 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
     uint32_t *order = malloc(n * sizeof *order);      /* nodes breadth first */
     uint32_t *trie_fail = calloc(n, sizeof *trie_fail);
     int32_t *slot = malloc(n * sizeof *slot);         /* node -> cell */
-    if (!self || !order || !trie_fail || !slot || s_grow_cells(self, 512))
+    s_free_list_t free_list = { NULL, NULL, -1, -1 };
+    if (!self || !order || !trie_fail || !slot || s_grow_cells(self, &free_list, 512))
         goto fail;
 
     uint8_t labels[256];
@@ -185,8 +223,7 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
     /*  Pack the goto function: each state's children go to the first base
         whose cells for all their labels are free. */
     slot[0] = 0;
-    self->cells[0].check = -2;
-    size_t first_free = 1;
+    s_claim(self, &free_list, 0, -2);
     for (size_t q = 0; q < n; q++) {
         uint32_t node = order[q];
         int32_t s = slot[node];
@@ -195,14 +232,20 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
             self->cells[s].base = 0;
             continue;
         }
-        size_t t = first_free;
-        int32_t base;
-        for (;; t++) {
-            if (s_grow_cells(self, t + 257))
-                goto fail;
-            if (self->cells[t].check != -1 || t < labels[0] + 1u)
+        int32_t base = 0;
+        for (int32_t t = free_list.head;; t = free_list.next[t]) {
+            if (t < 0) {
+                /* every free cell was tried: grow, and go on from the new ones */
+                int32_t tail = free_list.tail;
+                if (s_grow_cells(self, &free_list, self->size * 2))
+                    goto fail;
+                t = tail >= 0 ? free_list.next[tail] : free_list.head;
+            }
+            if (t < labels[0] + 1)
                 continue;
-            base = (int32_t) (t - labels[0]);
+            base = t - labels[0];
+            if ((size_t) base + 256 >= self->size && s_grow_cells(self, &free_list, (size_t) base + 257))
+                goto fail;
             bool fits = true;
             for (size_t k = 1; k < count && fits; k++)
                 fits = self->cells[base + labels[k]].check == -1;
@@ -211,11 +254,9 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
         }
         self->cells[s].base = base;
         for (size_t k = 0; k < count; k++) {
-            self->cells[base + labels[k]].check = s;
+            s_claim(self, &free_list, base + labels[k], s);
             slot[children[k]] = base + labels[k];
         }
-        while (first_free < self->size && self->cells[first_free].check != -1)
-            first_free++;
     }
 
     self->fail = malloc(self->size * sizeof(int32_t));
@@ -242,6 +283,8 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
         self->emit[s] = self->pattern[s] >= 0 ? s : self->emit[f];
     }
     self->states = n;
+    free(free_list.next);
+    free(free_list.prev);
     free(order);
     free(trie_fail);
     free(slot);
@@ -249,6 +292,8 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
     return self;
 
 fail:
+    free(free_list.next);
+    free(free_list.prev);
     free(order);
     free(trie_fail);
     free(slot);
