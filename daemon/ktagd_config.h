@@ -1,0 +1,57 @@
+/*  ktagd_config.h - ktagd's settings: defaults, then the config file, then
+    the command line (flags override the file).
+
+    The config file has one `key = value` per line (the `=` is optional),
+    `#` comments and blank lines; its keys are the long flag names without
+    the dashes (`threads = 4`, `broker = tcp://0.0.0.0:5555 tcp://0.0.0.0:5556`), listed
+    in docs/OPERATIONS.md.  An unknown key or a bad value is an error that
+    names file:line.
+*/
+#ifndef KTAGD_CONFIG_H_INCLUDED
+#define KTAGD_CONFIG_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+    KTAGD_MODE_BIND = 0,    /**< ROUTER front bound, worker threads (the default) */
+    KTAGD_MODE_CONNECT,     /**< worker threads behind a broker's backend */
+    KTAGD_MODE_BROKER,      /**< ROUTER front / DEALER back proxy, no tagging */
+    KTAGD_MODE_PIPELINE,    /**< PULL in, PUSH out, worker threads */
+} ktagd_mode_t;
+
+typedef struct {
+    char *bind;             /**< --bind EP */
+    char *connect;          /**< --connect EP */
+    char *broker_front;     /**< --broker FRONT BACK */
+    char *broker_back;
+    char *pull;             /**< --pull EP (@EP binds, >EP or EP connects) */
+    char *push;             /**< --push EP (same syntax) */
+    char *control;          /**< --control EP, NULL = none */
+    char *lexicons;         /**< --lexicons DIR, NULL = ktag_lexdir_resolve() */
+    char *config;           /**< --config FILE, NULL = none */
+    int threads;            /**< --threads N, 0 = one per online CPU */
+    size_t max_message_size;/**< --max-message-size BYTES (4 MiB) */
+    int log_level;          /**< --log-level error|warning|info|debug */
+    double drain_timeout;   /**< --drain-timeout SECONDS (30) */
+    int max_pending;        /**< --max-pending N (1024): requests queued to workers */
+    bool check;             /**< --check: load config and lexicons, then exit */
+    ktagd_mode_t mode;      /**< derived by ktagd_config_finish() */
+} ktagd_config_t;
+
+/** Fill `self` with the defaults.  This function can't fail. */
+void ktagd_config_init(ktagd_config_t *self);
+
+/** Free the strings of `self`. */
+void ktagd_config_fini(ktagd_config_t *self);
+
+/** Read the command line: first the config file it names (if any), then
+ *  every flag.  --help and --version print and set *exit_code to 0.
+ *  @returns 0 to run; 1 when the program should exit with *exit_code
+ *  (0 after --help/--version, 2 after a usage error, which was printed). */
+int ktagd_config_parse(ktagd_config_t *self, int argc, char **argv, int *exit_code);
+
+/** Print the usage text on `fp`. */
+void ktagd_config_usage(void *fp);
+
+#endif

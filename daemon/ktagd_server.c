@@ -1,0 +1,716 @@
+/*  ktagd_server.c - the relay loop, control socket, signals, reloads, drain. */
+#include "ktagd_server.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "ktag_msgpack.h"
+#include "ktagd_frames.h"
+#include "ktagd_log.h"
+#include "ktagd_stats.h"
+#include "ktagd_worker.h"
+
+#define S_BACKEND "inproc://ktagd-workers"
+#define S_RELOADER "inproc://ktagd-reloader"
+#define S_BATCH 256             /* messages relayed per socket per poll round */
+#define S_MAX_WAITERS 16        /* control clients waiting for one reload */
+#define S_FRONT_LINGER_MS 1000  /* how long replies may take to flush at exit */
+
+/* A control client waiting for the outcome of a reload. */
+typedef struct {
+    ktagd_frames_t envelope;
+    ktag_wire_id_t id;
+    char idbuf[128];
+} s_waiter_t;
+
+typedef struct {
+    const ktagd_config_t *config;
+    ktagd_shared_t shared;
+    void *front_in, *front_out, *back, *control, *reloader;
+    bool front_is_router;   /* replies to a gone peer are dropped, not queued */
+    bool envelope;          /* front messages carry a ROUTER envelope */
+    bool overload_reply;    /* over max-pending: reply 'overloaded' (else stop reading) */
+    bool limit_pending;     /* false for the broker: lost workers never answer */
+    int64_t in_flight;
+    bool draining;
+    double drain_deadline;
+    ktagd_frames_t pending_back, pending_front;
+    int sigfd;
+    bool reload_running, reload_again;
+    s_waiter_t waiting[S_MAX_WAITERS];
+    size_t n_waiting;
+    s_waiter_t next[S_MAX_WAITERS];
+    size_t n_next;
+    pthread_t reload_thread;
+    bool reload_thread_started;
+    ktagd_worker_t **workers;
+    int n_workers;
+} s_server_t;
+
+static double
+s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---------------------------------------------------------------- sockets */
+
+static void *
+s_socket(s_server_t *s, int type, int linger)
+{
+    void *sock = zmq_socket(s->shared.zmq, type);
+    if (sock)
+        zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    return sock;
+}
+
+/* Warn about binds a remote host could reach: the protocol has no
+   authentication, so the defaults stay on loopback. */
+static void
+s_check_exposure(const char *endpoint)
+{
+    if (strncmp(endpoint, "tcp://", 6) != 0)
+        return;
+    const char *host = endpoint + 6;
+    if (strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost:", 10) == 0
+        || strncmp(host, "[::1]:", 6) == 0)
+        return;
+    log_warning("%s is reachable from other hosts and ktagd does not authenticate clients: "
+                "restrict it with a firewall", endpoint);
+}
+
+/* Bind or connect `sock`.  "@ep" binds and ">ep" connects whatever
+   `bind_default` says; a bare endpoint follows `bind_default`. */
+static int
+s_attach(void *sock, const char *what, const char *endpoint, bool bind_default)
+{
+    bool bind = bind_default;
+    if (endpoint[0] == '@' || endpoint[0] == '>') {
+        bind = endpoint[0] == '@';
+        endpoint++;
+    }
+    int rc = bind ? zmq_bind(sock, endpoint) : zmq_connect(sock, endpoint);
+    if (rc != 0) {
+        log_error("cannot %s %s socket to %s: %s", bind ? "bind" : "connect", what, endpoint,
+                  zmq_strerror(errno));
+        return -1;
+    }
+    if (bind) {
+        char last[256];
+        size_t size = sizeof last;
+        if (zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, last, &size) != 0)
+            snprintf(last, sizeof last, "%s", endpoint);
+        s_check_exposure(last);
+        log_info("%s bound to %s", what, last);
+    } else {
+        log_info("%s connecting to %s", what, endpoint);
+    }
+    return 0;
+}
+
+static void
+s_set_max_size(void *sock, size_t max)
+{
+    /* Accept up to twice the limit so that a request a little too big gets
+       a too_large reply; libzmq disconnects a peer sending more than this,
+       which is the only defence that never buffers the whole message. */
+    int64_t hard = (int64_t) max * 2;
+    if (hard < (int64_t) max + 65536)
+        hard = (int64_t) max + 65536;
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &hard, sizeof hard);
+}
+
+static void
+s_set_heartbeat(void *sock)
+{
+    /* Notice a broker or worker host that vanished without closing TCP. */
+    int ivl = 5000, timeout = 15000;
+    zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+}
+
+static int
+s_open_sockets(s_server_t *s)
+{
+    const ktagd_config_t *cfg = s->config;
+    int one = 1, zero = 0;
+    switch (cfg->mode) {
+    case KTAGD_MODE_BIND:
+        s->front_in = s->front_out = s_socket(s, ZMQ_ROUTER, S_FRONT_LINGER_MS);
+        zmq_setsockopt(s->front_in, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        s_set_max_size(s->front_in, cfg->max_message_size);
+        if (s_attach(s->front_in, "front (ROUTER)", cfg->bind, true) != 0)
+            return -1;
+        s->front_is_router = s->envelope = s->overload_reply = s->limit_pending = true;
+        break;
+    case KTAGD_MODE_CONNECT:
+        s->front_in = s->front_out = s_socket(s, ZMQ_DEALER, S_FRONT_LINGER_MS);
+        s_set_max_size(s->front_in, cfg->max_message_size);
+        s_set_heartbeat(s->front_in);
+        if (s_attach(s->front_in, "worker (DEALER)", cfg->connect, false) != 0)
+            return -1;
+        s->envelope = s->limit_pending = true;
+        break;
+    case KTAGD_MODE_BROKER:
+        s->front_in = s->front_out = s_socket(s, ZMQ_ROUTER, S_FRONT_LINGER_MS);
+        zmq_setsockopt(s->front_in, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        s_set_max_size(s->front_in, cfg->max_message_size);
+        if (s_attach(s->front_in, "broker front (ROUTER)", cfg->broker_front, true) != 0)
+            return -1;
+        s->back = s_socket(s, ZMQ_DEALER, S_FRONT_LINGER_MS);
+        s_set_heartbeat(s->back);
+        if (s_attach(s->back, "broker back (DEALER)", cfg->broker_back, true) != 0)
+            return -1;
+        s->front_is_router = s->envelope = true;
+        break;
+    case KTAGD_MODE_PIPELINE:
+        s->front_in = s_socket(s, ZMQ_PULL, 0);
+        s->front_out = s_socket(s, ZMQ_PUSH, S_FRONT_LINGER_MS);
+        s_set_max_size(s->front_in, cfg->max_message_size);
+        if (s_attach(s->front_in, "pipeline in (PULL)", cfg->pull, false) != 0
+            || s_attach(s->front_out, "pipeline out (PUSH)", cfg->push, false) != 0)
+            return -1;
+        s->limit_pending = true;
+        break;
+    }
+    if (!s->back) {
+        s->back = s_socket(s, ZMQ_DEALER, 0);
+        zmq_setsockopt(s->back, ZMQ_SNDHWM, &zero, sizeof zero);
+        zmq_setsockopt(s->back, ZMQ_RCVHWM, &zero, sizeof zero);
+        if (zmq_bind(s->back, S_BACKEND) != 0) {
+            log_error("cannot bind %s: %s", S_BACKEND, zmq_strerror(errno));
+            return -1;
+        }
+    }
+    if (cfg->control) {
+        s->control = s_socket(s, ZMQ_ROUTER, 0);
+        s_set_max_size(s->control, 65536);
+        if (s_attach(s->control, "control (ROUTER)", cfg->control, true) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- reloads */
+
+static void *
+s_reloader_run(void *arg)
+{
+    s_server_t *s = arg;
+    void *pair = zmq_socket(s->shared.zmq, ZMQ_PAIR);
+    int zero = 0;
+    zmq_setsockopt(pair, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_connect(pair, S_RELOADER) != 0) {
+        log_error("reloader cannot connect: %s", zmq_strerror(errno));
+        zmq_close(pair);
+        return NULL;
+    }
+    char buf[16];
+    while (zmq_recv(pair, buf, sizeof buf, 0) >= 0) {
+        ktag_error_t err = { 0 };
+        ktag_lexicon_t *old = ktagd_lexholder_get(s->shared.lexicons);
+        char old_version[128];
+        snprintf(old_version, sizeof old_version, "%s", old ? ktag_lexicon_version(old) : "none");
+        ktag_lexicon_destroy(&old);
+        char reply[700];
+        if (ktagd_lexholder_reload(s->shared.lexicons, &err) == 0) {
+            ktag_lexicon_t *lex = ktagd_lexholder_get(s->shared.lexicons);
+            log_info("reloaded lexicons from %s: %s -> %s (%.1f ms)",
+                     ktagd_lexholder_dir(s->shared.lexicons), old_version,
+                     ktag_lexicon_version(lex), ktag_lexicon_load_ms(lex));
+            snprintf(reply, sizeof reply, "ok");
+            ktag_lexicon_destroy(&lex);
+            ktagd_stats_reloaded(s->shared.stats, NULL);
+        } else {
+            log_error("reload of %s failed, still serving %s: %s",
+                      ktagd_lexholder_dir(s->shared.lexicons), old_version,
+                      err.message[0] ? err.message : ktag_strerror(err.code));
+            snprintf(reply, sizeof reply, "reload failed, still serving %s: %s", old_version,
+                     err.message[0] ? err.message : ktag_strerror(err.code));
+            ktagd_stats_reloaded(s->shared.stats, reply);
+        }
+        if (zmq_send(pair, reply, strlen(reply), 0) < 0)
+            break;
+    }
+    zmq_close(pair);
+    return NULL;
+}
+
+static void
+s_start_reload(s_server_t *s)
+{
+    if (!s->shared.lexicons) {
+        log_info("nothing to reload in broker mode");
+        return;
+    }
+    if (s->reload_running) {
+        s->reload_again = true;
+        return;
+    }
+    log_info("reloading lexicons from %s", ktagd_lexholder_dir(s->shared.lexicons));
+    if (zmq_send(s->reloader, "reload", 6, ZMQ_DONTWAIT) == 6)
+        s->reload_running = true;
+    else
+        log_error("cannot reach the reloader: %s", zmq_strerror(errno));
+}
+
+static void
+s_send_control(s_server_t *s, ktagd_frames_t *envelope, const msgpack_sbuffer *body)
+{
+    if (ktagd_frames_append(envelope, body->data, body->size) != 0
+        || ktagd_frames_send(envelope, s->control, ZMQ_DONTWAIT) != 0)
+        ktagd_frames_close(envelope);
+}
+
+static void
+s_reload_done(s_server_t *s)
+{
+    char reply[700];
+    int n = zmq_recv(s->reloader, reply, sizeof reply - 1, ZMQ_DONTWAIT);
+    if (n < 0)
+        return;
+    if (n > (int) sizeof reply - 1)
+        n = sizeof reply - 1;
+    reply[n] = '\0';
+    s->reload_running = false;
+    bool ok = strcmp(reply, "ok") == 0;
+
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init(&body);
+    for (size_t i = 0; i < s->n_waiting; i++) {
+        s_waiter_t *w = &s->waiting[i];
+        msgpack_packer pk;
+        msgpack_sbuffer_clear(&body);
+        msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
+        if (ok) {
+            bool has_id = w->id.kind != KTAG_ID_NONE;
+            ktag_lexicon_t *lex = ktagd_lexholder_get(s->shared.lexicons);
+            msgpack_pack_map(&pk, 2 + has_id);
+            if (has_id) {
+                ktag_msgpack_pack_cstr(&pk, "id");
+                ktag_msgpack_pack_id(&pk, &w->id);
+            }
+            ktag_msgpack_pack_cstr(&pk, "ok");
+            msgpack_pack_true(&pk);
+            ktag_msgpack_pack_cstr(&pk, "lexicon");
+            ktagd_stats_pack_lexicon(&pk, lex);
+            ktag_lexicon_destroy(&lex);
+        } else {
+            ktag_msgpack_pack_error(&pk, &w->id, KTAG_WIRE_INTERNAL, reply);
+        }
+        s_send_control(s, &w->envelope, &body);
+    }
+    msgpack_sbuffer_destroy(&body);
+
+    /* Those who asked during this reload get the next one, which reads the
+       files as they are now. */
+    memcpy(s->waiting, s->next, sizeof s->next[0] * s->n_next);
+    for (size_t i = 0; i < s->n_next; i++) {
+        ktagd_frames_init(&s->waiting[i].envelope);
+        ktagd_frames_move(&s->waiting[i].envelope, &s->next[i].envelope);
+        if (s->waiting[i].id.kind == KTAG_ID_STR)
+            s->waiting[i].id.str = s->waiting[i].idbuf;
+    }
+    s->n_waiting = s->n_next;
+    s->n_next = 0;
+    if (s->reload_again || s->n_waiting > 0) {
+        s->reload_again = false;
+        s_start_reload(s);
+    }
+}
+
+/* ---------------------------------------------------------------- control */
+
+static void
+s_control_readable(s_server_t *s)
+{
+    for (int i = 0; i < 64; i++) {
+        ktagd_frames_t f;
+        if (ktagd_frames_recv(&f, s->control, ZMQ_DONTWAIT) != 0)
+            return;
+        size_t body = ktagd_frames_body_start(&f);
+        const char *data = body < f.count ? zmq_msg_data(&f.part[body]) : NULL;
+        size_t len = body < f.count ? zmq_msg_size(&f.part[body]) : 0;
+        msgpack_unpacked up;
+        msgpack_unpacked_init(&up);
+        ktag_request_t req;
+        ktag_wire_error_t werr;
+        int rc = ktag_msgpack_decode_request(&req, &up, data, len, NULL, &werr);
+        msgpack_sbuffer out;
+        msgpack_sbuffer_init(&out);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
+        bool replied = true;
+        if (f.total != body + 1) {
+            ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_BAD_REQUEST,
+                                    "a control request is exactly one frame after the envelope");
+        } else if (rc != 0 && !(werr.code == KTAG_WIRE_BAD_REQUEST && req.op == KTAG_OP_TAG
+                                && strncmp(werr.message, "missing text", 12) == 0)) {
+            ktag_msgpack_pack_error(&pk, &req.id, werr.code, werr.message);
+        } else if (req.op == KTAG_OP_RELOAD) {
+            bool running = s->reload_running;
+            s_waiter_t *list = running ? s->next : s->waiting;
+            size_t *n = running ? &s->n_next : &s->n_waiting;
+            if (!s->shared.lexicons) {
+                ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_UNSUPPORTED,
+                                        "a broker has no lexicons to reload");
+            } else if (*n >= S_MAX_WAITERS) {
+                ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_OVERLOADED,
+                                        "too many reloads waiting");
+            } else {
+                s_waiter_t *w = &list[(*n)++];
+                ktagd_frames_init(&w->envelope);
+                ktagd_frames_truncate(&f, body);
+                ktagd_frames_move(&w->envelope, &f);
+                w->id = req.id;
+                if (w->id.kind == KTAG_ID_STR) {
+                    /* The id points into the request frame, which is gone. */
+                    size_t l = w->id.str_len < sizeof w->idbuf ? w->id.str_len : sizeof w->idbuf;
+                    memcpy(w->idbuf, req.id.str, l);
+                    w->id.str = w->idbuf;
+                    w->id.str_len = l;
+                }
+                replied = false;
+                if (!running)
+                    s_start_reload(s);
+                else
+                    s->reload_again = true;
+            }
+        } else if (req.op == KTAG_OP_TAG) {
+            ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_UNSUPPORTED,
+                                    "the control socket serves ping, info, stats and reload");
+        } else {
+            ktagd_pack_admin_reply(&s->shared, &pk, req.op, &req.id);
+        }
+        msgpack_unpacked_destroy(&up);
+        if (replied) {
+            ktagd_frames_truncate(&f, body);
+            s_send_control(s, &f, &out);
+        }
+        msgpack_sbuffer_destroy(&out);
+    }
+}
+
+/* ---------------------------------------------------------------- relay */
+
+/* Send a reply to the front.  A ROUTER drops what it cannot route (the
+   client is gone): count it.  A DEALER or PUSH that is full keeps the
+   message as pending and stops the relay of replies until it drains. */
+static void
+s_send_front(s_server_t *s, ktagd_frames_t *f)
+{
+    if (ktagd_frames_send(f, s->front_out, ZMQ_DONTWAIT) == 0)
+        return;
+    if (errno == EAGAIN && !s->front_is_router && f->count > 0) {
+        ktagd_frames_move(&s->pending_front, f);
+        return;
+    }
+    log_debug("reply dropped: %s", zmq_strerror(errno));
+    ktagd_stats_dropped(s->shared.stats);
+    ktagd_frames_close(f);
+}
+
+static void
+s_reply_overloaded(s_server_t *s, ktagd_frames_t *f)
+{
+    size_t body = s->envelope ? ktagd_frames_body_start(f) : 0;
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    ktag_request_t req;
+    ktag_wire_error_t werr;
+    if (body < f->count)
+        ktag_msgpack_decode_request(&req, &up, zmq_msg_data(&f->part[body]),
+                                    zmq_msg_size(&f->part[body]), NULL, &werr);
+    else
+        memset(&req, 0, sizeof req);
+    char message[128];
+    snprintf(message, sizeof message, "%lld requests are already queued (--max-pending)",
+             (long long) s->in_flight);
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
+    ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_OVERLOADED, message);
+    msgpack_unpacked_destroy(&up);
+    ktagd_frames_truncate(f, body);
+    ktagd_stats_error(s->shared.stats, KTAG_WIRE_OVERLOADED);
+    ktagd_stats_replied(s->shared.stats, out.size, UINT64_MAX, 0);
+    if (ktagd_frames_append(f, out.data, out.size) == 0)
+        s_send_front(s, f);
+    else
+        ktagd_frames_close(f);
+    msgpack_sbuffer_destroy(&out);
+}
+
+static bool
+s_accepting(const s_server_t *s)
+{
+    if (s->draining || s->pending_back.count)
+        return false;
+    if (s->limit_pending && !s->overload_reply && s->in_flight >= s->config->max_pending)
+        return false;       /* backpressure: let the upstream queue fill */
+    return true;
+}
+
+static void
+s_front_readable(s_server_t *s)
+{
+    for (int i = 0; i < S_BATCH && s_accepting(s); i++) {
+        ktagd_frames_t f;
+        if (ktagd_frames_recv(&f, s->front_in, ZMQ_DONTWAIT) != 0)
+            return;
+        ktagd_stats_received(s->shared.stats, f.bytes);
+        if (s->limit_pending && s->overload_reply && s->in_flight >= s->config->max_pending) {
+            s_reply_overloaded(s, &f);
+            continue;
+        }
+        s->in_flight++;
+        if (ktagd_frames_send(&f, s->back, ZMQ_DONTWAIT) != 0) {
+            if (errno == EAGAIN && f.count > 0) {
+                ktagd_frames_move(&s->pending_back, &f);
+                return;
+            }
+            s->in_flight--;
+            ktagd_stats_dropped(s->shared.stats);
+            ktagd_frames_close(&f);
+        }
+    }
+}
+
+static void
+s_back_readable(s_server_t *s)
+{
+    for (int i = 0; i < S_BATCH && !s->pending_front.count; i++) {
+        ktagd_frames_t f;
+        if (ktagd_frames_recv(&f, s->back, ZMQ_DONTWAIT) != 0)
+            return;
+        if (s->in_flight > 0)
+            s->in_flight--;
+        if (s->config->mode == KTAGD_MODE_BROKER)
+            ktagd_stats_replied(s->shared.stats, f.bytes, UINT64_MAX, 0);
+        s_send_front(s, &f);
+    }
+}
+
+/* ---------------------------------------------------------------- signals */
+
+static int
+s_open_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* @returns true when the loop must stop at once (a second stop signal). */
+static bool
+s_signal_readable(s_server_t *s)
+{
+    struct signalfd_siginfo si;
+    while (read(s->sigfd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGHUP) {
+            log_info("SIGHUP: reload requested");
+            s_start_reload(s);
+        } else if (!s->draining) {
+            s->draining = true;
+            s->drain_deadline = s_now() + s->config->drain_timeout;
+            log_info("%s: draining %lld in-flight requests (at most %.0f s), "
+                     "taking no new ones", strsignal((int) si.ssi_signo),
+                     (long long) s->in_flight, s->config->drain_timeout);
+        } else {
+            log_warning("%s again: stopping now with %lld requests in flight",
+                        strsignal((int) si.ssi_signo), (long long) s->in_flight);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------------- run */
+
+static int
+s_start_threads(s_server_t *s)
+{
+    s->reloader = s_socket(s, ZMQ_PAIR, 0);
+    if (zmq_bind(s->reloader, S_RELOADER) != 0)
+        return -1;
+    if (s->shared.lexicons) {
+        if (pthread_create(&s->reload_thread, NULL, s_reloader_run, s) != 0)
+            return -1;
+        s->reload_thread_started = true;
+    }
+    if (s->config->mode == KTAGD_MODE_BROKER)
+        return 0;
+    s->workers = calloc((size_t) s->config->threads, sizeof *s->workers);
+    if (!s->workers)
+        return -1;
+    for (int i = 0; i < s->config->threads; i++) {
+        s->workers[i] = ktagd_worker_start(&s->shared, S_BACKEND, s->envelope, i);
+        if (!s->workers[i])
+            return -1;
+        s->n_workers++;
+    }
+    return 0;
+}
+
+static int
+s_loop(s_server_t *s)
+{
+    double next_tick = s_now() + 1.0;
+    for (;;) {
+        zmq_pollitem_t items[6];
+        int n = 0, i_front = -1, i_out = -1, i_back = -1, i_control = -1, i_reload = -1;
+        items[n] = (zmq_pollitem_t) { s->front_in, 0, s_accepting(s) ? ZMQ_POLLIN : 0, 0 };
+        if (s->front_out == s->front_in && s->pending_front.count)
+            items[n].events |= ZMQ_POLLOUT;
+        i_front = n++;
+        if (s->front_out != s->front_in) {
+            items[n] = (zmq_pollitem_t) { s->front_out, 0,
+                                          s->pending_front.count ? ZMQ_POLLOUT : 0, 0 };
+            i_out = n++;
+        } else {
+            i_out = i_front;
+        }
+        items[n] = (zmq_pollitem_t) { s->back, 0,
+            (short) ((s->pending_front.count ? 0 : ZMQ_POLLIN)
+                     | (s->pending_back.count ? ZMQ_POLLOUT : 0)), 0 };
+        i_back = n++;
+        if (s->control) {
+            items[n] = (zmq_pollitem_t) { s->control, 0, ZMQ_POLLIN, 0 };
+            i_control = n++;
+        }
+        items[n] = (zmq_pollitem_t) { s->reloader, 0, ZMQ_POLLIN, 0 };
+        i_reload = n++;
+        items[n] = (zmq_pollitem_t) { NULL, s->sigfd, ZMQ_POLLIN, 0 };
+        int i_sig = n++;
+
+        double now = s_now();
+        double wait = next_tick - now;
+        if (s->draining && s->drain_deadline - now < wait)
+            wait = s->drain_deadline - now;
+        long timeout = wait > 0 ? (long) (wait * 1000) + 1 : 0;
+        if (zmq_poll(items, n, timeout) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("poll failed: %s", zmq_strerror(errno));
+            return 1;
+        }
+        now = s_now();
+        if (now >= next_tick) {
+            ktagd_stats_tick(s->shared.stats);
+            next_tick = now + 1.0;
+        }
+        if ((items[i_sig].revents & ZMQ_POLLIN) && s_signal_readable(s))
+            return 0;
+        if (i_control >= 0 && (items[i_control].revents & ZMQ_POLLIN))
+            s_control_readable(s);
+        if (items[i_reload].revents & ZMQ_POLLIN)
+            s_reload_done(s);
+        if (s->pending_back.count && (items[i_back].revents & ZMQ_POLLOUT)) {
+            if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) != 0
+                && errno != EAGAIN) {
+                s->in_flight--;
+                ktagd_stats_dropped(s->shared.stats);
+                ktagd_frames_close(&s->pending_back);
+            }
+        }
+        if (s->pending_front.count && (items[i_out].revents & ZMQ_POLLOUT)) {
+            if (ktagd_frames_send(&s->pending_front, s->front_out, ZMQ_DONTWAIT) != 0
+                && errno != EAGAIN) {
+                ktagd_stats_dropped(s->shared.stats);
+                ktagd_frames_close(&s->pending_front);
+            }
+        }
+        if (items[i_back].revents & ZMQ_POLLIN)
+            s_back_readable(s);
+        if (items[i_front].revents & ZMQ_POLLIN)
+            s_front_readable(s);
+        ktagd_stats_set_in_flight(s->shared.stats, s->in_flight);
+
+        if (s->draining) {
+            if (s->in_flight == 0 && !s->pending_front.count) {
+                log_info("drained: every accepted request was answered");
+                return 0;
+            }
+            if (now >= s->drain_deadline) {
+                log_warning("drain timeout: stopping with %lld requests unanswered",
+                            (long long) s->in_flight);
+                return 0;
+            }
+        }
+    }
+}
+
+int
+ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
+{
+    s_server_t s;
+    memset(&s, 0, sizeof s);
+    s.config = config;
+    s.shared.config = config;
+    s.shared.lexicons = lexicons;
+    s.shared.stats = ktagd_stats_new();
+    s.shared.zmq = zmq_ctx_new();
+    ktagd_frames_init(&s.pending_back);
+    ktagd_frames_init(&s.pending_front);
+    s.sigfd = s_open_signals();
+    int rc = 1;
+    if (!s.shared.stats || !s.shared.zmq || s.sigfd < 0) {
+        log_error("cannot start: %s", strerror(errno));
+        goto done;
+    }
+    if (s_open_sockets(&s) != 0)
+        goto done;
+    if (s_start_threads(&s) != 0) {
+        log_error("cannot start the worker threads");
+        goto done;
+    }
+    log_info("ready: %s mode, %d worker threads, max message %zu bytes, pid %d",
+             config->mode == KTAGD_MODE_BIND ? "bind"
+             : config->mode == KTAGD_MODE_CONNECT ? "connect"
+             : config->mode == KTAGD_MODE_BROKER ? "broker" : "pipeline",
+             s.n_workers, config->max_message_size, (int) getpid());
+    rc = s_loop(&s);
+done:
+    ktagd_frames_close(&s.pending_back);
+    ktagd_frames_close(&s.pending_front);
+    for (size_t i = 0; i < s.n_waiting; i++)
+        ktagd_frames_close(&s.waiting[i].envelope);
+    for (size_t i = 0; i < s.n_next; i++)
+        ktagd_frames_close(&s.next[i].envelope);
+    void *sockets[] = { s.front_in, s.front_out != s.front_in ? s.front_out : NULL, s.back,
+                        s.control, s.reloader };
+    for (size_t i = 0; i < sizeof sockets / sizeof sockets[0]; i++)
+        if (sockets[i])
+            zmq_close(sockets[i]);
+    if (s.shared.zmq) {
+        /* Wakes the workers and the reloader out of their blocking receive. */
+        zmq_ctx_shutdown(s.shared.zmq);
+        for (int i = 0; i < s.n_workers; i++)
+            ktagd_worker_join(&s.workers[i]);
+        if (s.reload_thread_started)
+            pthread_join(s.reload_thread, NULL);
+        zmq_ctx_term(s.shared.zmq);
+    }
+    free(s.workers);
+    if (s.sigfd >= 0)
+        close(s.sigfd);
+    if (s.shared.stats)
+        log_info("stopped after %.1f s", ktagd_stats_uptime(s.shared.stats));
+    ktagd_stats_destroy(&s.shared.stats);
+    return rc;
+}

@@ -1,0 +1,67 @@
+/*  ktagd_stats.h - the daemon's counters: requests, errors by code, bytes,
+    documents/s, service latency percentiles, reloads.
+
+    Counters are atomics updated by every thread without locks; a snapshot
+    (ktagd_stats_pack) reads them without stopping anyone, so the figures
+    of one snapshot may be a few requests apart from each other.
+*/
+#ifndef KTAGD_STATS_H_INCLUDED
+#define KTAGD_STATS_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "ktag_msgpack.h"
+#include "ktagd_lexholder.h"
+
+typedef struct ktagd_stats ktagd_stats_t;
+
+/** @returns new zeroed stats whose uptime starts now; NULL when out of memory. */
+ktagd_stats_t *ktagd_stats_new(void);
+
+/** Free.  Accepts NULL. */
+void ktagd_stats_destroy(ktagd_stats_t **self_p);
+
+/** A message arrived on the front socket (`bytes`: all its frames). */
+void ktagd_stats_received(ktagd_stats_t *self, size_t bytes);
+
+/** A reply of `bytes` was sent; `service_us` is the time from the worker
+ *  receiving the request to the reply being ready (UINT64_MAX: unknown,
+ *  not counted in the latency figures); `documents` 1 when a document was
+ *  tagged. */
+void ktagd_stats_replied(ktagd_stats_t *self, size_t bytes, uint64_t service_us, int documents);
+
+/** A request was answered with the error `code`. */
+void ktagd_stats_error(ktagd_stats_t *self, ktag_wire_code_t code);
+
+/** A message was dropped without a reply (no route back, a peer gone). */
+void ktagd_stats_dropped(ktagd_stats_t *self);
+
+/** The number of requests between the front and the workers right now. */
+void ktagd_stats_set_in_flight(ktagd_stats_t *self, int64_t in_flight);
+
+/** A reload ended; `error` is NULL on success, else why it failed (copied). */
+void ktagd_stats_reloaded(ktagd_stats_t *self, const char *error);
+
+/** Record the document count for the recent-rate window.  Called about
+ *  once a second by the main loop. */
+void ktagd_stats_tick(ktagd_stats_t *self);
+
+/** Write the stats map: uptime_s, requests, replies, documents, errors
+ *  (one key per wire code), dropped, bytes_in, bytes_out, docs_per_sec,
+ *  docs_per_sec_10s, latency_us{p50, p99, max}, in_flight, reloads,
+ *  reload_failures, last_reload_error, and, when `lex` is not NULL,
+ *  lexicon{version, dir, entities{type: n}}.
+ *  @returns 0 or the packer's error. */
+int ktagd_stats_pack(ktagd_stats_t *self, msgpack_packer *pk, const ktag_lexicon_t *lex);
+
+/** Write the lexicon description {version, dir, load_ms, entities{type: n},
+ *  aliases{type: n}} of `lex` (nil when NULL).  @returns 0 or the packer's error. */
+int ktagd_stats_pack_lexicon(msgpack_packer *pk, const ktag_lexicon_t *lex);
+
+/** @returns seconds since ktagd_stats_new(). */
+double ktagd_stats_uptime(const ktagd_stats_t *self);
+
+#endif

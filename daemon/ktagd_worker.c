@@ -1,0 +1,274 @@
+/*  ktagd_worker.c - the worker threads: decode, tag, reply. */
+#include "ktagd_worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zmq.h>
+
+#include "ktagd_frames.h"
+#include "ktagd_log.h"
+
+struct ktagd_worker {
+    ktagd_shared_t *shared;
+    pthread_t thread;
+    void *socket;
+    bool envelope;
+    int index;
+};
+
+static uint64_t
+s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static const char *
+s_mode_name(ktagd_mode_t mode)
+{
+    switch (mode) {
+    case KTAGD_MODE_BIND: return "bind";
+    case KTAGD_MODE_CONNECT: return "connect";
+    case KTAGD_MODE_BROKER: return "broker";
+    case KTAGD_MODE_PIPELINE: return "pipeline";
+    }
+    return "bind";
+}
+
+static int
+s_key(msgpack_packer *pk, const char *key)
+{
+    return ktag_msgpack_pack_cstr(pk, key);
+}
+
+int
+ktagd_pack_admin_reply(ktagd_shared_t *shared, msgpack_packer *pk, ktag_op_t op,
+                       const ktag_wire_id_t *id)
+{
+    bool has_id = id && id->kind != KTAG_ID_NONE;
+    ktag_lexicon_t *lex = shared->lexicons ? ktagd_lexholder_get(shared->lexicons) : NULL;
+    int rc = 0;
+    switch (op) {
+    case KTAG_OP_PING:
+        rc |= msgpack_pack_map(pk, 2 + has_id);
+        break;
+    case KTAG_OP_INFO:
+        rc |= msgpack_pack_map(pk, 7 + has_id);
+        break;
+    default:
+        rc |= msgpack_pack_map(pk, 2 + has_id);
+        break;
+    }
+    if (has_id) {
+        rc |= s_key(pk, "id");
+        rc |= ktag_msgpack_pack_id(pk, id);
+    }
+    rc |= s_key(pk, "ok");
+    rc |= msgpack_pack_true(pk);
+    switch (op) {
+    case KTAG_OP_PING:
+        rc |= s_key(pk, "pong");
+        rc |= msgpack_pack_true(pk);
+        break;
+    case KTAG_OP_INFO:
+        rc |= s_key(pk, "version");
+        rc |= ktag_msgpack_pack_cstr(pk, ktag_version());
+        rc |= s_key(pk, "protocol");
+        rc |= msgpack_pack_int(pk, 1);
+        rc |= s_key(pk, "mode");
+        rc |= ktag_msgpack_pack_cstr(pk, s_mode_name(shared->config->mode));
+        rc |= s_key(pk, "threads");
+        rc |= msgpack_pack_int(pk, shared->config->mode == KTAGD_MODE_BROKER
+                                       ? 0 : shared->config->threads);
+        rc |= s_key(pk, "max_message_size");
+        rc |= msgpack_pack_uint64(pk, shared->config->max_message_size);
+        rc |= s_key(pk, "lexicon");
+        rc |= ktagd_stats_pack_lexicon(pk, lex);
+        break;
+    default:
+        rc |= s_key(pk, "stats");
+        rc |= ktagd_stats_pack(shared->stats, pk, lex);
+        break;
+    }
+    ktag_lexicon_destroy(&lex);
+    return rc;
+}
+
+static void
+s_error(msgpack_packer *pk, const ktag_wire_id_t *id, ktag_wire_code_t code,
+        const char *message, int *out_code)
+{
+    ktag_msgpack_pack_error(pk, id, code, message);
+    *out_code = (int) code;
+    log_debug("request refused: %s: %s", ktag_wire_code_name(code), message);
+}
+
+void
+ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
+                     const char *data, size_t len, size_t body_frames,
+                     msgpack_sbuffer *out, int *documents, int *code)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    *documents = 0;
+    *code = -1;
+    if (body_frames == 0) {
+        s_error(&pk, NULL, KTAG_WIRE_BAD_REQUEST, "empty message: no request frame", code);
+        return;
+    }
+
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init(&unpacked);
+    ktag_request_t req;
+    ktag_wire_error_t werr;
+    char message[300];
+    int rc = ktag_msgpack_decode_request(&req, &unpacked, data, len, NULL, &werr);
+    size_t limit = shared->config->max_message_size;
+
+    if (len > limit) {
+        snprintf(message, sizeof message,
+                 "request of %zu bytes exceeds the limit of %zu bytes", len, limit);
+        s_error(&pk, &req.id, KTAG_WIRE_TOO_LARGE, message, code);
+    } else if (body_frames > 1) {
+        snprintf(message, sizeof message,
+                 "%zu frames after the envelope; a request is exactly one frame", body_frames);
+        s_error(&pk, &req.id, KTAG_WIRE_BAD_REQUEST, message, code);
+    } else if (rc != 0) {
+        s_error(&pk, &req.id, werr.code, werr.message, code);
+    } else if (req.op == KTAG_OP_RELOAD) {
+        s_error(&pk, &req.id, KTAG_WIRE_UNSUPPORTED,
+                "reload is served on the --control socket only", code);
+    } else if (req.op != KTAG_OP_TAG) {
+        ktagd_pack_admin_reply(shared, &pk, req.op, &req.id);
+    } else {
+        ktag_lexicon_t *lex = ktagd_lexholder_get(shared->lexicons);
+        ktag_error_t kerr = { 0 };
+        if (!lex) {
+            s_error(&pk, &req.id, KTAG_WIRE_INTERNAL, "no lexicon loaded", code);
+        } else {
+            uint64_t t0 = s_now_us();
+            int status = ktag_tag(result, lex, req.text, req.text_len, req.title, req.title_len,
+                                  &req.options, &kerr);
+            uint64_t elapsed = s_now_us() - t0;
+            /* The result keeps its own reference until its next use. */
+            ktag_lexicon_destroy(&lex);
+            if (status != 0) {
+                s_error(&pk, &req.id, ktag_wire_code_from_status(status),
+                        kerr.message[0] ? kerr.message : ktag_strerror(status), code);
+            } else if (ktag_msgpack_pack_result(&pk, &req.id, result, &req.options, elapsed) != 0) {
+                msgpack_sbuffer_clear(out);
+                s_error(&pk, &req.id, KTAG_WIRE_INTERNAL, "out of memory writing the reply", code);
+            } else {
+                *documents = 1;
+            }
+        }
+    }
+    msgpack_unpacked_destroy(&unpacked);
+}
+
+static void *
+s_run(void *arg)
+{
+    ktagd_worker_t *self = arg;
+    ktagd_shared_t *shared = self->shared;
+    ktag_result_t *result = ktag_result_new();
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    ktagd_frames_t frames;
+    ktagd_frames_init(&frames);
+    if (!result) {
+        log_error("worker %d: out of memory", self->index);
+        goto done;
+    }
+    log_debug("worker %d ready", self->index);
+    for (;;) {
+        if (ktagd_frames_recv(&frames, self->socket, 0) != 0) {
+            if (errno == EINTR)
+                continue;
+            break;          /* ETERM: the daemon is stopping */
+        }
+        uint64_t t0 = s_now_us();
+        size_t body = self->envelope ? ktagd_frames_body_start(&frames) : 0;
+        size_t body_frames = frames.total > body ? frames.total - body : 0;
+        const char *data = NULL;
+        size_t len = 0;
+        if (body < frames.count) {
+            data = zmq_msg_data(&frames.part[body]);
+            len = zmq_msg_size(&frames.part[body]);
+        }
+        msgpack_sbuffer_clear(&out);
+        int documents, code;
+        ktagd_handle_request(shared, result, data, len, body_frames, &out, &documents, &code);
+
+        ktagd_frames_truncate(&frames, body);
+        if (ktagd_frames_append(&frames, out.data, out.size) != 0) {
+            log_error("worker %d: cannot build a reply frame; request dropped", self->index);
+            ktagd_stats_dropped(shared->stats);
+            ktagd_frames_close(&frames);
+            continue;
+        }
+        if (code >= 0)
+            ktagd_stats_error(shared->stats, (ktag_wire_code_t) code);
+        ktagd_stats_replied(shared->stats, out.size, s_now_us() - t0, documents);
+        if (ktagd_frames_send(&frames, self->socket, 0) != 0) {
+            ktagd_frames_close(&frames);
+            if (errno == ETERM)
+                break;
+        }
+    }
+done:
+    ktagd_frames_close(&frames);
+    msgpack_sbuffer_destroy(&out);
+    ktag_result_destroy(&result);
+    zmq_close(self->socket);
+    self->socket = NULL;
+    log_debug("worker %d stopped", self->index);
+    return NULL;
+}
+
+ktagd_worker_t *
+ktagd_worker_start(ktagd_shared_t *shared, const char *endpoint, bool envelope, int index)
+{
+    ktagd_worker_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->shared = shared;
+    self->envelope = envelope;
+    self->index = index;
+    self->socket = zmq_socket(shared->zmq, ZMQ_DEALER);
+    int zero = 0;
+    if (!self->socket
+        || zmq_setsockopt(self->socket, ZMQ_LINGER, &zero, sizeof zero) != 0
+        || zmq_setsockopt(self->socket, ZMQ_RCVHWM, &zero, sizeof zero) != 0
+        || zmq_setsockopt(self->socket, ZMQ_SNDHWM, &zero, sizeof zero) != 0
+        || zmq_connect(self->socket, endpoint) != 0) {
+        log_error("worker %d: cannot connect to %s: %s", index, endpoint, zmq_strerror(errno));
+        goto fail;
+    }
+    if (pthread_create(&self->thread, NULL, s_run, self) != 0) {
+        log_error("worker %d: cannot start its thread", index);
+        goto fail;
+    }
+    return self;
+fail:
+    if (self->socket)
+        zmq_close(self->socket);
+    free(self);
+    return NULL;
+}
+
+void
+ktagd_worker_join(ktagd_worker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pthread_join((*self_p)->thread, NULL);
+    free(*self_p);
+    *self_p = NULL;
+}

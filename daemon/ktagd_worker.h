@@ -1,0 +1,54 @@
+/*  ktagd_worker.h - a worker thread: takes requests from the main loop over
+    an inproc DEALER, tags them with its own ktag_result_t and the current
+    lexicon, and sends the reply back with the request's envelope.
+*/
+#ifndef KTAGD_WORKER_H_INCLUDED
+#define KTAGD_WORKER_H_INCLUDED
+
+#include <stdbool.h>
+
+#include <msgpack.h>
+
+#include "ktag_msgpack.h"
+#include "ktagd_config.h"
+#include "ktagd_lexholder.h"
+#include "ktagd_stats.h"
+
+/** What every thread of the daemon shares; owned by main. */
+typedef struct {
+    void *zmq;                      /**< the ZeroMQ context */
+    const ktagd_config_t *config;
+    ktagd_lexholder_t *lexicons;
+    ktagd_stats_t *stats;
+} ktagd_shared_t;
+
+typedef struct ktagd_worker ktagd_worker_t;
+
+/** Start a worker that connects a DEALER to `endpoint` (inproc).  With
+ *  `envelope` the messages carry a ROUTER envelope (bind/connect modes),
+ *  without it the whole message is the request (pipeline mode).
+ *  @returns the worker, or NULL when the thread or its socket could not be
+ *  created (logged). */
+ktagd_worker_t *ktagd_worker_start(ktagd_shared_t *shared, const char *endpoint,
+                                   bool envelope, int index);
+
+/** Wait for the worker to end and free it.  The worker ends when the
+ *  context is shut down (zmq_ctx_shutdown), so call that first.  Accepts NULL. */
+void ktagd_worker_join(ktagd_worker_t **self_p);
+
+/** Write the reply to `op` ping, info or stats, echoing `id` (may be NULL).
+ *  Used by the workers (data socket) and by the control socket.
+ *  @returns 0 or the packer's error. */
+int ktagd_pack_admin_reply(ktagd_shared_t *shared, msgpack_packer *pk, ktag_op_t op,
+                           const ktag_wire_id_t *id);
+
+/** Build the reply to one request body (`data`, `len` bytes, the only body
+ *  frame unless `body_frames` says otherwise) into `out`, as a worker does.
+ *  `result` is the worker's reusable result.  Sets *documents to 1 when a
+ *  document was tagged, *code to the error code or -1 on success.
+ *  This function can't fail: every problem becomes an error reply. */
+void ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
+                          const char *data, size_t len, size_t body_frames,
+                          msgpack_sbuffer *out, int *documents, int *code);
+
+#endif
