@@ -30,15 +30,16 @@ struct ktag_automaton_builder {
     size_t pattern_count;
 };
 
+/*  Everything the scan loop reads for a state, in one 16-byte cell. */
 typedef struct {
     int32_t base;
     int32_t check;  /* parent state, -1 free; the root's slot holds -2 */
+    int32_t fail;   /* failure link */
+    int32_t emit;   /* first state with output on the suffix chain, or -1 */
 } s_cell_t;
 
 struct ktag_automaton {
     s_cell_t *cells;
-    int32_t *fail;     /* failure link */
-    int32_t *emit;     /* first state with output on the suffix chain, or -1 */
     int32_t *next;     /* next state with output after this one, or -1 */
     int32_t *pattern;  /* pattern ending at this state, or -1 */
     size_t size;       /* cells */
@@ -156,7 +157,7 @@ static int s_grow_cells(ktag_automaton_t *self, s_free_list_t *free_list, size_t
         return -1;
     free_list->prev = prev;
     for (size_t i = self->size; i < size; i++) {
-        cells[i] = (s_cell_t) { 0, -1 };
+        cells[i] = (s_cell_t) { 0, -1, 0, -1 };
         prev[i] = free_list->tail;
         next[i] = -1;
         if (free_list->tail >= 0)
@@ -259,28 +260,25 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
         }
     }
 
-    self->fail = malloc(self->size * sizeof(int32_t));
-    self->emit = malloc(self->size * sizeof(int32_t));
     self->next = malloc(self->size * sizeof(int32_t));
     self->pattern = malloc(self->size * sizeof(int32_t));
-    if (!self->fail || !self->emit || !self->next || !self->pattern)
+    if (!self->next || !self->pattern)
         goto fail;
-    for (size_t i = 0; i < self->size; i++) {
-        self->fail[i] = 0;
-        self->emit[i] = self->next[i] = self->pattern[i] = -1;
-    }
+    for (size_t i = 0; i < self->size; i++)
+        self->next[i] = self->pattern[i] = -1;
     /*  Output links in breadth-first order, so a state's failure target is
         complete before the state itself. */
     for (size_t q = 0; q < n; q++) {
         uint32_t node = order[q];
         int32_t s = slot[node];
         int32_t f = slot[trie_fail[node]];
-        self->fail[s] = f;
+        s_cell_t *cell = &self->cells[s];
+        cell->fail = f;
         self->pattern[s] = b->nodes[node].pattern;
         if (node == 0)
             continue;
-        self->next[s] = self->emit[f];
-        self->emit[s] = self->pattern[s] >= 0 ? s : self->emit[f];
+        self->next[s] = self->cells[f].emit;
+        cell->emit = self->pattern[s] >= 0 ? s : self->cells[f].emit;
     }
     self->states = n;
     free(free_list.next);
@@ -308,8 +306,6 @@ void ktag_automaton_destroy(ktag_automaton_t **self_p)
         return;
     ktag_automaton_t *self = *self_p;
     free(self->cells);
-    free(self->fail);
-    free(self->emit);
     free(self->next);
     free(self->pattern);
     free(self);
@@ -332,9 +328,9 @@ int ktag_automaton_scan(const ktag_automaton_t *self, const char *text, size_t l
             }
             if (state == 0)
                 break;
-            state = self->fail[state];
+            state = cells[state].fail;
         }
-        for (int32_t o = self->emit[state]; o >= 0; o = self->next[o]) {
+        for (int32_t o = cells[state].emit; o >= 0; o = self->next[o]) {
             if (out->count == out->capacity && KTAG_RESERVE(out->items, out->capacity, out->count + 1))
                 return KTAG_ERR_NOMEM;
             out->items[out->count++] = (ktag_match_t) { (uint32_t) self->pattern[o], (uint32_t) (i + 1) };
@@ -350,5 +346,5 @@ size_t ktag_automaton_states(const ktag_automaton_t *self)
 
 size_t ktag_automaton_memory(const ktag_automaton_t *self)
 {
-    return self->size * (sizeof(s_cell_t) + 4 * sizeof(int32_t));
+    return self->size * (sizeof(s_cell_t) + 2 * sizeof(int32_t));
 }
