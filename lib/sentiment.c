@@ -1,8 +1,13 @@
-/*  sentiment.c - Korean finance sentiment scorer.
+/*  sentiment.c - Korean finance sentiment: per sentence, per document and
+    toward each entity, from the terms of the sentiment lexicon.
 
-    First version: a signed sum of the weights of the polarity terms found in
-    each sentence, squashed into [-1, 1]; the negation, contrast and
-    direction rules of docs/SENTIMENT.md come with the sentiment lexicon.
+    A sentence's score is the sum of its contributions: evaluative terms,
+    and direction words composed with the measure they move (적자 축소 is
+    good, 영업이익 감소 bad).  Intensifiers and diminishers scale the term
+    after them, negations flip the term before them, a contrast word makes
+    what follows it weigh more, dampers scale the sentence.  An entity gets
+    the contributions of the part of the sentence it governs.  The rules,
+    the constants below and the reasons for them are in docs/SENTIMENT.md.
 */
 #include "sentiment.h"
 
@@ -13,15 +18,39 @@
 
 #include "tagger_internal.h"
 
+/*  Distances in normalized bytes (a Hangul syllable is 3 bytes). */
+#define S_COMPOSE_BACK 64   /* a measure may precede its direction word by this much */
+#define S_COMPOSE_FWD 12    /* a direction word may precede its measure (증가한 매출) */
+#define S_NEG_BACK 12       /* 상승하지 않았다: the gap "하지 " is 7 bytes */
+#define S_NEG_FWD 8         /* 못 올라 */
+#define S_MOD_FWD 12        /* 대폭 증가, 소폭 하락 */
+#define S_FUNDING_FWD 30    /* 공모 흥행, 무증효과에 상한가 */
+#define S_LABEL_THRESHOLD 0.2
+#define S_STACK_ITEMS 64
+#define S_STACK_SENTENCES 16
+
+static const char *s_class_names[KTAG_SENT_CLASS_COUNT] = {
+    "positive", "negative", "up", "down", "better", "worse",
+    "measure_good", "measure_bad", "measure_neutral", "state_good", "state_bad",
+    "negation", "negation_pre", "intensifier", "diminisher", "contrast", "damper", "neutral",
+};
+
 typedef struct {
     char *term;
     double weight;
+    uint8_t cls;
+    uint8_t flags;
 } s_term_t;
 
 struct ktag_sentiment_lexicon {
     s_term_t *terms;
     size_t count, capacity;
 };
+
+const char *ktag_sent_class_name(ktag_sent_class_t cls)
+{
+    return (unsigned) cls < KTAG_SENT_CLASS_COUNT ? s_class_names[cls] : NULL;
+}
 
 ktag_sentiment_lexicon_t *ktag_sentiment_lexicon_new(void)
 {
@@ -45,26 +74,98 @@ size_t ktag_sentiment_lexicon_count(const ktag_sentiment_lexicon_t *self)
     return self->count;
 }
 
+const char *ktag_sentiment_lexicon_term(const ktag_sentiment_lexicon_t *self, size_t index,
+                                        ktag_sent_class_t *cls, double *weight, unsigned *flags)
+{
+    const s_term_t *term = &self->terms[index];
+    if (cls)
+        *cls = (ktag_sent_class_t) term->cls;
+    if (weight)
+        *weight = term->weight;
+    if (flags)
+        *flags = term->flags;
+    return term->term;
+}
+
+static const char *s_column(char *const *columns, size_t count, char *const *header, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (header[i] && strcmp(header[i], name) == 0)
+            return columns[i];
+    return NULL;
+}
+
+/*  Flags are a comma-separated list; blanks around names are allowed. */
+static int s_parse_flags(const char *text, unsigned *flags, char *errbuf, size_t errlen)
+{
+    *flags = 0;
+    const char *p = text ? text : "";
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *q = p;
+        while (*q && *q != ',' && *q != ' ')
+            q++;
+        size_t n = (size_t) (q - p);
+        if (n == 5 && strncmp(p, "start", 5) == 0)
+            *flags |= KTAG_SENT_FLAG_START;
+        else if (n == 4 && strncmp(p, "solo", 4) == 0)
+            *flags |= KTAG_SENT_FLAG_SOLO;
+        else if (n) {
+            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start or solo)", (int) n, p);
+            return -1;
+        }
+        p = q;
+    }
+    return 0;
+}
+
 int ktag_sentiment_lexicon_add(ktag_sentiment_lexicon_t *self, const char *term,
                                char *const *columns, size_t column_count,
                                char *const *header, char *errbuf, size_t errlen)
 {
-    (void) header;
-    if (column_count < 3) {
+    const char *cls_text = s_column(columns, column_count, header, "class");
+    const char *weight_text = s_column(columns, column_count, header, "weight");
+    if (!cls_text || !weight_text || !*cls_text || !*weight_text) {
         snprintf(errbuf, errlen, "expected term, class and weight");
         return -1;
     }
-    char *end;
-    double weight = strtod(columns[2], &end);
-    if (end == columns[2] || *end || !isfinite(weight)) {
-        snprintf(errbuf, errlen, "weight '%s' is not a number", columns[2]);
+    int cls = -1;
+    for (int c = 0; c < KTAG_SENT_CLASS_COUNT; c++)
+        if (strcmp(cls_text, s_class_names[c]) == 0)
+            cls = c;
+    if (cls < 0) {
+        snprintf(errbuf, errlen, "unknown class '%s' (see docs/SENTIMENT.md)", cls_text);
         return -1;
     }
-    for (size_t i = 0; i < self->count; i++)
-        if (strcmp(self->terms[i].term, term) == 0)
-            return (int) i;
+    char *end;
+    double weight = strtod(weight_text, &end);
+    if (end == weight_text || *end || !isfinite(weight) || weight < 0 || weight > 10) {
+        snprintf(errbuf, errlen, "weight '%s' is not a number in [0, 10]", weight_text);
+        return -1;
+    }
+    if ((cls == KTAG_SENT_INTENSIFIER && weight < 1) || (cls == KTAG_SENT_DIMINISHER && weight >= 1)
+        || (cls == KTAG_SENT_CONTRAST && weight < 1)) {
+        snprintf(errbuf, errlen, "%s weight %s out of range (intensifier and contrast >= 1, "
+                 "diminisher < 1)", cls_text, weight_text);
+        return -1;
+    }
+    unsigned flags;
+    if (s_parse_flags(s_column(columns, column_count, header, "flags"), &flags, errbuf, errlen))
+        return -1;
+    for (size_t i = 0; i < self->count; i++) {
+        const s_term_t *known = &self->terms[i];
+        if (strcmp(known->term, term) != 0)
+            continue;
+        if (known->cls != cls || known->weight != weight || known->flags != flags) {
+            snprintf(errbuf, errlen, "term '%s' was defined before as %s %g", term,
+                     s_class_names[known->cls], known->weight);
+            return -1;
+        }
+        return (int) i;
+    }
     if (self->count == self->capacity) {
-        size_t capacity = self->capacity ? self->capacity * 2 : 64;
+        size_t capacity = self->capacity ? self->capacity * 2 : 256;
         s_term_t *terms = realloc(self->terms, capacity * sizeof *terms);
         if (!terms) {
             snprintf(errbuf, errlen, "out of memory");
@@ -78,39 +179,746 @@ int ktag_sentiment_lexicon_add(ktag_sentiment_lexicon_t *self, const char *term,
         snprintf(errbuf, errlen, "out of memory");
         return -1;
     }
-    self->terms[self->count] = (s_term_t) { copy, weight };
+    self->terms[self->count] = (s_term_t) { copy, weight, (uint8_t) cls, (uint8_t) flags };
     return (int) self->count++;
 }
+
+/* ------------------------------------------------------- characters */
+
+/*  Decode the code point at byte i of s (valid UTF-8: the tagger checked
+    it); *len gets its byte length. */
+static uint32_t s_decode(const char *s, size_t n, size_t i, size_t *len)
+{
+    const unsigned char *u = (const unsigned char *) s + i;
+    size_t avail = n - i;
+    if (u[0] < 0x80 || avail < 2) {
+        *len = 1;
+        return u[0];
+    }
+    if (u[0] < 0xE0) {
+        *len = 2;
+        return ((uint32_t) (u[0] & 0x1F) << 6) | (u[1] & 0x3F);
+    }
+    if (u[0] < 0xF0 || avail < 4) {
+        *len = avail < 3 ? avail : 3;
+        return avail < 3 ? 0xFFFD : ((uint32_t) (u[0] & 0x0F) << 12) | ((uint32_t) (u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+    }
+    *len = 4;
+    return ((uint32_t) (u[0] & 0x07) << 18) | ((uint32_t) (u[1] & 0x3F) << 12)
+           | ((uint32_t) (u[2] & 0x3F) << 6) | (u[3] & 0x3F);
+}
+
+/*  @returns the code point ending at byte i, or 0 at the start. */
+static uint32_t s_prev(const char *s, size_t i)
+{
+    if (i == 0)
+        return 0;
+    size_t j = i - 1;
+    while (j > 0 && ((unsigned char) s[j] & 0xC0) == 0x80)
+        j--;
+    size_t len;
+    return s_decode(s, i, j, &len);
+}
+
+static uint32_t s_next(const char *s, size_t n, size_t i)
+{
+    size_t len;
+    return i < n ? s_decode(s, n, i, &len) : 0;
+}
+
+static bool s_is_hangul(uint32_t c)
+{
+    return (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x1100 && c <= 0x11FF) || (c >= 0x3130 && c <= 0x318F);
+}
+
+static bool s_is_latin(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return c >= 0xC0 && c < 0x250 && c != 0xD7 && c != 0xF7;
+}
+
+static bool s_is_letter(uint32_t c)
+{
+    return s_is_hangul(c) || s_is_latin(c);
+}
+
+/*  An edge passes when the neighbour is not a letter of the same script
+    as the term's edge character. */
+static bool s_edge_ok(uint32_t edge, uint32_t neighbour)
+{
+    if (!neighbour)
+        return true;
+    if (s_is_hangul(edge))
+        return !s_is_hangul(neighbour);
+    if (s_is_latin(edge))
+        return !s_is_latin(neighbour);
+    return true;
+}
+
+static bool s_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*  Clause separators: ellipses (NFKC turns … into ...), commas that are not
+    thousands separators, semicolons and bars. */
+static bool s_clause_break_at(const char *s, size_t n, size_t i)
+{
+    char c = s[i];
+    if (c == ';' || c == '|')
+        return true;
+    if (c == ',')
+        return !(i > 0 && i + 1 < n && s[i - 1] >= '0' && s[i - 1] <= '9' && s[i + 1] >= '0' && s[i + 1] <= '9');
+    if (c == '.')
+        return i + 1 < n && s[i + 1] == '.';
+    return false;
+}
+
+static bool s_clause_break_between(const char *s, size_t n, size_t lo, size_t hi)
+{
+    for (size_t i = lo; i < hi && i < n; i++)
+        if (s_clause_break_at(s, n, i))
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------ items */
+
+typedef struct {
+    uint32_t start, end;
+    uint32_t term;
+    uint8_t cls;
+    bool bound;           /* a measure consumed by a direction word */
+    bool negated;
+    double weight;
+    double factor;        /* product of the intensifiers/diminishers before it */
+    double contrast;      /* divisor from a contrast word after it */
+    double contrib;
+    int32_t measure;      /* the measure a direction word composed with */
+    int32_t negator;      /* the negation that flipped it */
+    int32_t modifier;     /* the last intensifier/diminisher applied */
+} s_item_t;
+
+static bool s_is_content(int cls)
+{
+    return cls <= KTAG_SENT_STATE_BAD;
+}
+
+static bool s_is_direction(int cls)
+{
+    return cls >= KTAG_SENT_UP && cls <= KTAG_SENT_WORSE;
+}
+
+static bool s_is_measure(int cls)
+{
+    return cls >= KTAG_SENT_MEASURE_GOOD && cls <= KTAG_SENT_STATE_BAD;
+}
+
+/*  Keep the hits whose flags' edges pass, then resolve overlaps
+    leftmost-longest, so 급등 wins over the 급 in it and 잘못 over 못.
+    @returns the number of items written. */
+static size_t s_select(const ktag_sentiment_lexicon_t *lexicon, const ktag_field_view_t *view, s_item_t *items)
+{
+    size_t count = 0;
+    uint32_t covered = 0;
+    for (size_t i = 0; i < view->term_count; i++) {
+        const ktag_term_hit_t *hit = &view->terms[i];
+        if (count && hit->start < covered)
+            continue;
+        /*  Among the hits starting here (sorted by end), the longest whose
+            edges pass wins. */
+        size_t best = (size_t) -1;
+        size_t j = i;
+        for (; j < view->term_count && view->terms[j].start == hit->start; j++) {
+            const ktag_term_hit_t *h = &view->terms[j];
+            const s_term_t *term = &lexicon->terms[h->term];
+            if (term->flags) {
+                size_t len;
+                uint32_t first = s_decode(view->norm, view->norm_len, h->start, &len);
+                if (!s_edge_ok(first, s_prev(view->norm, h->start)))
+                    continue;
+                if ((term->flags & KTAG_SENT_FLAG_SOLO)
+                    && !s_edge_ok(s_prev(view->norm, h->end), s_next(view->norm, view->norm_len, h->end)))
+                    continue;
+            }
+            best = j;
+        }
+        i = j - 1;
+        if (best == (size_t) -1)
+            continue;
+        const ktag_term_hit_t *h = &view->terms[best];
+        const s_term_t *term = &lexicon->terms[h->term];
+        items[count++] = (s_item_t) {
+            .start = h->start, .end = h->end, .term = h->term, .cls = term->cls,
+            .weight = term->weight, .factor = 1, .contrast = 1,
+            .measure = -1, .negator = -1, .modifier = -1,
+        };
+        covered = h->end;
+    }
+    return count;
+}
+
+/* -------------------------------------------------------- sentences */
+
+typedef struct {
+    uint32_t start, end;     /* normalized bytes, trimmed */
+    size_t first, count;     /* its items */
+    double raw;              /* sum of contributions, after contrast */
+    double damper;
+} s_sentence_t;
+
+/*  Sentences end at . ! ? (possibly repeated, or followed by a closing
+    quote) followed by a space or the end, and at line breaks.  A run of two
+    or more dots is an ellipsis, a clause break inside the sentence. */
+static size_t s_split(const char *s, size_t n, s_sentence_t *out, size_t max)
+{
+    size_t count = 0, begin = 0, i = 0;
+    while (i <= n) {
+        size_t cut = 0, next = 0;
+        if (i == n) {
+            cut = n;
+            next = n + 1;
+        } else if (s[i] == '\n') {
+            cut = i;
+            next = i + 1;
+        } else if (s[i] == '.' || s[i] == '!' || s[i] == '?') {
+            size_t j = i + 1;
+            bool ellipsis = s[i] == '.' && j < n && s[j] == '.';
+            while (j < n && (s[j] == '.' || s[j] == '!' || s[j] == '?' || s[j] == '"' || s[j] == '\''))
+                j++;
+            if (!ellipsis && (j == n || s_space(s[j]))) {
+                cut = j;
+                next = j;
+            } else {
+                i = j;
+                continue;
+            }
+        } else {
+            i++;
+            continue;
+        }
+        size_t a = begin, e = cut;
+        while (a < e && s_space(s[a]))
+            a++;
+        while (e > a && s_space(s[e - 1]))
+            e--;
+        if (e > a) {
+            if (count == max)
+                return count + 1;   /* tells the caller to grow */
+            out[count++] = (s_sentence_t) { (uint32_t) a, (uint32_t) e, 0, 0, 0, 1 };
+        }
+        begin = i = next;
+    }
+    return count;
+}
+
+static double s_sign_of(const s_item_t *it)
+{
+    return it->cls == KTAG_SENT_UP || it->cls == KTAG_SENT_BETTER ? 1 : -1;
+}
+
+/*  Score the items [first, first+count) of one sentence: modifiers, then
+    composition, then standalone polarity, negation and contrast.  Fills
+    each item's contrib and the sentence's raw score and damper. */
+static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentence_t *sent)
+{
+    s_item_t *it = items + sent->first;
+    size_t count = sent->count;
+
+    for (size_t k = 0; k < count; k++) {
+        if (it[k].cls != KTAG_SENT_INTENSIFIER && it[k].cls != KTAG_SENT_DIMINISHER)
+            continue;
+        for (size_t t = k + 1; t < count; t++) {
+            if (it[t].start - it[k].end > S_MOD_FWD || s_clause_break_between(s, n, it[k].end, it[t].start))
+                break;
+            if (s_is_content(it[t].cls)) {
+                it[t].factor *= it[k].weight;
+                it[t].modifier = (int32_t) (sent->first + k);
+                break;
+            }
+        }
+    }
+
+    for (size_t k = 0; k < count; k++) {
+        s_item_t *d = &it[k];
+        if (!s_is_direction(d->cls))
+            continue;
+        s_item_t *m = NULL;
+        for (size_t j = k; j-- > 0;) {
+            s_item_t *t = &it[j];
+            if (d->start - t->end > S_COMPOSE_BACK)
+                break;
+            if (s_is_measure(t->cls)) {
+                if (!t->bound)
+                    m = t;
+                break;
+            }
+            if (t->cls == KTAG_SENT_POSITIVE || t->cls == KTAG_SENT_NEGATIVE || s_is_direction(t->cls)
+                || t->cls == KTAG_SENT_CONTRAST)
+                break;
+        }
+        if (!m && k + 1 < count) {
+            s_item_t *t = &it[k + 1];
+            if (s_is_measure(t->cls) && !t->bound && t->start - d->end <= S_COMPOSE_FWD
+                && !s_clause_break_between(s, n, d->end, t->start))
+                m = t;
+        }
+        if (!m) {
+            d->contrib = s_sign_of(d) * d->weight * d->factor;
+            continue;
+        }
+        m->bound = true;
+        d->measure = (int32_t) (m - items);
+        if (m->cls == KTAG_SENT_MEASURE_NEUTRAL) {
+            d->contrib = 0;
+            continue;
+        }
+        bool good = m->cls == KTAG_SENT_MEASURE_GOOD || m->cls == KTAG_SENT_STATE_GOOD;
+        double sign = d->cls == KTAG_SENT_BETTER ? 1 : d->cls == KTAG_SENT_WORSE ? -1
+                    : (d->cls == KTAG_SENT_UP) == good ? 1 : -1;
+        d->contrib = sign * m->weight * (0.5 + d->weight) * d->factor * m->factor;
+    }
+
+    for (size_t k = 0; k < count; k++) {
+        s_item_t *t = &it[k];
+        if (t->cls == KTAG_SENT_POSITIVE)
+            t->contrib = t->weight * t->factor;
+        else if (t->cls == KTAG_SENT_NEGATIVE)
+            t->contrib = -t->weight * t->factor;
+        else if (t->cls == KTAG_SENT_STATE_GOOD && !t->bound)
+            t->contrib = t->weight * t->factor;
+        else if (t->cls == KTAG_SENT_STATE_BAD && !t->bound)
+            t->contrib = -t->weight * t->factor;
+    }
+
+    for (size_t k = 0; k < count; k++) {
+        s_item_t *neg = &it[k];
+        if (neg->cls != KTAG_SENT_NEGATION && neg->cls != KTAG_SENT_NEGATION_PRE)
+            continue;
+        s_item_t *target = NULL;
+        for (size_t j = k; j-- > 0;) {
+            s_item_t *t = &it[j];
+            if (neg->start - t->end > S_NEG_BACK || s_clause_break_between(s, n, t->end, neg->start))
+                break;
+            if (t->cls == KTAG_SENT_NEGATION || t->cls == KTAG_SENT_NEGATION_PRE || t->cls == KTAG_SENT_CONTRAST)
+                break;
+            if (t->contrib != 0 && !t->negated) {
+                target = t;
+                break;
+            }
+        }
+        if (!target && neg->cls == KTAG_SENT_NEGATION_PRE) {
+            for (size_t j = k + 1; j < count; j++) {
+                s_item_t *t = &it[j];
+                if (t->start - neg->end > S_NEG_FWD || s_clause_break_between(s, n, neg->end, t->start))
+                    break;
+                if (t->contrib != 0 && !t->negated) {
+                    target = t;
+                    break;
+                }
+            }
+        }
+        if (target) {
+            target->contrib = -target->contrib;
+            target->negated = true;
+            target->negator = (int32_t) (sent->first + k);
+        } else {
+            neg->contrib = -neg->weight;
+        }
+    }
+
+    double raw = 0, damper = 1, contrast = 1;
+    for (size_t k = count; k-- > 0;) {
+        s_item_t *t = &it[k];
+        if (t->cls == KTAG_SENT_CONTRAST && t->weight > contrast)
+            contrast = t->weight;
+        if (t->cls == KTAG_SENT_DAMPER)
+            damper *= t->weight;
+        if (t->contrib != 0 && contrast != 1) {
+            t->contrast = contrast;
+            t->contrib /= contrast;
+        }
+        raw += t->contrib;
+    }
+    sent->raw = raw * damper;
+    sent->damper = damper;
+}
+
+/* --------------------------------------------------------- entities */
+
+typedef enum { S_ROLE_PLAIN, S_ROLE_TOPIC, S_ROLE_SOURCE, S_ROLE_COUNTERPARTY } s_role_t;
+
+static const char *s_role_names[] = { "clause", "topic", "source", "counterparty" };
+
+static bool s_starts(const char *s, size_t n, size_t i, const char *word)
+{
+    size_t len = strlen(word);
+    return i + len <= n && memcmp(s + i, word, len) == 0;
+}
+
+static bool s_is_quote(uint32_t c)
+{
+    return c == '"' || c == '\'' || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D;
+}
+
+/*  The role an entity plays in its sentence, from the characters around
+    it: a report source ("…목표가↑"-NH), a counterparty (삼성전자와 공급계약),
+    a topic or subject (X, … / X는 / X가), or a plain mention. */
+static s_role_t s_role(const char *s, size_t n, const s_sentence_t *sent,
+                       const ktag_entity_span_t *spans, size_t span_count, size_t e)
+{
+    const ktag_entity_span_t *span = &spans[e];
+    size_t len;
+    /*  Source: after a dash or an opening parenthesis, with no letter
+        after it to the end of the sentence (Han such as 證 is allowed). */
+    size_t b = span->start;
+    uint32_t before = 0;
+    while (b > sent->start) {
+        before = s_prev(s, b);
+        if (before == ' ' || s_is_quote(before)) {
+            b -= before < 0x80 ? 1 : before < 0x800 ? 2 : 3;
+            continue;
+        }
+        break;
+    }
+    bool dash = s[span->start] == '-'   /* a lexicon form may carry the dash: "-NH" */
+                || (b > sent->start && (before == '-' || before == '(' || before == '/' || before == 0x2015
+                                        || before == 0x2013));
+    if (dash) {
+        bool letters = false;
+        for (size_t i = span->end; i < sent->end; i += len) {
+            uint32_t c = s_decode(s, n, i, &len);
+            if (s_is_letter(c)) {
+                letters = true;
+                break;
+            }
+        }
+        if (!letters)
+            return S_ROLE_SOURCE;
+    }
+    /*  Counterparty: 와/과(의), (으)로부터, unless another entity follows
+        at once (삼성전자와 SK하이닉스가: a coordination). */
+    static const char *const with[] = { "과의", "와의", "으로부터", "로부터", "과", "와" };
+    for (size_t w = 0; w < sizeof with / sizeof *with; w++) {
+        if (!s_starts(s, n, span->end, with[w]))
+            continue;
+        size_t after = span->end + strlen(with[w]);
+        if (s_is_hangul(s_next(s, n, after)))
+            continue;
+        while (after < n && s[after] == ' ')
+            after++;
+        for (size_t o = 0; o < span_count; o++)
+            if (spans[o].start == after)
+                return S_ROLE_PLAIN;
+        return S_ROLE_COUNTERPARTY;
+    }
+    if (span->end < n && s[span->end] == ',')
+        return S_ROLE_TOPIC;
+    static const char *const topic[] = { "은", "는", "이", "가", "도" };
+    for (size_t w = 0; w < sizeof topic / sizeof *topic; w++)
+        if (s_starts(s, n, span->end, topic[w]) && !s_is_hangul(s_next(s, n, span->end + strlen(topic[w]))))
+            return S_ROLE_TOPIC;
+    return S_ROLE_PLAIN;
+}
+
+/*  Is entity e a topic: by its own particle, or as the first of a
+    coordination (X·Y, / X/Y는) whose last member is one, or as the first
+    words of the sentence (a headline's "X 4%↑"). */
+static bool s_is_topic(const char *s, size_t n, const s_sentence_t *sent, const ktag_entity_span_t *spans,
+                       size_t span_count, size_t e, const s_role_t *roles)
+{
+    for (size_t guard = 0; guard < span_count; guard++) {
+        if (roles[e] == S_ROLE_TOPIC)
+            return true;
+        size_t at = spans[e].end;
+        bool joined = false;
+        if (at < n && (s[at] == '/' || s[at] == '-' || s_starts(s, n, at, "·") || s_starts(s, n, at, "、")))
+            joined = true;
+        else {
+            while (at < n && s[at] == ' ')
+                at++;
+            joined = s_starts(s, n, at, "및");
+        }
+        if (!joined || e + 1 >= span_count || spans[e + 1].start >= sent->end)
+            return false;
+        e++;
+    }
+    return false;
+}
+
+/*  True when only spaces, quotes and bracketed labels ([특징주], (종합))
+    come before byte `at` in the sentence. */
+static bool s_leads(const char *s, size_t n, const s_sentence_t *sent, size_t at)
+{
+    size_t i = sent->start, len;
+    while (i < at) {
+        uint32_t c = s_decode(s, n, i, &len);
+        if (c == '[' || c == '(' || c == '<') {
+            char close = c == '[' ? ']' : c == '(' ? ')' : '>';
+            const char *p = memchr(s + i, close, at - i);
+            if (!p)
+                return false;
+            i = (size_t) (p - s) + 1;
+            continue;
+        }
+        if (!(c == ' ' || c == '\t' || s_is_quote(c)))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+static double s_sum(const s_item_t *items, const s_sentence_t *sent, size_t lo, size_t hi)
+{
+    double sum = 0;
+    for (size_t k = sent->first; k < sent->first + sent->count; k++)
+        if (items[k].start >= lo && items[k].start < hi)
+            sum += items[k].contrib;
+    return sum;
+}
+
+static size_t s_clause_end(const char *s, size_t n, const s_sentence_t *sent, size_t from)
+{
+    for (size_t i = from; i < sent->end; i++)
+        if (s_clause_break_at(s, n, i))
+            return i;
+    return sent->end;
+}
+
+static size_t s_clause_start(const char *s, size_t n, const s_sentence_t *sent, size_t to)
+{
+    for (size_t i = to; i-- > sent->start;)
+        if (s_clause_break_at(s, n, i))
+            return i;
+    return sent->start;
+}
+
+/*  Sentiment toward each entity of the field: see docs/SENTIMENT.md
+    "Entities".  `roles` is scratch of view->entity_count elements. */
+static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items, const s_sentence_t *sents,
+                            size_t sent_count, s_role_t *roles, bool explain, ktag_result_t *result)
+{
+    const char *s = view->norm;
+    size_t n = view->norm_len;
+    const ktag_entity_span_t *spans = view->entities;
+    for (size_t e = 0; e < view->entity_count; e++) {
+        const s_sentence_t *sent = NULL;
+        for (size_t k = 0; k < sent_count && !sent; k++)
+            if (spans[e].start >= sents[k].start && spans[e].start < sents[k].end)
+                sent = &sents[k];
+        roles[e] = sent ? s_role(s, n, sent, spans, view->entity_count, e) : S_ROLE_PLAIN;
+    }
+    for (size_t e = 0; e < view->entity_count; e++) {
+        const ktag_entity_span_t *span = &spans[e];
+        const ktag_entity_t *entity = ktag_result_entity(result, span->entity);
+        const s_sentence_t *sent = NULL;
+        for (size_t k = 0; k < sent_count && !sent; k++)
+            if (span->start >= sents[k].start && span->start < sents[k].end)
+                sent = &sents[k];
+        double raw = 0;
+        const char *why;
+        if (!sent) {
+            why = "outside sentences";
+        } else if (entity && entity->type == KTAG_TYPE_ORG) {
+            why = "org: neutral";
+        } else if (roles[e] == S_ROLE_SOURCE || roles[e] == S_ROLE_COUNTERPARTY) {
+            why = s_role_names[roles[e]];
+        } else if (entity && entity->type == KTAG_TYPE_FUNDING) {
+            size_t hi = span->end + S_FUNDING_FWD, clause = s_clause_end(s, n, sent, span->end);
+            raw = s_sum(items, sent, span->start, hi < clause ? hi : clause);
+            why = "funding: its own phrase";
+        } else {
+            size_t first = e;
+            while (first > 0 && spans[first - 1].start >= sent->start)
+                first--;
+            bool topic = s_is_topic(s, n, sent, spans, view->entity_count, e, roles)
+                         || (e == first && s_leads(s, n, sent, span->start));
+            if (topic) {
+                size_t hi = sent->end;
+                for (size_t o = e + 1; o < view->entity_count && spans[o].start < sent->end; o++)
+                    if (spans[o].start > span->end && s_is_topic(s, n, sent, spans, view->entity_count, o, roles)) {
+                        hi = spans[o].start;
+                        break;
+                    }
+                raw = s_sum(items, sent, span->start, hi);
+                why = "topic: up to the next topic";
+            } else {
+                bool governed = false;
+                for (size_t o = first; o < e; o++)
+                    if (s_is_topic(s, n, sent, spans, view->entity_count, o, roles)
+                        || (o == first && s_leads(s, n, sent, spans[o].start)))
+                        governed = true;
+                size_t clause_hi = s_clause_end(s, n, sent, span->end);
+                if (governed) {
+                    /*  A mention inside the topic's predicate: its own
+                        phrase, up to a cause marker 에 (…소식에, …우려에). */
+                    size_t hi = clause_hi;
+                    for (size_t i = span->end; i + 3 <= clause_hi; i++)
+                        if (s_starts(s, n, i, "에") && !s_is_hangul(s_next(s, n, i + 3))) {
+                            hi = i;
+                            break;
+                        }
+                    raw = s_sum(items, sent, span->start, hi);
+                    why = "inside the topic's clause: its own phrase";
+                } else {
+                    raw = s_sum(items, sent, s_clause_start(s, n, sent, span->start), clause_hi);
+                    why = "its clause";
+                }
+            }
+        }
+        double score = tanh(raw);
+        ktag_result_set_entity_sentiment(result, span->entity, score);
+        if (explain && ktag_result_add_explain(result, "entity %s: %+.2f (%s)",
+                                               entity ? entity->name : "?", score, why))
+            return KTAG_ERR_NOMEM;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ explain */
+
+static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const ktag_field_view_t *view,
+                              const s_item_t *items, const s_sentence_t *sent, size_t number,
+                              ktag_result_t *result)
+{
+    double score = tanh(sent->raw);
+    if (ktag_result_add_explain(result, "%s sentence %zu: %+.2f %s", ktag_field_name(view->field), number,
+                                score, ktag_sentiment_label(score, S_LABEL_THRESHOLD)))
+        return KTAG_ERR_NOMEM;
+    for (size_t k = sent->first; k < sent->first + sent->count; k++) {
+        const s_item_t *it = &items[k];
+        if (it->contrib == 0 && it->measure < 0)
+            continue;
+        const s_term_t *term = &lexicon->terms[it->term];
+        char rule[160] = "";
+        size_t used = 0;
+        if (it->measure >= 0) {
+            const s_term_t *m = &lexicon->terms[items[it->measure].term];
+            used += (size_t) snprintf(rule + used, sizeof rule - used, "%s %s+%s", m->term,
+                                      s_class_names[m->cls], s_class_names[term->cls]);
+        } else {
+            used += (size_t) snprintf(rule + used, sizeof rule - used, "%s", s_class_names[term->cls]);
+        }
+        if (it->modifier >= 0 && used < sizeof rule) {
+            const s_term_t *m = &lexicon->terms[items[it->modifier].term];
+            used += (size_t) snprintf(rule + used, sizeof rule - used, ", %s x%g", m->term, m->weight);
+        }
+        if (it->negator >= 0 && used < sizeof rule)
+            used += (size_t) snprintf(rule + used, sizeof rule - used, ", negated by %s",
+                                      lexicon->terms[items[it->negator].term].term);
+        if (it->contrast != 1 && used < sizeof rule)
+            used += (size_t) snprintf(rule + used, sizeof rule - used, ", before a contrast /%g", it->contrast);
+        if (ktag_result_add_explain(result, "  %+.2f %s (%s)", it->contrib, term->term, rule))
+            return KTAG_ERR_NOMEM;
+    }
+    if (sent->damper != 1 && ktag_result_add_explain(result, "  x%g damped", sent->damper))
+        return KTAG_ERR_NOMEM;
+    return 0;
+}
+
+/* ------------------------------------------------------------ score */
 
 int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
                          const ktag_field_view_t *fields, size_t field_count,
                          bool explain, ktag_result_t *result)
 {
+    s_item_t stack_items[S_STACK_ITEMS];
+    s_sentence_t stack_sents[S_STACK_SENTENCES];
+    s_role_t stack_roles[S_STACK_ITEMS];
+    s_item_t *items = stack_items;
+    s_sentence_t *sents = stack_sents;
+    s_role_t *roles = stack_roles;
+    size_t sent_cap = S_STACK_SENTENCES;
+    int rc = 0;
     double total = 0;
-    unsigned positive = 0, negative = 0;
-    for (size_t f = 0; f < field_count; f++) {
+    unsigned positive = 0, negative = 0, polar_sentences = 0, number = 0;
+
+    for (size_t f = 0; f < field_count && !rc; f++) {
         const ktag_field_view_t *view = &fields[f];
-        double field_sum = 0;
-        for (size_t i = 0; i < view->term_count; i++) {
-            const s_term_t *term = &lexicon->terms[view->terms[i].term];
-            field_sum += term->weight;
-            if (term->weight > 0)
-                positive++;
-            else if (term->weight < 0)
-                negative++;
-            if (explain && ktag_result_add_explain(result, "%+.2f %s", term->weight, term->term))
-                return KTAG_ERR_NOMEM;
+        if (items != stack_items)
+            free(items);
+        items = stack_items;
+        if (view->term_count > S_STACK_ITEMS && !(items = malloc(view->term_count * sizeof *items))) {
+            rc = KTAG_ERR_NOMEM;
+            break;
         }
-        double score = tanh(field_sum);
-        for (size_t i = 0; i < view->entity_count; i++)
-            ktag_result_set_entity_sentiment(result, view->entities[i].entity, score);
-        ktag_sentiment_t sentence = { score, ktag_sentiment_label(score, 0.2), 0, 0 };
-        if (view->norm_len && ktag_result_add_sentence(result, view->field, 0, (uint32_t) view->norm_len, &sentence))
-            return KTAG_ERR_NOMEM;
-        total += field_sum;
+        size_t item_count = s_select(lexicon, view, items);
+
+        size_t sent_count = s_split(view->norm, view->norm_len, sents, sent_cap);
+        while (sent_count > sent_cap) {
+            sent_cap = sent_count * 2 + view->norm_len / 32;
+            if (sents != stack_sents)
+                free(sents);
+            if (!(sents = malloc(sent_cap * sizeof *sents))) {
+                sents = stack_sents;
+                sent_cap = S_STACK_SENTENCES;
+                rc = KTAG_ERR_NOMEM;
+                break;
+            }
+            sent_count = s_split(view->norm, view->norm_len, sents, sent_cap);
+        }
+        if (rc)
+            break;
+
+        size_t k = 0;
+        for (size_t i = 0; i < sent_count; i++) {
+            s_sentence_t *sent = &sents[i];
+            while (k < item_count && items[k].start < sent->start)
+                k++;
+            sent->first = k;
+            while (k < item_count && items[k].start < sent->end)
+                k++;
+            sent->count = k - sent->first;
+            s_score_sentence(view->norm, view->norm_len, items, sent);
+            double score = tanh(sent->raw);
+            unsigned pos = 0, neg = 0;
+            for (size_t j = sent->first; j < sent->first + sent->count; j++) {
+                pos += items[j].contrib > 0;
+                neg += items[j].contrib < 0;
+            }
+            positive += pos;
+            negative += neg;
+            if (sent->raw != 0) {
+                /*  The title is the writer's summary: it counts double. */
+                total += view->field == KTAG_FIELD_TITLE ? 2 * sent->raw : sent->raw;
+                polar_sentences += view->field == KTAG_FIELD_TITLE ? 2 : 1;
+            }
+            ktag_sentiment_t sentiment = { score, ktag_sentiment_label(score, S_LABEL_THRESHOLD), pos, neg };
+            if (ktag_result_add_sentence(result, view->field, sent->start, sent->end, &sentiment)
+                || (explain && s_explain_sentence(lexicon, view, items, sent, ++number, result))) {
+                rc = KTAG_ERR_NOMEM;
+                break;
+            }
+        }
+        if (rc)
+            break;
+
+        if (view->entity_count) {
+            if (roles != stack_roles)
+                free(roles);
+            roles = stack_roles;
+            if (view->entity_count > S_STACK_ITEMS && !(roles = malloc(view->entity_count * sizeof *roles))) {
+                roles = stack_roles;
+                rc = KTAG_ERR_NOMEM;
+                break;
+            }
+            rc = s_score_entities(view, items, sents, sent_count, roles, explain, result);
+        }
     }
-    double score = tanh(total);
-    ktag_sentiment_t doc = { score, ktag_sentiment_label(score, 0.2), positive, negative };
+    if (items != stack_items)
+        free(items);
+    if (sents != stack_sents)
+        free(sents);
+    if (roles != stack_roles)
+        free(roles);
+    if (rc)
+        return rc;
+
+    /*  A long article should not saturate on its number of sentences: the
+        sum is scaled by the square root of how many sentences carry any. */
+    double score = tanh(polar_sentences > 1 ? total / sqrt((double) polar_sentences) : total);
+    ktag_sentiment_t doc = { score, ktag_sentiment_label(score, S_LABEL_THRESHOLD), positive, negative };
     ktag_result_set_sentiment(result, &doc);
     return 0;
 }

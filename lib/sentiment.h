@@ -5,10 +5,14 @@
     entities, so the scorer never rescans for terms: it receives, per field,
     the normalized text, the term hits and the entity spans, and writes its
     scores back through the result functions of tagger_internal.h.
+
+    The term classes, the rules that combine them and the scores are
+    described in docs/SENTIMENT.md.
 */
 #ifndef KTAG_SENTIMENT_H_INCLUDED
 #define KTAG_SENTIMENT_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +20,39 @@
 
 typedef struct ktag_sentiment_lexicon ktag_sentiment_lexicon_t;
 typedef struct ktag_result ktag_result_t;
+
+/** The class of a sentiment term (the `class` column of a sentiment file). */
+typedef enum {
+    KTAG_SENT_POSITIVE = 0,   /**< evaluative, good: weight is its strength */
+    KTAG_SENT_NEGATIVE,       /**< evaluative, bad */
+    KTAG_SENT_UP,             /**< rise word; good alone, sign set by a measure */
+    KTAG_SENT_DOWN,           /**< fall word; bad alone, sign set by a measure */
+    KTAG_SENT_BETTER,         /**< improvement word: good whatever the measure */
+    KTAG_SENT_WORSE,          /**< deterioration word: bad whatever the measure */
+    KTAG_SENT_MEASURE_GOOD,   /**< a quantity good when it rises; neutral alone */
+    KTAG_SENT_MEASURE_BAD,    /**< a quantity bad when it rises; neutral alone */
+    KTAG_SENT_MEASURE_NEUTRAL,/**< a quantity whose moves are no news (환율) */
+    KTAG_SENT_STATE_GOOD,     /**< good alone, and composes like a good measure */
+    KTAG_SENT_STATE_BAD,      /**< bad alone, and composes like a bad measure */
+    KTAG_SENT_NEGATION,       /**< flips the term before it (않, 없, 실패) */
+    KTAG_SENT_NEGATION_PRE,   /**< flips the term before it, or else after it (못) */
+    KTAG_SENT_INTENSIFIER,    /**< multiplies the next term by its weight (> 1) */
+    KTAG_SENT_DIMINISHER,     /**< multiplies the next term by its weight (< 1) */
+    KTAG_SENT_CONTRAST,       /**< what follows weighs `weight` times what precedes */
+    KTAG_SENT_DAMPER,         /**< scales its whole sentence (보합, 혼조, ?) */
+    KTAG_SENT_NEUTRAL,        /**< no effect: keeps shorter terms from matching in it */
+    KTAG_SENT_CLASS_COUNT
+} ktag_sent_class_t;
+
+/** Term flags (the `flags` column): edges the term needs. */
+enum {
+    KTAG_SENT_FLAG_START = 1, /**< the character before it is not a letter of its script */
+    KTAG_SENT_FLAG_SOLO = 2,  /**< neither the character before nor after it is */
+};
+
+/** @returns the class name as written in sentiment files, e.g. "state_bad";
+ *  NULL for a bad value. */
+const char *ktag_sent_class_name(ktag_sent_class_t cls);
 
 /** @returns a new, empty term table, or NULL when out of memory. */
 ktag_sentiment_lexicon_t *ktag_sentiment_lexicon_new(void);
@@ -25,7 +62,8 @@ void ktag_sentiment_lexicon_destroy(ktag_sentiment_lexicon_t **self_p);
 
 /** Add one row of a sentiment file.  `term` is the row's first column,
  *  already NFKC-casefolded; `columns` are all the row's columns as written
- *  (columns[0] is the raw term), `header` the file's header names.
+ *  (columns[0] is the raw term), `header` the file's header names: the
+ *  columns named "class", "weight" and (optional) "flags" are read.
  *  @returns the term's index (>= 0; the same index when the same normalized
  *  term was added before and the rows agree), or -1 with a message in
  *  `errbuf` that says what is wrong (the loader prefixes file:line). */
@@ -35,6 +73,11 @@ int ktag_sentiment_lexicon_add(ktag_sentiment_lexicon_t *self, const char *term,
 
 /** @returns how many distinct terms are loaded. */
 size_t ktag_sentiment_lexicon_count(const ktag_sentiment_lexicon_t *self);
+
+/** Look up term `index` (< ktag_sentiment_lexicon_count()).  Any output
+ *  pointer may be NULL.  @returns the normalized term (borrowed). */
+const char *ktag_sentiment_lexicon_term(const ktag_sentiment_lexicon_t *self, size_t index,
+                                        ktag_sent_class_t *cls, double *weight, unsigned *flags);
 
 /** A sentiment term found in a field: normalized byte span [start, end). */
 typedef struct {
@@ -62,7 +105,8 @@ typedef struct {
 
 /** Score a document: the document sentiment, each sentence's, each
  *  entity's, and (when `explain`) the explanation lines, all written into
- *  `result` through tagger_internal.h.  Fields come title first.
+ *  `result` through tagger_internal.h.  Fields come title first.  Entity
+ *  types are read back with ktag_result_entity().
  *  @returns 0, or KTAG_ERR_NOMEM. */
 int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
                          const ktag_field_view_t *fields, size_t field_count,
