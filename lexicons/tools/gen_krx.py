@@ -182,7 +182,7 @@ def main():
         """True if `form` may be emitted for `code` (not curated elsewhere,
         not already used for another code here)."""
         n = norm(form)
-        if not n.strip() or n in taken or (n, code) in emitted:
+        if not n.strip() or (n in taken and taken[n][1] != code) or (n, code) in emitted:
             return False
         emitted.add((n, code))
         if used.get(n, code) != code:
@@ -303,6 +303,11 @@ def main():
         nd += 1
         dout.append("\t".join(["company", eid, name, "", "", r["Market"], r["DelistingDate"],
                                r["ToName"].strip()]))
+        m = master.get(r["Symbol"])
+        if m and norm(m["Name"]) != norm(name) and not re.fullmatch(r"[가-힣]{1,2}", m["Name"].strip()):
+            old = m["Name"].strip()
+            if claim(old, eid):
+                dout.append("\t".join(["company", eid, "", old, ""]))
         bf = [f for f in broker_forms(name) if claim(f, eid)]
         if bf:
             dout.append("\t".join(["company", eid, "", "|".join(bf), ""]))
