@@ -2,6 +2,8 @@
 #include "ktag_json.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 double
 ktag_json_round3(double x)
@@ -168,4 +170,236 @@ ktag_json_error(json_t *id, const char *code, const char *message)
         return NULL;
     }
     return o;
+}
+
+/* ---- direct writer --------------------------------------------------- */
+
+/* Output is staged in a small buffer so that `fn` sees a few large writes
+ * per document instead of one per token. */
+typedef struct {
+    char buf[4096];
+    size_t len;
+    ktag_json_write_fn *fn;
+    void *user;
+    int failed;
+} s_writer_t;
+
+static void
+s_flush(s_writer_t *w)
+{
+    if (w->len && !w->failed && w->fn(w->buf, w->len, w->user) != 0)
+        w->failed = 1;
+    w->len = 0;
+}
+
+static void
+s_put(s_writer_t *w, const char *data, size_t len)
+{
+    if (len > sizeof w->buf - w->len) {
+        s_flush(w);
+        if (len > sizeof w->buf) {
+            if (!w->failed && w->fn(data, len, w->user) != 0)
+                w->failed = 1;
+            return;
+        }
+    }
+    memcpy(w->buf + w->len, data, len);
+    w->len += len;
+}
+
+/* String literals only: the "" makes anything else a compile error. */
+#define S_PUTS(w, lit) s_put((w), "" lit, sizeof("" lit) - 1)
+
+/* A JSON string as jansson writes it without JSON_ENSURE_ASCII: UTF-8 kept,
+ * '"' and '\\' and control characters escaped (\b \f \n \r \t, else
+ * \u00XX with upper-case hex). */
+static void
+s_put_str(s_writer_t *w, const char *s, size_t n)
+{
+    s_put(w, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        s_put(w, s + run, i - run);
+        run = i + 1;
+        char esc[8];
+        switch (c) {
+        case '"':  S_PUTS(w, "\\\""); break;
+        case '\\': S_PUTS(w, "\\\\"); break;
+        case '\b': S_PUTS(w, "\\b"); break;
+        case '\f': S_PUTS(w, "\\f"); break;
+        case '\n': S_PUTS(w, "\\n"); break;
+        case '\r': S_PUTS(w, "\\r"); break;
+        case '\t': S_PUTS(w, "\\t"); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04X", c);
+            s_put(w, esc, 6);
+        }
+    }
+    s_put(w, s + run, n - run);
+    s_put(w, "\"", 1);
+}
+
+static void
+s_put_cstr(s_writer_t *w, const char *s)
+{
+    s_put_str(w, s ? s : "", s ? strlen(s) : 0);
+}
+
+static void
+s_put_int(s_writer_t *w, long long v)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%lld", v);
+    s_put(w, tmp, (size_t) n);
+}
+
+/* A real as jansson prints it with JSON_REAL_PRECISION(10): "%.10g", then
+ * ".0" when that looks like an integer, and no '+' or leading zeros in the
+ * exponent. */
+static void
+s_put_real(s_writer_t *w, double v)
+{
+    char tmp[64];
+    int n = snprintf(tmp, sizeof tmp, "%.10g", v);
+    if (n < 0 || n >= (int) sizeof tmp - 3)
+        return;
+    char *e = strchr(tmp, 'e');
+    if (!strchr(tmp, '.') && !e) {
+        memcpy(tmp + n, ".0", 3);
+        n += 2;
+    }
+    if (e) {
+        char *p = e + 1;
+        char *q = p;
+        if (*q == '+')
+            q++;
+        else if (*q == '-')
+            p = ++q;
+        while (*q == '0' && q[1])
+            q++;
+        memmove(p, q, strlen(q) + 1);
+        n = (int) strlen(tmp);
+    }
+    s_put(w, tmp, (size_t) n);
+}
+
+static void
+s_put_sentiment(s_writer_t *w, const ktag_sentiment_t *s)
+{
+    S_PUTS(w, "{\"score\":");
+    s_put_real(w, ktag_json_round3(s->score));
+    S_PUTS(w, ",\"label\":");
+    s_put_cstr(w, s->label ? s->label : "neutral");
+    S_PUTS(w, ",\"positive\":");
+    s_put_int(w, s->positive);
+    S_PUTS(w, ",\"negative\":");
+    s_put_int(w, s->negative);
+    S_PUTS(w, "}");
+}
+
+int
+ktag_json_write_result(const ktag_result_t *result, json_t *id,
+                       const ktag_options_t *options, int64_t elapsed_us,
+                       ktag_json_write_fn *fn, void *user)
+{
+    ktag_options_t defaults;
+    if (!options) {
+        ktag_options_init(&defaults);
+        options = &defaults;
+    }
+    const ktag_sentiment_t *doc_sentiment = ktag_result_sentiment(result);
+    int with_sentiment = options->sentiment && doc_sentiment != NULL;
+
+    s_writer_t w;
+    w.len = 0;
+    w.fn = fn;
+    w.user = user;
+    w.failed = 0;
+    S_PUTS(&w, "{");
+    if (json_is_string(id)) {
+        S_PUTS(&w, "\"id\":");
+        s_put_str(&w, json_string_value(id), json_string_length(id));
+        S_PUTS(&w, ",");
+    } else if (json_is_integer(id)) {
+        S_PUTS(&w, "\"id\":");
+        s_put_int(&w, json_integer_value(id));
+        S_PUTS(&w, ",");
+    }
+    S_PUTS(&w, "\"ok\":true,\"entities\":[");
+    size_t n = ktag_result_entity_count(result);
+    for (size_t i = 0; i < n; i++) {
+        const ktag_entity_t *e = ktag_result_entity(result, i);
+        if (i)
+            S_PUTS(&w, ",");
+        S_PUTS(&w, "{\"type\":");
+        s_put_cstr(&w, ktag_type_name(e->type));
+        S_PUTS(&w, ",\"id\":");
+        s_put_cstr(&w, e->id);
+        S_PUTS(&w, ",\"name\":");
+        s_put_cstr(&w, e->name);
+        S_PUTS(&w, ",\"text\":");
+        s_put_cstr(&w, e->text);
+        S_PUTS(&w, ",\"start\":");
+        s_put_int(&w, (long long) e->start);
+        S_PUTS(&w, ",\"end\":");
+        s_put_int(&w, (long long) e->end);
+        S_PUTS(&w, ",\"field\":");
+        s_put_cstr(&w, ktag_field_name(e->field));
+        if (with_sentiment) {
+            S_PUTS(&w, ",\"sentiment\":");
+            s_put_real(&w, ktag_json_round3(e->sentiment));
+        }
+        S_PUTS(&w, ",\"attrs\":{");
+        for (size_t a = 0; a < e->attr_count; a++) {
+            if (a)
+                S_PUTS(&w, ",");
+            s_put_cstr(&w, e->attrs[a].key);
+            S_PUTS(&w, ":");
+            s_put_cstr(&w, e->attrs[a].value);
+        }
+        S_PUTS(&w, "}}");
+    }
+    S_PUTS(&w, "]");
+    if (with_sentiment) {
+        S_PUTS(&w, ",\"sentiment\":");
+        s_put_sentiment(&w, doc_sentiment);
+    }
+    if (options->explain) {
+        S_PUTS(&w, ",\"sentences\":[");
+        size_t ns = ktag_result_sentence_count(result);
+        for (size_t i = 0; i < ns; i++) {
+            const ktag_sentence_t *s = ktag_result_sentence(result, i);
+            if (i)
+                S_PUTS(&w, ",");
+            S_PUTS(&w, "{\"field\":");
+            s_put_cstr(&w, ktag_field_name(s->field));
+            S_PUTS(&w, ",\"start\":");
+            s_put_int(&w, (long long) s->start);
+            S_PUTS(&w, ",\"end\":");
+            s_put_int(&w, (long long) s->end);
+            S_PUTS(&w, ",\"score\":");
+            s_put_real(&w, ktag_json_round3(s->sentiment.score));
+            S_PUTS(&w, ",\"label\":");
+            s_put_cstr(&w, s->sentiment.label ? s->sentiment.label : "neutral");
+            S_PUTS(&w, "}");
+        }
+        S_PUTS(&w, "],\"explain\":[");
+        size_t ne = ktag_result_explain_count(result);
+        for (size_t i = 0; i < ne; i++) {
+            if (i)
+                S_PUTS(&w, ",");
+            s_put_cstr(&w, ktag_result_explain(result, i));
+        }
+        S_PUTS(&w, "]");
+    }
+    S_PUTS(&w, ",\"lexicon\":");
+    s_put_cstr(&w, ktag_result_lexicon_version(result));
+    S_PUTS(&w, ",\"elapsed_us\":");
+    s_put_int(&w, (long long) elapsed_us);
+    S_PUTS(&w, "}");
+    s_flush(&w);
+    return w.failed ? -1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <msgpack.h>
 
 #include "ktag_json.h"
+#include "ktag_msgpack.h"
 
 static int
 s_dump_cb(const char *data, size_t size, void *user)
@@ -115,6 +116,27 @@ ktag_cli_json_from_msgpack(const void *object)
     }
     default:
         return json_null();
+    }
+}
+
+void
+ktag_cli_wire_id(json_t *id, void *wire_id)
+{
+    ktag_wire_id_t *w = wire_id;
+    memset(w, 0, sizeof *w);
+    if (json_is_string(id)) {
+        w->kind = KTAG_ID_STR;
+        w->str = json_string_value(id);
+        w->str_len = json_string_length(id);
+    } else if (json_is_integer(id)) {
+        json_int_t v = json_integer_value(id);
+        if (v < 0) {
+            w->kind = KTAG_ID_INT;
+            w->num = v;
+        } else {
+            w->kind = KTAG_ID_UINT;
+            w->unum = (uint64_t) v;
+        }
     }
 }
 

@@ -143,6 +143,9 @@ const char *ktag_cli_format_header(const ktag_cli_config_t *config);
 /* Generic conversions, used for msgpack input/output and --connect. */
 void ktag_cli_pack_json(json_t *value, void *msgpack_packer);
 json_t *ktag_cli_json_from_msgpack(const void *msgpack_object);
+/* Fill the ktag_wire_id_t `wire_id` from a JSON id (string or integer;
+ * anything else gives KTAG_ID_NONE).  Strings are borrowed from `id`. */
+void ktag_cli_wire_id(json_t *id, void *wire_id);
 
 /* ---- progress.c ------------------------------------------------------ */
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ktag_json.h"
+#include "ktag_msgpack.h"
 
 static int64_t
 s_now_us(void)
@@ -34,6 +35,20 @@ s_line_of(const char *text, size_t len, size_t offset)
     return line;
 }
 
+static int
+s_pack_cb(void *user, const char *data, size_t size)
+{
+    ktag_cli_buf_append(user, data, size);
+    return 0;
+}
+
+static int
+s_dump_cb(const char *data, size_t size, void *user)
+{
+    ktag_cli_buf_append(user, data, size);
+    return 0;
+}
+
 static void
 s_process(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
           ktag_result_t *result, ktag_cli_slot_t *slot)
@@ -50,6 +65,20 @@ s_process(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
         if (rc == KTAG_ERR_BAD_UTF8 && config->input == KTAG_CLI_IN_TEXT)
             slot->line = s_line_of(doc.text, doc.text_len, err.offset);
         ktag_cli_doc_fail(slot, config, doc.id, ktag_json_error_code(rc), "%s", err.message);
+        return;
+    }
+    if (config->output == KTAG_CLI_OUT_MSGPACK) {
+        /* The daemon's own writer: `-f msgpack` is byte for byte a ktagd reply. */
+        ktag_wire_id_t id;
+        ktag_cli_wire_id(doc.id, &id);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &slot->out, s_pack_cb);
+        ktag_msgpack_pack_result(&pk, doc.id ? &id : NULL, result, &config->options, (uint64_t) elapsed);
+        return;
+    }
+    if (config->output == KTAG_CLI_OUT_JSONL) {
+        ktag_json_write_result(result, doc.id, &config->options, elapsed, s_dump_cb, &slot->out);
+        ktag_cli_buf_append(&slot->out, "\n", 1);
         return;
     }
     json_t *obj = ktag_json_result(result, doc.id, &config->options, elapsed);

@@ -1,0 +1,156 @@
+/*  test_json_writer.c - ktag_json_write_result() writes exactly the bytes
+    of json_dumpb(ktag_json_result()), for every option set, id kind and
+    escape the fixture lexicon can produce; and the object has the keys of
+    notes/schema.md in order.
+
+    Usage: test_json_writer LEXICON_DIR
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktag_json.h"
+
+static int s_failures;
+
+#define CHECK(cond, ...) do { if (!(cond)) { s_failures++; \
+    fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); fprintf(stderr, __VA_ARGS__); \
+    fputc('\n', stderr); } } while (0)
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} s_buf_t;
+
+static int
+s_append(const char *data, size_t len, void *user)
+{
+    s_buf_t *b = user;
+    if (b->len + len + 1 > b->cap) {
+        b->cap = (b->len + len + 1) * 2;
+        b->data = realloc(b->data, b->cap);
+        if (!b->data)
+            return -1;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+static const char *s_texts[] = {
+    "",
+    "   ",
+    "삼성전자 주가 급등",
+    "SK하이닉스는 적자, 딥시크가 H800으로 학습했다. 엔비디아는 급락.",
+    "딥시크가 엔비디아는 SK하이닉스의 H800으로 CB를 CBS H1000 투자대상 유상증자결정",
+    "탭\t줄바꿈\n따옴표\" 역슬래시\\ 제어\x01 삼전 금감원 IPO",
+    "𝐀 emoji 😀 삼성전자 HBM3E 12단, GPU 수요 급등; TSMC 호실적",
+};
+
+static const char *s_titles[] = {NULL, "삼성전자 급등", ""};
+
+static void
+s_compare(ktag_result_t *res, json_t *id, const ktag_options_t *opt, int64_t elapsed, const char *what)
+{
+    json_t *obj = ktag_json_result(res, id, opt, elapsed);
+    CHECK(obj != NULL, "%s: ktag_json_result returned NULL", what);
+    if (!obj)
+        return;
+    char *expect = json_dumps(obj, KTAG_JSON_DUMP_FLAGS);
+    s_buf_t got = {0};
+    int rc = ktag_json_write_result(res, id, opt, elapsed, s_append, &got);
+    CHECK(rc == 0, "%s: writer failed", what);
+    CHECK(got.data && strcmp(expect, got.data) == 0, "%s:\n  jansson: %s\n  writer:  %s", what, expect,
+          got.data ? got.data : "(null)");
+
+    /* Key order of notes/schema.md. */
+    static const char *order[] = {"id", "ok", "entities", "sentiment", "sentences", "explain",
+                                  "lexicon", "elapsed_us"};
+    const char *key;
+    json_t *v;
+    size_t k = 0;
+    json_object_foreach(obj, key, v) {
+        while (k < 8 && strcmp(order[k], key) != 0)
+            k++;
+        CHECK(k < 8, "%s: key '%s' out of schema order", what, key);
+    }
+    CHECK((json_object_get(obj, "sentiment") != NULL) == opt->sentiment, "%s: sentiment presence", what);
+    CHECK((json_object_get(obj, "explain") != NULL) == opt->explain, "%s: explain presence", what);
+    CHECK((json_object_get(obj, "id") != NULL) == (id != NULL), "%s: id presence", what);
+    free(expect);
+    free(got.data);
+    json_decref(obj);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s LEXICON_DIR\n", argv[0]);
+        return 2;
+    }
+    ktag_error_t err;
+    ktag_lexicon_t *lex = ktag_lexicon_open(argv[1], &err);
+    if (!lex) {
+        fprintf(stderr, "cannot load %s: %s\n", argv[1], err.message);
+        return 1;
+    }
+    ktag_result_t *res = ktag_result_new();
+    json_t *ids[] = {NULL, json_integer(7), json_integer(-3), json_string("doc \"q\"\\/\t1"),
+                     json_string("한글 id")};
+    size_t compared = 0, entities = 0;
+    for (size_t t = 0; t < sizeof s_texts / sizeof *s_texts; t++)
+        for (size_t ti = 0; ti < sizeof s_titles / sizeof *s_titles; ti++)
+            for (int variant = 0; variant < 6; variant++) {
+                ktag_options_t opt;
+                ktag_options_init(&opt);
+                opt.sentiment = variant != 1;
+                opt.explain = variant == 2 || variant == 5;
+                opt.overlaps = variant == 3;
+                opt.offsets = (ktag_offset_unit_t) (variant % 3);
+                if (variant == 4)
+                    opt.types = 1u << KTAG_TYPE_CHIP;
+                const char *title = s_titles[ti];
+                int rc = ktag_tag(res, lex, s_texts[t], strlen(s_texts[t]), title,
+                                  title ? strlen(title) : 0, &opt, &err);
+                CHECK(rc == 0, "tag text %zu: %s", t, err.message);
+                entities += ktag_result_entity_count(res);
+                json_t *id = ids[(t + ti + (size_t) variant) % 5];
+                char what[64];
+                snprintf(what, sizeof what, "text %zu title %zu variant %d", t, ti, variant);
+                s_compare(res, id, &opt, (int64_t) (t * 1000 + ti), what);
+                compared++;
+            }
+    CHECK(entities > 50, "the fixture should yield entities to compare (got %zu)", entities);
+
+    /* Reals as jansson prints them: integral values get ".0", no exponent
+     * noise after rounding. */
+    static const double reals[] = {0.0, -0.0, 1.0, -1.0, 0.62, -0.41, 0.0005, 0.001, 0.12345, 1e-9};
+    for (size_t i = 0; i < sizeof reals / sizeof *reals; i++) {
+        json_t *r = json_real(ktag_json_round3(reals[i]));
+        char *s = json_dumps(r, JSON_ENCODE_ANY | KTAG_JSON_DUMP_FLAGS);
+        CHECK(strchr(s, '.') != NULL && strchr(s, 'e') == NULL, "real %g printed as %s", reals[i], s);
+        if (reals[i] == 0.62)
+            CHECK(strcmp(s, "0.62") == 0, "0.62 printed as %s", s);
+        free(s);
+        json_decref(r);
+    }
+
+    json_t *e = ktag_json_error(ids[1], "bad_utf8", "invalid UTF-8 at byte 3");
+    char *es = json_dumps(e, KTAG_JSON_DUMP_FLAGS);
+    CHECK(strcmp(es, "{\"id\":7,\"ok\":false,\"error\":{\"code\":\"bad_utf8\","
+                     "\"message\":\"invalid UTF-8 at byte 3\"}}") == 0, "error object: %s", es);
+    free(es);
+    json_decref(e);
+    CHECK(strcmp(ktag_json_error_code(KTAG_ERR_BAD_UTF8), "bad_utf8") == 0, "code map");
+    CHECK(strcmp(ktag_json_error_code(KTAG_ERR_INVALID), "bad_request") == 0, "code map");
+    CHECK(strcmp(ktag_json_error_code(KTAG_ERR_NOMEM), "internal") == 0, "code map");
+
+    for (size_t i = 0; i < 5; i++)
+        json_decref(ids[i]);
+    ktag_result_destroy(&res);
+    ktag_lexicon_destroy(&lex);
+    printf("%zu result objects compared, %zu entities, %d failures\n", compared, entities, s_failures);
+    return s_failures ? 1 : 0;
+}
