@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Sentiment evaluation of ktag: sentences, headlines and per-entity.
+
+  bench/eval/sentiment.py [--ktag PATH] [--lexicons DIR] [--data DIR]
+                          [--misses N] [--json FILE]
+
+1. Tags ../shared/data/sentiment/headlines_dev.csv and fpb_ko_dev.csv (one
+   labelled sentence or headline a row) with the ktag CLI
+   (`ktag -L DIR -i jsonl --text-field text --id-field i -f jsonl`) and
+   compares the document label with the gold label: accuracy, macro-F1, F1
+   per class, the confusion matrix and the worst misses (wrong label, largest
+   |score|).
+2. Tags ../shared/data/gold/entities_dev.jsonl and scores the sentiment
+   toward each gold entity (one per distinct (type, id) per headline) that
+   ktag found: accuracy, coverage (gold entities found / all), confusion
+   matrix, worst misses; and the headline label against doc_sentiment.
+3. Beside every ktag figure, two baselines:
+   - majority: always the most frequent gold label of that set;
+   - word count: the number of positive minus negative words, where the words
+     are the polar terms of ktag's own sentiment lexicon (classes positive,
+     up, better, state_good against negative, down, worse, state_bad) found as
+     substrings, with no rule at all; an entity gets its headline's label.
+
+The CLI is the one given by --ktag, else the first of $KTAG,
+build*/clients/cli/ktag under the repository or next to it, and `ktag` on
+PATH.  Exits 2 with a clear message when ../shared/data (or the CLI) is absent.
+"""
+import argparse
+import collections
+import csv
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+LABELS = ["positive", "negative", "neutral"]
+POLAR = {"positive": 1, "up": 1, "better": 1, "state_good": 1,
+         "negative": -1, "down": -1, "worse": -1, "state_bad": -1}
+
+
+def die(msg):
+    sys.stderr.write("sentiment.py: " + msg + "\n")
+    sys.exit(2)
+
+
+def find_ktag(explicit):
+    cands = [explicit] if explicit else []
+    if os.environ.get("KTAG"):
+        cands.append(os.environ["KTAG"])
+    for root in (REPO, os.path.dirname(REPO)):
+        cands += sorted(glob.glob(os.path.join(root, "build*", "clients", "cli", "ktag")))
+    found = shutil.which("ktag")
+    if found:
+        cands.append(found)
+    for c in cands:
+        if os.path.isfile(c) and os.access(c, os.X_OK):
+            return c
+    if explicit:
+        die("--ktag %s is not an executable" % explicit)
+    die("no ktag CLI found: build the project (meson setup build && ninja -C build) or pass --ktag PATH")
+
+
+def run_ktag(ktag, lexicons, texts):
+    """Tag each text as one document; returns the result objects in order."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "in.jsonl")
+        with open(path, "w", encoding="utf-8") as f:
+            for i, t in enumerate(texts):
+                f.write(json.dumps({"i": i, "text": t}, ensure_ascii=False) + "\n")
+        cmd = [ktag, "-L", lexicons, "-i", "jsonl", "--text-field", "text", "--id-field", "i",
+               "-f", "jsonl", "--no-progress", path]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        die("ktag failed (%d): %s" % (proc.returncode, proc.stderr.strip()[:500]))
+    out = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    if len(out) != len(texts):
+        die("ktag returned %d results for %d documents" % (len(out), len(texts)))
+    return out, " ".join(cmd[:-1]) + " FILE"
+
+
+def norm(s):
+    return unicodedata.normalize("NFKC", s).casefold()
+
+
+def load_polar_words(lexicons):
+    words = {}
+    for path in sorted(glob.glob(os.path.join(lexicons, "sentiment*.tsv"))):
+        header = None
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\r\n")
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                cols = line.split("\t")
+                if header is None:
+                    header = cols
+                    continue
+                if len(cols) >= 2 and cols[1] in POLAR:
+                    words[norm(cols[0])] = POLAR[cols[1]]
+    if not words:
+        die("no sentiment terms in %s" % lexicons)
+    return words
+
+
+def word_count_label(words, text):
+    t = norm(text)
+    s = sum(sign * t.count(w) for w, sign in words.items())
+    return "positive" if s > 0 else "negative" if s < 0 else "neutral"
+
+
+def label_of(score, threshold=0.2):
+    return "positive" if score > threshold else "negative" if score < -threshold else "neutral"
+
+
+def metrics(gold, pred):
+    conf = collections.Counter(zip(gold, pred))
+    n = len(gold)
+    acc = sum(conf[(l, l)] for l in LABELS) / n if n else 0.0
+    f1 = {}
+    for l in LABELS:
+        tp = conf[(l, l)]
+        fp = sum(conf[(o, l)] for o in LABELS if o != l)
+        fn = sum(conf[(l, o)] for o in LABELS if o != l)
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f1[l] = 2 * p * r / (p + r) if p + r else 0.0
+    return {"n": n, "accuracy": acc, "macro_f1": sum(f1.values()) / 3, "f1": f1,
+            "confusion": {g: {p: conf[(g, p)] for p in LABELS} for g in LABELS}}
+
+
+def print_block(title, m, baselines):
+    print("\n== %s (%d)" % (title, m["n"]))
+    print("  %-12s %8s %8s   %s" % ("", "accuracy", "macro-F1", "F1 pos / neg / neu"))
+    for name, x in [("ktag", m)] + baselines:
+        print("  %-12s %8.3f %8.3f   %.3f / %.3f / %.3f" % (name, x["accuracy"], x["macro_f1"],
+              x["f1"]["positive"], x["f1"]["negative"], x["f1"]["neutral"]))
+    print("  confusion (rows gold, columns ktag):   pos   neg   neu")
+    for g in LABELS:
+        c = m["confusion"][g]
+        print("    %-34s %5d %5d %5d" % (g, c["positive"], c["negative"], c["neutral"]))
+
+
+def print_misses(misses, count):
+    misses.sort(key=lambda x: -abs(x[2]))
+    if misses and count:
+        print("  worst misses (gold -> ktag, score):")
+    for gold, pred, score, text in misses[:count]:
+        print("    %s -> %s %+.3f  %s" % (gold[:3], pred[:3], score, text[:110]))
+
+
+def majority(gold):
+    top = collections.Counter(gold).most_common(1)[0][0]
+    return metrics(gold, [top] * len(gold))
+
+
+def eval_sentences(ktag, lexicons, words, path, title, misses):
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    texts = [r["text"] for r in rows]
+    gold = [r["label"] for r in rows]
+    results, cmd = run_ktag(ktag, lexicons, texts)
+    scores = [r["sentiment"]["score"] if r.get("ok") else 0.0 for r in results]
+    pred = [r["sentiment"]["label"] if r.get("ok") else "neutral" for r in results]
+    m = metrics(gold, pred)
+    base = [("majority", majority(gold)), ("word count", metrics(gold, [word_count_label(words, t) for t in texts]))]
+    print_block(title, m, base)
+    print_misses([(g, p, s, t) for g, p, s, t in zip(gold, pred, scores, texts) if g != p], misses)
+    return {"ktag": m, "majority": base[0][1], "word_count": base[1][1], "command": cmd}
+
+
+def eval_entities(ktag, lexicons, words, path, misses):
+    with open(path, encoding="utf-8") as f:
+        docs = [json.loads(line) for line in f if line.strip()]
+    results, cmd = run_ktag(ktag, lexicons, [d["text"] for d in docs])
+    gold, pred, base_pred, wrong = [], [], [], []
+    total = 0
+    dgold, dpred = [], []
+    for d, r in zip(docs, results):
+        dgold.append(d["doc_sentiment"])
+        dpred.append(r["sentiment"]["label"] if r.get("ok") else "neutral")
+        found = {}
+        for e in r.get("entities", []):
+            found.setdefault((e["type"], e["id"]), []).append(e)
+        headline_wc = word_count_label(words, d["text"])
+        for g in d["entities"]:
+            total += 1
+            mentions = found.get((g["type"], g["id"]))
+            if not mentions:
+                continue
+            # The mention at the gold surface if there is one, else the first.
+            e = next((x for x in mentions if x["text"] == g["surface"]), mentions[0])
+            p = label_of(e.get("sentiment", 0.0))
+            gold.append(g["sentiment"])
+            pred.append(p)
+            base_pred.append(headline_wc)
+            if p != g["sentiment"]:
+                wrong.append((g["sentiment"], p, e.get("sentiment", 0.0), "%s | %s" % (g["surface"], d["text"])))
+    m = metrics(gold, pred)
+    base = [("majority", majority(gold)), ("word count", metrics(gold, base_pred))]
+    print_block("per-entity sentiment, gold headlines: entities found %d of %d (coverage %.3f)"
+                % (len(gold), total, len(gold) / total if total else 0), m, base)
+    print_misses(wrong, misses)
+    dm = metrics(dgold, dpred)
+    dbase = [("majority", majority(dgold)),
+             ("word count", metrics(dgold, [word_count_label(words, d["text"]) for d in docs]))]
+    print_block("headline sentiment (doc_sentiment), gold headlines", dm, dbase)
+    return {"ktag": m, "majority": base[0][1], "word_count": base[1][1], "found": len(gold),
+            "total": total, "doc": {"ktag": dm, "majority": dbase[0][1], "word_count": dbase[1][1]},
+            "command": cmd}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--ktag")
+    ap.add_argument("--lexicons", default=os.path.join(REPO, "lexicons"))
+    ap.add_argument("--data", default=os.environ.get("KTAG_BENCH_DATA",
+                                                     os.path.join(os.path.dirname(REPO), "shared", "data")))
+    ap.add_argument("--misses", type=int, default=15, help="worst misses shown per set")
+    ap.add_argument("--json", help="also write every figure to this file")
+    args = ap.parse_args()
+
+    need = [os.path.join(args.data, p) for p in
+            ("sentiment/headlines_dev.csv", "sentiment/fpb_ko_dev.csv", "gold/entities_dev.jsonl")]
+    absent = [p for p in need if not os.path.isfile(p)]
+    if absent:
+        die("evaluation data absent (%s); pass --data DIR (the shared data folder next to the "
+            "repository); nothing measured" % ", ".join(absent))
+    ktag = find_ktag(args.ktag)
+    words = load_polar_words(args.lexicons)
+    print("ktag: %s   lexicons: %s   data: %s" % (ktag, args.lexicons, args.data))
+    out = {
+        "headlines": eval_sentences(ktag, args.lexicons, words, need[0], "headlines_dev.csv", args.misses),
+        "phrasebank": eval_sentences(ktag, args.lexicons, words, need[1], "fpb_ko_dev.csv", args.misses),
+        "entities": eval_entities(ktag, args.lexicons, words, need[2], args.misses),
+    }
+    h, p, e = out["headlines"], out["phrasebank"], out["entities"]
+    print("\n== summary                       ktag   majority  word count   target")
+    print("  headlines macro-F1           %7.3f  %9.3f  %10.3f   >= 0.80" % (
+        h["ktag"]["macro_f1"], h["majority"]["macro_f1"], h["word_count"]["macro_f1"]))
+    print("  PhraseBank macro-F1          %7.3f  %9.3f  %10.3f   >= 0.75" % (
+        p["ktag"]["macro_f1"], p["majority"]["macro_f1"], p["word_count"]["macro_f1"]))
+    print("  per-entity accuracy          %7.3f  %9.3f  %10.3f   >= 0.85   (coverage %.3f)" % (
+        e["ktag"]["accuracy"], e["majority"]["accuracy"], e["word_count"]["accuracy"],
+        e["found"] / e["total"] if e["total"] else 0))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(out, f, ensure_ascii=False, indent=1)
+
+
+if __name__ == "__main__":
+    main()
