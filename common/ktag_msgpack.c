@@ -280,10 +280,12 @@ ktag_msgpack_decode_request(ktag_request_t *req, msgpack_unpacked *unpacked,
     msgpack_unpack_return rc = msgpack_unpack_next(unpacked, data, len, &off);
     switch (rc) {
     case MSGPACK_UNPACK_SUCCESS:
-        break;
     case MSGPACK_UNPACK_EXTRA_BYTES:
-        return s_fail(err, KTAG_WIRE_BAD_REQUEST,
-                      "trailing bytes after the msgpack value (at byte %zu of %zu)", off, len);
+        /* One message is one value: bytes after it mean a broken sender. */
+        if (off < len)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                          "trailing bytes after the msgpack value (at byte %zu of %zu)", off, len);
+        break;
     case MSGPACK_UNPACK_CONTINUE:
         return s_fail(err, KTAG_WIRE_BAD_REQUEST, "truncated msgpack value (%zu bytes)", len);
     case MSGPACK_UNPACK_NOMEM_ERROR:
