@@ -79,38 +79,48 @@ static void test_random_patterns_over_a_small_alphabet(void)
 {
     srand(7);
     for (int round = 0; round < 50; round++) {
-        char storage[40][8];
+        static const char *const letters[] = { "a", "b", "가", "🙂" };
+        char storage[40][32];
         const char *patterns[40];
         size_t count = 1 + (size_t) (rand() % 40);
         for (size_t p = 0; p < count; p++) {
             size_t len = 1 + (size_t) (rand() % 6);
+            storage[p][0] = '\0';
             for (size_t k = 0; k < len; k++)
-                storage[p][k] = "ab\xea\xb0\x80"[rand() % 5];
-            storage[p][len] = '\0';
+                strcat(storage[p], letters[rand() % 4]);
             patterns[p] = storage[p];
         }
-        char text[400];
-        for (size_t k = 0; k < sizeof text - 1; k++)
-            text[k] = "ab\xea\xb0\x80"[rand() % 5];
-        text[sizeof text - 1] = '\0';
+        char text[1600] = "";
+        for (size_t k = 0; k < 300; k++)
+            strcat(text, letters[rand() % 4]);
         s_compare_with_naive(patterns, count, text);
     }
 }
 
-static void test_every_byte_value_including_nul_and_0xff(void)
+static void test_every_ascii_character_and_code_points_of_every_width(void)
 {
     ktag_automaton_builder_t *builder = ktag_automaton_builder_new();
-    char all[256];
-    for (int c = 0; c < 256; c++) {
-        all[c] = (char) c;
-        ktag_automaton_builder_add(builder, &all[c], 1);
+    char all[128];
+    for (int c = 1; c < 128; c++) {
+        all[c - 1] = (char) c;
+        CHECK(ktag_automaton_builder_add(builder, &all[c - 1], 1) >= 0);
     }
+    CHECK_INT(ktag_automaton_builder_add(builder, "é가🙂", strlen("é가🙂")), 127);
+    CHECK_INT(ktag_automaton_builder_add(builder, "\xff", 1), -1);    /* not UTF-8 */
+    CHECK_INT(ktag_automaton_builder_add(builder, "", 0), -1);        /* empty */
     ktag_automaton_t *automaton = ktag_automaton_compile(&builder);
     ktag_match_vec_t found = { 0 };
-    ktag_automaton_scan(automaton, all, 256, &found);
-    CHECK_INT(found.count, 256);
+    ktag_automaton_scan(automaton, all, 127, &found);
+    CHECK_INT(found.count, 127);
     for (size_t i = 0; i < found.count; i++)
         CHECK_INT(found.items[i].end, i + 1);
+    found.count = 0;
+    const char *text = "xé가🙂é가🙂\xea";   /* a cut sequence at the end ends the scan */
+    ktag_automaton_scan(automaton, text, strlen(text), &found);
+    size_t ends = 0;
+    for (size_t i = 0; i < found.count; i++)
+        ends += found.items[i].pattern == 127;
+    CHECK_INT(ends, 2);
     free(found.items);
     ktag_automaton_destroy(&automaton);
 }
@@ -121,6 +131,6 @@ int main(void)
     test_korean_nested_names();
     test_duplicate_patterns_share_an_id();
     test_random_patterns_over_a_small_alphabet();
-    test_every_byte_value_including_nul_and_0xff();
+    test_every_ascii_character_and_code_points_of_every_width();
     return check_report("test_automaton");
 }
