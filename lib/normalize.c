@@ -31,18 +31,37 @@ static inline bool s_is_hangul_syllable(UChar32 cp)
     return cp >= 0xAC00 && cp <= 0xD7A3;
 }
 
-/*  True when normalization of text before `pos` cannot depend on what
-    starts at `pos`.  An ill-formed sequence counts as a boundary: the main
-    loop reports it when it gets there. */
-static bool s_boundary_at(const uint8_t *s, size_t len, size_t pos)
+/*  @returns the precomposed Hangul syllable whose well-formed UTF-8 starts
+    at `pos`, or -1: the fast path's test, without a general decoder. */
+static inline UChar32 s_hangul_at(const uint8_t *s, size_t len, size_t pos)
 {
-    if (pos >= len || s[pos] < 0x80)
-        return true;
+    if (pos + 3 > len)
+        return -1;
+    uint8_t b0 = s[pos], b1 = s[pos + 1], b2 = s[pos + 2];
+    if (b0 < 0xEA || b0 > 0xED || (b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80)
+        return -1;
+    UChar32 cp = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+    return s_is_hangul_syllable(cp) ? cp : -1;
+}
+
+/*  True when normalization of text before `pos` cannot depend on what
+    starts at `pos`.  ASCII and Hangul syllables are answered inline; an
+    ill-formed sequence counts as a boundary: the main loop reports it when
+    it gets there. */
+static bool s_boundary_slow(const uint8_t *s, size_t len, size_t pos)
+{
     UChar32 cp;
     U8_NEXT(s, pos, len, cp);
     if (cp < 0 || s_is_hangul_syllable(cp))
         return true;
     return unorm2_hasBoundaryBefore(s_nfkc_cf, cp);
+}
+
+static inline bool s_boundary_at(const uint8_t *s, size_t len, size_t pos)
+{
+    if (pos >= len || s[pos] < 0x80 || s_hangul_at(s, len, pos) >= 0)
+        return true;
+    return s_boundary_slow(s, len, pos);
 }
 
 static int s_reserve_out(ktag_normbuf_t *buf, size_t needed)
@@ -101,20 +120,32 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
         return ktag_error_set(err, KTAG_ERR_TOO_LARGE, "text of %zu bytes exceeds the limit of %zu",
                               len, KTAG_MAX_TEXT_BYTES - 1);
     buf->len = 0;
+    /*  Invariant: room for the rest of the input as it is.  The fast paths
+        write no more bytes than they read, so only ICU's segments, which may
+        expand (㈜ -> (주)), need to grow the buffers. */
     if (s_reserve_out(buf, len + 16))
         return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
 
     const uint8_t *s = (const uint8_t *) text;
-    size_t i = 0;
+    char *norm = buf->norm;
+    uint32_t *map = buf->map;
+    size_t out = 0, i = 0;
     while (i < len) {
         size_t start = i;
         uint8_t byte = s[i];
-        if (byte < 0x80 && s_boundary_at(s, len, i + 1)) {
-            if (s_reserve_out(buf, buf->len + 1))
-                return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
-            buf->norm[buf->len] = (char) (byte >= 'A' && byte <= 'Z' ? byte + 32 : byte);
-            buf->map[buf->len++] = (uint32_t) start;
-            i++;
+        if (byte < 0x80) {
+            if (s_boundary_at(s, len, i + 1)) {
+                norm[out] = (char) (byte >= 'A' && byte <= 'Z' ? byte + 32 : byte);
+                map[out++] = (uint32_t) i++;
+                continue;
+            }
+        } else if (s_hangul_at(s, len, i) >= 0 && s_boundary_at(s, len, i + 3)) {
+            norm[out] = (char) s[i];
+            norm[out + 1] = (char) s[i + 1];
+            norm[out + 2] = (char) s[i + 2];
+            map[out] = map[out + 1] = map[out + 2] = (uint32_t) i;
+            out += 3;
+            i += 3;
             continue;
         }
         UChar32 cp;
@@ -124,24 +155,22 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
                 err->offset = start;
             return ktag_error_set(err, KTAG_ERR_BAD_UTF8, "invalid UTF-8 at byte offset %zu", start);
         }
-        if (s_is_hangul_syllable(cp) && s_boundary_at(s, len, i)) {
-            if (s_reserve_out(buf, buf->len + 3))
-                return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
-            for (size_t k = start; k < i; k++) {
-                buf->norm[buf->len] = (char) s[k];
-                buf->map[buf->len++] = (uint32_t) start;
-            }
-            continue;
-        }
         /*  Extend the segment over the code points that may combine with
             this one, then let ICU normalize it as a unit. */
         while (i < len && !s_boundary_at(s, len, i)) {
             U8_NEXT(s, i, len, cp);
         }
+        buf->len = out;
         int rc = s_normalize_segment(buf, text + start, i - start, (uint32_t) start, err);
         if (rc)
             return rc;
+        if (s_reserve_out(buf, buf->len + (len - i) + 16))
+            return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+        norm = buf->norm;
+        map = buf->map;
+        out = buf->len;
     }
+    buf->len = out;
     buf->norm[buf->len] = '\0';
     buf->map[buf->len] = (uint32_t) len;
     return 0;
