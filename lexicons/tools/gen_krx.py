@@ -7,6 +7,9 @@ Inputs (read-only, never copied into the repo):
   english_names_2024-05-13.csv  English short and long names
   stock_master_2018-09-30.csv   the 2018 name of each code: a different 2018 name
                                 is an earlier name of the same company
+  krx_delisting_2026-03-22.csv  delisted companies (-> companies_delisted.tsv), and
+                                the rights/warrant records, which carry the
+                                issuer's name of their day (names since 2018)
 
 Curated inputs next to this script:
   krx_flags.tsv     (code, form) -> flags: `ambiguous` for a current name (form empty)
@@ -137,9 +140,8 @@ def spacing_variants(name):
     m = re.fullmatch(r"([가-힣]{2,})([A-Za-z]{2,})", name)
     if m:
         out.append(m.group(1) + " " + m.group(2))
-    m = re.fullmatch(r"([A-Za-z]{2,}) ([A-Za-z]{2,})", name)
-    if m:
-        out.append(m.group(1) + m.group(2))
+    if " " in name.strip():
+        out.append(name.replace(" ", ""))
     return out
 
 
@@ -178,6 +180,14 @@ def main():
     used = {}                      # normalized form -> code, across this file
     emitted = set()                # (form, code) already written
 
+    def old_flags(code, old):
+        """An earlier name of two syllables is as likely an ordinary word
+        (일야, 국동): ambiguous unless krx_flags.tsv says otherwise."""
+        f = flags.get((code, norm(old)))
+        if f is not None:
+            return f
+        return "ambiguous" if re.fullmatch(r"[가-힣]{1,2}", old) else ""
+
     def claim(form, code):
         """True if `form` may be emitted for `code` (not curated elsewhere,
         not already used for another code here)."""
@@ -189,6 +199,18 @@ def main():
             return False
         used[n] = code
         return True
+
+    # Names between 2018 and today: KRX delists every rights certificate and
+    # warrant (신주인수권증서/증권) under the issuer's name of that day ("맥스트
+    # 5R", symbol 3770301C: the first six characters are the issuer's code).
+    delisting = read_csv(os.path.join(krx, DELISTING))
+    interim = {}                   # code -> [name, ...] newest first
+    for r in sorted(delisting, key=lambda r: r["DelistingDate"], reverse=True):
+        if "신주인수권" not in r["SecuGroup"]:
+            continue
+        nm = re.sub(r"\s*\d+\s*[A-Z]*$", "", r["Name"].strip()).strip()
+        if nm and nm not in interim.setdefault(r["Symbol"][:6], []):
+            interim[r["Symbol"][:6]].append(nm)
 
     # Current names first: they own their surface before any earlier or
     # English name of another company can.
@@ -249,20 +271,24 @@ def main():
             if bf:
                 n_broker += len(bf)
                 out.append("\t".join(["company", code, "", "|".join(bf), ""]))
-        # Earlier (2018) name of the same code.
+        # Earlier names of the same code: the 2018 master, then the names on
+        # rights records since.
+        olds = []
         m = master.get(code)
-        if m and m["Name"].strip() and norm(m["Name"]) != norm(name) \
-                and norm(m["Name"]) not in current and not is_preferred(code, name):
-            old = m["Name"].strip()
-            forms = [old]
-            forms += [f for f in broker_forms(old)]
+        if m and m["Name"].strip():
+            olds.append(m["Name"].strip())
+        olds += interim.get(code, [])
+        for old in olds if not is_preferred(code, name) else []:
+            if norm(old) == norm(name) or norm(old) in current:
+                continue
+            forms = [old] + spacing_variants(old) + broker_forms(old)
             if old.endswith("금융투자"):
                 forms.append(old[:-4] + "금투")
             forms = [f for f in forms if claim(f, code)]
             if forms:
                 n_old += 1
                 out.append("\t".join(["company", code, "", "|".join(forms),
-                                      flags.get((code, norm(old)), "")]))
+                                      old_flags(code, old)]))
         # English names.
         ef = [f for f in en_forms.get(code, [])
               if en_count.get(norm(f), 0) == 1 and norm(f) not in skip_en and claim(f, code)]
@@ -278,7 +304,6 @@ def main():
     # shares delisted since DELISTED_SINCE.  A name now carried by a listed
     # company, or claimed by a curated file, stays with that owner; a
     # two-syllable name is too likely an ordinary word to be worth it.
-    delisting = read_csv(os.path.join(krx, DELISTING))
     latest = {}
     for r in delisting:
         if r["SecuGroup"] != "주권" or r["Kind"] != "보통주" or r["DelistingDate"] < DELISTED_SINCE:
@@ -286,7 +311,7 @@ def main():
         name = r["Name"].strip()
         if not name or "스팩" in name or "기업인수목적" in name:
             continue
-        if re.fullmatch(r"[가-힣]{1,2}", name) or re.fullmatch(r"[A-Za-z0-9&]{1,3}", name):
+        if re.fullmatch(r"[가-힣]{1}", name) or re.fullmatch(r"[A-Za-z0-9&]{1,3}", name):
             continue
         n = norm(name)
         if n not in latest or latest[n]["DelistingDate"] < r["DelistingDate"]:
@@ -301,12 +326,14 @@ def main():
         if not claim(name, eid):
             continue
         nd += 1
-        dout.append("\t".join(["company", eid, name, "", "", r["Market"], r["DelistingDate"],
+        two = "ambiguous" if re.fullmatch(r"[가-힣]{2}", name) else ""
+        dout.append("\t".join(["company", eid, name, "", two, r["Market"], r["DelistingDate"],
                                r["ToName"].strip()]))
         m = master.get(r["Symbol"])
-        if m and norm(m["Name"]) != norm(name) and not re.fullmatch(r"[가-힣]{1,2}", m["Name"].strip()):
-            old = m["Name"].strip()
-            if claim(old, eid):
+        olds = ([m["Name"].strip()] if m else []) + interim.get(r["Symbol"], [])
+        for old in olds:
+            if norm(old) != norm(name) and not re.fullmatch(r"[가-힣]{1,2}", old) \
+                    and claim(old, eid):
                 dout.append("\t".join(["company", eid, "", old, ""]))
         bf = [f for f in broker_forms(name) if claim(f, eid)]
         if bf:
