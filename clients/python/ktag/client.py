@@ -1,0 +1,453 @@
+"""The ktag client: msgpack requests to ktagd over one ZeroMQ DEALER socket.
+
+Every request carries a correlation id of the client's own (an integer), so
+replies can be matched whatever order they come back in; the caller's id (or
+its absence) is put back into what the caller gets.  A request without a reply
+after ``timeout`` seconds is retried the Lazy Pirate way: the socket is closed
+and rebuilt (which drops whatever was queued towards a dead peer and any late
+reply) and everything still in flight is sent again.  Every operation this
+client offers is idempotent (tagging is a pure function of the text), so a
+retry can never do harm; it only costs time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections import deque
+from typing import (Any, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple,
+                    Union)
+
+import msgpack
+import zmq
+
+from .errors import KtagError, TagError, Timeout
+
+__all__ = ["Client", "Document", "DocumentId", "OPTION_KEYS"]
+
+DocumentId = Union[str, int]
+"""A document id: a string or an integer, echoed back in the result."""
+
+Document = Union[str, bytes, Mapping[str, Any]]
+"""An item of :meth:`Client.tag_many`: a text, or a mapping with ``text`` and
+optionally ``id`` and ``title`` (other keys are ignored)."""
+
+OPTION_KEYS = frozenset({"sentiment", "types", "offsets", "overlaps", "explain"})
+"""The tagging options of the wire protocol (SPEC.md, "Wire protocol")."""
+
+_BOOL_OPTIONS = ("sentiment", "overlaps", "explain")
+
+
+def _check_options(options: Mapping[str, Any]) -> Dict[str, Any]:
+    """Return the wire form of tagging options.
+
+    The daemon ignores unknown keys, so a misspelt option would silently do
+    nothing: refuse it here instead.  Values of None mean "the daemon's
+    default" and are left out.  The daemon checks the values themselves.
+    """
+    out: Dict[str, Any] = {}
+    for key, value in options.items():
+        if key not in OPTION_KEYS:
+            raise TypeError("unknown ktag option %r (expected one of %s)"
+                            % (key, ", ".join(sorted(OPTION_KEYS))))
+        if value is None:
+            continue
+        if key in _BOOL_OPTIONS:
+            value = bool(value)
+        elif key == "types":
+            # "company,chip" and ["company", "chip"] say the same thing.
+            if isinstance(value, str):
+                value = [t.strip() for t in value.split(",") if t.strip()]
+            else:
+                value = list(value)
+        out[key] = value
+    return out
+
+
+def _check_id(id: Any) -> None:
+    # bool is an int in Python but not an id on the wire.
+    if id is not None and (isinstance(id, bool) or not isinstance(id, (str, int))):
+        raise TypeError("a document id must be a str or an int, not %s" % type(id).__name__)
+
+
+def _check_text(name: str, value: Any) -> None:
+    # bytes are sent as they are (as a msgpack str) so that the daemon, not
+    # this client, judges their UTF-8 and names the offending byte offset.
+    if not isinstance(value, (str, bytes)):
+        raise TypeError("%s must be str or bytes, not %s" % (name, type(value).__name__))
+
+
+class _Request:
+    """One request in flight: its packed bytes, its tries and its outcome."""
+
+    __slots__ = ("corr", "payload", "attempts", "deadline", "reply", "error")
+
+    def __init__(self, corr: int, payload: bytes) -> None:
+        self.corr = corr
+        self.payload = payload
+        self.attempts = 0
+        self.deadline = 0.0
+        self.reply: Optional[Dict[str, Any]] = None
+        self.error: Optional[KtagError] = None
+
+    @property
+    def done(self) -> bool:
+        return self.reply is not None or self.error is not None
+
+
+class Client:
+    """A connection to a ktagd front (``ktagd --bind``) or to a broker's front.
+
+    Args:
+        endpoint: a ZeroMQ endpoint, e.g. ``"tcp://127.0.0.1:5555"`` or
+            ``"ipc:///run/ktag.sock"``.
+        timeout: seconds to wait for the reply to each request (each attempt).
+        retries: how many times a request that got no reply in time is sent
+            again (on a rebuilt socket) before :class:`Timeout` is raised; 0
+            means a single attempt.
+        context: a ``zmq.Context`` to use; by default the client makes its own
+            and terminates it on :meth:`close`.
+        options: default tagging options for every request of this client
+            (``sentiment``, ``types``, ``offsets``, ``overlaps``, ``explain``);
+            options given to :meth:`tag` / :meth:`tag_many` override them.
+
+    Use it as a context manager, or call :meth:`close`.  A client is not
+    thread-safe (ZeroMQ sockets are not): give each thread its own.  The
+    socket connects lazily in the background, so a client can be made before
+    the daemon is up; requests wait (up to the timeout) until it is.
+    """
+
+    def __init__(self, endpoint: str, timeout: float = 5.0, retries: int = 3, *,
+                 context: Optional[zmq.Context] = None,
+                 options: Optional[Mapping[str, Any]] = None) -> None:
+        if not (timeout > 0 and math.isfinite(timeout)):
+            raise ValueError("timeout must be a positive number of seconds")
+        if retries < 0:
+            raise ValueError("retries must be >= 0")
+        self.endpoint = endpoint
+        self.timeout = float(timeout)
+        self.retries = int(retries)
+        self._defaults = _check_options(options or {})
+        self._own_context = context is None
+        self._context: zmq.Context = context if context is not None else zmq.Context()
+        self._socket: Optional[zmq.Socket] = None
+        self._corr = itertools.count(1)
+        self._inflight: Dict[int, _Request] = {}
+        self._closed = False
+        #: How many requests were sent again after a timeout (for monitoring).
+        self.retried = 0
+        try:
+            self._socket = self._new_socket()
+        except zmq.ZMQError:
+            if self._own_context:
+                self._context.term()
+            raise
+
+    # ----------------------------------------------------------- lifecycle
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return "<ktag.Client %s %s timeout=%g retries=%d>" % (
+            self.endpoint, state, self.timeout, self.retries)
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    def close(self) -> None:
+        """Close the socket (dropping anything in flight) and, if the client
+        made its own context, terminate it.  Closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        self._inflight.clear()
+        if self._socket is not None:
+            self._socket.close(linger=0)
+            self._socket = None
+        if self._own_context:
+            self._context.term()
+
+    # -------------------------------------------------------------- the API
+
+    def tag(self, text: Union[str, bytes], id: Optional[DocumentId] = None,
+            title: Optional[Union[str, bytes]] = None, **options: Any) -> Dict[str, Any]:
+        """Tag one document and return the result object of SPEC.md.
+
+        Args:
+            text: the document (str; bytes are sent as they are and must be UTF-8).
+            id: echoed as ``result["id"]``; without it the result has no ``id`` key.
+            title: an optional title, tagged as the field ``"title"``.
+            **options: ``sentiment`` (bool), ``types`` (list or comma-separated
+                str of company/org/chip/funding), ``offsets`` (``"codepoint"``,
+                the default, which makes ``text[start:end]`` the mention;
+                ``"byte"``; ``"utf16"``), ``overlaps`` (bool), ``explain`` (bool).
+
+        Returns:
+            ``{"id"?, "ok": True, "entities": [...], "sentiment": {...}, "lexicon", "elapsed_us", ...}``
+
+        Raises:
+            TagError: the daemon refused the document (bad UTF-8, too large...).
+            Timeout: no reply after ``retries + 1`` attempts.
+            TypeError: an unknown option or a wrongly typed argument.
+        """
+        body = self._tag_body(text, id, title, self._merge(options))
+        request = self._submit(body)
+        self._wait(request)
+        return self._finish(request, id, raise_errors=True)
+
+    def tag_many(self, items: Iterable[Document], window: int = 64, *,
+                 errors: str = "raise", **options: Any) -> Iterator[Dict[str, Any]]:
+        """Tag many documents, pipelined, and yield their results in input order.
+
+        Up to ``window`` documents are in flight at once on the one socket; the
+        daemon's worker threads may answer them in any order, and each result
+        is yielded as soon as it and every earlier one are in.  ``items`` is
+        read lazily, so it can be an endless generator.
+
+        Args:
+            items: texts, or mappings with ``text`` and optional ``id`` and ``title``.
+            window: how many documents may be in flight (and buffered) at once.
+            errors: ``"raise"`` (default) raises :class:`TagError` at the
+                position of a refused document, ending the iteration;
+                ``"return"`` yields its error object (``"ok": False``) in place
+                and goes on.
+            **options: as for :meth:`tag`, applied to every document.
+
+        Raises:
+            TagError: with ``errors="raise"``, for a refused document.
+            Timeout: a document got no reply after ``retries + 1`` attempts.
+        """
+        if window < 1:
+            raise ValueError("window must be >= 1")
+        if errors not in ("raise", "return"):
+            raise ValueError('errors must be "raise" or "return"')
+        merged = self._merge(options)
+        return self._tag_many(iter(items), int(window), errors == "raise", merged)
+
+    def ping(self) -> float:
+        """Check that a daemon answers; return the round trip in seconds.
+
+        Raises:
+            Timeout: no daemon answered.
+        """
+        start = time.monotonic()
+        self._admin("ping")
+        return time.monotonic() - start
+
+    def info(self) -> Dict[str, Any]:
+        """Return the daemon's description: ``version``, ``protocol``,
+        ``mode``, ``threads``, ``max_message_size`` and ``lexicon`` (its
+        version, directory and entity counts)."""
+        reply = self._admin("info")
+        return {k: v for k, v in reply.items() if k not in ("id", "ok")}
+
+    def stats(self) -> Dict[str, Any]:
+        """Return the daemon's counters: ``requests``, ``documents``,
+        ``errors`` by code, ``latency_us`` percentiles, ``docs_per_sec``...
+        (docs/OPERATIONS.md lists them)."""
+        reply = self._admin("stats")
+        stats = reply.get("stats")
+        return stats if isinstance(stats, dict) else {}
+
+    # ----------------------------------------------------------- internals
+
+    def _merge(self, options: Mapping[str, Any]) -> Dict[str, Any]:
+        merged = dict(self._defaults)
+        for key, value in _check_options(options).items():
+            merged[key] = value
+        # An explicit None given to this call restores the daemon's default.
+        for key, value in options.items():
+            if value is None:
+                merged.pop(key, None)
+        return merged
+
+    @staticmethod
+    def _tag_body(text: Any, id: Any, title: Any, options: Dict[str, Any]) -> Dict[str, Any]:
+        _check_text("text", text)
+        _check_id(id)
+        body: Dict[str, Any] = {"text": text}
+        if title is not None:
+            _check_text("title", title)
+            body["title"] = title
+        if options:
+            body["options"] = options
+        return body
+
+    def _admin(self, op: str) -> Dict[str, Any]:
+        request = self._submit({"op": op})
+        self._wait(request)
+        return self._finish(request, None, raise_errors=True)
+
+    def _tag_many(self, items: Iterator[Document], window: int, raise_errors: bool,
+                  options: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+        queue: Deque[Tuple[_Request, Optional[DocumentId]]] = deque()
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(queue) < window:
+                    try:
+                        item = next(items)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    text, doc_id, title = _split_item(item)
+                    queue.append((self._submit(self._tag_body(text, doc_id, title, options)),
+                                  doc_id))
+                if not queue:
+                    return
+                head, head_id = queue[0]
+                self._wait(head)
+                queue.popleft()
+                yield self._finish(head, head_id, raise_errors)
+        finally:
+            # Abandoned (break, an exception, close()): forget what is still
+            # in flight; its replies will be dropped as unknown when they come.
+            for request, _ in queue:
+                self._inflight.pop(request.corr, None)
+
+    def _submit(self, body: Dict[str, Any]) -> _Request:
+        if self._closed:
+            raise KtagError("the client is closed")
+        corr = next(self._corr)
+        wire = {"id": corr}
+        wire.update(body)
+        # use_bin_type=False: bytes go out as msgpack str, which is what the
+        # protocol wants for text and title (see _check_text).
+        request = _Request(corr, msgpack.packb(wire, use_bin_type=False))
+        request.attempts = 1
+        self._inflight[corr] = request
+        self._send(request)
+        return request
+
+    def _send(self, request: _Request) -> None:
+        assert self._socket is not None
+        request.deadline = time.monotonic() + self.timeout
+        # The empty delimiter frame makes the DEALER look like REQ to the
+        # ROUTER front; the high-water mark is off, so this never blocks.
+        self._socket.send_multipart([b"", request.payload])
+
+    def _new_socket(self) -> zmq.Socket:
+        sock = self._context.socket(zmq.DEALER)
+        try:
+            sock.setsockopt(zmq.LINGER, 0)
+            # The callers bound what is in flight (tag_many's window); the
+            # default high-water mark would make send block on a dead peer.
+            sock.setsockopt(zmq.SNDHWM, 0)
+            sock.setsockopt(zmq.RCVHWM, 0)
+            sock.connect(self.endpoint)
+        except zmq.ZMQError:
+            sock.close(linger=0)
+            raise
+        return sock
+
+    def _rebuild(self) -> None:
+        """Lazy Pirate: a fresh socket, then everything in flight again."""
+        if self._socket is not None:
+            self._socket.close(linger=0)
+            self._socket = None
+        self._socket = self._new_socket()
+        for request in list(self._inflight.values()):
+            self._send(request)
+
+    def _wait(self, request: _Request) -> None:
+        while not request.done:
+            if self._closed:
+                raise KtagError("the client is closed")
+            self._pump()
+
+    def _pump(self) -> None:
+        """Wait for replies until the earliest deadline, take every reply
+        that is there, then deal with the requests whose deadline passed."""
+        assert self._socket is not None
+        if self._inflight:
+            wait = min(r.deadline for r in self._inflight.values()) - time.monotonic()
+        else:
+            wait = 0.0
+        millis = max(0, int(math.ceil(wait * 1000)))
+        if self._socket.poll(millis, zmq.POLLIN):
+            while True:
+                try:
+                    frames = self._socket.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                self._accept(frames)
+        self._expire()
+
+    def _accept(self, frames: List[bytes]) -> None:
+        # [empty delimiter, reply]: anything else is not for us.
+        if len(frames) != 2 or frames[0]:
+            return
+        try:
+            reply = msgpack.unpackb(frames[1], raw=False)
+        except Exception:
+            return
+        if not isinstance(reply, dict):
+            return
+        corr = reply.get("id")
+        if type(corr) is int:
+            request = self._inflight.pop(corr, None)
+        elif "id" not in reply and len(self._inflight) == 1:
+            # A reply the daemon could not tie to an id (it could not read
+            # the request) can only be for the one request in flight.
+            request = self._inflight.popitem()[1]
+        else:
+            request = None
+        if request is not None:
+            request.reply = reply
+        # Otherwise: a late reply to an abandoned request; drop it.
+
+    def _expire(self) -> None:
+        if not self._inflight:
+            return
+        now = time.monotonic()
+        expired = [r for r in self._inflight.values() if r.deadline <= now]
+        if not expired:
+            return
+        for request in expired:
+            if request.attempts > self.retries:
+                del self._inflight[request.corr]
+                request.error = Timeout(self.endpoint, request.attempts, self.timeout)
+            else:
+                request.attempts += 1
+                self.retried += 1
+        # The others in flight go again too (the old socket takes their
+        # replies with it) but are not charged a try: they did not time out.
+        self._rebuild()
+
+    def _finish(self, request: _Request, id: Optional[DocumentId],
+                raise_errors: bool) -> Dict[str, Any]:
+        if request.error is not None:
+            raise request.error
+        reply = request.reply
+        assert reply is not None
+        # Put the caller's id (or its absence) back, first as in the schema.
+        out: Dict[str, Any] = {} if id is None else {"id": id}
+        for key, value in reply.items():
+            if key != "id":
+                out[key] = value
+        if out.get("ok") is not True and raise_errors:
+            error = out.get("error")
+            if not isinstance(error, dict):
+                error = {}
+            raise TagError(str(error.get("code", "internal")),
+                           str(error.get("message", "malformed error reply")), id, out)
+        return out
+
+
+def _split_item(item: Document) -> Tuple[Any, Optional[DocumentId], Any]:
+    if isinstance(item, (str, bytes)):
+        return item, None, None
+    if isinstance(item, Mapping):
+        if "text" not in item:
+            raise TypeError("a tag_many item mapping needs a 'text' key")
+        return item["text"], item.get("id"), item.get("title")
+    raise TypeError("a tag_many item must be a str, bytes or a mapping, not %s"
+                    % type(item).__name__)
