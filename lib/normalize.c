@@ -44,6 +44,17 @@ static inline UChar32 s_hangul_at(const uint8_t *s, size_t len, size_t pos)
     return s_is_hangul_syllable(cp) ? cp : -1;
 }
 
+/*  @returns 1 for an ASCII character at `pos`, 3 for a Hangul syllable,
+    0 for anything else or the end. */
+static inline size_t s_fast_width(const uint8_t *s, size_t len, size_t pos)
+{
+    if (pos >= len)
+        return 0;
+    if (s[pos] < 0x80)
+        return 1;
+    return s_hangul_at(s, len, pos) >= 0 ? 3 : 0;
+}
+
 /*  True when normalization of text before `pos` cannot depend on what
     starts at `pos`.  ASCII and Hangul syllables are answered inline; an
     ill-formed sequence counts as a boundary: the main loop reports it when
@@ -130,23 +141,31 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
     char *norm = buf->norm;
     uint32_t *map = buf->map;
     size_t out = 0, i = 0;
+    /*  `width` is the size of the fast character (ASCII or a Hangul
+        syllable) at i, 0 for any other: each position is classified once,
+        as the lookahead of the one before. */
+    size_t width = s_fast_width(s, len, 0);
     while (i < len) {
         size_t start = i;
-        uint8_t byte = s[i];
-        if (byte < 0x80) {
-            if (s_boundary_at(s, len, i + 1)) {
-                norm[out] = (char) (byte >= 'A' && byte <= 'Z' ? byte + 32 : byte);
-                map[out++] = (uint32_t) i++;
+        if (width) {
+            size_t next = i + width;
+            size_t next_width = s_fast_width(s, len, next);
+            if (next_width || next >= len || s_boundary_slow(s, len, next)) {
+                if (width == 1) {
+                    uint8_t byte = s[i];
+                    norm[out] = (char) (byte >= 'A' && byte <= 'Z' ? byte + 32 : byte);
+                    map[out++] = (uint32_t) i;
+                } else {
+                    norm[out] = (char) s[i];
+                    norm[out + 1] = (char) s[i + 1];
+                    norm[out + 2] = (char) s[i + 2];
+                    map[out] = map[out + 1] = map[out + 2] = (uint32_t) i;
+                    out += 3;
+                }
+                i = next;
+                width = next_width;
                 continue;
             }
-        } else if (s_hangul_at(s, len, i) >= 0 && s_boundary_at(s, len, i + 3)) {
-            norm[out] = (char) s[i];
-            norm[out + 1] = (char) s[i + 1];
-            norm[out + 2] = (char) s[i + 2];
-            map[out] = map[out + 1] = map[out + 2] = (uint32_t) i;
-            out += 3;
-            i += 3;
-            continue;
         }
         UChar32 cp;
         U8_NEXT(s, i, len, cp);
@@ -169,6 +188,7 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
         norm = buf->norm;
         map = buf->map;
         out = buf->len;
+        width = s_fast_width(s, len, i);
     }
     buf->len = out;
     buf->norm[buf->len] = '\0';
