@@ -477,7 +477,7 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         bool good = m->cls == KTAG_SENT_MEASURE_GOOD || m->cls == KTAG_SENT_STATE_GOOD;
         double sign = d->cls == KTAG_SENT_BETTER ? 1 : d->cls == KTAG_SENT_WORSE ? -1
                     : (d->cls == KTAG_SENT_UP) == good ? 1 : -1;
-        d->contrib = sign * m->weight * (0.5 + d->weight) * d->factor * m->factor;
+        d->contrib = sign * m->weight * (0.8 + d->weight) * d->factor * m->factor;
     }
 
     for (size_t k = 0; k < count; k++) {
