@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unicode/utf8.h>
 
 #include "normalize.h"
 #include "util.h"
@@ -348,7 +349,10 @@ static int s_josa_row(s_loader_t *loader, char **cols)
         free(norm);
         return s_nomem(loader);
     }
-    lex->josa[lex->josa_count++] = (ktag_josa_t) { norm, strlen(norm) };
+    UChar32 first;
+    size_t at = 0;
+    U8_NEXT((const uint8_t *) norm, at, strlen(norm), first);
+    lex->josa[lex->josa_count++] = (ktag_josa_t) { norm, strlen(norm), (uint32_t) first };
     return 0;
 }
 
@@ -554,6 +558,8 @@ static int s_compare_names(const void *a, const void *b)
 static int s_compare_josa(const void *a, const void *b)
 {
     const ktag_josa_t *x = a, *y = b;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
     return x->len == y->len ? strcmp(x->text, y->text) : (x->len > y->len ? -1 : 1);
 }
 

@@ -35,10 +35,13 @@ typedef struct {
     uint8_t cue;        /**< 1 when a finance context cue */
 } ktag_pattern_t;
 
-/** Josa are few and short: a list sorted longest first is enough. */
+/** A particle or ending.  The list is sorted by first code point, then
+ *  longest first, so the tagger looks only at those that can start at a
+ *  position, longest first. */
 typedef struct {
     char *text;         /**< normalized */
     size_t len;
+    uint32_t first;     /**< its first code point */
 } ktag_josa_t;
 
 struct ktag_lexicon {

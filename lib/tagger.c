@@ -3,8 +3,10 @@
     rules, resolve overlaps, map offsets back to the original text, and hand
     the sentiment terms to the scorer.
 */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
+#include <unicode/utf8.h>
 
 #include "lexicon_internal.h"
 #include "normalize.h"
@@ -144,7 +146,19 @@ static size_t s_store(ktag_result_t *self, const char *bytes, size_t len)
     is followed by a non-Hangul character or the end. */
 static bool s_josa_at(const ktag_lexicon_t *lex, const char *text, size_t len, size_t pos)
 {
-    for (size_t j = 0; j < lex->josa_count; j++) {
+    UChar32 first;
+    size_t at = pos;
+    U8_NEXT((const uint8_t *) text, at, len, first);
+    /*  Binary search for the first josa starting with `first`. */
+    size_t lo = 0, hi = lex->josa_count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (lex->josa[mid].first < (uint32_t) first)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t j = lo; j < lex->josa_count && lex->josa[j].first == (uint32_t) first; j++) {
         const ktag_josa_t *josa = &lex->josa[j];
         if (pos + josa->len <= len && memcmp(text + pos, josa->text, josa->len) == 0
             && ktag_class_at(text, len, pos + josa->len) != KTAG_CHAR_HANGUL)
@@ -210,6 +224,25 @@ static int s_compare_terms(const void *a, const void *b)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
+/*  Headlines yield a handful of candidates: insertion sort them without
+    qsort's call overhead, and leave long arrays to qsort. */
+static void s_sort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *))
+{
+    if (count > 24) {
+        qsort(base, count, size, compare);
+        return;
+    }
+    char *items = base, tmp[32];
+    assert(size <= sizeof tmp);
+    for (size_t i = 1; i < count; i++) {
+        memcpy(tmp, items + i * size, size);
+        size_t j = i;
+        for (; j > 0 && compare(items + (j - 1) * size, tmp) > 0; j--)
+            memcpy(items + j * size, items + (j - 1) * size, size);
+        memcpy(items + j * size, tmp, size);
+    }
+}
+
 /* ------------------------------------------------------------ fields */
 
 static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text, size_t len,
@@ -267,9 +300,8 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
             self->candidates[kept++] = *candidate;
     }
     self->candidate_count = kept;
-    qsort(self->candidates, self->candidate_count, sizeof *self->candidates, s_compare_candidates);
-    if (field->term_count > 1)
-        qsort(field->terms, field->term_count, sizeof *field->terms, s_compare_terms);
+    s_sort(self->candidates, self->candidate_count, sizeof *self->candidates, s_compare_candidates);
+    s_sort(field->terms, field->term_count, sizeof *field->terms, s_compare_terms);
 
     uint32_t covered = 0;
     for (size_t c = 0; c < self->candidate_count; c++) {
