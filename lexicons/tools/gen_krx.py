@@ -145,6 +145,25 @@ def spacing_variants(name):
     return out
 
 
+LETTER_NAMES = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                        "에이 비 씨 디 이 에프 지 에이치 아이 제이 케이 엘 엠 엔 오 피 큐 알 에스 티 유 브이 "
+                        "더블유 엑스 와이 제트".split()))
+
+
+def name_variants(name):
+    """Other spellings of one name that news uses: the Latin acronym spelled in
+    Hangul (KCC글라스 -> 케이씨씨글라스, LG -> 엘지), 엔터 <-> 엔터테인먼트."""
+    out = spacing_variants(name)
+    m = re.fullmatch(r"([A-Z]{2,4})([가-힣].*)?", name)
+    if m:
+        out.append("".join(LETTER_NAMES[c] for c in m.group(1)) + (m.group(2) or ""))
+    if name.endswith("엔터테인먼트") and len(name) > 6:
+        out.append(name[:-4])
+    elif name.endswith("엔터") and len(name) > 2:
+        out.append(name + "테인먼트")
+    return out
+
+
 def dashed(form):
     """Report-source forms: headlines end with "…목표가↑-키움" or "… –KB證".  The
     dash is part of the form so that the bare word ("현대차", "SK", "하나") keeps
@@ -235,6 +254,8 @@ def main():
                 and all(len(t) >= 2 for t in short.split()) and not short.endswith("&") \
                 and not re.match(r"(the|in|a)\s", short, re.I):
             forms.append(short)
+        elif short and re.fullmatch(r"[A-Za-z][A-Za-z&.\-]{3,}", short):
+            forms.append(short)   # VATECH, COWAY: one word, as English headlines write it
         # A single English word of fewer than 4 letters (KCI, TSE, Ray) is an
         # acronym or a word far more often than this company.
         forms = [f for f in forms if " " in f or len(f) >= 4]
@@ -262,7 +283,7 @@ def main():
         out.append("\t".join(["company", code, name, "", row_flags, r["Market"], r["ISU_CD"],
                               sector, name_en]))
         # "셀바스AI" is also written "셀바스 AI", "CJ ENM" also "CJENM".
-        sv = [f for f in spacing_variants(name) if claim(f, code)]
+        sv = [f for f in name_variants(name) if claim(f, code)]
         if sv:
             out.append("\t".join(["company", code, "", "|".join(sv), row_flags]))
         # Broker forms (derived by rule for every listed 증권 company).
@@ -281,7 +302,7 @@ def main():
         for old in olds if not is_preferred(code, name) else []:
             if norm(old) == norm(name) or norm(old) in current:
                 continue
-            forms = [old] + spacing_variants(old) + broker_forms(old)
+            forms = [old] + name_variants(old) + broker_forms(old)
             if old.endswith("금융투자"):
                 forms.append(old[:-4] + "금투")
             forms = [f for f in forms if claim(f, code)]
