@@ -377,25 +377,22 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
     self->symbols = b->symbols;
     memset(&b->symbols, 0, sizeof b->symbols);
     qsort(self->symbols.astral, self->symbols.astral_count, sizeof(s_astral_t), s_compare_astral);
-    free(free_list.next);
-    free(free_list.prev);
-    free(order);
-    free(trie_fail);
-    free(slot);
-    free(edges);
-    ktag_automaton_builder_destroy(builder_p);
-    return self;
+    ktag_automaton_t *compiled = self;
+    self = NULL;
+    goto done;
 
 fail:
+    ktag_automaton_destroy(&self);
+    compiled = NULL;
+done:
     free(free_list.next);
     free(free_list.prev);
     free(order);
     free(trie_fail);
     free(slot);
     free(edges);
-    ktag_automaton_destroy(&self);
     ktag_automaton_builder_destroy(builder_p);
-    return NULL;
+    return compiled;
 }
 
 void ktag_automaton_destroy(ktag_automaton_t **self_p)
