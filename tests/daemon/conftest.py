@@ -75,6 +75,18 @@ class Ktagd:
     def send_signal(self, sig):
         self.proc.send_signal(sig)
 
+    def wait(self, timeout=15.0):
+        """Wait for the process to exit by itself; return its exit code."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("ktagd did not exit within %.0f s:\n%s"
+                                 % (timeout, self.log_text()))
+        self.log.close()
+        return self.proc.returncode
+
     def stop(self, sig=signal.SIGTERM, timeout=15.0):
         """Stop with `sig` and return the exit code; kill if it hangs."""
         if self.proc.poll() is None:

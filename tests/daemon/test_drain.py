@@ -1,0 +1,123 @@
+"""SIGTERM/SIGINT stop taking requests, answer every request already
+accepted, and exit 0."""
+import re
+import signal
+import time
+
+import zmq
+
+from conftest import pack, unpack
+
+HEAVY = "삼성전자 주가가 상승했다. 엔비디아는 H800으로 강세. " * 1600   # ~120 KB, tens of ms each
+
+
+def wait_stats(env, predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        st = env.request(env.ipc("ctl"), {"op": "stats"})["stats"]
+        if predicate(st):
+            return st
+        assert time.monotonic() < deadline, st
+        time.sleep(0.005)
+
+
+def test_sigterm_answers_in_flight_requests_and_exits_0(env):
+    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "1")
+    s = env.socket(zmq.DEALER, env.ipc("front"))
+    n = 40
+    for i in range(n):
+        s.send_multipart([b"", pack({"id": i, "text": HEAVY})])
+    # Every request is accepted (read by the daemon) and most are still queued.
+    st = wait_stats(env, lambda st: st["requests"] >= n)
+    assert st["in_flight"] > 0, st
+    d.send_signal(signal.SIGTERM)
+    got = set()
+    for _ in range(n):
+        r = unpack(s.recv_multipart()[1])
+        assert r["ok"] and len(r["entities"]) > 0
+        got.add(r["id"])
+    assert got == set(range(n))
+    assert d.wait(timeout=30) == 0
+    log = d.log_text()
+    m = re.search(r"draining (\d+) in-flight requests", log)
+    assert m and int(m.group(1)) > 0, log
+    assert "drained: every accepted request was answered" in log
+
+
+def test_no_new_requests_while_draining(env):
+    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "1")
+    s = env.socket(zmq.DEALER, env.ipc("front"))
+    for i in range(30):
+        s.send_multipart([b"", pack({"id": i, "text": HEAVY})])
+    wait_stats(env, lambda st: st["requests"] >= 30)
+    d.send_signal(signal.SIGTERM)
+    d.wait_log("draining")
+    s.send_multipart([b"", pack({"id": "late", "text": "삼성전자"})])
+    ids = [unpack(s.recv_multipart()[1])["id"] for _ in range(30)]
+    assert sorted(ids) == list(range(30))
+    assert d.wait(timeout=30) == 0
+    s.setsockopt(zmq.RCVTIMEO, 300)
+    try:
+        late = unpack(s.recv_multipart()[1])
+    except zmq.Again:
+        late = None
+    assert late is None, late
+
+
+def test_pipeline_stage_drains_into_the_sink(env):
+    vent = env.ctx.socket(zmq.PUSH)
+    sink = env.ctx.socket(zmq.PULL)
+    for sock in (vent, sink):
+        sock.setsockopt(zmq.LINGER, 0)
+        env.sockets.append(sock)
+    sink.setsockopt(zmq.RCVTIMEO, 20000)
+    vent.bind(env.ipc("vent"))
+    sink.bind(env.ipc("sink"))
+    d = env.start("--pull", env.ipc("vent"), "--push", env.ipc("sink"), "--control",
+                  env.ipc("ctl"), "--threads", "1", "--max-pending", "16")
+    for i in range(40):
+        vent.send(pack({"id": i, "text": HEAVY}))
+    wait_stats(env, lambda st: st["requests"] >= 16)
+    d.send_signal(signal.SIGTERM)
+    d.wait_log("draining")
+    assert d.wait(timeout=30) == 0
+    accepted = int(re.search(r"draining (\d+) in-flight", d.log_text()).group(1))
+    results = []
+    sink.setsockopt(zmq.RCVTIMEO, 500)
+    while True:
+        try:
+            results.append(unpack(sink.recv()))
+        except zmq.Again:
+            break
+    # Every request accepted before the signal reached the sink, and the
+    # backpressure (--max-pending 16) left the rest with the ventilator.
+    assert len(results) >= accepted > 0
+    assert len(results) < 40
+    assert all(r["ok"] for r in results)
+
+
+def test_drain_timeout_bounds_the_stop(env):
+    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "1",
+                  "--drain-timeout", "0.3")
+    s = env.socket(zmq.DEALER, env.ipc("front"))
+    for i in range(200):
+        s.send_multipart([b"", pack({"id": i, "text": HEAVY})])
+    wait_stats(env, lambda st: st["requests"] >= 200)
+    t0 = time.monotonic()
+    d.send_signal(signal.SIGTERM)
+    assert d.wait(timeout=30) == 0
+    assert time.monotonic() - t0 < 10
+    assert "drain timeout: stopping with" in d.log_text()
+
+
+def test_second_signal_stops_at_once(env):
+    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "1")
+    s = env.socket(zmq.DEALER, env.ipc("front"))
+    for i in range(200):
+        s.send_multipart([b"", pack({"id": i, "text": HEAVY})])
+    wait_stats(env, lambda st: st["requests"] >= 200)
+    d.send_signal(signal.SIGTERM)
+    d.wait_log("draining")
+    d.send_signal(signal.SIGINT)
+    assert d.wait(timeout=30) == 0
+    assert "again: stopping now" in d.log_text()
