@@ -142,6 +142,9 @@ def spacing_variants(name):
         out.append(m.group(1) + " " + m.group(2))
     if " " in name.strip():
         out.append(name.replace(" ", ""))
+    m = re.fullmatch(r"([A-Z&]{2,4})([가-힣]{2,}.*)", name)
+    if m:
+        out.append(m.group(1) + " " + m.group(2))     # SK머티리얼즈 / SK 머티리얼즈
     return out
 
 
