@@ -622,29 +622,37 @@ static s_role_t s_role(const char *s, size_t n, const s_sentence_t *sent,
     return S_ROLE_PLAIN;
 }
 
-/*  Is entity e a topic: by its own particle, or as the first of a
-    coordination (X·Y, / X/Y는) whose last member is one, or as the first
-    words of the sentence (a headline's "X 4%↑"). */
+/*  True when mention e is coordinated with the next one (X·Y, X/Y, X-Y,
+    X 및 Y, X와 Y): they share one role in the sentence. */
+static bool s_joined(const char *s, size_t n, const s_sentence_t *sent, const ktag_entity_span_t *spans,
+                     size_t span_count, size_t e)
+{
+    if (e + 1 >= span_count || spans[e + 1].start >= sent->end || spans[e + 1].start < spans[e].end)
+        return false;
+    size_t a = spans[e].end, b = spans[e + 1].start;
+    while (a < b && s[a] == ' ')
+        a++;
+    while (b > a && s[b - 1] == ' ')
+        b--;
+    (void) n;
+    static const char *const glue[] = { "·", "/", "-", "、", "및", "와", "과" };
+    for (size_t g = 0; g < sizeof glue / sizeof *glue; g++)
+        if (b - a == strlen(glue[g]) && memcmp(s + a, glue[g], b - a) == 0)
+            return true;
+    return false;
+}
+
+/*  Is entity e a topic: by its own particle, or as a member of a
+    coordination (X·Y, / X와 Y는) whose last member is one. */
 static bool s_is_topic(const char *s, size_t n, const s_sentence_t *sent, const ktag_entity_span_t *spans,
                        size_t span_count, size_t e, const s_role_t *roles)
 {
-    for (size_t guard = 0; guard < span_count; guard++) {
-        if (roles[e] == S_ROLE_TOPIC)
-            return true;
-        size_t at = spans[e].end;
-        bool joined = false;
-        if (at < n && (s[at] == '/' || s[at] == '-' || s_starts(s, n, at, "·") || s_starts(s, n, at, "、")))
-            joined = true;
-        else {
-            while (at < n && s[at] == ' ')
-                at++;
-            joined = s_starts(s, n, at, "및");
-        }
-        if (!joined || e + 1 >= span_count || spans[e + 1].start >= sent->end)
+    while (roles[e] != S_ROLE_TOPIC) {
+        if (!s_joined(s, n, sent, spans, span_count, e))
             return false;
         e++;
     }
-    return false;
+    return true;
 }
 
 /*  True when only spaces, quotes and bracketed labels ([특징주], (종합))
@@ -735,8 +743,10 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
             bool topic = s_is_topic(s, n, sent, spans, view->entity_count, e, roles)
                          || (e == first && s_leads(s, n, sent, span->start));
             if (topic) {
-                size_t hi = sent->end;
-                for (size_t o = e + 1; o < view->entity_count && spans[o].start < sent->end; o++)
+                size_t hi = sent->end, last = e;
+                while (s_joined(s, n, sent, spans, view->entity_count, last))
+                    last++;   /* the coordination governs as one */
+                for (size_t o = last + 1; o < view->entity_count && spans[o].start < sent->end; o++)
                     if (spans[o].start > span->end && s_is_topic(s, n, sent, spans, view->entity_count, o, roles)) {
                         hi = spans[o].start;
                         break;
@@ -753,8 +763,10 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
                 if (governed) {
                     /*  A mention inside the topic's predicate: its own
                         phrase, up to a cause marker 에 (…소식에, …우려에). */
-                    size_t hi = clause_hi;
-                    for (size_t i = span->end; i + 3 <= clause_hi; i++)
+                    size_t hi = clause_hi, from = span->end;
+                    while (from < clause_hi && s_is_hangul(s_next(s, n, from)))
+                        from += 3;   /* the mention's own particle: 삼성전자에 과징금 */
+                    for (size_t i = from; i + 3 <= clause_hi; i++)
                         if (s_starts(s, n, i, "에") && !s_is_hangul(s_next(s, n, i + 3))) {
                             hi = i;
                             break;
@@ -862,6 +874,7 @@ int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
             break;
 
         size_t k = 0;
+        double previous = 0;   /* the previous sentence's share of total */
         for (size_t i = 0; i < sent_count; i++) {
             s_sentence_t *sent = &sents[i];
             while (k < item_count && items[k].start < sent->start)
@@ -879,9 +892,23 @@ int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
             }
             positive += pos;
             negative += neg;
+            /*  A sentence that opens with a contrast (그러나 …, 다만 …) makes
+                the one before it weigh less, as inside a sentence. */
+            if (sent->count && items[sent->first].cls == KTAG_SENT_CONTRAST
+                && s_leads(view->norm, view->norm_len, sent, items[sent->first].start) && previous != 0) {
+                double weight = items[sent->first].weight;
+                total -= previous - previous / weight;
+                if (explain && ktag_result_add_explain(result, "  previous sentence /%g (contrast %s)", weight,
+                                                       lexicon->terms[items[sent->first].term].term)) {
+                    rc = KTAG_ERR_NOMEM;
+                    break;
+                }
+            }
+            previous = 0;
             if (sent->raw != 0) {
                 /*  The title is the writer's summary: it counts double. */
-                total += view->field == KTAG_FIELD_TITLE ? 2 * sent->raw : sent->raw;
+                previous = view->field == KTAG_FIELD_TITLE ? 2 * sent->raw : sent->raw;
+                total += previous;
                 polar_sentences += view->field == KTAG_FIELD_TITLE ? 2 : 1;
             }
             ktag_sentiment_t sentiment = { score, ktag_sentiment_label(score, S_LABEL_THRESHOLD), pos, neg };

@@ -1,0 +1,353 @@
+/*  test_sentiment.c - the sentiment rules of docs/SENTIMENT.md, each with
+    its own sentences: the finance lexicon, direction composition, negation,
+    intensity, contrast, scores and labels, per-entity sentiment (topic,
+    counterparty, report source, org, neutral sentence) and explain.
+
+    The sentiment files are the bundled ones (lexicons/sentiment_*.tsv); the
+    entities and particles come from a fixture the test writes into a
+    temporary directory, so no other lexicon can change the outcome. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/check.h"
+#include "ktag/ktag.h"
+#include "sentiment.h"
+
+static ktag_lexicon_t *lex;
+static ktag_result_t *res;
+
+static const char *s_entities =
+    "type\tid\tname\taliases\tflags\n"
+    "company\t005930\t삼성전자\t삼전\t\n"
+    "company\t000660\tSK하이닉스\t하이닉스\t\n"
+    "company\t017040\t광명전기\t\t\n"
+    "company\t005940\tNH투자증권\tNH\t\n"
+    "company\t035720\t카카오\t\t\n"
+    "org\tx:fss\t금융감독원\t금감원\t\n"
+    "funding\tipo\t기업공개\t공모|상장\t\n";
+
+static const char *s_josa = "josa\n가\n이\n은\n는\n의\n와\n과\n도\n에\n에서\n를\n을\n로\n으로\n";
+
+static void s_write(const char *dir, const char *name, const char *text)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+static void s_link(const char *dir, const char *name)
+{
+    char from[PATH_MAX], to[PATH_MAX];
+    snprintf(from, sizeof from, "%s/%s", LEXICONS, name);
+    snprintf(to, sizeof to, "%s/%s", dir, name);
+    if (symlink(from, to)) {
+        perror(to);
+        exit(1);
+    }
+}
+
+static void s_tag(const char *text, bool explain)
+{
+    ktag_options_t options;
+    ktag_options_init(&options);
+    options.explain = explain;
+    ktag_error_t err = { 0 };
+    if (ktag_tag(res, lex, text, strlen(text), NULL, 0, &options, &err)) {
+        fprintf(stderr, "ktag_tag(%s): %s\n", text, err.message);
+        exit(1);
+    }
+}
+
+/*  The document score of `text`. */
+static double s_score(const char *text)
+{
+    s_tag(text, false);
+    return ktag_result_sentiment(res)->score;
+}
+
+static const char *s_label(const char *text)
+{
+    s_tag(text, false);
+    return ktag_result_sentiment(res)->label;
+}
+
+/*  The sentiment toward the first mention of `id` (NAN when not found). */
+static double s_entity(const char *text, const char *id)
+{
+    s_tag(text, false);
+    for (size_t i = 0; i < ktag_result_entity_count(res); i++)
+        if (strcmp(ktag_result_entity(res, i)->id, id) == 0)
+            return ktag_result_entity(res, i)->sentiment;
+    return NAN;
+}
+
+static bool s_explains(const char *text, const char *needle)
+{
+    s_tag(text, true);
+    for (size_t i = 0; i < ktag_result_explain_count(res); i++)
+        if (strstr(ktag_result_explain(res, i), needle))
+            return true;
+    fprintf(stderr, "explain of '%s' lacks '%s':\n", text, needle);
+    for (size_t i = 0; i < ktag_result_explain_count(res); i++)
+        fprintf(stderr, "    %s\n", ktag_result_explain(res, i));
+    return false;
+}
+
+#define POS(text) CHECK_STR(s_label(text), "positive")
+#define NEG(text) CHECK_STR(s_label(text), "negative")
+#define NEU(text) CHECK_STR(s_label(text), "neutral")
+
+static void test_term_rows_are_validated(void)
+{
+    ktag_sentiment_lexicon_t *terms = ktag_sentiment_lexicon_new();
+    char *header[] = { "term", "class", "weight", "flags", "note" };
+    char err[200];
+    char *up[] = { "상승", "up", "0.6", "", "" };
+    char *again[] = { "상승", "up", "0.6", "", "a second file" };
+    char *clash[] = { "상승", "down", "0.6", "", "" };
+    char *cls[] = { "x", "postive", "1", "", "" };
+    char *weight[] = { "x", "positive", "abc", "", "" };
+    char *flag[] = { "x", "positive", "1", "begin", "" };
+    char *dim[] = { "x", "diminisher", "1.5", "", "" };
+    char *solo[] = { "안", "negation_pre", "0", "solo", "" };
+    int first = ktag_sentiment_lexicon_add(terms, "상승", up, 5, header, err, sizeof err);
+    CHECK_INT(first, 0);
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "상승", again, 5, header, err, sizeof err), first);
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "상승", clash, 5, header, err, sizeof err), -1);
+    CHECK(strstr(err, "defined before") != NULL);
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "x", cls, 5, header, err, sizeof err), -1);
+    CHECK(strstr(err, "unknown class 'postive'") != NULL);
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "x", weight, 5, header, err, sizeof err), -1);
+    CHECK(strstr(err, "'abc'") != NULL);
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "x", flag, 5, header, err, sizeof err), -1);
+    CHECK(strstr(err, "unknown flag 'begin'") != NULL);
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "x", dim, 5, header, err, sizeof err), -1);
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "안", solo, 5, header, err, sizeof err), 1);
+    ktag_sent_class_t c;
+    double w;
+    unsigned flags;
+    CHECK_STR(ktag_sentiment_lexicon_term(terms, 1, &c, &w, &flags), "안");
+    CHECK_INT(c, KTAG_SENT_NEGATION_PRE);
+    CHECK_INT(flags, KTAG_SENT_FLAG_SOLO);
+    CHECK_INT(ktag_sentiment_lexicon_count(terms), 2);
+    CHECK_STR(ktag_sent_class_name(KTAG_SENT_STATE_BAD), "state_bad");
+    ktag_sentiment_lexicon_destroy(&terms);
+    CHECK(terms == NULL);
+}
+
+static void test_finance_lexicon(void)
+{
+    /* price moves */
+    POS("주가 상승");        NEG("주가 하락");
+    POS("장중 급등");        NEG("장중 급락");
+    POS("외국인 매수에 강세"); NEG("차익 매물에 약세");
+    POS("상한가 직행");      NEG("하한가 추락");
+    POS("52주 신고가");      NEG("52주 신저가");
+    /* results */
+    POS("3분기 호실적");     POS("어닝서프라이즈 기록");
+    NEG("어닝쇼크");         POS("흑자전환 성공");
+    NEG("적자전환");         NEG("실적 부진");
+    /* flows */
+    POS("외국인 순매수");    NEG("기관 순매도");
+    POS("프로그램 매수 우위"); NEG("프로그램 매도 우위");
+    /* analyst actions */
+    POS("목표가 상향");      NEG("목표가 하향");
+    POS("목표가↑");          NEG("목표가↓");
+    /* corporate events */
+    POS("1800억 규모 수주"); POS("공급계약 체결");
+    POS("기술이전 계약");    POS("미국 특허 취득");
+    /* risk */
+    NEG("금융당국 제재");    NEG("과징금 부과");
+    NEG("횡령·배임 혐의");   NEG("상장폐지 결정");
+    NEG("불성실공시법인 지정"); NEG("주권 거래정지");
+    NEG("소송 제기");        NEG("분식 의혹");
+    NEG("대규모 리콜");
+    /* plain disclosures stay neutral */
+    NEU("정기 주주총회 개최");
+    NEU("대표이사 변경");
+    NEU("신규 상장 일정 확정");
+}
+
+static void test_direction_composition(void)
+{
+    /* measures good when they rise */
+    POS("매출 증가");        NEG("매출 감소");
+    POS("영업이익 확대");    NEG("영업이익 축소");
+    POS("수주 늘어");        NEG("수주 줄어");
+    POS("점유율 확대");      NEG("점유율 감소");
+    /* measures bad when they rise */
+    NEG("적자 확대");        POS("적자 축소");
+    NEG("손실 증가");        POS("손실 감소");
+    NEG("부채 늘어");        POS("부채 줄어");
+    NEG("비용 증가");        POS("비용 감소");
+    NEG("우려 확대");        POS("우려 축소");
+    NEG("리스크 확대");      POS("리스크 축소");
+    /* better / worse keep their sign whatever the measure */
+    POS("실적 개선");        NEG("실적 악화");
+    POS("적자 개선");        NEG("적자 악화");
+    /* the measure may stand far from its direction word, or after it */
+    POS("영업이익이 전년 동기 대비 57.9% 증가했다");
+    NEG("SK네트웍스 작년 영업이익 1천219억원…전년 대비 1.7%↓");
+    POS("늘어난 영업이익");
+    /* alone: a good measure is neutral, a bad state is not */
+    NEU("매출 발표");
+    NEG("적자 지속");
+    /* the rule decides, not the word: the same 감소 has either sign */
+    CHECK(s_score("비용 감소") > 0.2 && s_score("매출 감소") < -0.2);
+    /* a quantity whose moves are no news */
+    NEU("원/달러 환율 8.3원 오른 1,147.8원");
+}
+
+static void test_negation(void)
+{
+    POS("주가가 상승했다");
+    NEG("주가가 상승하지 않았다");          /* -지 않다 */
+    NEG("흑자를 내지 못했다");              /* -지 못하다 */
+    NEG("주가가 못 올랐다");                /* 못 before the verb */
+    NEG("실적 개선은 없었다");              /* 없다 */
+    POS("우려는 없다");
+    NEG("호재가 아니다");                   /* 아니다 */
+    NEG("반등에 실패");                     /* a negation with a weight of its own */
+    NEG("실패");
+    /* 못 inside 잘못 is no negation: the rise stays a rise */
+    CHECK(s_score("잘못 알려진 상승") > s_score("잘못"));
+    CHECK(s_explains("주가가 상승하지 않았다", "negated by 않"));
+}
+
+static void test_intensity(void)
+{
+    double plain = s_score("매출 증가"), big = s_score("매출 대폭 증가"), small = s_score("매출 소폭 증가");
+    CHECK(big > plain && plain > small && small > 0);
+    CHECK(s_score("소폭 하락") > s_score("하락") && s_score("소폭 하락") < 0);
+    CHECK(s_score("급반등") > s_score("반등"));            /* 급 only at a word start */
+    CHECK(s_score("고급 반등") == s_score("반등"));        /* …not inside 고급 */
+    POS("사상 최대 매출");
+    NEG("사상 최대 적자");
+    POS("사상 최대 실적");
+    CHECK(s_explains("매출 대폭 증가", "대폭 x1.5"));
+}
+
+static void test_contrast(void)
+{
+    /* what follows the contrast word weighs more */
+    POS("실적은 부진했지만 주가는 급등했다");
+    NEG("주가는 급등했지만 실적은 부진했다");
+    POS("어닝쇼크를 딛고 주가 반등");
+    NEG("매출은 증가했다. 그러나 영업이익은 크게 감소했다.");
+    POS("영업이익은 감소했다. 하지만 수주가 크게 늘었다.");
+    NEG("실적은 개선됐다. 다만 목표가는 하향했다.");
+    NEG("매출이 증가한 반면 영업이익은 크게 줄었다");
+    POS("매출이 감소한 반면 영업이익은 크게 늘었다");
+    CHECK(s_explains("실적은 부진했지만 주가는 급등했다", "before a contrast"));
+}
+
+static void test_scores_sentences_and_labels(void)
+{
+    s_tag("주가가 급등했다. 실적도 개선됐다. 정기 주총을 열었다.", false);
+    const ktag_sentiment_t *doc = ktag_result_sentiment(res);
+    CHECK(doc->score > 0.2 && doc->score <= 1);
+    CHECK_STR(doc->label, "positive");
+    CHECK_INT(doc->positive, 2);
+    CHECK_INT(doc->negative, 0);
+    CHECK_INT(ktag_result_sentence_count(res), 3);
+    const ktag_sentence_t *third = ktag_result_sentence(res, 2);
+    CHECK_STR(third->sentiment.label, "neutral");
+    CHECK_INT(third->start, 20);       /* code points into the original text */
+    CHECK_INT(third->end, 31);
+    /* many polar words never leave [-1, 1] */
+    CHECK(s_score("급등 급등 급등 급등 급등 급등 급등 급등 급등 급등 급등 급등") <= 1);
+    CHECK(s_score("급락 급락 급락 급락 급락 급락 급락 급락 급락 급락 급락 급락") >= -1);
+    /* a long article does not saturate on the number of its sentences */
+    CHECK(s_score("주가 상승. 주가 상승. 주가 상승. 주가 상승.") < 0.99);
+    /* the title counts: a neutral body under a negative title */
+    ktag_error_t err = { 0 };
+    const char *title = "삼성전자 급락", *text = "정기 주총을 열었다.";
+    CHECK_INT(ktag_tag(res, lex, text, strlen(text), title, strlen(title), NULL, &err), 0);
+    CHECK_STR(ktag_result_sentiment(res)->label, "negative");
+    CHECK_INT(ktag_result_sentence_count(res), 2);
+    CHECK_INT(ktag_result_sentence(res, 0)->field, KTAG_FIELD_TITLE);
+    /* an ellipsis is a clause break, not a sentence end */
+    s_tag("카카오, 신저가... 주가 반등", false);
+    CHECK_INT(ktag_result_sentence_count(res), 1);
+}
+
+static void test_entity_sentiment(void)
+{
+    /* the topic (X, / X는 / X가) gets its predicate */
+    CHECK(s_entity("광명전기, 104억 규모 공급계약 체결", "017040") > 0.2);
+    CHECK(s_entity("삼성전자가 급락했다", "005930") < -0.2);
+    /* the counterparty of a contract is neutral */
+    CHECK(s_entity("광명전기, 삼성전자와 104억 규모 공급계약", "005930") == 0);
+    CHECK(s_entity("광명전기, 삼성전자와 104억 규모 공급계약", "017040") > 0.2);
+    /* a broker cited as the report's source is neutral */
+    CHECK(s_entity("\"카카오, 실적 부진…목표가↓\"-NH", "005940") == 0);
+    CHECK(s_entity("\"카카오, 실적 부진…목표가↓\"-NH", "035720") < -0.2);
+    /* two topics: each governs up to the next */
+    CHECK(s_entity("삼성전자는 급등했지만 SK하이닉스는 급락했다", "005930") > 0.2);
+    CHECK(s_entity("삼성전자는 급등했지만 SK하이닉스는 급락했다", "000660") < -0.2);
+    /* a coordination shares the topic */
+    CHECK(s_entity("삼성전자·SK하이닉스, 동반 급등", "005930") > 0.2);
+    CHECK(s_entity("삼성전자와 SK하이닉스가 동반 급등", "005930") > 0.2);
+    /* a regulator is neutral; the company it sanctions is not */
+    CHECK(s_entity("금감원, 카카오에 과징금 부과", "x:fss") == 0);
+    CHECK(s_entity("금감원, 카카오에 과징금 부과", "035720") < -0.2);
+    /* inside the topic's clause a mention keeps to its own phrase */
+    CHECK(s_entity("SK하이닉스, 삼성전자 신제품 출시 소식에 급등", "005930") == 0);
+    CHECK(s_entity("SK하이닉스, 삼성전자 신제품 출시 소식에 급등", "000660") > 0.2);
+    /* an entity in a neutral sentence is neutral, whatever the others say */
+    CHECK(s_entity("삼성전자가 신제품을 공개했다. 코스피는 급락했다.", "005930") == 0);
+    /* a funding event takes only its own framing */
+    CHECK(s_entity("카카오, 코스닥 상장 추진", "ipo") == 0);
+    CHECK(s_entity("카카오, 공모 흥행에 강세", "ipo") > 0.2);
+    CHECK(s_explains("광명전기, 삼성전자와 104억 규모 공급계약", "counterparty"));
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/ktag-sentiment-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    s_write(dir, "entities.tsv", s_entities);
+    s_write(dir, "josa.tsv", s_josa);
+    s_link(dir, "sentiment_finance.tsv");
+    s_link(dir, "sentiment_rules.tsv");
+    ktag_error_t err = { 0 };
+    lex = ktag_lexicon_open(dir, &err);
+    if (!lex) {
+        fprintf(stderr, "lexicon: %s\n", err.message);
+        return 1;
+    }
+    res = ktag_result_new();
+
+    test_term_rows_are_validated();
+    test_finance_lexicon();
+    test_direction_composition();
+    test_negation();
+    test_intensity();
+    test_contrast();
+    test_scores_sentences_and_labels();
+    test_entity_sentiment();
+
+    ktag_result_destroy(&res);
+    ktag_lexicon_destroy(&lex);
+    const char *names[] = { "entities.tsv", "josa.tsv", "sentiment_finance.tsv", "sentiment_rules.tsv" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    return check_report("sentiment");
+}
