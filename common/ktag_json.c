@@ -248,12 +248,20 @@ s_put_cstr(s_writer_t *w, const char *s)
     s_put_str(w, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* Integers without printf: the writer emits several per entity. */
 static void
 s_put_int(s_writer_t *w, long long v)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%lld", v);
-    s_put(w, tmp, (size_t) n);
+    char tmp[24];
+    char *p = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long) v : (unsigned long long) v;
+    do {
+        *--p = (char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    s_put(w, p, (size_t) (tmp + sizeof tmp - p));
 }
 
 /* A real as jansson prints it with JSON_REAL_PRECISION(10): "%.10g", then
@@ -262,6 +270,33 @@ s_put_int(s_writer_t *w, long long v)
 static void
 s_put_real(s_writer_t *w, double v)
 {
+    /* Scores arrive rounded to thousandths, which "%.10g" prints as the
+     * plain decimal k/1000 with trailing zeros dropped: do that directly. */
+    double k = v * 1000.0;
+    if (k > -1e9 && k < 1e9 && fabs(k - (double) llround(k)) < 1e-6) {
+        long long t = llround(k);
+        char tmp[32];
+        char *p = tmp;
+        if (t < 0) {
+            *p++ = '-';
+            t = -t;
+        }
+        p += snprintf(p, 16, "%lld", t / 1000);
+        int frac = (int) (t % 1000);
+        *p++ = '.';
+        if (frac == 0) {
+            *p++ = '0';
+        } else {
+            *p++ = (char) ('0' + frac / 100);
+            if (frac % 100) {
+                *p++ = (char) ('0' + frac / 10 % 10);
+                if (frac % 10)
+                    *p++ = (char) ('0' + frac % 10);
+            }
+        }
+        s_put(w, tmp, (size_t) (p - tmp));
+        return;
+    }
     char tmp[64];
     int n = snprintf(tmp, sizeof tmp, "%.10g", v);
     if (n < 0 || n >= (int) sizeof tmp - 3)

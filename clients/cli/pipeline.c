@@ -105,6 +105,10 @@ ktag_cli_sink_write(ktag_cli_sink_t *self, ktag_cli_slot_t *slot)
     ktag_cli_progress_add(self->progress, slot->nbytes);
 }
 
+/* Documents move in batches: with headline-sized documents, a lock round
+ * trip and a wake-up per document would cost as much as tagging it. */
+#define S_BATCH 32
+
 typedef struct {
     const ktag_cli_config_t *config;
     ktag_lexicon_t *lexicon;
@@ -112,10 +116,11 @@ typedef struct {
     ktag_cli_slot_t *slots;
     bool *done;
     size_t nslots;
+    int jobs;
     pthread_mutex_t mu;
-    pthread_cond_t work_cv;     /* a slot was filled, or end of input */
+    pthread_cond_t work_cv;     /* slots were filled, or end of input */
     pthread_cond_t done_cv;     /* the slot the writer waits for is done, or end */
-    pthread_cond_t free_cv;     /* the writer released a slot */
+    pthread_cond_t free_cv;     /* the writer released slots */
     uint64_t produced;          /* slots [next_work, produced) wait for a worker */
     uint64_t next_work;
     uint64_t next_write;
@@ -137,12 +142,26 @@ s_worker(void *arg)
             pthread_cond_wait(&p->work_cv, &p->mu);
         if (p->next_work == p->produced)
             break;
-        size_t idx = p->next_work++ % p->nslots;
+        /* Take a fair share of what is waiting, so that one worker does not
+         * swallow the ring while the others idle. */
+        uint64_t avail = p->produced - p->next_work;
+        uint64_t take = avail / (uint64_t) p->jobs;
+        if (take < 1)
+            take = 1;
+        if (take > S_BATCH)
+            take = S_BATCH;
+        uint64_t first = p->next_work;
+        p->next_work += take;
         pthread_mutex_unlock(&p->mu);
-        s_process(p->config, p->lexicon, result, &p->slots[idx]);
+        for (uint64_t seq = first; seq < first + take; seq++)
+            s_process(p->config, p->lexicon, result, &p->slots[seq % p->nslots]);
         pthread_mutex_lock(&p->mu);
-        p->done[idx] = true;
-        if (idx == p->next_write % p->nslots)
+        bool wake = false;
+        for (uint64_t seq = first; seq < first + take; seq++) {
+            p->done[seq % p->nslots] = true;
+            wake |= seq == p->next_write;
+        }
+        if (wake)
             pthread_cond_signal(&p->done_cv);
     }
     pthread_mutex_unlock(&p->mu);
@@ -156,17 +175,22 @@ s_writer(void *arg)
     s_pipe_t *p = arg;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        size_t idx = p->next_write % p->nslots;
-        while (!(p->next_write < p->produced && p->done[idx])
+        while (!(p->next_write < p->produced && p->done[p->next_write % p->nslots])
                && !(p->next_write == p->produced && p->eof))
             pthread_cond_wait(&p->done_cv, &p->mu);
         if (p->next_write == p->produced)
             break;
+        /* Everything done from here on in sequence goes out in one go. */
+        uint64_t first = p->next_write, last = first;
+        while (last < p->produced && p->done[last % p->nslots])
+            last++;
         pthread_mutex_unlock(&p->mu);
-        ktag_cli_sink_write(p->sink, &p->slots[idx]);
+        for (uint64_t seq = first; seq < last; seq++)
+            ktag_cli_sink_write(p->sink, &p->slots[seq % p->nslots]);
         pthread_mutex_lock(&p->mu);
-        p->done[idx] = false;
-        p->next_write++;
+        for (uint64_t seq = first; seq < last; seq++)
+            p->done[seq % p->nslots] = false;
+        p->next_write = last;
         pthread_cond_signal(&p->free_cv);
     }
     pthread_mutex_unlock(&p->mu);
@@ -205,7 +229,8 @@ ktag_cli_run_local(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
     p.config = config;
     p.lexicon = lexicon;
     p.sink = sink;
-    p.nslots = (size_t) config->jobs * 16;
+    p.jobs = config->jobs;
+    p.nslots = (size_t) config->jobs * S_BATCH * 4;
     p.slots = calloc(p.nslots, sizeof *p.slots);
     p.done = calloc(p.nslots, sizeof *p.done);
     pthread_t *workers = calloc((size_t) config->jobs, sizeof *workers);
@@ -228,19 +253,33 @@ ktag_cli_run_local(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
         fprintf(stderr, "ktag: cannot start threads\n");
         rc = -1;
     } else {
-        for (;;) {
+        bool more = true;
+        while (more) {
             pthread_mutex_lock(&p.mu);
             while (p.produced - p.next_write >= p.nslots)
                 pthread_cond_wait(&p.free_cv, &p.mu);
-            size_t idx = p.produced % p.nslots;
+            uint64_t room = p.nslots - (p.produced - p.next_write);
+            uint64_t first = p.produced;
             pthread_mutex_unlock(&p.mu);
-            /* The slot is out of every other thread's hands until produced
-             * moves past it. */
-            if (!ktag_cli_reader_next(reader, &p.slots[idx]))
-                break;
+            /* Slots [first, first + room) are out of every other thread's
+             * hands until produced moves past them.  Publish a batch at a
+             * time, and at once when the workers may be starving. */
+            uint64_t filled = 0;
+            if (room > S_BATCH)
+                room = S_BATCH;
+            while (filled < room) {
+                if (!ktag_cli_reader_next(reader, &p.slots[(first + filled) % p.nslots])) {
+                    more = false;
+                    break;
+                }
+                filled++;
+                if (p.slots[(first + filled - 1) % p.nslots].nbytes > 65536)
+                    break;      /* a big document: let a worker start on it */
+            }
             pthread_mutex_lock(&p.mu);
-            p.produced++;
-            pthread_cond_signal(&p.work_cv);
+            p.produced += filled;
+            if (filled)
+                pthread_cond_broadcast(&p.work_cv);
             pthread_mutex_unlock(&p.mu);
         }
     }
