@@ -214,7 +214,8 @@ def main():
         """True if `form` may be emitted for `code` (not curated elsewhere,
         not already used for another code here)."""
         n = norm(form)
-        if not n.strip() or (n in taken and taken[n][1] != code) or (n, code) in emitted:
+        # A curated row owns its forms, flags included, even for the same id.
+        if not n.strip() or n in taken or (n, code) in emitted:
             return False
         emitted.add((n, code))
         if used.get(n, code) != code:
@@ -347,6 +348,8 @@ def main():
     for n, r in sorted(latest.items(), key=lambda kv: kv[1]["Symbol"]):
         eid = "delisted:" + r["Symbol"]
         name = r["Name"].strip()
+        if taken.get(norm(name)) == ("company", eid):
+            taken.pop(norm(name))     # the generated row carries the name; the curated one adds forms
         if not claim(name, eid):
             continue
         nd += 1

@@ -124,7 +124,7 @@ class Lexicon:
             if not self._edges_ok(nt, s, e, f, flags):
                 continue
             if "ambiguous" in flags and not any(
-                    cs < e + CONTEXT_WINDOW and ce > s - CONTEXT_WINDOW and not (cs >= s and ce <= e)
+                    cs <= e + CONTEXT_WINDOW and ce >= s - CONTEXT_WINDOW and not (cs >= s and ce <= e)
                     for cs, ce in cue_spans):
                 continue
             cands.append((s, -(e - s), e, typ, eid))
