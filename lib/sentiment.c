@@ -283,6 +283,18 @@ static bool s_clause_break_between(const char *s, size_t n, size_t lo, size_t hi
     return false;
 }
 
+/*  True when a cause marker 에 (a 에 not followed by Hangul, as in
+    우려에 하락, 전망에 급락) lies in [lo, hi): what precedes it is the
+    cause of a move, not the quantity that moves. */
+static bool s_cause_between(const char *s, size_t n, size_t lo, size_t hi)
+{
+    static const char ey[] = "\xec\x97\x90";   /* 에 */
+    for (size_t i = lo; i + 3 <= hi && i + 3 <= n; i++)
+        if (memcmp(s + i, ey, 3) == 0 && !s_is_hangul(s_next(s, n, i + 3)))
+            return true;
+    return false;
+}
+
 /* ------------------------------------------------------------ items */
 
 typedef struct {
@@ -450,7 +462,7 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
             if (d->start - t->end > S_COMPOSE_BACK)
                 break;
             if (s_is_measure(t->cls)) {
-                if (!t->bound)
+                if (!t->bound && !s_cause_between(s, n, t->end, d->start))
                     m = t;
                 break;
             }
