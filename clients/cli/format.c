@@ -186,6 +186,62 @@ s_tsv(json_t *obj, ktag_cli_buf_t *out)
     }
 }
 
+/* Terminal columns of a UTF-8 string: East Asian wide characters (Hangul,
+ * Han, full-width forms, most emoji) take two.  Enough to line up a table;
+ * not a full wcwidth. */
+static size_t
+s_display_width(const char *s)
+{
+    size_t width = 0;
+    const unsigned char *p = (const unsigned char *) s;
+    while (*p) {
+        uint32_t c;
+        int n;
+        if (*p < 0x80) {
+            c = *p;
+            n = 1;
+        } else if ((*p & 0xE0) == 0xC0) {
+            c = *p & 0x1F;
+            n = 2;
+        } else if ((*p & 0xF0) == 0xE0) {
+            c = *p & 0x0F;
+            n = 3;
+        } else {
+            c = *p & 0x07;
+            n = 4;
+        }
+        for (int i = 1; i < n && p[i]; i++)
+            c = (c << 6) | (p[i] & 0x3F);
+        for (int i = 0; i < n && *p; i++)
+            p++;
+        bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF)
+                    || (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF)
+                    || (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60)
+                    || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1FAFF)
+                    || (c >= 0x20000 && c <= 0x3FFFD);
+        width += wide ? 2 : 1;
+    }
+    return width;
+}
+
+static void
+s_pad(ktag_cli_buf_t *out, const char *s, size_t width)
+{
+    ktag_cli_buf_append(out, s, strlen(s));
+    for (size_t w = s_display_width(s); w < width; w++)
+        ktag_cli_buf_append(out, " ", 1);
+}
+
+static const char *
+s_str(json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v ? v : "";
+}
+
+/* One block per document: a header line, then one line per entity with its
+ * span, type, id, name (and the surface when it differs), sentiment and
+ * attribute values. */
 static void
 s_pretty(json_t *obj, ktag_cli_buf_t *out)
 {
@@ -196,9 +252,7 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
         ktag_cli_buf_append(out, "(no id)", 7);
     if (!json_is_true(json_object_get(obj, "ok"))) {
         json_t *err = json_object_get(obj, "error");
-        ktag_cli_buf_printf(out, ": ERROR %s: %s\n\n",
-                            json_string_value(json_object_get(err, "code")),
-                            json_string_value(json_object_get(err, "message")));
+        ktag_cli_buf_printf(out, ": ERROR %s: %s\n\n", s_str(err, "code"), s_str(err, "message"));
         return;
     }
     json_t *entities = json_object_get(obj, "entities");
@@ -207,8 +261,7 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
     json_t *s = json_object_get(obj, "sentiment");
     if (s)
         ktag_cli_buf_printf(out, ", sentiment %s %+.3f (+%" JSON_INTEGER_FORMAT " -%" JSON_INTEGER_FORMAT ")",
-                            json_string_value(json_object_get(s, "label")),
-                            json_number_value(json_object_get(s, "score")),
+                            s_str(s, "label"), json_number_value(json_object_get(s, "score")),
                             json_integer_value(json_object_get(s, "positive")),
                             json_integer_value(json_object_get(s, "negative")));
     ktag_cli_buf_append(out, "\n", 1);
@@ -216,35 +269,46 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
     size_t i;
     json_t *e;
     json_array_foreach(entities, i, e) {
-        const char *field = json_string_value(json_object_get(e, "field"));
         char span[64];
         snprintf(span, sizeof span, "%s%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT,
-                 field && strcmp(field, "text") != 0 ? "title:" : "",
+                 strcmp(s_str(e, "field"), "title") == 0 ? "title:" : "",
                  json_integer_value(json_object_get(e, "start")),
                  json_integer_value(json_object_get(e, "end")));
-        ktag_cli_buf_printf(out, "  %-12s %-8s %-10s %s", span,
-                            json_string_value(json_object_get(e, "type")),
-                            json_string_value(json_object_get(e, "id")),
-                            json_string_value(json_object_get(e, "name")));
-        const char *text = json_string_value(json_object_get(e, "text"));
-        const char *name = json_string_value(json_object_get(e, "name"));
-        if (text && name && strcmp(text, name) != 0)
-            ktag_cli_buf_printf(out, " \"%s\"", text);
+        ktag_cli_buf_append(out, "  ", 2);
+        s_pad(out, span, 12);
+        ktag_cli_buf_append(out, " ", 1);
+        s_pad(out, s_str(e, "type"), 8);
+        ktag_cli_buf_append(out, " ", 1);
+        s_pad(out, s_str(e, "id"), 16);
+        ktag_cli_buf_append(out, " ", 1);
+        const char *name = s_str(e, "name");
+        const char *text = s_str(e, "text");
+        ktag_cli_buf_t label = {0};
+        ktag_cli_buf_append(&label, name, strlen(name));
+        if (strcmp(text, name) != 0)
+            ktag_cli_buf_printf(&label, " \"%s\"", text);
+        ktag_cli_buf_append(&label, "", 1);
+        s_pad(out, label.data, 28);
+        ktag_cli_buf_free(&label);
         json_t *es = json_object_get(e, "sentiment");
         if (es)
-            ktag_cli_buf_printf(out, "  %+.3f", json_number_value(es));
+            ktag_cli_buf_printf(out, " %+.3f", json_number_value(es));
         const char *key;
         json_t *v;
-        json_object_foreach(json_object_get(e, "attrs"), key, v)
-            ktag_cli_buf_printf(out, "  %s=%s", key, json_string_value(v));
+        const char *sep = "  ";
+        json_object_foreach(json_object_get(e, "attrs"), key, v) {
+            ktag_cli_buf_printf(out, "%s%s", sep, json_string_value(v));
+            sep = " | ";
+        }
+        /* Trailing blanks from padding help nobody. */
+        while (out->len && out->data[out->len - 1] == ' ')
+            out->len--;
         ktag_cli_buf_append(out, "\n", 1);
     }
     json_array_foreach(json_object_get(obj, "sentences"), i, e)
         ktag_cli_buf_printf(out, "  sentence %s %" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT ": %s %+.3f\n",
-                            json_string_value(json_object_get(e, "field")),
-                            json_integer_value(json_object_get(e, "start")),
-                            json_integer_value(json_object_get(e, "end")),
-                            json_string_value(json_object_get(e, "label")),
+                            s_str(e, "field"), json_integer_value(json_object_get(e, "start")),
+                            json_integer_value(json_object_get(e, "end")), s_str(e, "label"),
                             json_number_value(json_object_get(e, "score")));
     json_array_foreach(json_object_get(obj, "explain"), i, e)
         ktag_cli_buf_printf(out, "  explain  %s\n", json_string_value(e));
