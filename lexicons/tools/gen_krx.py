@@ -26,6 +26,8 @@ Broker forms are derived by rule for every listed 증권 company (…證, …투
 
 Usage: gen_krx.py [--data DIR] [--out FILE]
   DIR defaults to ../shared/data next to the repository (…/work/shared/data).
+  FILE defaults to lexicons/companies_krx.tsv; companies_delisted.tsv is written
+  next to it, and the curated files are read from the same directory.
 Exits 2 with a clear message when the data directory is absent.
 """
 import argparse
@@ -84,11 +86,12 @@ def read_tsv_rows(path):
 
 
 def curated_forms(out_path):
-    """Every normalized surface that another entity file of lexicons/ assigns,
-    mapped to its (type, id)."""
+    """Every normalized surface that another entity file of the output's
+    lexicon directory assigns, mapped to its (type, id)."""
     taken = {}
-    for fn in sorted(os.listdir(LEXDIR)):
-        path = os.path.join(LEXDIR, fn)
+    lexdir = os.path.dirname(os.path.abspath(out_path))
+    for fn in sorted(os.listdir(lexdir)):
+        path = os.path.join(lexdir, fn)
         if not fn.endswith(".tsv") or fn in GENERATED \
                 or os.path.abspath(path) == os.path.abspath(out_path):
             continue
