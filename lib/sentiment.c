@@ -25,6 +25,7 @@
 #define S_NEG_FWD 8         /* 못 올라 */
 #define S_MOD_FWD 12        /* 대폭 증가, 소폭 하락 */
 #define S_FUNDING_FWD 30    /* 공모 흥행, 무증효과에 상한가 */
+#define S_COMPARE_WEIGHT 0.4 /* a move shown by two numbers, as a direction word's weight */
 #define S_LABEL_THRESHOLD 0.2
 #define S_STACK_ITEMS 64
 #define S_STACK_SENTENCES 16
@@ -226,6 +227,12 @@ static uint32_t s_next(const char *s, size_t n, size_t i)
     return i < n ? s_decode(s, n, i, &len) : 0;
 }
 
+static bool s_starts(const char *s, size_t n, size_t i, const char *word)
+{
+    size_t len = strlen(word);
+    return i + len <= n && memcmp(s + i, word, len) == 0;
+}
+
 static bool s_is_hangul(uint32_t c)
 {
     return (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x1100 && c <= 0x11FF) || (c >= 0x3130 && c <= 0x318F);
@@ -310,6 +317,8 @@ typedef struct {
     int32_t measure;      /* the measure a direction word composed with */
     int32_t negator;      /* the negation that flipped it */
     int32_t modifier;     /* the last intensifier/diminisher applied */
+    double from, to;      /* a measure compared by numbers: from -> to */
+    bool compared;
 } s_item_t;
 
 static bool s_is_content(int cls)
@@ -425,6 +434,141 @@ static size_t s_split(const char *s, size_t n, s_sentence_t *out, size_t max)
     return count;
 }
 
+/*  A number of a sentence: value and normalized byte span. */
+typedef struct {
+    double value;
+    uint32_t start, end;
+} s_number_t;
+
+#define S_MAX_NUMBERS 24
+
+/*  Numbers of [lo, hi): "2,299.9", "37,7" (a decimal comma), "-0.4",
+    "마이너스 4.1"; a number followed by a unit of time (2009년, 3분기, 12개월)
+    is a date, not an amount, and is skipped.  @returns how many. */
+static size_t s_numbers(const char *s, size_t n, size_t lo, size_t hi, s_number_t *out)
+{
+    static const char *const dates[] = { "년", "월", "일", "분기", "개월", "시", "호", "/" };
+    static const char minus[] = "마이너스 ";
+    size_t count = 0;
+    for (size_t i = lo; i < hi && count < S_MAX_NUMBERS;) {
+        if (!(s[i] >= '0' && s[i] <= '9') || (i > lo && (s[i - 1] == '.' || s[i - 1] == ','))) {
+            i++;
+            continue;
+        }
+        char digits[48];
+        size_t d = 0, j = i;
+        while (j < hi && d + 1 < sizeof digits
+               && ((s[j] >= '0' && s[j] <= '9')
+                   || ((s[j] == '.' || s[j] == ',') && j + 1 < hi && s[j + 1] >= '0' && s[j + 1] <= '9'))) {
+            if (s[j] == ',') {
+                size_t k = j + 1;
+                while (k < hi && s[k] >= '0' && s[k] <= '9')
+                    k++;
+                if (k - j - 1 != 3)
+                    digits[d++] = '.';   /* 37,7: a decimal comma */
+            } else {
+                digits[d++] = s[j];
+            }
+            j++;
+        }
+        digits[d] = '\0';
+        size_t after = j;
+        while (after < hi && s[after] == ' ')
+            after++;
+        bool date = false;
+        for (size_t k = 0; k < sizeof dates / sizeof *dates && !date; k++)
+            date = s_starts(s, n, after, dates[k]);
+        /*  Korean large-number units (2억4592만) and parenthesized
+            conversions ((89.1mln), ($ 53.4 mln)) are not compared. */
+        static const char *const big[] = { "억", "만", "천", "백", "조" };
+        for (size_t k = 0; k < sizeof big / sizeof *big; k++)
+            if (s_starts(s, n, j, big[k]))
+                return 0;
+        bool aside = false;
+        for (size_t k = i; k > lo && k + 8 > i; k--)
+            if (s[k - 1] == '(' || s[k - 1] == '$')
+                aside = true;
+        if (!date && !aside) {
+            double value = strtod(digits, NULL);
+            size_t start = i;
+            if (i > lo && s[i - 1] == '-' && !(i - 1 > lo && s[i - 2] >= '0' && s[i - 2] <= '9')) {
+                value = -value;
+                start = i - 1;
+            } else if (i >= lo + sizeof minus - 1 && memcmp(s + i - (sizeof minus - 1), minus, sizeof minus - 1) == 0) {
+                value = -value;
+                start = i - (sizeof minus - 1);
+            }
+            out[count++] = (s_number_t) { value, (uint32_t) start, (uint32_t) j };
+        }
+        i = j;
+    }
+    return count;
+}
+
+/*  True when only a unit, blanks and Latin (EUR, mn) stand between an
+    amount and the comparison marker after it: 14.1 mn에 비해, 0.08유로에서;
+    not 6개국에서. */
+static bool s_amount_gap(const char *s, size_t n, size_t lo, size_t hi)
+{
+    static const char *const units[] = { "유로", "달러", "원", "포인트", "톤", "명" };
+    for (size_t i = lo; i < hi;) {
+        size_t len;
+        uint32_t c = s_decode(s, n, i, &len);
+        if (s_is_hangul(c)) {
+            size_t unit = 0;
+            for (size_t u = 0; u < sizeof units / sizeof *units && !unit; u++)
+                if (s_starts(s, n, i, units[u]))
+                    unit = strlen(units[u]);
+            if (!unit)
+                return false;
+            i += unit;
+            continue;
+        }
+        i += len;
+    }
+    return true;
+}
+
+/*  Where a sentence compares two amounts (14.1 mn에 비해 15.6 mn, 35.8 mn에서
+    46.4 mn으로, 3.4 mn 손실과 비교하여 … 5.2 mn): the reference is the last
+    number before the marker (within 24 bytes), the current one the first
+    after it, or else the first before the reference.  @returns true and
+    sets *from and *to. */
+static bool s_comparison(const char *s, size_t n, size_t lo, size_t hi, double *from, double *to)
+{
+    static const char *const markers[] = { "에 비해", "에 비하여", "과 비교", "와 비교", "에서 ", "보다" };
+    s_number_t numbers[S_MAX_NUMBERS];
+    size_t count = s_numbers(s, n, lo, hi, numbers);
+    if (count < 2)
+        return false;
+    for (size_t i = lo; i < hi; i++) {
+        size_t len = 0;
+        for (size_t m = 0; m < sizeof markers / sizeof *markers && !len; m++)
+            if (s_starts(s, n, i, markers[m]))
+                len = strlen(markers[m]);
+        if (!len)
+            continue;
+        size_t ref = count;
+        for (size_t k = 0; k < count; k++)
+            if (numbers[k].end <= i && i - numbers[k].end <= 24)
+                ref = k;
+        if (ref == count || !s_amount_gap(s, n, numbers[ref].end, i))
+            continue;
+        size_t cur = count;
+        for (size_t k = ref + 1; k < count && cur == count; k++)
+            if (numbers[k].start >= i + len)
+                cur = k;
+        if (cur == count && ref > 0)
+            cur = 0;
+        if (cur == count || numbers[cur].value == numbers[ref].value)
+            continue;
+        *from = numbers[ref].value;
+        *to = numbers[cur].value;
+        return true;
+    }
+    return false;
+}
+
 static double s_sign_of(const s_item_t *it)
 {
     return it->cls == KTAG_SENT_UP || it->cls == KTAG_SENT_BETTER ? 1 : -1;
@@ -490,6 +634,26 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         double sign = d->cls == KTAG_SENT_BETTER ? 1 : d->cls == KTAG_SENT_WORSE ? -1
                     : (d->cls == KTAG_SENT_UP) == good ? 1 : -1;
         d->contrib = sign * m->weight * (0.8 + d->weight) * d->factor * m->factor;
+    }
+
+    /*  A measure no direction word moved may still be compared by
+        numbers: the first such measure of the sentence takes the move. */
+    bool moved = false;
+    for (size_t k = 0; k < count; k++)
+        moved |= s_is_direction(it[k].cls);
+    for (size_t k = 0; k < count && !moved; k++) {
+        s_item_t *m = &it[k];
+        if (!s_is_measure(m->cls) || m->bound || m->cls == KTAG_SENT_MEASURE_NEUTRAL)
+            continue;
+        double from, to;
+        if (s_comparison(s, n, sent->start, sent->end, &from, &to)) {
+            bool good = m->cls == KTAG_SENT_MEASURE_GOOD || m->cls == KTAG_SENT_STATE_GOOD;
+            m->bound = m->compared = true;
+            m->from = from;
+            m->to = to;
+            m->contrib = ((to > from) == good ? 1 : -1) * m->weight * (0.8 + S_COMPARE_WEIGHT) * m->factor;
+        }
+        break;
     }
 
     for (size_t k = 0; k < count; k++) {
@@ -562,12 +726,6 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
 typedef enum { S_ROLE_PLAIN, S_ROLE_TOPIC, S_ROLE_SOURCE, S_ROLE_COUNTERPARTY } s_role_t;
 
 static const char *s_role_names[] = { "clause", "topic", "source", "counterparty" };
-
-static bool s_starts(const char *s, size_t n, size_t i, const char *word)
-{
-    size_t len = strlen(word);
-    return i + len <= n && memcmp(s + i, word, len) == 0;
-}
 
 static bool s_is_quote(uint32_t c)
 {
@@ -817,7 +975,10 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
         const s_term_t *term = &lexicon->terms[it->term];
         char rule[160] = "";
         size_t used = 0;
-        if (it->measure >= 0) {
+        if (it->compared) {
+            used += (size_t) snprintf(rule + used, sizeof rule - used, "%s compared: %g -> %g",
+                                      s_class_names[term->cls], it->from, it->to);
+        } else if (it->measure >= 0) {
             const s_term_t *m = &lexicon->terms[items[it->measure].term];
             used += (size_t) snprintf(rule + used, sizeof rule - used, "%s %s+%s", m->term,
                                       s_class_names[m->cls], s_class_names[term->cls]);

@@ -204,6 +204,13 @@ static void test_direction_composition(void)
     NEG("적자 지속");
     /* the rule decides, not the word: the same 감소 has either sign */
     CHECK(s_score("비용 감소") > 0.2 && s_score("매출 감소") < -0.2);
+    /* with no direction word, two amounts compared give the move */
+    POS("순이익은 29.8mln에 비해 35.5mln이었다.");
+    NEG("영업이익은 10.6 mn에 비해 총 9.1 mn이다.");
+    NEG("영업 손실은 3.4 mn에서 5.2 mn이었다.");
+    POS("이사회는 2009년 주당 0.08유로에서 2010년 주당 0.12유로의 배당금을 제안했다.");
+    NEU("직원 수는 6개국에서 2,000명이다.");        /* 에서 after a place, not an amount */
+    CHECK(s_explains("순이익은 29.8mln에 비해 35.5mln이었다.", "compared: 29.8 -> 35.5"));
     /* a quantity whose moves are no news */
     NEU("원/달러 환율 8.3원 오른 1,147.8원");
 }
