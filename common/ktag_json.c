@@ -281,7 +281,15 @@ s_put_real(s_writer_t *w, double v)
             *p++ = '-';
             t = -t;
         }
-        p += snprintf(p, 16, "%lld", t / 1000);
+        char digits[24];
+        int nd = 0;
+        long long whole = t / 1000;
+        do {
+            digits[nd++] = (char) ('0' + whole % 10);
+            whole /= 10;
+        } while (whole);
+        while (nd)
+            *p++ = digits[--nd];
         int frac = (int) (t % 1000);
         *p++ = '.';
         if (frac == 0) {

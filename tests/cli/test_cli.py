@@ -511,7 +511,8 @@ def ktagd():
     if not BUILD_ROOT or not exe.exists():
         pytest.skip("ktagd not built")
     endpoint = f"tcp://127.0.0.1:{_free_port()}"
-    p = subprocess.Popen([str(exe), "--bind", endpoint, "-L", str(FIXTURE)],
+    p = subprocess.Popen([str(exe), "--bind", endpoint, "-L", str(FIXTURE), "--threads", "2",
+                          "--max-message-size", "65536"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         # Ready when it answers; ktag --connect retries nothing, so wait here.
@@ -552,10 +553,36 @@ def test_connect_output_equals_in_process(ktagd, tmp_path):
             assert remote == local
 
 
+def test_connect_too_large_document_fails_alone(ktagd, tmp_path):
+    small, big = tmp_path / "a.txt", tmp_path / "b.txt"
+    small.write_text("TSMC", encoding="utf-8")
+    big.write_text("삼성전자 " * 20000, encoding="utf-8")   # ~260 KB, over the daemon's 64 KiB
+    rc, out, err = run(["-c", ktagd, small, big, small], lexicon=None)
+    assert rc == 1
+    objs = jsonl(out)
+    assert [o["ok"] for o in objs] == [True, False, True]
+    assert objs[1]["id"] == str(big) and objs[1]["error"]["code"] == "too_large"
+    assert f"{big}:" in err
+
+
+def test_connect_msgpack_and_pretty_formats(ktagd):
+    data = "딥시크가 H800으로\nTSMC\n".encode()
+    for fmt in ("msgpack", "pretty"):
+        rc1, local, _ = run(["-i", "lines", "-f", fmt], stdin=data)
+        rc2, remote, _ = run(["-i", "lines", "-f", fmt, "-c", ktagd], stdin=data, lexicon=None)
+        assert rc1 == rc2 == 0
+        if fmt == "msgpack":
+            a = strip_elapsed(list(msgpack.Unpacker(io.BytesIO(local), raw=False)))
+            b = strip_elapsed(list(msgpack.Unpacker(io.BytesIO(remote), raw=False)))
+            assert a == b and len(a) == 2
+        else:
+            assert local == remote
+
+
 def test_connect_no_daemon_times_out():
     endpoint = f"tcp://127.0.0.1:{_free_port()}"
     t0 = time.time()
     rc, out, err = run(["-c", endpoint, "-i", "lines", "--timeout", "0.5"], stdin=b"TSMC\n", lexicon=None)
     assert rc == 1 and out == b""
-    assert "no reply" in err
+    assert "no answer" in err and "0.5 s" in err
     assert time.time() - t0 < 10
