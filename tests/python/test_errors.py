@@ -25,13 +25,6 @@ def test_bad_utf8_in_title(client):
     assert info.value.id is None and "id" not in info.value.reply
 
 
-def test_empty_text_is_bad_request(client):
-    with pytest.raises(TagError) as info:
-        client.tag("", id=7)
-    assert info.value.code == "bad_request"
-    assert info.value.id == 7
-
-
 @pytest.mark.parametrize("options,word", [
     ({"offsets": "furlongs"}, "offsets"),
     ({"types": ["company", "planet"]}, "types"),

@@ -38,7 +38,6 @@ def check(i: int, result: Dict[str, Any], with_id: bool) -> None:
     assert ids == want, (i, result)
     for e in result["entities"]:
         assert doc["text"][e["start"]:e["end"]] == e["text"]
-    assert result["sentiment"]["label"] == ("positive" if i % 2 else "negative")
 
 
 def test_10000_documents_in_input_order(client):

@@ -358,10 +358,15 @@ class Client:
             self._send(request)
 
     def _wait(self, request: _Request) -> None:
-        while not request.done:
-            if self._closed:
-                raise KtagError("the client is closed")
-            self._pump()
+        try:
+            while not request.done:
+                if self._closed:
+                    raise KtagError("the client is closed")
+                self._pump()
+        finally:
+            # Interrupted (KeyboardInterrupt...): stop retrying it for nobody.
+            if not request.done:
+                self._inflight.pop(request.corr, None)
 
     def _pump(self) -> None:
         """Wait for replies until the earliest deadline, take every reply
