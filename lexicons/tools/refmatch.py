@@ -61,11 +61,12 @@ def read_rows(path):
 
 
 class Lexicon:
-    def __init__(self, d):
+    def __init__(self, d, extra_stop=None):
         self.forms = {}          # normalized form -> (type, id, flags)
         self.names = {}          # (type, id) -> canonical name
         self.josa = set()
         self.cues = []
+        self.stops = []
         self.problems = []
         for fn in sorted(os.listdir(d)):
             if not fn.endswith(".tsv"):
@@ -82,6 +83,15 @@ class Lexicon:
                     self.josa.add(norm_char_s(r[0]))
                 elif kind == "cue":
                     self.cues.append(norm_char_s(r[0]))
+                elif kind == "stop":
+                    self.stops.append(norm_char_s(r[0]))
+        if extra_stop:
+            header = None
+            for _lineno, r in read_rows(extra_stop):
+                if header is None:
+                    header = r
+                    continue
+                self.stops.append(norm_char_s(r[0]))
         self.maxjosa = max((len(j) for j in self.josa), default=0)
         self.auto = ahocorasick.Automaton()
         for f, v in self.forms.items():
@@ -92,6 +102,11 @@ class Lexicon:
             self.cue_auto.add_word(c, c)
         if self.cues:
             self.cue_auto.make_automaton()
+        self.stop_auto = ahocorasick.Automaton()
+        for c in self.stops:
+            self.stop_auto.add_word(c, c)
+        if self.stops:
+            self.stop_auto.make_automaton()
 
     def _entity(self, fn, lineno, r):
         typ, eid = r[0], r[1]
@@ -118,9 +133,15 @@ class Lexicon:
         if self.cues:
             for end, c in self.cue_auto.iter(nt):
                 cue_spans.append((end - len(c) + 1, end + 1))
+        stop_spans = []
+        if self.stops:
+            for end, c in self.stop_auto.iter(nt):
+                stop_spans.append((end - len(c) + 1, end + 1))
         cands = []
         for end, (f, (typ, eid, flags)) in self.auto.iter(nt):
             s, e = end - len(f) + 1, end + 1
+            if any(ss <= s and e <= se for ss, se in stop_spans):
+                continue
             if not self._edges_ok(nt, s, e, f, flags):
                 continue
             if "ambiguous" in flags and not any(
@@ -173,9 +194,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("cmd", choices=["scan", "top"])
     ap.add_argument("-L", "--lexicons", default=os.path.dirname(HERE))
+    ap.add_argument("--stop", help="also load this stop-phrase file (header `stop`)")
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
-    lex = Lexicon(a.lexicons)
+    lex = Lexicon(a.lexicons, a.stop)
     for p in lex.problems:
         sys.stderr.write(p + "\n")
     cnt = collections.Counter()
