@@ -25,6 +25,7 @@
 #define S_NEG_FWD 8         /* 못 올라 */
 #define S_MOD_FWD 12        /* 대폭 증가, 소폭 하락 */
 #define S_FUNDING_FWD 30    /* 공모 흥행, 무증효과에 상한가 */
+#define S_CAUSE_WEIGHT 1.5  /* a cause marker 에 as a contrast: the result weighs more */
 #define S_COMPARE_WEIGHT 0.4 /* a move shown by two numbers, as a direction word's weight */
 #define S_LABEL_THRESHOLD 0.2
 #define S_STACK_ITEMS 64
@@ -704,11 +705,22 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         }
     }
 
+    /*  A cause marker (규제에 털썩, 지정에 반등) is a weak contrast: the
+        move it explains is the news. */
     double raw = 0, damper = 1, contrast = 1;
+    size_t cause_from = sent->end;
     for (size_t k = count; k-- > 0;) {
         s_item_t *t = &it[k];
         if (t->cls == KTAG_SENT_CONTRAST && t->weight > contrast)
             contrast = t->weight;
+        if (contrast < S_CAUSE_WEIGHT && s_cause_between(s, n, t->end, cause_from)) {
+            bool later = false;   /* the marker explains something after it */
+            for (size_t j = k + 1; j < count && !later; j++)
+                later = it[j].contrib != 0;
+            if (later)
+                contrast = S_CAUSE_WEIGHT;
+        }
+        cause_from = t->end;
         if (t->cls == KTAG_SENT_DAMPER)
             damper *= t->weight;
         if (t->contrib != 0 && contrast != 1) {

@@ -256,6 +256,10 @@ static void test_contrast(void)
     NEG("매출이 증가한 반면 영업이익은 크게 줄었다");
     POS("매출이 감소한 반면 영업이익은 크게 늘었다");
     CHECK(s_explains("실적은 부진했지만 주가는 급등했다", "before a contrast"));
+    /* a cause marker 에 is a weak contrast: the move it explains is the news */
+    POS("공매도 과열 종목 지정에 반등");
+    NEG("호재 소멸 우려에 급락");
+    CHECK(s_score("악재에 급락") < s_score("급락"));       /* same sign: both still count */
 }
 
 static void test_scores_sentences_and_labels(void)
