@@ -163,6 +163,8 @@ def name_variants(name):
     m = re.fullmatch(r"([A-Z]{2,4})([가-힣].*)?", name)
     if m:
         out.append("".join(LETTER_NAMES[c] for c in m.group(1)) + (m.group(2) or ""))
+    if "중공업" in name:
+        out.append(name.replace("중공업", "重"))          # 두산중공업 -> 두산重, 현대重지주
     if name.endswith("엔터테인먼트") and len(name) > 6:
         out.append(name[:-4])
     elif name.endswith("엔터") and len(name) > 2:
@@ -365,7 +367,7 @@ def main():
             if norm(old) != norm(name) and not re.fullmatch(r"[가-힣]{1,2}", old) \
                     and claim(old, eid):
                 dout.append("\t".join(["company", eid, "", old, ""]))
-        bf = [f for f in broker_forms(name) if claim(f, eid)]
+        bf = [f for f in name_variants(name) + broker_forms(name) if claim(f, eid)]
         if bf:
             dout.append("\t".join(["company", eid, "", "|".join(bf), ""]))
     dpath = os.path.join(os.path.dirname(args.out), "companies_delisted.tsv")
