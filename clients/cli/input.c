@@ -31,6 +31,7 @@ struct ktag_cli_reader {
     size_t index;               /* current source */
     int fd;                     /* open stream, or -1 */
     bool opened;                /* the current source has been opened */
+    bool regular;               /* ...and is a regular file (reads never wait) */
     uint64_t line;              /* lines/jsonl: lines read; msgpack: records */
     uint64_t seq;
     /* lines/jsonl chunk buffer: [pos, end) unread, `scan` where to look for '\n' */
@@ -217,12 +218,14 @@ s_open(ktag_cli_reader_t *self, ktag_cli_slot_t *slot, bool emit)
 {
     const char *path = self->sources[self->index].path;
     self->opened = true;
+    struct stat st;
     if (strcmp(path, "-") == 0) {
         self->fd = 0;
+        self->regular = fstat(0, &st) == 0 && S_ISREG(st.st_mode);
         return 0;
     }
     self->fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
+    self->regular = self->fd >= 0 && fstat(self->fd, &st) == 0 && S_ISREG(st.st_mode);
     if (self->fd >= 0 && fstat(self->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(self->fd);
         self->fd = -1;
@@ -497,6 +500,16 @@ s_next_msgpack(ktag_cli_reader_t *self, ktag_cli_slot_t *slot)
             self->eof = true;
         msgpack_unpacker_buffer_consumed(&self->unpacker, (size_t) n);
     }
+}
+
+bool
+ktag_cli_reader_may_wait(const ktag_cli_reader_t *self)
+{
+    if (self->index >= self->nsources || !self->opened || self->regular)
+        return false;
+    if (self->config->input == KTAG_CLI_IN_LINES || self->config->input == KTAG_CLI_IN_JSONL)
+        return !(self->scan < self->end && memchr(self->buf + self->scan, '\n', self->end - self->scan));
+    return true;
 }
 
 int

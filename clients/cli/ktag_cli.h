@@ -107,6 +107,11 @@ uint64_t ktag_cli_reader_total_bytes(const ktag_cli_reader_t *self);
  * @returns 1 when `slot` was filled, 0 at the end of the input. */
 int ktag_cli_reader_next(ktag_cli_reader_t *self, ktag_cli_slot_t *slot);
 
+/* @returns true when the next ktag_cli_reader_next() may block waiting for
+ * input (a pipe or terminal with no complete document buffered), so that
+ * what was read so far should be handed on first. */
+bool ktag_cli_reader_may_wait(const ktag_cli_reader_t *self);
+
 /* ---- document.c: what a slot means ----------------------------------- */
 
 /* The document carried by a slot, pointers borrowed from the slot. */

@@ -125,6 +125,8 @@ typedef struct {
     uint64_t next_work;
     uint64_t next_write;
     bool eof;
+    bool input_waiting;         /* the reader may block on a pipe: flush output */
+    bool unflushed;             /* the writer wrote since its last flush */
 } s_pipe_t;
 
 static void *
@@ -176,8 +178,18 @@ s_writer(void *arg)
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!(p->next_write < p->produced && p->done[p->next_write % p->nslots])
-               && !(p->next_write == p->produced && p->eof))
+               && !(p->next_write == p->produced && p->eof)) {
+            if (p->input_waiting && p->unflushed) {
+                /* Someone is feeding us by hand or through a slow pipe:
+                 * let them see each result rather than a buffer's worth. */
+                p->unflushed = false;
+                pthread_mutex_unlock(&p->mu);
+                fflush(p->sink->out);
+                pthread_mutex_lock(&p->mu);
+                continue;
+            }
             pthread_cond_wait(&p->done_cv, &p->mu);
+        }
         if (p->next_write == p->produced)
             break;
         /* Everything done from here on in sequence goes out in one go. */
@@ -191,6 +203,7 @@ s_writer(void *arg)
         for (uint64_t seq = first; seq < last; seq++)
             p->done[seq % p->nslots] = false;
         p->next_write = last;
+        p->unflushed = true;
         pthread_cond_signal(&p->free_cv);
     }
     pthread_mutex_unlock(&p->mu);
@@ -208,7 +221,11 @@ s_run_inline(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
     }
     ktag_cli_slot_t slot;
     memset(&slot, 0, sizeof slot);
-    while (ktag_cli_reader_next(reader, &slot)) {
+    for (;;) {
+        if (ktag_cli_reader_may_wait(reader))
+            fflush(sink->out);  /* input comes slowly: show what is done */
+        if (!ktag_cli_reader_next(reader, &slot))
+            break;
         s_process(config, lexicon, result, &slot);
         ktag_cli_sink_write(sink, &slot);
     }
@@ -268,6 +285,8 @@ ktag_cli_run_local(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
             if (room > S_BATCH)
                 room = S_BATCH;
             while (filled < room) {
+                if (filled && ktag_cli_reader_may_wait(reader))
+                    break;      /* a slow producer: do not sit on what we have */
                 if (!ktag_cli_reader_next(reader, &p.slots[(first + filled) % p.nslots])) {
                     more = false;
                     break;
@@ -276,10 +295,15 @@ ktag_cli_run_local(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
                 if (p.slots[(first + filled - 1) % p.nslots].nbytes > 65536)
                     break;      /* a big document: let a worker start on it */
             }
+            bool waiting = more && ktag_cli_reader_may_wait(reader);
             pthread_mutex_lock(&p.mu);
             p.produced += filled;
             if (filled)
                 pthread_cond_broadcast(&p.work_cv);
+            if (waiting != p.input_waiting) {
+                p.input_waiting = waiting;
+                pthread_cond_signal(&p.done_cv);
+            }
             pthread_mutex_unlock(&p.mu);
         }
     }
