@@ -311,7 +311,11 @@ def main():
         for old in olds if not is_preferred(code, name) else []:
             if norm(old) == norm(name) or norm(old) in current:
                 continue
-            forms = [old] + name_variants(old) + broker_forms(old)
+            # A dashed report-source form of a gone broker name is only kept
+            # when the stem is no ordinary word: -이베스트, -KTB, not -대우.
+            forms = [old] + name_variants(old) + [
+                f for f in broker_forms(old)
+                if not re.fullmatch(r"[-\u2013][가-힣]{1,2}", f)]
             if old.endswith("금융투자"):
                 forms.append(old[:-4] + "금투")
             forms = [f for f in forms if claim(f, code)]
