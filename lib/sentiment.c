@@ -417,7 +417,10 @@ static size_t s_split(const char *s, size_t n, s_sentence_t *out, size_t max)
                 continue;
             }
         } else {
+            /*  Skip to the next byte that can end a sentence. */
             i++;
+            while (i < n && s[i] != '.' && s[i] != '!' && s[i] != '?' && s[i] != '\n')
+                i++;
             continue;
         }
         size_t a = begin, e = cut;
@@ -892,20 +895,22 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
     const char *s = view->norm;
     size_t n = view->norm_len;
     const ktag_entity_span_t *spans = view->entities;
+    /*  Spans and sentences are both sorted by start: walk them together. */
+    size_t at = 0;
     for (size_t e = 0; e < view->entity_count; e++) {
-        const s_sentence_t *sent = NULL;
-        for (size_t k = 0; k < sent_count && !sent; k++)
-            if (spans[e].start >= sents[k].start && spans[e].start < sents[k].end)
-                sent = &sents[k];
-        roles[e] = sent ? s_role(s, n, sent, spans, view->entity_count, e) : S_ROLE_PLAIN;
+        roles[e] = S_ROLE_PLAIN;
+        while (at < sent_count && sents[at].end <= spans[e].start)
+            at++;
+        if (at < sent_count && spans[e].start >= sents[at].start)
+            roles[e] = s_role(s, n, &sents[at], spans, view->entity_count, e);
     }
+    at = 0;
     for (size_t e = 0; e < view->entity_count; e++) {
         const ktag_entity_span_t *span = &spans[e];
         const ktag_entity_t *entity = ktag_result_entity(result, span->entity);
-        const s_sentence_t *sent = NULL;
-        for (size_t k = 0; k < sent_count && !sent; k++)
-            if (span->start >= sents[k].start && span->start < sents[k].end)
-                sent = &sents[k];
+        while (at < sent_count && sents[at].end <= span->start)
+            at++;
+        const s_sentence_t *sent = at < sent_count && span->start >= sents[at].start ? &sents[at] : NULL;
         double raw = 0;
         const char *why;
         if (!sent) {

@@ -323,6 +323,31 @@ static void test_entity_sentiment(void)
     CHECK(s_explains("광명전기, 삼성전자와 104억 규모 공급계약", "counterparty"));
 }
 
+static void test_long_documents_grow_past_the_stack_buffers(void)
+{
+    /* 300 sentences, 600 terms, 300 entities: every scratch array grows */
+    size_t reps = 300;
+    const char *unit = "삼성전자 주가 급등. ";
+    char *text = malloc(reps * strlen(unit) + 1);
+    text[0] = '\0';
+    for (size_t i = 0; i < reps; i++)
+        strcat(text, unit);
+    s_tag(text, true);
+    CHECK_INT(ktag_result_sentence_count(res), reps);
+    CHECK_INT(ktag_result_entity_count(res), reps);
+    bool all = true;
+    for (size_t i = 0; i < ktag_result_entity_count(res); i++)
+        all = all && ktag_result_entity(res, i)->sentiment > 0.2;
+    CHECK(all);
+    const ktag_sentiment_t *doc = ktag_result_sentiment(res);
+    CHECK(doc->score > 0.2 && doc->score <= 1);
+    CHECK_INT(doc->positive, reps);
+    const ktag_sentence_t *last = ktag_result_sentence(res, reps - 1);
+    CHECK_INT(last->start, (reps - 1) * 12);
+    CHECK_INT(last->end, reps * 12 - 1);
+    free(text);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/ktag-sentiment-XXXXXX";
@@ -350,6 +375,7 @@ int main(void)
     test_contrast();
     test_scores_sentences_and_labels();
     test_entity_sentiment();
+    test_long_documents_grow_past_the_stack_buffers();
 
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
