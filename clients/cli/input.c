@@ -353,6 +353,12 @@ s_next_lines(ktag_cli_reader_t *self, ktag_cli_slot_t *slot)
             return 1;
         }
         self->line++;
+        /* A byte-order mark some editors put at the top of a JSONL file is
+         * not part of the first object. */
+        if (jsonl && self->line == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+            line += 3;
+            len -= 3;
+        }
         /* JSONL blank lines separate nothing and are not documents; in lines
          * mode every line is one, so that output N answers input line N. */
         if (jsonl && s_blank(line, len))

@@ -172,8 +172,9 @@ void ktag_cli_progress_destroy(ktag_cli_progress_t **self_p);
 typedef struct {
     FILE *out;
     ktag_cli_progress_t *progress;
-    uint64_t documents;
-    uint64_t failed;
+    uint64_t documents;         /* documents written, failed or not */
+    uint64_t failed;            /* documents that failed */
+    uint64_t input_errors;      /* inputs that could not be read (not documents) */
 } ktag_cli_sink_t;
 
 /* Write a finished slot: its output, its stderr line, the progress. */

@@ -374,7 +374,7 @@ main(int argc, char **argv)
                          : ktag_cli_run_local(&cfg, lexicon, reader, &sink);
 
     ktag_cli_progress_destroy(&sink.progress);
-    int status = rc == 0 && sink.failed == 0 ? 0 : 1;
+    int status = rc == 0 && sink.failed == 0 && sink.input_errors == 0 ? 0 : 1;
     if (fflush(sink.out) != 0 || ferror(sink.out)) {
         fprintf(stderr, "ktag: write error: %s\n", strerror(errno));
         status = 1;
@@ -384,6 +384,9 @@ main(int argc, char **argv)
     if (sink.failed)
         fprintf(stderr, "ktag: %llu of %llu documents failed\n",
                 (unsigned long long) sink.failed, (unsigned long long) sink.documents);
+    if (sink.input_errors)
+        fprintf(stderr, "ktag: %llu input%s could not be read\n", (unsigned long long) sink.input_errors,
+                sink.input_errors == 1 ? "" : "s");
     ktag_cli_reader_destroy(&reader);
     ktag_lexicon_destroy(&lexicon);
     return status;

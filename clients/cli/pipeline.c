@@ -99,9 +99,13 @@ ktag_cli_sink_write(ktag_cli_sink_t *self, ktag_cli_slot_t *slot)
         ktag_cli_progress_clear(self->progress);
         fwrite(slot->diag.data, 1, slot->diag.len, stderr);
     }
-    self->documents++;
-    if (slot->failed)
-        self->failed++;
+    if (slot->read_code && !slot->emit_read_error) {
+        self->input_errors++;   /* an unreadable input, not a document */
+    } else {
+        self->documents++;
+        if (slot->failed)
+            self->failed++;
+    }
     ktag_cli_progress_add(self->progress, slot->nbytes);
 }
 

@@ -276,6 +276,21 @@ def test_missing_file_is_an_error_object_at_its_position(tmp_path):
     assert str(missing) in err
 
 
+def test_lines_mode_unreadable_input_reported_others_tagged(tmp_path):
+    a = tmp_path / "a.txt"
+    a.write_text("TSMC\n", encoding="utf-8")
+    missing = tmp_path / "missing.txt"
+    rc, out, err = run(["-i", "lines", missing, a])
+    assert rc == 1
+    assert [o["id"] for o in jsonl(out)] == [f"{a}:1"]
+    assert f"{missing}: cannot open" in err and "1 input could not be read" in err
+
+
+def test_jsonl_byte_order_mark_ignored():
+    rc, out, _ = run(["-i", "jsonl"], stdin=b'\xef\xbb\xbf{"id":1,"text":"TSMC"}\n')
+    assert rc == 0 and jsonl(out)[0]["entities"][0]["id"] == "x:tsmc"
+
+
 def test_msgpack_input_matches_jsonl_input():
     docs = [{"id": 1, "text": "딥시크가 H800으로"}, {"id": "b", "text": "유상증자결정", "title": "삼전"},
             {"text": "TSMC"}, {"id": 4, "body": "no text"}, [1, 2]]
