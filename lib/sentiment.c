@@ -938,7 +938,9 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
                         hi = spans[o].start;
                         break;
                     }
-                raw = s_sum(items, sent, span->start, hi);
+                /*  The first mention of the sentence also owns what comes
+                    before it ("…퍼스트무버로 도약"…X, 코스닥 도전). */
+                raw = s_sum(items, sent, e == first ? sent->start : span->start, hi);
                 why = "topic: up to the next topic";
             } else {
                 bool governed = false;
