@@ -8,6 +8,7 @@ them.  Each test proves one behaviour of SPEC.md "CLI (ktag)".
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -566,6 +567,17 @@ def test_connect_output_equals_in_process(ktagd, tmp_path):
             assert strip_elapsed(jsonl(remote)) == strip_elapsed(jsonl(local))
         else:
             assert remote == local
+
+
+@pytest.mark.parametrize("opts", [["--explain"], ["--offsets", "utf16"], ["--offsets", "byte"],
+                                  ["--no-sentiment"], ["--types", "chip,funding"], ["--overlaps"]])
+def test_connect_options_give_in_process_bytes(ktagd, opts):
+    data = "삼성전자 급등, SK하이닉스의 HBM3E\n😀 딥시크가 H800으로 CB를 유상증자결정\n".encode()
+    rc1, local, _ = run(["-i", "lines"] + opts, stdin=data)
+    rc2, remote, _ = run(["-i", "lines", "-c", ktagd] + opts, stdin=data, lexicon=None)
+    assert rc1 == rc2 == 0
+    strip = lambda b: re.sub(rb',"elapsed_us":\d+', b"", b)
+    assert strip(local) == strip(remote)
 
 
 def test_connect_too_large_document_fails_alone(ktagd, tmp_path):
