@@ -48,7 +48,7 @@ static const char s_usage[] =
     "  -j, --jobs N            worker threads (default 1; 0 = one per CPU);\n"
     "                          output stays in input order\n"
     "  -c, --connect ENDPOINT  tag through a running ktagd (e.g. tcp://127.0.0.1:5555)\n"
-    "      --window N          --connect: requests in flight (default 64)\n"
+    "      --window N          --connect: requests in flight (default 256)\n"
     "      --timeout SECONDS   --connect: give up after this long without a reply\n"
     "                          (default 30)\n"
     "      --progress, --no-progress\n"
@@ -225,7 +225,7 @@ main(int argc, char **argv)
     cfg.id_field = "id";
     cfg.title_field = "title";
     cfg.jobs = 1;
-    cfg.window = 64;
+    cfg.window = 256;
     cfg.timeout = 30.0;
     cfg.progress = -1;
     ktag_options_init(&cfg.options);
