@@ -171,6 +171,7 @@ void ktag_cli_progress_destroy(ktag_cli_progress_t **self_p);
 
 typedef struct {
     FILE *out;
+    bool out_is_tty;            /* output shares the terminal with the progress bar */
     ktag_cli_progress_t *progress;
     uint64_t documents;         /* documents written, failed or not */
     uint64_t failed;            /* documents that failed */

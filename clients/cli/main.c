@@ -361,7 +361,8 @@ main(int argc, char **argv)
     }
     /* Large writes: output is a stream of small objects.  A person watching
      * a terminal gets each document as soon as it is done instead. */
-    if (!isatty(fileno(sink.out)))
+    sink.out_is_tty = isatty(fileno(sink.out));
+    if (!sink.out_is_tty)
         setvbuf(sink.out, NULL, _IOFBF, 1 << 20);
 
     ktag_cli_reader_t *reader = ktag_cli_reader_new(&cfg, argv + optind, argc - optind);

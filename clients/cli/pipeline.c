@@ -93,8 +93,11 @@ s_process(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
 void
 ktag_cli_sink_write(ktag_cli_sink_t *self, ktag_cli_slot_t *slot)
 {
-    if (slot->out.len)
+    if (slot->out.len) {
+        if (self->out_is_tty)
+            ktag_cli_progress_clear(self->progress);    /* one terminal, two streams */
         fwrite(slot->out.data, 1, slot->out.len, self->out);
+    }
     if (slot->diag.len) {
         ktag_cli_progress_clear(self->progress);
         fwrite(slot->diag.data, 1, slot->diag.len, stderr);
