@@ -54,6 +54,11 @@ typedef struct {
     bool reload_thread_started;
     ktagd_worker_t **workers;
     int n_workers;
+    /* --threads 1: the main loop tags itself, saving two thread hand-offs
+       per request (see docs/OPERATIONS.md). */
+    bool inline_mode;
+    ktag_result_t *inline_result;
+    msgpack_sbuffer inline_out;
 } s_server_t;
 
 static double
@@ -458,6 +463,8 @@ s_accepting(const s_server_t *s)
 {
     if (s->draining || s->pending_back.count)
         return false;
+    if (s->inline_mode && s->pending_front.count)
+        return false;       /* the reply of the last one is still waiting */
     if (s->limit_pending && !s->overload_reply && s->in_flight >= s->config->max_pending)
         return false;       /* backpressure: let the upstream queue fill */
     return true;
@@ -466,11 +473,21 @@ s_accepting(const s_server_t *s)
 static void
 s_front_readable(s_server_t *s)
 {
+    double started = s->inline_mode ? s_now() : 0;
     for (int i = 0; i < S_BATCH && s_accepting(s); i++) {
         ktagd_frames_t f;
         if (ktagd_frames_recv(&f, s->front_in, ZMQ_DONTWAIT) != 0)
             return;
         ktagd_stats_received(s->shared.stats, f.bytes);
+        if (s->inline_mode) {
+            if (ktagd_worker_serve(&s->shared, s->inline_result, &s->inline_out, &f,
+                                   s->envelope) == 0)
+                s_send_front(s, &f);
+            /* Signals and the control socket wait while we tag: bound it. */
+            if (s_now() - started > 0.01)
+                return;
+            continue;
+        }
         if (s->limit_pending && s->overload_reply && s->in_flight >= s->config->max_pending) {
             s_reply_overloaded(s, &f);
             continue;
@@ -555,6 +572,12 @@ s_start_threads(s_server_t *s)
     }
     if (s->config->mode == KTAGD_MODE_BROKER)
         return 0;
+    if (s->config->threads == 1) {
+        s->inline_mode = true;
+        s->inline_result = ktag_result_new();
+        msgpack_sbuffer_init(&s->inline_out);
+        return s->inline_result ? 0 : -1;
+    }
     s->workers = calloc((size_t) s->config->threads, sizeof *s->workers);
     if (!s->workers)
         return -1;
@@ -679,11 +702,12 @@ ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
         log_error("cannot start the worker threads");
         goto done;
     }
-    log_info("ready: %s mode, %d worker threads, max message %zu bytes, pid %d",
+    log_info("ready: %s mode, %d worker threads%s, max message %zu bytes, pid %d",
              config->mode == KTAGD_MODE_BIND ? "bind"
              : config->mode == KTAGD_MODE_CONNECT ? "connect"
              : config->mode == KTAGD_MODE_BROKER ? "broker" : "pipeline",
-             s.n_workers, config->max_message_size, (int) getpid());
+             s.inline_mode ? 1 : s.n_workers, s.inline_mode ? " (inline)" : "",
+             config->max_message_size, (int) getpid());
     rc = s_loop(&s);
 done:
     ktagd_frames_close(&s.pending_back);
@@ -707,6 +731,10 @@ done:
         zmq_ctx_term(s.shared.zmq);
     }
     free(s.workers);
+    if (s.inline_mode) {
+        ktag_result_destroy(&s.inline_result);
+        msgpack_sbuffer_destroy(&s.inline_out);
+    }
     if (s.sigfd >= 0)
         close(s.sigfd);
     if (s.shared.stats)

@@ -172,6 +172,36 @@ ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
     msgpack_unpacked_destroy(&unpacked);
 }
 
+int
+ktagd_worker_serve(ktagd_shared_t *shared, ktag_result_t *result, msgpack_sbuffer *out,
+                   ktagd_frames_t *frames, bool envelope)
+{
+    uint64_t t0 = s_now_us();
+    size_t body = envelope ? ktagd_frames_body_start(frames) : 0;
+    size_t body_frames = frames->total > body ? frames->total - body : 0;
+    const char *data = NULL;
+    size_t len = 0;
+    if (body < frames->count) {
+        data = zmq_msg_data(&frames->part[body]);
+        len = zmq_msg_size(&frames->part[body]);
+    }
+    msgpack_sbuffer_clear(out);
+    int documents, code;
+    ktagd_handle_request(shared, result, data, len, body_frames, out, &documents, &code);
+
+    ktagd_frames_truncate(frames, body);
+    if (ktagd_frames_append(frames, out->data, out->size) != 0) {
+        log_error("cannot build a reply frame; request dropped");
+        ktagd_stats_dropped(shared->stats);
+        ktagd_frames_close(frames);
+        return -1;
+    }
+    if (code >= 0)
+        ktagd_stats_error(shared->stats, (ktag_wire_code_t) code);
+    ktagd_stats_replied(shared->stats, out->size, s_now_us() - t0, documents);
+    return 0;
+}
+
 static void *
 s_run(void *arg)
 {
@@ -193,29 +223,8 @@ s_run(void *arg)
                 continue;
             break;          /* ETERM: the daemon is stopping */
         }
-        uint64_t t0 = s_now_us();
-        size_t body = self->envelope ? ktagd_frames_body_start(&frames) : 0;
-        size_t body_frames = frames.total > body ? frames.total - body : 0;
-        const char *data = NULL;
-        size_t len = 0;
-        if (body < frames.count) {
-            data = zmq_msg_data(&frames.part[body]);
-            len = zmq_msg_size(&frames.part[body]);
-        }
-        msgpack_sbuffer_clear(&out);
-        int documents, code;
-        ktagd_handle_request(shared, result, data, len, body_frames, &out, &documents, &code);
-
-        ktagd_frames_truncate(&frames, body);
-        if (ktagd_frames_append(&frames, out.data, out.size) != 0) {
-            log_error("worker %d: cannot build a reply frame; request dropped", self->index);
-            ktagd_stats_dropped(shared->stats);
-            ktagd_frames_close(&frames);
+        if (ktagd_worker_serve(shared, result, &out, &frames, self->envelope) != 0)
             continue;
-        }
-        if (code >= 0)
-            ktagd_stats_error(shared->stats, (ktag_wire_code_t) code);
-        ktagd_stats_replied(shared->stats, out.size, s_now_us() - t0, documents);
         if (ktagd_frames_send(&frames, self->socket, 0) != 0) {
             ktagd_frames_close(&frames);
             if (errno == ETERM)

@@ -11,6 +11,7 @@
 
 #include "ktag_msgpack.h"
 #include "ktagd_config.h"
+#include "ktagd_frames.h"
 #include "ktagd_lexholder.h"
 #include "ktagd_stats.h"
 
@@ -50,5 +51,14 @@ int ktagd_pack_admin_reply(ktagd_shared_t *shared, msgpack_packer *pk, ktag_op_t
 void ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
                           const char *data, size_t len, size_t body_frames,
                           msgpack_sbuffer *out, int *documents, int *code);
+
+/** Turn the request in `frames` (as received, with its envelope when
+ *  `envelope`) into its reply, in place: the envelope frames stay, the body
+ *  frames are replaced by the reply.  Counts the request in the stats.
+ *  `out` is scratch space reused between calls.
+ *  @returns 0, or -1 when the reply frame could not be allocated (the
+ *  request is counted as dropped and `frames` is emptied). */
+int ktagd_worker_serve(ktagd_shared_t *shared, ktag_result_t *result, msgpack_sbuffer *out,
+                       ktagd_frames_t *frames, bool envelope);
 
 #endif

@@ -22,7 +22,7 @@ def wait_stats(env, predicate, timeout=10.0):
 
 
 def test_sigterm_answers_in_flight_requests_and_exits_0(env):
-    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "1")
+    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2")
     s = env.socket(zmq.DEALER, env.ipc("front"))
     n = 40
     for i in range(n):
@@ -45,7 +45,7 @@ def test_sigterm_answers_in_flight_requests_and_exits_0(env):
 
 
 def test_no_new_requests_while_draining(env):
-    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "1")
+    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2")
     s = env.socket(zmq.DEALER, env.ipc("front"))
     for i in range(30):
         s.send_multipart([b"", pack({"id": i, "text": HEAVY})])
@@ -74,7 +74,7 @@ def test_pipeline_stage_drains_into_the_sink(env):
     vent.bind(env.ipc("vent"))
     sink.bind(env.ipc("sink"))
     d = env.start("--pull", env.ipc("vent"), "--push", env.ipc("sink"), "--control",
-                  env.ipc("ctl"), "--threads", "1", "--max-pending", "16")
+                  env.ipc("ctl"), "--threads", "2", "--max-pending", "16")
     for i in range(40):
         vent.send(pack({"id": i, "text": HEAVY}))
     wait_stats(env, lambda st: st["requests"] >= 16)
@@ -97,7 +97,7 @@ def test_pipeline_stage_drains_into_the_sink(env):
 
 
 def test_drain_timeout_bounds_the_stop(env):
-    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "1",
+    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2",
                   "--drain-timeout", "0.3")
     s = env.socket(zmq.DEALER, env.ipc("front"))
     for i in range(200):
@@ -111,7 +111,7 @@ def test_drain_timeout_bounds_the_stop(env):
 
 
 def test_second_signal_stops_at_once(env):
-    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "1")
+    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2")
     s = env.socket(zmq.DEALER, env.ipc("front"))
     for i in range(200):
         s.send_multipart([b"", pack({"id": i, "text": HEAVY})])

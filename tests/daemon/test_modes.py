@@ -67,10 +67,13 @@ def test_title_and_integer_id_and_int64(env):
     assert r["id"] == 2**64 - 1
 
 
-def test_dealer_pipelined_replies_matched_by_id(env):
-    """A DEALER keeps many requests in flight; with 2 workers replies may
-    come out of order and each must carry the answer for its own id."""
-    env.start("--bind", env.ipc("front"), "--threads", "2")
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_dealer_pipelined_replies_matched_by_id(env, threads):
+    """A DEALER keeps many requests in flight; with several workers replies
+    may come out of order and each must carry the answer for its own id.
+    One thread is the inline mode (the main loop tags)."""
+    d = env.start("--bind", env.ipc("front"), "--threads", threads)
+    assert ("(inline)" in d.log_text()) == (threads == "1")
     s = env.socket(zmq.DEALER, env.ipc("front"))
     n, window, sent, got = 2000, 100, 0, {}
     rng = random.Random(7)
