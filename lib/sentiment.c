@@ -113,8 +113,10 @@ static int s_parse_flags(const char *text, unsigned *flags, char *errbuf, size_t
             *flags |= KTAG_SENT_FLAG_START;
         else if (n == 4 && strncmp(p, "solo", 4) == 0)
             *flags |= KTAG_SENT_FLAG_SOLO;
+        else if (n == 4 && strncmp(p, "back", 4) == 0)
+            *flags |= KTAG_SENT_FLAG_BACK;
         else if (n) {
-            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start or solo)", (int) n, p);
+            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo or back)", (int) n, p);
             return -1;
         }
         p = q;
@@ -309,6 +311,7 @@ typedef struct {
     uint32_t start, end;
     uint32_t term;
     uint8_t cls;
+    uint8_t flags;
     bool bound;           /* a measure consumed by a direction word */
     bool negated;
     double weight;
@@ -320,6 +323,7 @@ typedef struct {
     int32_t modifier;     /* the last intensifier/diminisher applied */
     double from, to;      /* a measure compared by numbers: from -> to */
     bool compared;
+    bool absorbed;        /* a move that is the object of a `back` state */
 } s_item_t;
 
 static bool s_is_content(int cls)
@@ -355,7 +359,7 @@ static size_t s_select(const ktag_sentiment_lexicon_t *lexicon, const ktag_field
         for (; j < view->term_count && view->terms[j].start == hit->start; j++) {
             const ktag_term_hit_t *h = &view->terms[j];
             const s_term_t *term = &lexicon->terms[h->term];
-            if (term->flags) {
+            if (term->flags & (KTAG_SENT_FLAG_START | KTAG_SENT_FLAG_SOLO)) {
                 size_t len;
                 uint32_t first = s_decode(view->norm, view->norm_len, h->start, &len);
                 if (!s_edge_ok(first, s_prev(view->norm, h->start)))
@@ -372,7 +376,7 @@ static size_t s_select(const ktag_sentiment_lexicon_t *lexicon, const ktag_field
         const ktag_term_hit_t *h = &view->terms[best];
         const s_term_t *term = &lexicon->terms[h->term];
         items[count++] = (s_item_t) {
-            .start = h->start, .end = h->end, .term = h->term, .cls = term->cls,
+            .start = h->start, .end = h->end, .term = h->term, .cls = term->cls, .flags = term->flags,
             .weight = term->weight, .factor = 1, .contrast = 1,
             .measure = -1, .negator = -1, .modifier = -1,
         };
@@ -621,8 +625,17 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         if (!m && k + 1 < count) {
             s_item_t *t = &it[k + 1];
             if (s_is_measure(t->cls) && !t->bound && t->start - d->end <= S_COMPOSE_FWD
-                && !s_clause_break_between(s, n, d->end, t->start))
+                && !s_clause_break_between(s, n, d->end, t->start)) {
+                if (t->flags & KTAG_SENT_FLAG_BACK) {
+                    /*  하락 우려: the move is what the worry is about; the
+                        worry alone carries the sentiment. */
+                    d->contrib = 0;
+                    d->absorbed = true;
+                    d->measure = (int32_t) (t - items);
+                    continue;
+                }
                 m = t;
+            }
         }
         if (!m) {
             d->contrib = s_sign_of(d) * d->weight * d->factor;
@@ -994,7 +1007,10 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
         const s_term_t *term = &lexicon->terms[it->term];
         char rule[160] = "";
         size_t used = 0;
-        if (it->compared) {
+        if (it->absorbed) {
+            used += (size_t) snprintf(rule + used, sizeof rule - used, "what %s is about",
+                                      lexicon->terms[items[it->measure].term].term);
+        } else if (it->compared) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "%s compared: %g -> %g",
                                       s_class_names[term->cls], it->from, it->to);
         } else if (it->measure >= 0) {

@@ -199,6 +199,9 @@ static void test_direction_composition(void)
     POS("영업이익이 전년 동기 대비 57.9% 증가했다");
     NEG("SK네트웍스 작년 영업이익 1천219억원…전년 대비 1.7%↓");
     POS("늘어난 영업이익");
+    /* …but a feared move is not a worry moved: 하락 우려 is bad (flag back) */
+    NEG("반도체 가격 하락 우려");
+    POS("하락 우려 해소");
     /* alone: a good measure is neutral, a bad state is not */
     NEU("매출 발표");
     NEG("적자 지속");
