@@ -795,6 +795,22 @@ static s_role_t s_role(const char *s, size_t n, const s_sentence_t *sent,
         if (!letters)
             return S_ROLE_SOURCE;
     }
+    /*  Speaker: X "…Y…": a mention followed by a quotation that names
+        another entity is the source of what is said about it
+        (신한금투 "고영 실적개선 전망…목표가↑"). */
+    size_t q = span->end;
+    while (q < sent->end && s[q] == ' ')
+        q++;
+    if (q < sent->end && s_is_quote(s_next(s, n, q)))
+        for (size_t o = 0; o < span_count; o++)
+            if (spans[o].start > q && spans[o].start < sent->end) {
+                /*  …and the other mention must sit inside the quotation. */
+                bool closed = false;
+                for (size_t i = q + 1; i < spans[o].start && !closed; i += len)
+                    closed = s_is_quote(s_decode(s, n, i, &len));
+                if (!closed)
+                    return S_ROLE_SOURCE;
+            }
     /*  Counterparty: 와/과(의), (으)로부터, unless another entity follows
         at once (삼성전자와 SK하이닉스가: a coordination). */
     static const char *const with[] = { "과의", "와의", "으로부터", "로부터", "과", "와" };

@@ -306,6 +306,10 @@ static void test_entity_sentiment(void)
     /* a broker cited as the report's source is neutral */
     CHECK(s_entity("\"카카오, 실적 부진…목표가↓\"-NH", "005940") == 0);
     CHECK(s_entity("\"카카오, 실적 부진…목표가↓\"-NH", "035720") < -0.2);
+    /* a speaker quoting on another entity is a source; on itself, a topic */
+    CHECK(s_entity("NH투자증권 \"카카오 실적 개선 전망…목표가↑\"", "005940") == 0);
+    CHECK(s_entity("NH투자증권 \"카카오 실적 개선 전망…목표가↑\"", "035720") > 0.2);
+    CHECK(s_entity("카카오 \"올해 매출 46% 증가\"", "035720") > 0.2);
     /* two topics: each governs up to the next */
     CHECK(s_entity("삼성전자는 급등했지만 SK하이닉스는 급락했다", "005930") > 0.2);
     CHECK(s_entity("삼성전자는 급등했지만 SK하이닉스는 급락했다", "000660") < -0.2);
