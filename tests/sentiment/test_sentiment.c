@@ -355,6 +355,65 @@ static void test_long_documents_grow_past_the_stack_buffers(void)
     free(text);
 }
 
+/*  Documents of random tokens (terms, particles, entities, numbers,
+    quotes, brackets, punctuation, ellipses): the scorer never fails and
+    every score stays in [-1, 1] with sentences in order inside the text. */
+static void test_random_token_soup_stays_in_range(void)
+{
+    static const char *const tokens[] = {
+        "삼성전자", "SK하이닉스", "카카오", "NH", "금감원", "공모", "는", "가", "와", "의", "에", "에도",
+        "매출", "영업이익", "적자", "우려", "증가", "감소", "축소", "개선", "악화", "급등", "급락", "↑",
+        "↓", "않", "못", "없다", "실패", "대폭", "소폭", "급", "하지만", "그러나", "다만", "반면", "지만",
+        "보합", "?", "!", ".", "...", "…", ",", ";", "|", "-", "(", ")", "[", "]", "\"", "'", "“", "”",
+        "·", " ", " ", " ", "\n", "12.5", "1,234", "37,7", "-0.4", "마이너스 3", "2009년", "에 비해",
+        "에서 ", "보다", "mn", "유로", "억", "사상 최대", "하락 우려", "상한가", "상장폐지", "x", "A",
+    };
+    size_t count = sizeof tokens / sizeof *tokens;
+    unsigned seed = 12345;
+    char text[1024];
+    bool ok = true;
+    for (int doc = 0; doc < 3000 && ok; doc++) {
+        text[0] = '\0';
+        size_t len = 0, want = 1 + (seed = seed * 1103515245 + 12345) % 40;
+        for (size_t t = 0; t < want; t++) {
+            const char *tok = tokens[((seed = seed * 1103515245 + 12345) >> 8) % count];
+            size_t l = strlen(tok);
+            if (len + l + 1 >= sizeof text)
+                break;
+            memcpy(text + len, tok, l + 1);
+            len += l;
+        }
+        ktag_error_t err = { 0 };
+        ktag_options_t options;
+        ktag_options_init(&options);
+        options.explain = doc % 2;
+        if (ktag_tag(res, lex, text, len, doc % 3 ? NULL : text, doc % 3 ? 0 : len, &options, &err)) {
+            fprintf(stderr, "ktag_tag failed on '%s': %s\n", text, err.message);
+            ok = false;
+            break;
+        }
+        double score = ktag_result_sentiment(res)->score;
+        ok = ok && score >= -1 && score <= 1;
+        size_t end = 0;
+        ktag_field_t field = KTAG_FIELD_TITLE;
+        for (size_t i = 0; i < ktag_result_sentence_count(res); i++) {
+            const ktag_sentence_t *sentence = ktag_result_sentence(res, i);
+            if (sentence->field != field) {
+                field = sentence->field;
+                end = 0;
+            }
+            ok = ok && sentence->start >= end && sentence->end > sentence->start && sentence->end <= len
+                 && fabs(sentence->sentiment.score) <= 1;
+            end = sentence->end;
+        }
+        for (size_t i = 0; i < ktag_result_entity_count(res); i++)
+            ok = ok && fabs(ktag_result_entity(res, i)->sentiment) <= 1;
+        if (!ok)
+            fprintf(stderr, "out of range on '%s'\n", text);
+    }
+    CHECK(ok);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/ktag-sentiment-XXXXXX";
@@ -383,6 +442,7 @@ int main(void)
     test_scores_sentences_and_labels();
     test_entity_sentiment();
     test_long_documents_grow_past_the_stack_buffers();
+    test_random_token_soup_stays_in_range();
 
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
