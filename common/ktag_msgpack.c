@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A key known at compile time: no strlen per key of every reply. */
+#define S_KEY(pk, lit) msgpack_pack_str_with_body((pk), (lit), sizeof(lit) - 1)
+
 static const char *s_code_names[KTAG_WIRE_CODE_COUNT] = {
     "bad_request", "bad_utf8", "too_large", "unsupported", "overloaded", "internal",
 };
@@ -338,30 +341,30 @@ ktag_msgpack_pack_request(msgpack_packer *pk, const ktag_wire_id_t *id,
     }
     int rc = msgpack_pack_map(pk, 2 + s_has_id(id) + (title != NULL));
     if (s_has_id(id)) {
-        rc |= ktag_msgpack_pack_cstr(pk, "id");
+        rc |= S_KEY(pk, "id");
         rc |= ktag_msgpack_pack_id(pk, id);
     }
-    rc |= ktag_msgpack_pack_cstr(pk, "text");
+    rc |= S_KEY(pk, "text");
     rc |= msgpack_pack_str_with_body(pk, text, text_len);
     if (title) {
-        rc |= ktag_msgpack_pack_cstr(pk, "title");
+        rc |= S_KEY(pk, "title");
         rc |= msgpack_pack_str_with_body(pk, title, title_len);
     }
-    rc |= ktag_msgpack_pack_cstr(pk, "options");
+    rc |= S_KEY(pk, "options");
     rc |= msgpack_pack_map(pk, 4 + (options->types != 0));
-    rc |= ktag_msgpack_pack_cstr(pk, "sentiment");
+    rc |= S_KEY(pk, "sentiment");
     rc |= options->sentiment ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-    rc |= ktag_msgpack_pack_cstr(pk, "overlaps");
+    rc |= S_KEY(pk, "overlaps");
     rc |= options->overlaps ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-    rc |= ktag_msgpack_pack_cstr(pk, "explain");
+    rc |= S_KEY(pk, "explain");
     rc |= options->explain ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-    rc |= ktag_msgpack_pack_cstr(pk, "offsets");
+    rc |= S_KEY(pk, "offsets");
     rc |= ktag_msgpack_pack_cstr(pk, ktag_offset_unit_name(options->offsets));
     if (options->types) {
         unsigned n = 0;
         for (int t = 0; t < KTAG_TYPE_COUNT; t++)
             n += (options->types >> t) & 1u;
-        rc |= ktag_msgpack_pack_cstr(pk, "types");
+        rc |= S_KEY(pk, "types");
         rc |= msgpack_pack_array(pk, n);
         for (int t = 0; t < KTAG_TYPE_COUNT; t++)
             if ((options->types >> t) & 1u)
@@ -374,13 +377,13 @@ static int
 s_pack_sentiment(msgpack_packer *pk, const ktag_sentiment_t *s)
 {
     int rc = msgpack_pack_map(pk, 4);
-    rc |= ktag_msgpack_pack_cstr(pk, "score");
+    rc |= S_KEY(pk, "score");
     rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(s->score));
-    rc |= ktag_msgpack_pack_cstr(pk, "label");
+    rc |= S_KEY(pk, "label");
     rc |= ktag_msgpack_pack_cstr(pk, s->label);
-    rc |= ktag_msgpack_pack_cstr(pk, "positive");
+    rc |= S_KEY(pk, "positive");
     rc |= msgpack_pack_unsigned_int(pk, s->positive);
-    rc |= ktag_msgpack_pack_cstr(pk, "negative");
+    rc |= S_KEY(pk, "negative");
     rc |= msgpack_pack_unsigned_int(pk, s->negative);
     return rc;
 }
@@ -389,25 +392,25 @@ static int
 s_pack_entity(msgpack_packer *pk, const ktag_entity_t *e, bool sentiment)
 {
     int rc = msgpack_pack_map(pk, 8 + sentiment);
-    rc |= ktag_msgpack_pack_cstr(pk, "type");
+    rc |= S_KEY(pk, "type");
     rc |= ktag_msgpack_pack_cstr(pk, ktag_type_name(e->type));
-    rc |= ktag_msgpack_pack_cstr(pk, "id");
+    rc |= S_KEY(pk, "id");
     rc |= ktag_msgpack_pack_cstr(pk, e->id);
-    rc |= ktag_msgpack_pack_cstr(pk, "name");
+    rc |= S_KEY(pk, "name");
     rc |= ktag_msgpack_pack_cstr(pk, e->name);
-    rc |= ktag_msgpack_pack_cstr(pk, "text");
+    rc |= S_KEY(pk, "text");
     rc |= ktag_msgpack_pack_cstr(pk, e->text);
-    rc |= ktag_msgpack_pack_cstr(pk, "start");
+    rc |= S_KEY(pk, "start");
     rc |= msgpack_pack_uint64(pk, e->start);
-    rc |= ktag_msgpack_pack_cstr(pk, "end");
+    rc |= S_KEY(pk, "end");
     rc |= msgpack_pack_uint64(pk, e->end);
-    rc |= ktag_msgpack_pack_cstr(pk, "field");
+    rc |= S_KEY(pk, "field");
     rc |= ktag_msgpack_pack_cstr(pk, ktag_field_name(e->field));
     if (sentiment) {
-        rc |= ktag_msgpack_pack_cstr(pk, "sentiment");
+        rc |= S_KEY(pk, "sentiment");
         rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(e->sentiment));
     }
-    rc |= ktag_msgpack_pack_cstr(pk, "attrs");
+    rc |= S_KEY(pk, "attrs");
     rc |= msgpack_pack_map(pk, e->attr_count);
     for (size_t i = 0; i < e->attr_count; i++) {
         rc |= ktag_msgpack_pack_cstr(pk, e->attrs[i].key);
@@ -430,49 +433,49 @@ ktag_msgpack_pack_result(msgpack_packer *pk, const ktag_wire_id_t *id,
     bool explain = options->explain;
     int rc = msgpack_pack_map(pk, 4 + s_has_id(id) + (doc != NULL) + 2 * explain);
     if (s_has_id(id)) {
-        rc |= ktag_msgpack_pack_cstr(pk, "id");
+        rc |= S_KEY(pk, "id");
         rc |= ktag_msgpack_pack_id(pk, id);
     }
-    rc |= ktag_msgpack_pack_cstr(pk, "ok");
+    rc |= S_KEY(pk, "ok");
     rc |= msgpack_pack_true(pk);
 
     size_t n = ktag_result_entity_count(result);
-    rc |= ktag_msgpack_pack_cstr(pk, "entities");
+    rc |= S_KEY(pk, "entities");
     rc |= msgpack_pack_array(pk, n);
     for (size_t i = 0; i < n; i++)
         rc |= s_pack_entity(pk, ktag_result_entity(result, i), options->sentiment);
 
     if (doc) {
-        rc |= ktag_msgpack_pack_cstr(pk, "sentiment");
+        rc |= S_KEY(pk, "sentiment");
         rc |= s_pack_sentiment(pk, doc);
     }
     if (explain) {
         n = ktag_result_sentence_count(result);
-        rc |= ktag_msgpack_pack_cstr(pk, "sentences");
+        rc |= S_KEY(pk, "sentences");
         rc |= msgpack_pack_array(pk, n);
         for (size_t i = 0; i < n; i++) {
             const ktag_sentence_t *s = ktag_result_sentence(result, i);
             rc |= msgpack_pack_map(pk, 5);
-            rc |= ktag_msgpack_pack_cstr(pk, "field");
+            rc |= S_KEY(pk, "field");
             rc |= ktag_msgpack_pack_cstr(pk, ktag_field_name(s->field));
-            rc |= ktag_msgpack_pack_cstr(pk, "start");
+            rc |= S_KEY(pk, "start");
             rc |= msgpack_pack_uint64(pk, s->start);
-            rc |= ktag_msgpack_pack_cstr(pk, "end");
+            rc |= S_KEY(pk, "end");
             rc |= msgpack_pack_uint64(pk, s->end);
-            rc |= ktag_msgpack_pack_cstr(pk, "score");
+            rc |= S_KEY(pk, "score");
             rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(s->sentiment.score));
-            rc |= ktag_msgpack_pack_cstr(pk, "label");
+            rc |= S_KEY(pk, "label");
             rc |= ktag_msgpack_pack_cstr(pk, s->sentiment.label);
         }
         n = ktag_result_explain_count(result);
-        rc |= ktag_msgpack_pack_cstr(pk, "explain");
+        rc |= S_KEY(pk, "explain");
         rc |= msgpack_pack_array(pk, n);
         for (size_t i = 0; i < n; i++)
             rc |= ktag_msgpack_pack_cstr(pk, ktag_result_explain(result, i));
     }
-    rc |= ktag_msgpack_pack_cstr(pk, "lexicon");
+    rc |= S_KEY(pk, "lexicon");
     rc |= ktag_msgpack_pack_cstr(pk, ktag_result_lexicon_version(result));
-    rc |= ktag_msgpack_pack_cstr(pk, "elapsed_us");
+    rc |= S_KEY(pk, "elapsed_us");
     rc |= msgpack_pack_uint64(pk, elapsed_us);
     return rc ? -1 : 0;
 }
@@ -483,16 +486,16 @@ ktag_msgpack_pack_error(msgpack_packer *pk, const ktag_wire_id_t *id,
 {
     int rc = msgpack_pack_map(pk, 2 + s_has_id(id));
     if (s_has_id(id)) {
-        rc |= ktag_msgpack_pack_cstr(pk, "id");
+        rc |= S_KEY(pk, "id");
         rc |= ktag_msgpack_pack_id(pk, id);
     }
-    rc |= ktag_msgpack_pack_cstr(pk, "ok");
+    rc |= S_KEY(pk, "ok");
     rc |= msgpack_pack_false(pk);
-    rc |= ktag_msgpack_pack_cstr(pk, "error");
+    rc |= S_KEY(pk, "error");
     rc |= msgpack_pack_map(pk, 2);
-    rc |= ktag_msgpack_pack_cstr(pk, "code");
+    rc |= S_KEY(pk, "code");
     rc |= ktag_msgpack_pack_cstr(pk, ktag_wire_code_name(code));
-    rc |= ktag_msgpack_pack_cstr(pk, "message");
+    rc |= S_KEY(pk, "message");
     rc |= ktag_msgpack_pack_cstr(pk, message);
     return rc ? -1 : 0;
 }

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Pipelined throughput of `ktagd --bind` next to the ZeroMQ echo worker,
+# driven by the same client (bench/engine/zmq_driver, DEALER, window 64) in
+# the same run.  Rounds are interleaved (echo, ktagd -t 1, ktagd -t 2, …) so
+# that load from other processes hits every server alike; the medians are
+# printed.  Not a test: timings are never asserted.
+#
+# usage: tests/daemon/measure_throughput.sh BUILDDIR DOCS.txt [ROUNDS] [REQUESTS]
+#   DOCS.txt: one document per line (bench/prepare.py writes
+#   bench/out/data/headlines.txt from ../shared/data).
+set -eu
+B=${1:?builddir}; D=${2:?documents file}; N=${3:-5}; REQ=${4:-200000}
+LEX=${KTAG_LEXICONS:-$(dirname "$0")/../../lexicons}
+for exe in "$B/bench/engine/zmq_driver" "$B/bench/engine/echo_worker" "$B/daemon/ktagd"; do
+    [ -x "$exe" ] || { echo "missing $exe (build it first)" >&2; exit 3; }
+done
+[ -r "$D" ] || { echo "no documents file $D" >&2; exit 3; }
+servers="echo ktagd-t1 ktagd-t2"
+port=$((20000 + RANDOM % 20000))
+declare -A results
+for r in $(seq "$N"); do
+    for srv in $servers; do
+        port=$((port + 1)); ep=tcp://127.0.0.1:$port
+        if [ "$srv" = echo ]; then
+            "$B/bench/engine/echo_worker" -b "$ep" 2>/dev/null &
+        else
+            "$B/daemon/ktagd" --bind "$ep" -L "$LEX" --threads "${srv#ktagd-t}" 2>/dev/null &
+        fi
+        pid=$!
+        sleep 1
+        v=$("$B/bench/engine/zmq_driver" -e "$ep" -m dealer -w 64 -n "$REQ" "$D" \
+            | grep -o '"docs_per_s":[0-9.]*' | cut -d: -f2)
+        kill "$pid"; wait "$pid" || true
+        results[$srv]="${results[$srv]:-} $v"
+        echo "round $r $srv ${v} docs/s (load $(cut -d' ' -f1 /proc/loadavg))"
+    done
+done
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo_med=$(echo "${results[echo]}" | median)
+for srv in $servers; do
+    m=$(echo "${results[$srv]}" | median)
+    printf '%-10s median %10.0f docs/s  ratio to echo %.2f  (runs:%s)\n' "$srv" "$m" \
+        "$(echo "$m / $echo_med" | bc -l)" "${results[$srv]}"
+done
+echo "machine: $(nproc) CPUs, load average now $(cut -d' ' -f1-3 /proc/loadavg)"
