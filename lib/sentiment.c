@@ -1116,18 +1116,7 @@ int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
             }
             positive += pos;
             negative += neg;
-            /*  A sentence that opens with a contrast (그러나 …, 다만 …) makes
-                the one before it weigh less, as inside a sentence. */
-            if (sent->count && items[sent->first].cls == KTAG_SENT_CONTRAST
-                && s_leads(view->norm, view->norm_len, sent, items[sent->first].start) && previous != 0) {
-                double weight = items[sent->first].weight;
-                total -= previous - previous / weight;
-                if (explain && ktag_result_add_explain(result, "  previous sentence /%g (contrast %s)", weight,
-                                                       lexicon->terms[items[sent->first].term].term)) {
-                    rc = KTAG_ERR_NOMEM;
-                    break;
-                }
-            }
+            double earlier = previous;
             previous = 0;
             if (sent->raw != 0) {
                 /*  The title is the writer's summary: it counts double. */
@@ -1140,6 +1129,18 @@ int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
                 || (explain && s_explain_sentence(lexicon, view, items, sent, ++number, result))) {
                 rc = KTAG_ERR_NOMEM;
                 break;
+            }
+            /*  A sentence that opens with a contrast (그러나 …, 다만 …) makes
+                the one before it weigh less, as inside a sentence. */
+            if (sent->count && items[sent->first].cls == KTAG_SENT_CONTRAST
+                && s_leads(view->norm, view->norm_len, sent, items[sent->first].start) && earlier != 0) {
+                double weight = items[sent->first].weight;
+                total -= earlier - earlier / weight;
+                if (explain && ktag_result_add_explain(result, "  previous sentence /%g (contrast %s)", weight,
+                                                       lexicon->terms[items[sent->first].term].term)) {
+                    rc = KTAG_ERR_NOMEM;
+                    break;
+                }
             }
         }
         if (rc)
