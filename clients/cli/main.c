@@ -143,7 +143,8 @@ s_lexicon_command(int argc, char **argv)
     ktag_set_log_handler(s_log, NULL);
     int n = ktag_lexicon_check(c.dir, s_problem, &c);
     if (n < 0) {
-        fprintf(stderr, "ktag: %s: cannot read lexicon directory: %s\n", c.dir, ktag_strerror(n));
+        if (c.problems == 0)    /* the checker usually says why itself */
+            printf("%s: cannot read lexicon directory: %s\n", c.dir, ktag_strerror(n));
         return 1;
     }
     if (n == 0 && c.problems == 0) {
