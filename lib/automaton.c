@@ -83,6 +83,8 @@ static inline uint32_t s_symbol_of(const s_symbols_t *symbols, uint32_t cp)
 {
     if (cp < 0x10000)
         return symbols->bmp[cp];
+    if (symbols->astral_count == 0)
+        return 0;
     s_astral_t key = { cp, 0 };
     const s_astral_t *found = bsearch(&key, symbols->astral, symbols->astral_count, sizeof key, s_compare_astral);
     return found ? found->symbol : 0;
@@ -376,7 +378,8 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
     self->states = n;
     self->symbols = b->symbols;
     memset(&b->symbols, 0, sizeof b->symbols);
-    qsort(self->symbols.astral, self->symbols.astral_count, sizeof(s_astral_t), s_compare_astral);
+    if (self->symbols.astral_count > 1)
+        qsort(self->symbols.astral, self->symbols.astral_count, sizeof(s_astral_t), s_compare_astral);
     ktag_automaton_t *compiled = self;
     self = NULL;
     goto done;

@@ -184,6 +184,19 @@ static bool s_edges_ok(const ktag_lexicon_t *lex, const char *text, size_t len,
     return true;
 }
 
+/*  True when the normalized bytes [from, to) hold at most `window` code
+    points.  A code point is 1 to 4 bytes, so most gaps are decided by their
+    length alone, without counting. */
+static bool s_within(const char *norm, size_t from, size_t to, size_t window)
+{
+    size_t bytes = to - from;
+    if (bytes <= window)
+        return true;
+    if (bytes > 4 * window)
+        return false;
+    return ktag_count_codepoints(norm, from, to) <= window;
+}
+
 /*  True when a finance context cue lies within KTAG_CONTEXT_WINDOW code
     points of the candidate, not inside it. */
 static bool s_has_context(const s_field_t *field, const s_candidate_t *candidate)
@@ -191,16 +204,14 @@ static bool s_has_context(const s_field_t *field, const s_candidate_t *candidate
     const char *norm = field->normbuf.norm;
     for (size_t c = 0; c < field->cue_count; c++) {
         const s_span_t *cue = &field->cues[c];
-        size_t gap;
+        bool near;
         if (cue->end <= candidate->start)
-            gap = ktag_count_codepoints(norm, cue->end, candidate->start);
+            near = s_within(norm, cue->end, candidate->start, KTAG_CONTEXT_WINDOW);
         else if (cue->start >= candidate->end)
-            gap = ktag_count_codepoints(norm, candidate->end, cue->start);
-        else if (cue->start < candidate->start || cue->end > candidate->end)
-            gap = 0;    /* overlaps the form without lying inside it */
+            near = s_within(norm, candidate->end, cue->start, KTAG_CONTEXT_WINDOW);
         else
-            continue;
-        if (gap <= KTAG_CONTEXT_WINDOW)
+            near = cue->start < candidate->start || cue->end > candidate->end;  /* overlaps, not inside */
+        if (near)
             return true;
     }
     return false;
