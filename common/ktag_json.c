@@ -446,3 +446,93 @@ ktag_json_write_result(const ktag_result_t *result, json_t *id,
     s_flush(&w);
     return w.failed ? -1 : 0;
 }
+
+/* ---- msgpack -> JSON ------------------------------------------------- */
+
+static void
+s_put_id(s_writer_t *w, json_t *id)
+{
+    if (json_is_string(id))
+        s_put_str(w, json_string_value(id), json_string_length(id));
+    else
+        s_put_int(w, json_integer_value(id));
+}
+
+static void
+s_put_msgpack(s_writer_t *w, const msgpack_object *o, json_t *id, int top)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_BOOLEAN:
+        if (o->via.boolean)
+            S_PUTS(w, "true");
+        else
+            S_PUTS(w, "false");
+        break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        /* jansson's integers are signed 64-bit: the conversion wraps the
+         * same way. */
+        s_put_int(w, (long long) o->via.u64);
+        break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        s_put_int(w, (long long) o->via.i64);
+        break;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        s_put_real(w, o->via.f64);
+        break;
+    case MSGPACK_OBJECT_STR:
+    case MSGPACK_OBJECT_BIN:
+        s_put_str(w, o->via.str.ptr, o->via.str.size);
+        break;
+    case MSGPACK_OBJECT_ARRAY:
+        S_PUTS(w, "[");
+        for (uint32_t i = 0; i < o->via.array.size; i++) {
+            if (i)
+                S_PUTS(w, ",");
+            s_put_msgpack(w, &o->via.array.ptr[i], NULL, 0);
+        }
+        S_PUTS(w, "]");
+        break;
+    case MSGPACK_OBJECT_MAP: {
+        S_PUTS(w, "{");
+        int first = 1;
+        if (top && id) {
+            S_PUTS(w, "\"id\":");
+            s_put_id(w, id);
+            first = 0;
+        }
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            const msgpack_object *k = &o->via.map.ptr[i].key;
+            if (k->type != MSGPACK_OBJECT_STR)
+                continue;
+            if (top && k->via.str.size == 2 && memcmp(k->via.str.ptr, "id", 2) == 0)
+                continue;
+            if (!first)
+                S_PUTS(w, ",");
+            first = 0;
+            s_put_str(w, k->via.str.ptr, k->via.str.size);
+            S_PUTS(w, ":");
+            s_put_msgpack(w, &o->via.map.ptr[i].val, NULL, 0);
+        }
+        S_PUTS(w, "}");
+        break;
+    }
+    default:
+        S_PUTS(w, "null");
+        break;
+    }
+}
+
+int
+ktag_json_write_msgpack(const msgpack_object *value, json_t *id,
+                        ktag_json_write_fn *fn, void *user)
+{
+    s_writer_t w;
+    w.len = 0;
+    w.fn = fn;
+    w.user = user;
+    w.failed = 0;
+    s_put_msgpack(&w, value, id, 1);
+    s_flush(&w);
+    return w.failed ? -1 : 0;
+}

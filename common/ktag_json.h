@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <msgpack.h>
 #include <ktag/ktag.h>
 
 #ifdef __cplusplus
@@ -49,6 +50,19 @@ typedef int (ktag_json_write_fn)(const char *data, size_t len, void *user);
 int ktag_json_write_result(const ktag_result_t *result, json_t *id,
                            const ktag_options_t *options, int64_t elapsed_us,
                            ktag_json_write_fn *fn, void *user);
+
+/** Write a msgpack value (a ktagd reply) as compact JSON straight to `fn`,
+ *  with the same bytes json_dumpb(KTAG_JSON_DUMP_FLAGS) would give for its
+ *  jansson conversion, but without building one.  At the top level the
+ *  "id" key is replaced: `id` (a JSON string or integer) is written first
+ *  in its place, or no "id" at all when `id` is NULL; this is how
+ *  `ktag --connect` puts a document's own id back on a reply that carried
+ *  the request's sequence number.  Map keys that are not strings are
+ *  skipped; bin is written as a string, ext as null; strings are written
+ *  as they are (ktagd's replies are UTF-8).  No newline.
+ *  @returns 0, or -1 when `fn` failed. */
+int ktag_json_write_msgpack(const msgpack_object *value, json_t *id,
+                            ktag_json_write_fn *fn, void *user);
 
 /** Build the error object {id, ok: false, error: {code, message}}.
  *  @param id       the id to echo, or NULL when it could not be read.

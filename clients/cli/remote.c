@@ -16,6 +16,7 @@
 #include <msgpack.h>
 #include <zmq.h>
 
+#include "ktag_json.h"
 #include "ktag_msgpack.h"
 
 typedef enum { S_FREE = 0, S_PENDING, S_DONE } s_state_t;
@@ -117,28 +118,58 @@ s_handshake(void *sock, const ktag_cli_config_t *config, uint64_t *max_size)
     return rc;
 }
 
-/* Turn the reply to slot `slot` into its output. */
-static void
-s_reply(const ktag_cli_config_t *config, ktag_cli_slot_t *slot, json_t *reply, json_t *doc_id)
+static int
+s_dump_cb(const char *data, size_t size, void *user)
 {
-    if (doc_id)
-        json_object_set(reply, "id", doc_id);
-    else
-        json_object_del(reply, "id");
-    if (!json_is_true(json_object_get(reply, "ok"))) {
-        json_t *err = json_object_get(reply, "error");
-        const char *code = json_string_value(json_object_get(err, "code"));
-        const char *message = json_string_value(json_object_get(err, "message"));
+    ktag_cli_buf_append(user, data, size);
+    return 0;
+}
+
+/* Turn the reply to `slot` into its output, with the document's own id. */
+static void
+s_reply(const ktag_cli_config_t *config, ktag_cli_slot_t *slot, const msgpack_object *reply,
+        json_t *doc_id)
+{
+    const msgpack_object *ok = ktag_msgpack_map_get(reply, "ok");
+    if (!ok || ok->type != MSGPACK_OBJECT_BOOLEAN || !ok->via.boolean) {
+        const msgpack_object *err = ktag_msgpack_map_get(reply, "error");
+        const msgpack_object *code = err ? ktag_msgpack_map_get(err, "code") : NULL;
+        const msgpack_object *message = err ? ktag_msgpack_map_get(err, "message") : NULL;
+        const char *c = "?", *m = "";
+        int code_len = 1, msg_len = 0;
+        if (code && code->type == MSGPACK_OBJECT_STR) {
+            c = code->via.str.ptr;
+            code_len = (int) code->via.str.size;
+        }
+        if (message && message->type == MSGPACK_OBJECT_STR) {
+            m = message->via.str.ptr;
+            msg_len = (int) message->via.str.size;
+        }
         const char *source = strcmp(slot->source, "-") == 0 ? "<stdin>" : slot->source;
         slot->failed = true;
         if (slot->line)
-            ktag_cli_buf_printf(&slot->diag, "ktag: %s:%llu: %s: %s\n", source,
-                                (unsigned long long) slot->line, code ? code : "?", message ? message : "");
+            ktag_cli_buf_printf(&slot->diag, "ktag: %s:%llu: ", source, (unsigned long long) slot->line);
         else
-            ktag_cli_buf_printf(&slot->diag, "ktag: %s: %s: %s\n", source,
-                                code ? code : "?", message ? message : "");
+            ktag_cli_buf_printf(&slot->diag, "ktag: %s: ", source);
+        ktag_cli_buf_printf(&slot->diag, "%.*s: %.*s\n", code_len, c, msg_len, m);
     }
-    ktag_cli_format(config, reply, &slot->out);
+    if (config->output == KTAG_CLI_OUT_JSONL) {
+        /* The common case goes straight from msgpack to JSON text. */
+        ktag_json_write_msgpack(reply, doc_id, s_dump_cb, &slot->out);
+        ktag_cli_buf_append(&slot->out, "\n", 1);
+        return;
+    }
+    json_t *obj = ktag_cli_json_from_msgpack(reply);
+    if (!obj || !json_is_object(obj)) {
+        fprintf(stderr, "ktag: out of memory\n");
+        exit(1);
+    }
+    if (doc_id)
+        json_object_set(obj, "id", doc_id);
+    else
+        json_object_del(obj, "id");
+    ktag_cli_format(config, obj, &slot->out);
+    json_decref(obj);
 }
 
 /* What the client knows about one slot of the window. */
@@ -273,13 +304,7 @@ ktag_cli_run_remote(const ktag_cli_config_t *config, ktag_cli_reader_t *reader, 
                 }
                 continue;
             }
-            json_t *reply = ktag_cli_json_from_msgpack(&unpacked.data);
-            if (!reply || !json_is_object(reply)) {
-                fprintf(stderr, "ktag: out of memory\n");
-                exit(1);
-            }
-            s_reply(config, &slots[idx], reply, t->doc.id);
-            json_decref(reply);
+            s_reply(config, &slots[idx], &unpacked.data, t->doc.id);
             t->state = S_DONE;
             pending--;
         }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ktag_json.h"
+#include "ktag_msgpack.h"
 
 static int s_failures;
 
@@ -78,6 +79,27 @@ s_compare(ktag_result_t *res, json_t *id, const ktag_options_t *opt, int64_t ela
     CHECK((json_object_get(obj, "sentiment") != NULL) == opt->sentiment, "%s: sentiment presence", what);
     CHECK((json_object_get(obj, "explain") != NULL) == opt->explain, "%s: explain presence", what);
     CHECK((json_object_get(obj, "id") != NULL) == (id != NULL), "%s: id presence", what);
+    /* A ktagd reply (ktag_msgpack's writer) turned into JSON text by
+     * ktag_json_write_msgpack() is the in-process line: `ktag --connect`
+     * and `ktag` print the same bytes. */
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    ktag_wire_id_t wire = {.kind = KTAG_ID_UINT, .unum = 123456};
+    ktag_msgpack_pack_result(&pk, &wire, res, opt, (uint64_t) elapsed);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    CHECK(msgpack_unpack_next(&up, sb.data, sb.size, &off) == MSGPACK_UNPACK_SUCCESS, "%s: unpack", what);
+    s_buf_t conv = {0};
+    CHECK(ktag_json_write_msgpack(&up.data, id, s_append, &conv) == 0, "%s: msgpack writer failed", what);
+    CHECK(conv.data && strcmp(conv.data, got.data) == 0, "%s: via msgpack:\n  direct:  %s\n  msgpack: %s",
+          what, got.data, conv.data ? conv.data : "(null)");
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&sb);
+    free(conv.data);
+
     free(expect);
     free(got.data);
     json_decref(obj);
