@@ -8,6 +8,7 @@
 # usage: tests/daemon/measure_throughput.sh BUILDDIR DOCS.txt [ROUNDS] [REQUESTS]
 #   DOCS.txt: one document per line (bench/prepare.py writes
 #   bench/out/data/headlines.txt from ../shared/data).
+# DRIVER_ARGS=--no-sentiment asks for requests with sentiment off.
 set -eu
 B=${1:?builddir}; D=${2:?documents file}; N=${3:-5}; REQ=${4:-200000}
 LEX=${KTAG_LEXICONS:-$(dirname "$0")/../../lexicons}
@@ -28,7 +29,7 @@ for r in $(seq "$N"); do
         fi
         pid=$!
         sleep 1
-        v=$("$B/bench/engine/zmq_driver" -e "$ep" -m dealer -w 64 -n "$REQ" "$D" \
+        v=$("$B/bench/engine/zmq_driver" -e "$ep" -m dealer -w 64 -n "$REQ" ${DRIVER_ARGS:-} "$D" \
             | grep -o '"docs_per_s":[0-9.]*' | cut -d: -f2)
         kill "$pid"; wait "$pid" || true
         results[$srv]="${results[$srv]:-} $v"
