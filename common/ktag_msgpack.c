@@ -93,6 +93,38 @@ s_type_name(const msgpack_object *obj)
     return "unknown";
 }
 
+/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+   Only for the short strings echoed back (id, op): a reply must always
+   decode, so an id that is not UTF-8 is refused rather than echoed.  The
+   document text is checked by the engine, which names the offset. */
+static bool
+s_utf8_valid(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        uint32_t cp, min;
+        if (c < 0x80) { i++; continue; }
+        else if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; min = 0x80; }
+        else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; min = 0x800; }
+        else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; min = 0x10000; }
+        else return false;
+        if (n > len - i - 1)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
 const msgpack_object *
 ktag_msgpack_map_get(const msgpack_object *map, const char *key)
 {
@@ -110,6 +142,8 @@ ktag_msgpack_id_from_object(ktag_wire_id_t *id, const msgpack_object *obj)
     memset(id, 0, sizeof *id);
     switch (obj->type) {
     case MSGPACK_OBJECT_STR:
+        if (!s_utf8_valid(obj->via.str.ptr, obj->via.str.size))
+            return -1;
         id->kind = KTAG_ID_STR;
         id->str = obj->via.str.ptr;
         id->str_len = obj->via.str.size;
@@ -221,9 +255,12 @@ ktag_msgpack_request_from_object(ktag_request_t *req, const msgpack_object *obj,
 
     /* The id first, so that every later error can echo it. */
     const msgpack_object *v = ktag_msgpack_map_get(obj, id_field);
-    if (v && ktag_msgpack_id_from_object(&req->id, v) != 0)
+    if (v && ktag_msgpack_id_from_object(&req->id, v) != 0) {
+        if (v->type == MSGPACK_OBJECT_STR)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s is not valid UTF-8", id_field);
         return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s must be a str or an int, not %s",
                       id_field, s_type_name(v));
+    }
 
     v = ktag_msgpack_map_get(obj, "op");
     if (v) {
@@ -233,9 +270,13 @@ ktag_msgpack_request_from_object(ktag_request_t *req, const msgpack_object *obj,
         for (i = 0; i < sizeof s_op_names / sizeof s_op_names[0]; i++)
             if (s_str_is(v, s_op_names[i]))
                 break;
-        if (i == sizeof s_op_names / sizeof s_op_names[0])
+        if (i == sizeof s_op_names / sizeof s_op_names[0]) {
+            /* Echo the op only when it is short, printable-safe UTF-8. */
+            if (v->via.str.size > 64 || !s_utf8_valid(v->via.str.ptr, v->via.str.size))
+                return s_fail(err, KTAG_WIRE_UNSUPPORTED, "unknown op");
             return s_fail(err, KTAG_WIRE_UNSUPPORTED, "unknown op '%.*s'",
-                          (int) (v->via.str.size > 64 ? 64 : v->via.str.size), v->via.str.ptr);
+                          (int) v->via.str.size, v->via.str.ptr);
+        }
         req->op = (ktag_op_t) i;
     }
 
@@ -268,6 +309,104 @@ ktag_msgpack_request_from_object(ktag_request_t *req, const msgpack_object *obj,
     return 0;
 }
 
+/* Depth msgpack-c's unpacker supports (MSGPACK_EMBED_STACK_SIZE). */
+#define S_MAX_DEPTH 32
+
+static uint64_t
+s_be(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* msgpack-c allocates room for every element a container header announces
+   before it reads them, so a 5-byte message announcing 2^32 elements asks
+   for 100 GB, and nested ones multiply that; the C library has no limit to
+   set.  This walk reads only the headers (iteratively, at most 32 levels,
+   strings skipped) and refuses a container announcing more elements than
+   bytes remain, since each element takes at least one byte.  Returns 0, or
+   -1 with `err` filled. */
+static int
+s_check_headers(const unsigned char *p, size_t len, ktag_wire_error_t *err)
+{
+    uint64_t pending[S_MAX_DEPTH + 1];
+    int depth = 0;
+    size_t i = 0;
+    pending[0] = 1;
+    while (depth >= 0) {
+        if (pending[depth] == 0) {
+            depth--;
+            continue;
+        }
+        pending[depth]--;
+        if (i >= len)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "truncated msgpack value (%zu bytes)", len);
+        unsigned char b = p[i++];
+        uint64_t n = 0, skip = 0;
+        int container = 0, lenbytes = 0;    /* container: 1 array, 2 map */
+        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+            ;
+        else if (b <= 0x8f) { n = b & 0x0f; container = 2; }
+        else if (b <= 0x9f) { n = b & 0x0f; container = 1; }
+        else if (b <= 0xbf) skip = b & 0x1f;
+        else switch (b) {
+            case 0xc4: case 0xd9: lenbytes = 1; break;
+            case 0xc5: case 0xda: lenbytes = 2; break;
+            case 0xc6: case 0xdb: lenbytes = 4; break;
+            case 0xc7: lenbytes = 1; skip = 1; break;           /* ext: + type byte */
+            case 0xc8: lenbytes = 2; skip = 1; break;
+            case 0xc9: lenbytes = 4; skip = 1; break;
+            case 0xca: case 0xce: case 0xd2: skip = 4; break;
+            case 0xcb: case 0xcf: case 0xd3: skip = 8; break;
+            case 0xcc: case 0xd0: skip = 1; break;
+            case 0xcd: case 0xd1: skip = 2; break;
+            case 0xd4: skip = 2; break;
+            case 0xd5: skip = 3; break;
+            case 0xd6: skip = 5; break;
+            case 0xd7: skip = 9; break;
+            case 0xd8: skip = 17; break;
+            case 0xdc: lenbytes = 2; container = 1; break;
+            case 0xdd: lenbytes = 4; container = 1; break;
+            case 0xde: lenbytes = 2; container = 2; break;
+            case 0xdf: lenbytes = 4; container = 2; break;
+            default:
+                return s_fail(err, KTAG_WIRE_BAD_REQUEST, "not a msgpack value");
+            }
+        if (lenbytes) {
+            if ((size_t) lenbytes > len - i)
+                return s_fail(err, KTAG_WIRE_BAD_REQUEST, "truncated msgpack value (%zu bytes)", len);
+            uint64_t v = s_be(p + i, lenbytes);
+            i += (size_t) lenbytes;
+            if (container)
+                n = v;
+            else
+                skip += v;
+        }
+        if (skip > len - i)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "truncated msgpack value (%zu bytes)", len);
+        i += (size_t) skip;
+        if (container) {
+            uint64_t items = container == 2 ? 2 * n : n;
+            /* msgpack-c counts empty containers against its stack too. */
+            if (depth + 1 > S_MAX_DEPTH)
+                return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                              "msgpack value nested deeper than %d levels", S_MAX_DEPTH);
+            if (items > len - i)
+                return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                              "a msgpack %s announces %llu elements but only %zu bytes follow",
+                              container == 2 ? "map" : "array", (unsigned long long) n, len - i);
+            if (items)
+                pending[++depth] = items;
+        }
+    }
+    if (i < len)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                      "trailing bytes after the msgpack value (at byte %zu of %zu)", i, len);
+    return 0;
+}
+
 int
 ktag_msgpack_decode_request(ktag_request_t *req, msgpack_unpacked *unpacked,
                             const char *data, size_t len,
@@ -279,6 +418,8 @@ ktag_msgpack_decode_request(ktag_request_t *req, msgpack_unpacked *unpacked,
     else
         ktag_options_init(&req->options);
 
+    if (s_check_headers((const unsigned char *) data, len, err) != 0)
+        return -1;
     size_t off = 0;
     msgpack_unpack_return rc = msgpack_unpack_next(unpacked, data, len, &off);
     switch (rc) {
@@ -292,11 +433,8 @@ ktag_msgpack_decode_request(ktag_request_t *req, msgpack_unpacked *unpacked,
     case MSGPACK_UNPACK_CONTINUE:
         return s_fail(err, KTAG_WIRE_BAD_REQUEST, "truncated msgpack value (%zu bytes)", len);
     case MSGPACK_UNPACK_NOMEM_ERROR:
-        /* msgpack-c reports nesting deeper than its fixed stack (32) and
-           container sizes it cannot allocate this way: both are hostile or
-           broken input, not a server fault. */
-        return s_fail(err, KTAG_WIRE_BAD_REQUEST,
-                      "msgpack value nested too deeply or too large to decode");
+        /* Headers were checked above: only a real shortage of memory. */
+        return s_fail(err, KTAG_WIRE_INTERNAL, "out of memory decoding the request");
     default:
         return s_fail(err, KTAG_WIRE_BAD_REQUEST, "not a msgpack value");
     }

@@ -100,7 +100,7 @@ typedef struct {
  *  keeps the decoded objects and the caller destroys it with
  *  msgpack_unpacked_destroy() once done with `req`.  `defaults` are the
  *  options a request without `options` gets (NULL = ktag_options_init()).
- *  Rules: the value must be a map; `id` str or int; `op` one of the op
+ *  Rules: the value must be a map; `id` str (valid UTF-8) or int; `op` one of the op
  *  names; for op tag `text` a non-empty str, `title` a str; `options` a
  *  map of `sentiment`/`overlaps`/`explain` bools, `types` an array of type
  *  names, `offsets` "codepoint"/"byte"/"utf16".  Unknown keys are ignored.
@@ -121,7 +121,8 @@ int ktag_msgpack_request_from_object(ktag_request_t *req, const msgpack_object *
                                      const ktag_options_t *defaults, ktag_wire_error_t *err);
 
 /** Read a str or int into `id` (KTAG_ID_NONE for any other type).
- *  @returns 0, or -1 when `obj` is neither. */
+ *  A str must be valid UTF-8, so that echoing it keeps replies decodable.
+ *  @returns 0, or -1 when `obj` is neither or a str that is not UTF-8. */
 int ktag_msgpack_id_from_object(ktag_wire_id_t *id, const msgpack_object *obj);
 
 /** @returns the value of the str key `key` in the map `map`, or NULL when

@@ -34,6 +34,10 @@ CASES = [
     ("text_is_nil", pack({"id": 8, "text": None}), "bad_request", 8, "not nil"),
     ("title_is_array", pack({"id": 9, "text": "a", "title": [1]}), "bad_request", 9, "title"),
     ("empty_text", pack({"id": "e", "text": ""}), "bad_request", "e", "text is empty"),
+    ("id_not_utf8", msgpack.packb({"id": b"\xff\xfe", "text": "a"}, use_bin_type=False),
+     "bad_request", None, "id is not valid UTF-8"),
+    ("op_not_utf8", msgpack.packb({"id": 19, "op": b"\xc3("}, use_bin_type=False), "unsupported",
+     19, "unknown op"),
     ("id_is_float", pack({"id": 1.5, "text": "a"}), "bad_request", None, "id must be a str or an int"),
     ("invalid_utf8", msgpack.packb({"id": "u", "text": b"ok \xff\xfe bad"}, use_bin_type=False),
      "bad_utf8", "u", "byte offset 3"),
@@ -57,12 +61,16 @@ CASES = [
      "bad_request", 17, "sentiment must be a bool"),
     # Nesting deeper than msgpack-c's fixed 32-level stack: refused, no recursion.
     ("deep_nesting", pack({"id": 18, "text": "a", "x": nested(100)}), "bad_request", None,
-     "nested too deeply"),
+     "nested deeper than 32 levels"),
     ("deep_nesting_10000", b"\x81\xa1x" + b"\x91" * 10000 + b"\x01", "bad_request", None, ""),
     # A header that claims 4 billion elements in a 10-byte message: refused
     # without allocating memory for them.
-    ("huge_array_header", b"\x82\xa2id\x13\xa1x\xdd\xff\xff\xff\xff", "bad_request", None, ""),
-    ("huge_map_header", b"\xdf\xff\xff\xff\xff\xa2id", "bad_request", None, ""),
+    ("huge_array_header", b"\x82\xa2id\x13\xa1x\xdd\xff\xff\xff\xff", "bad_request", None,
+     "announces 4294967295 elements but only 0 bytes follow"),
+    ("huge_map_header", b"\xdf\xff\xff\xff\xff\xa2id", "bad_request", None,
+     "a msgpack map announces"),
+    ("nested_huge_arrays", b"\x81\xa1x" + b"\xdd\x00\x00\x10\x00" * 20, "bad_request", None,
+     "announces 4096 elements"),
     ("huge_str_header", b"\x81\xa4text\xdb\xff\xff\xff\xf0abc", "bad_request", None, "truncated"),
 ]
 
@@ -188,3 +196,55 @@ def test_garbage_connection_is_harmless(env, daemon):
     r = env.request(ep, GOOD)
     assert r["ok"] and found(r) == GOOD_FOUND
     assert d.stop() == 0
+
+
+def test_nesting_limit_matches_msgpack_c(env, daemon):
+    """ktagd's header check and msgpack-c agree on the deepest value: one
+    level less is served, the limit is bad_request, never internal."""
+    ok = env.request(env.ipc("front"), {"text": "삼성전자", "x": nested(31)})
+    assert ok["ok"] and found(ok) == {("company", "005930")}
+    for depth, inner in ((32, "x"), (31, []), (31, {})):
+        v = inner
+        for _ in range(depth):
+            v = [v]
+        r = env.request(env.ipc("front"), {"text": "삼성전자", "x": v})
+        assert r["error"]["code"] == "bad_request", (depth, inner, r)
+
+
+def test_random_mutations_all_get_replies(env, daemon):
+    """2000 corrupted requests (bytes flipped, cut, duplicated), pipelined:
+    each gets exactly one reply, none is `internal`, and the daemon stays up."""
+    import random
+    rng = random.Random(20261129)
+    bases = [pack({"id": 1, "text": "삼성전자 CB를 발행", "title": "엔비디아",
+                   "options": {"types": ["company", "chip"], "offsets": "byte",
+                               "sentiment": False, "explain": True}}),
+             pack({"id": "x", "op": "info"}), pack({"text": "H800 " * 50})]
+    s = env.socket(zmq.DEALER, env.ipc("front"))
+    n = 2000
+    for i in range(n):
+        b = bytearray(rng.choice(bases))
+        for _ in range(rng.randint(1, 4)):
+            k = rng.randrange(4)
+            pos = rng.randrange(len(b))
+            if k == 0:
+                b[pos] = rng.randrange(256)
+            elif k == 1:
+                del b[pos:]
+                if not b:
+                    b = bytearray(b"\xc1")
+            elif k == 2:
+                b[pos:pos] = b[pos:pos + rng.randint(1, 8)]
+            else:
+                b[pos] ^= 1 << rng.randrange(8)
+        s.send_multipart([b"", bytes(b)])
+    codes = {}
+    for _ in range(n):
+        r = unpack(s.recv_multipart()[1])
+        code = "ok" if r.get("ok") else r["error"]["code"]
+        codes[code] = codes.get(code, 0) + 1
+    assert "internal" not in codes, codes
+    assert sum(codes.values()) == n
+    assert codes.get("bad_request", 0) > 0
+    r = env.request(env.ipc("front"), GOOD)
+    assert r["ok"] and found(r) == GOOD_FOUND

@@ -171,7 +171,7 @@ test_errors(void)
     for (int i = 0; i < 40; i++)
         msgpack_pack_array(&w.pk, 1);
     msgpack_pack_nil(&w.pk);
-    s_expect_error(&w, KTAG_WIRE_BAD_REQUEST, -1, "nested too deeply");
+    s_expect_error(&w, KTAG_WIRE_BAD_REQUEST, -1, "nested deeper than 32 levels");
 
     s_writer_init(&w);
     msgpack_pack_map(&w.pk, 1); s_str(&w, "text"); s_str(&w, "x");
