@@ -94,3 +94,33 @@ def test_exception_hierarchy():
     assert issubclass(TagError, KtagError) and issubclass(Timeout, KtagError)
     assert issubclass(Timeout, TimeoutError)
     assert not issubclass(TagError, TimeoutError)
+
+
+def test_overloaded_is_retried_with_backoff(daemons):
+    """A daemon whose queue is full answers 'overloaded': the client backs off and
+    sends again (up to `retries` times), so a burst still gets every result."""
+    from test_tag_many import check, make_doc
+    # Two worker threads (one tags inline, with no queue to overflow) and a
+    # queue of one; two long documents first keep both workers busy for some
+    # milliseconds while the rest of the window arrives: it overflows.
+    d = daemons.bind(threads=2, extra=["--max-pending", "1"])
+    heavy = "가나다라마바사 " * 100_000
+
+    def burst():
+        yield heavy
+        yield heavy
+        for i in range(300):
+            yield make_doc(i)
+
+    with Client(d.endpoint, timeout=10, retries=100) as c:
+        got = list(c.tag_many(burst(), window=64))
+        assert len(got) == 302 and got[0]["entities"] == got[1]["entities"] == []
+        for i, r in enumerate(got[2:]):
+            check(i, r, with_id=True)
+        assert c.retried > 0
+        refused = c.stats()["errors"]["overloaded"]
+        assert refused >= 1 and c.retried >= refused
+    with Client(d.endpoint, timeout=5, retries=0) as c:
+        with pytest.raises(TagError) as info:
+            list(c.tag_many(burst(), window=64))
+        assert info.value.code == "overloaded"

@@ -5,7 +5,9 @@ replies can be matched whatever order they come back in; the caller's id (or
 its absence) is put back into what the caller gets.  A request without a reply
 after ``timeout`` seconds is retried the Lazy Pirate way: the socket is closed
 and rebuilt (which drops whatever was queued towards a dead peer and any late
-reply) and everything still in flight is sent again.  Every operation this
+reply) and everything still in flight is sent again.  An ``overloaded`` reply
+is sent again after a short backoff, within the same budget of retries.
+Every operation this
 client offers is idempotent (tagging is a pure function of the text), so a
 retry can never do harm; it only costs time.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 import time
 from collections import deque
 from typing import (Any, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple,
@@ -81,13 +84,14 @@ def _check_text(name: str, value: Any) -> None:
 class _Request:
     """One request in flight: its packed bytes, its tries and its outcome."""
 
-    __slots__ = ("corr", "payload", "attempts", "deadline", "reply", "error")
+    __slots__ = ("corr", "payload", "attempts", "deadline", "resend_at", "reply", "error")
 
     def __init__(self, corr: int, payload: bytes) -> None:
         self.corr = corr
         self.payload = payload
         self.attempts = 0
-        self.deadline = 0.0
+        self.deadline = 0.0     # when the reply to the last send is late
+        self.resend_at = 0.0    # > 0: refused as overloaded, send again then
         self.reply: Optional[Dict[str, Any]] = None
         self.error: Optional[KtagError] = None
 
@@ -103,9 +107,10 @@ class Client:
         endpoint: a ZeroMQ endpoint, e.g. ``"tcp://127.0.0.1:5555"`` or
             ``"ipc:///run/ktag.sock"``.
         timeout: seconds to wait for the reply to each request (each attempt).
-        retries: how many times a request that got no reply in time is sent
-            again (on a rebuilt socket) before :class:`Timeout` is raised; 0
-            means a single attempt.
+        retries: how many times a request is sent again when it got no reply
+            in time (on a rebuilt socket) or was refused as ``overloaded``
+            (after a short backoff), before :class:`Timeout` (or the
+            ``overloaded`` :class:`TagError`) is raised; 0 means one attempt.
         context: a ``zmq.Context`` to use; by default the client makes its own
             and terminates it on :meth:`close`.
         options: default tagging options for every request of this client
@@ -329,6 +334,7 @@ class Client:
 
     def _send(self, request: _Request) -> None:
         assert self._socket is not None
+        request.resend_at = 0.0
         request.deadline = time.monotonic() + self.timeout
         # The empty delimiter frame makes the DEALER look like REQ to the
         # ROUTER front; the high-water mark is off, so this never blocks.
@@ -373,7 +379,8 @@ class Client:
         that is there, then deal with the requests whose deadline passed."""
         assert self._socket is not None
         if self._inflight:
-            wait = min(r.deadline for r in self._inflight.values()) - time.monotonic()
+            wake = min(r.resend_at or r.deadline for r in self._inflight.values())
+            wait = wake - time.monotonic()
         else:
             wait = 0.0
         millis = max(0, int(math.ceil(wait * 1000)))
@@ -384,6 +391,7 @@ class Client:
                 except zmq.Again:
                     break
                 self._accept(frames)
+        self._resend_due()
         self._expire()
 
     def _accept(self, frames: List[bytes]) -> None:
@@ -405,15 +413,37 @@ class Client:
             request = self._inflight.popitem()[1]
         else:
             request = None
-        if request is not None:
-            request.reply = reply
-        # Otherwise: a late reply to an abandoned request; drop it.
+        if request is None:
+            return      # a late reply to an abandoned request
+        if self._overloaded(reply) and request.attempts <= self.retries:
+            # The daemon's queue is full (--max-pending): back off and send it
+            # again, as for a timeout but without waiting one out.
+            backoff = min(self.timeout, 0.5, 0.02 * 2 ** (request.attempts - 1))
+            request.resend_at = time.monotonic() + backoff * random.uniform(0.5, 1.5)
+            request.attempts += 1
+            self.retried += 1
+            self._inflight[request.corr] = request
+            return
+        request.reply = reply
+
+    @staticmethod
+    def _overloaded(reply: Dict[str, Any]) -> bool:
+        error = reply.get("error")
+        return (reply.get("ok") is False and isinstance(error, dict)
+                and error.get("code") == "overloaded")
+
+    def _resend_due(self) -> None:
+        now = time.monotonic()
+        for request in self._inflight.values():
+            if request.resend_at and request.resend_at <= now:
+                self._send(request)
 
     def _expire(self) -> None:
         if not self._inflight:
             return
         now = time.monotonic()
-        expired = [r for r in self._inflight.values() if r.deadline <= now]
+        expired = [r for r in self._inflight.values()
+                   if not r.resend_at and r.deadline <= now]
         if not expired:
             return
         for request in expired:
