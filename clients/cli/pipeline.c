@@ -1,9 +1,9 @@
 /*  pipeline.c - in-process tagging.  With one job the reader, tagger and
-    writer take turns on the main thread.  With N jobs the main thread reads
-    into a ring of slots, N workers tag (each with its own ktag_result_t, all
-    sharing the lexicon) and format, and a writer thread emits the slots in
-    sequence order: the ring is both the bounded queue and the reorder
-    buffer, so a slow document holds back at most one ring of others.
+    writer take turns on the main thread.  With N jobs, N workers (each with
+    its own ktag_result_t, all sharing the lexicon) read batches into a ring
+    of slots, tag and format them, and the slots go out in sequence order:
+    the ring is both the bounded queue and the reorder buffer, so a slow
+    document holds back at most one ring of others.
 */
 #include "ktag_cli.h"
 
@@ -50,8 +50,8 @@ s_dump_cb(const char *data, size_t size, void *user)
 }
 
 static void
-s_process(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
-          ktag_result_t *result, ktag_cli_slot_t *slot)
+s_tag(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
+      ktag_result_t *result, ktag_cli_slot_t *slot)
 {
     ktag_cli_doc_t doc;
     if (ktag_cli_doc_extract(slot, config, &doc) != 0)
@@ -90,6 +90,18 @@ s_process(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
     json_decref(obj);
 }
 
+/* Tag and format one slot.  The parsed JSON line is freed here, by the
+ * thread that made it: handing it to whichever thread reuses the slot
+ * would make every free cross malloc arenas. */
+static void
+s_process(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
+          ktag_result_t *result, ktag_cli_slot_t *slot)
+{
+    s_tag(config, lexicon, result, slot);
+    json_decref(slot->parsed);
+    slot->parsed = NULL;
+}
+
 void
 ktag_cli_sink_write(ktag_cli_sink_t *self, ktag_cli_slot_t *slot)
 {
@@ -112,94 +124,48 @@ ktag_cli_sink_write(ktag_cli_sink_t *self, ktag_cli_slot_t *slot)
     ktag_cli_progress_add(self->progress, slot->nbytes);
 }
 
-/* Documents move in batches: with headline-sized documents, a lock round
- * trip and a wake-up per document would cost as much as tagging it. */
-#define S_BATCH 32
+/* Threads move documents in batches: with headline-sized documents a lock
+ * round trip per document would cost as much as tagging it.  A batch ends
+ * at S_BATCH documents or S_BATCH_BYTES of input, whichever comes first, so
+ * that big documents still spread over the workers. */
+#define S_BATCH 64
+#define S_BATCH_BYTES (256u << 10)
 
+/* There is no reader thread and no writer thread: each worker takes the
+ * input token, reads a batch into the next free slots of the ring, tags and
+ * formats it, then whoever finds the next slot in sequence done writes the
+ * whole done run (the `writing` token).  Threads only ever sleep when the
+ * ring is full, so a run costs no thread wake-ups, which on two cores is
+ * most of the price of threading small documents. */
 typedef struct {
     const ktag_cli_config_t *config;
     ktag_lexicon_t *lexicon;
+    ktag_cli_reader_t *reader;
     ktag_cli_sink_t *sink;
     ktag_cli_slot_t *slots;
     bool *done;
     size_t nslots;
-    int jobs;
-    pthread_mutex_t mu;
-    pthread_cond_t work_cv;     /* slots were filled, or end of input */
-    pthread_cond_t done_cv;     /* the slot the writer waits for is done, or end */
-    pthread_cond_t free_cv;     /* the writer released slots */
-    uint64_t produced;          /* slots [next_work, produced) wait for a worker */
-    uint64_t next_work;
+    pthread_mutex_t input_mu;   /* the input token: held while reading */
+    bool eof;                   /* under input_mu */
+    pthread_mutex_t mu;         /* everything below */
+    pthread_cond_t free_cv;     /* slots were written and released */
+    uint64_t produced;          /* slots [next_write, produced) are read, not yet written */
     uint64_t next_write;
-    bool eof;
-    bool input_waiting;         /* the reader may block on a pipe: flush output */
-    bool unflushed;             /* the writer wrote since its last flush */
+    bool writing;               /* a thread is writing slots out */
+    bool input_waiting;         /* input may block on a pipe: flush output */
 } s_pipe_t;
 
-static void *
-s_worker(void *arg)
+/* Write every slot done in sequence from next_write, unless another thread
+ * is already at it (it will see ours too).  Called and returns with p->mu
+ * held. */
+static void
+s_drain(s_pipe_t *p)
 {
-    s_pipe_t *p = arg;
-    ktag_result_t *result = ktag_result_new();
-    if (!result) {
-        fprintf(stderr, "ktag: out of memory\n");
-        exit(1);
-    }
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        while (p->next_work == p->produced && !p->eof)
-            pthread_cond_wait(&p->work_cv, &p->mu);
-        if (p->next_work == p->produced)
-            break;
-        /* Take a fair share of what is waiting, so that one worker does not
-         * swallow the ring while the others idle. */
-        uint64_t avail = p->produced - p->next_work;
-        uint64_t take = avail / (uint64_t) p->jobs;
-        if (take < 1)
-            take = 1;
-        if (take > S_BATCH)
-            take = S_BATCH;
-        uint64_t first = p->next_work;
-        p->next_work += take;
-        pthread_mutex_unlock(&p->mu);
-        for (uint64_t seq = first; seq < first + take; seq++)
-            s_process(p->config, p->lexicon, result, &p->slots[seq % p->nslots]);
-        pthread_mutex_lock(&p->mu);
-        bool wake = false;
-        for (uint64_t seq = first; seq < first + take; seq++) {
-            p->done[seq % p->nslots] = true;
-            wake |= seq == p->next_write;
-        }
-        if (wake)
-            pthread_cond_signal(&p->done_cv);
-    }
-    pthread_mutex_unlock(&p->mu);
-    ktag_result_destroy(&result);
-    return NULL;
-}
-
-static void *
-s_writer(void *arg)
-{
-    s_pipe_t *p = arg;
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        while (!(p->next_write < p->produced && p->done[p->next_write % p->nslots])
-               && !(p->next_write == p->produced && p->eof)) {
-            if (p->input_waiting && p->unflushed) {
-                /* Someone is feeding us by hand or through a slow pipe:
-                 * let them see each result rather than a buffer's worth. */
-                p->unflushed = false;
-                pthread_mutex_unlock(&p->mu);
-                fflush(p->sink->out);
-                pthread_mutex_lock(&p->mu);
-                continue;
-            }
-            pthread_cond_wait(&p->done_cv, &p->mu);
-        }
-        if (p->next_write == p->produced)
-            break;
-        /* Everything done from here on in sequence goes out in one go. */
+    if (p->writing)
+        return;
+    p->writing = true;
+    bool wrote = false;
+    while (p->next_write < p->produced && p->done[p->next_write % p->nslots]) {
         uint64_t first = p->next_write, last = first;
         while (last < p->produced && p->done[last % p->nslots])
             last++;
@@ -210,10 +176,83 @@ s_writer(void *arg)
         for (uint64_t seq = first; seq < last; seq++)
             p->done[seq % p->nslots] = false;
         p->next_write = last;
-        p->unflushed = true;
-        pthread_cond_signal(&p->free_cv);
+        wrote = true;
+        pthread_cond_broadcast(&p->free_cv);
     }
+    if (wrote && p->input_waiting) {
+        /* Someone feeds us by hand or through a slow pipe: let them see
+         * each result rather than a buffer's worth. */
+        pthread_mutex_unlock(&p->mu);
+        fflush(p->sink->out);
+        pthread_mutex_lock(&p->mu);
+    }
+    p->writing = false;
+}
+
+/* Read the next batch into the ring.  @returns its first sequence number
+ * and sets *count (0 at the end of the input). */
+static uint64_t
+s_read_batch(s_pipe_t *p, uint64_t *count)
+{
+    *count = 0;
+    pthread_mutex_lock(&p->input_mu);
+    if (p->eof) {
+        pthread_mutex_unlock(&p->input_mu);
+        return 0;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (p->nslots - (p->produced - p->next_write) < S_BATCH)
+        pthread_cond_wait(&p->free_cv, &p->mu);
+    uint64_t first = p->produced;
     pthread_mutex_unlock(&p->mu);
+    /* Slots [first, first + S_BATCH) are free and only the holder of the
+     * input token touches free slots. */
+    uint64_t n = 0;
+    size_t bytes = 0;
+    while (n < S_BATCH && bytes < S_BATCH_BYTES) {
+        if (n && ktag_cli_reader_may_wait(p->reader))
+            break;      /* a slow producer: do not sit on what we have */
+        ktag_cli_slot_t *slot = &p->slots[(first + n) % p->nslots];
+        if (!ktag_cli_reader_next(p->reader, slot)) {
+            p->eof = true;
+            break;
+        }
+        n++;
+        bytes += slot->raw.len + 1;
+    }
+    bool waiting = !p->eof && ktag_cli_reader_may_wait(p->reader);
+    pthread_mutex_lock(&p->mu);
+    p->produced += n;
+    p->input_waiting = waiting;
+    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_unlock(&p->input_mu);
+    *count = n;
+    return first;
+}
+
+static void *
+s_worker(void *arg)
+{
+    s_pipe_t *p = arg;
+    ktag_result_t *result = ktag_result_new();
+    if (!result) {
+        fprintf(stderr, "ktag: out of memory\n");
+        exit(1);
+    }
+    for (;;) {
+        uint64_t n;
+        uint64_t first = s_read_batch(p, &n);
+        if (n == 0)
+            break;
+        for (uint64_t seq = first; seq < first + n; seq++)
+            s_process(p->config, p->lexicon, result, &p->slots[seq % p->nslots]);
+        pthread_mutex_lock(&p->mu);
+        for (uint64_t seq = first; seq < first + n; seq++)
+            p->done[seq % p->nslots] = true;
+        s_drain(p);
+        pthread_mutex_unlock(&p->mu);
+    }
+    ktag_result_destroy(&result);
     return NULL;
 }
 
@@ -252,9 +291,12 @@ ktag_cli_run_local(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
     memset(&p, 0, sizeof p);
     p.config = config;
     p.lexicon = lexicon;
+    p.reader = reader;
     p.sink = sink;
-    p.jobs = config->jobs;
-    p.nslots = (size_t) config->jobs * S_BATCH * 4;
+    /* Room for many batches per worker: when the machine is busy and the
+     * thread holding the oldest batch is preempted, the others keep going
+     * instead of waiting for it. */
+    p.nslots = (size_t) config->jobs * S_BATCH * 16;
     p.slots = calloc(p.nslots, sizeof *p.slots);
     p.done = calloc(p.nslots, sizeof *p.done);
     pthread_t *workers = calloc((size_t) config->jobs, sizeof *workers);
@@ -262,76 +304,34 @@ ktag_cli_run_local(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
         fprintf(stderr, "ktag: out of memory\n");
         exit(1);
     }
+    pthread_mutex_init(&p.input_mu, NULL);
     pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.work_cv, NULL);
-    pthread_cond_init(&p.done_cv, NULL);
     pthread_cond_init(&p.free_cv, NULL);
 
     int started = 0, rc = 0;
-    pthread_t writer;
-    bool writer_started = pthread_create(&writer, NULL, s_writer, &p) == 0;
-    for (; writer_started && started < config->jobs; started++)
+    for (; started < config->jobs; started++)
         if (pthread_create(&workers[started], NULL, s_worker, &p) != 0)
             break;
-    if (!writer_started || started == 0) {
+    if (started == 0) {
         fprintf(stderr, "ktag: cannot start threads\n");
         rc = -1;
-    } else {
-        bool more = true;
-        while (more) {
-            pthread_mutex_lock(&p.mu);
-            while (p.produced - p.next_write >= p.nslots)
-                pthread_cond_wait(&p.free_cv, &p.mu);
-            uint64_t room = p.nslots - (p.produced - p.next_write);
-            uint64_t first = p.produced;
-            pthread_mutex_unlock(&p.mu);
-            /* Slots [first, first + room) are out of every other thread's
-             * hands until produced moves past them.  Publish a batch at a
-             * time, and at once when the workers may be starving. */
-            uint64_t filled = 0;
-            if (room > S_BATCH)
-                room = S_BATCH;
-            while (filled < room) {
-                if (filled && ktag_cli_reader_may_wait(reader))
-                    break;      /* a slow producer: do not sit on what we have */
-                if (!ktag_cli_reader_next(reader, &p.slots[(first + filled) % p.nslots])) {
-                    more = false;
-                    break;
-                }
-                filled++;
-                if (p.slots[(first + filled - 1) % p.nslots].nbytes > 65536)
-                    break;      /* a big document: let a worker start on it */
-            }
-            bool waiting = more && ktag_cli_reader_may_wait(reader);
-            pthread_mutex_lock(&p.mu);
-            p.produced += filled;
-            if (filled)
-                pthread_cond_broadcast(&p.work_cv);
-            if (waiting != p.input_waiting) {
-                p.input_waiting = waiting;
-                pthread_cond_signal(&p.done_cv);
-            }
-            pthread_mutex_unlock(&p.mu);
-        }
     }
-    pthread_mutex_lock(&p.mu);
-    p.eof = true;
-    pthread_cond_broadcast(&p.work_cv);
-    pthread_cond_broadcast(&p.done_cv);
-    pthread_mutex_unlock(&p.mu);
     for (int i = 0; i < started; i++)
         pthread_join(workers[i], NULL);
-    if (writer_started)
-        pthread_join(writer, NULL);
+    /* Each worker drains after its last batch and a drain that is under way
+     * picks up what others finish meanwhile, so this finds nothing; it is
+     * the cheap guarantee that nothing read is left unwritten. */
+    pthread_mutex_lock(&p.mu);
+    s_drain(&p);
+    pthread_mutex_unlock(&p.mu);
 
     for (size_t i = 0; i < p.nslots; i++)
         ktag_cli_slot_free(&p.slots[i]);
     free(p.slots);
     free(p.done);
     free(workers);
-    pthread_cond_destroy(&p.work_cv);
-    pthread_cond_destroy(&p.done_cv);
     pthread_cond_destroy(&p.free_cv);
     pthread_mutex_destroy(&p.mu);
+    pthread_mutex_destroy(&p.input_mu);
     return rc;
 }
