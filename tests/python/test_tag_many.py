@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import threading
 import time
 from typing import Any, Dict, List
@@ -184,8 +186,8 @@ class FakeDaemon:
 
 
 @pytest.fixture()
-def fake_endpoint(tmp_path_factory):
-    import tempfile, shutil
+def fake_endpoint():
+    # ipc paths are short: a private directory under the system temp dir.
     d = tempfile.mkdtemp(prefix="ktag-fake-")
     yield "ipc://%s/fake.sock" % d
     shutil.rmtree(d, ignore_errors=True)

@@ -117,7 +117,8 @@ class Client:
             (``sentiment``, ``types``, ``offsets``, ``overlaps``, ``explain``);
             options given to :meth:`tag` / :meth:`tag_many` override them.
 
-    Use it as a context manager, or call :meth:`close`.  A client is not
+    ``timeout`` and ``retries`` are plain attributes that may be changed
+    between calls.  Use it as a context manager, or call :meth:`close`.  A client is not
     thread-safe (ZeroMQ sockets are not): give each thread its own.  The
     socket connects lazily in the background, so a client can be made before
     the daemon is up; requests wait (up to the timeout) until it is.
