@@ -13,7 +13,9 @@ Inputs (read-only, never copied into the repo):
 
 Curated inputs next to this script:
   krx_flags.tsv     (code, form) -> flags: `ambiguous` for a current name (form empty)
-                    or an earlier name that is also an ordinary word, with the reason
+                    or an earlier name that is also an ordinary word; `skip` for an
+                    earlier or delisted name that is far more often the word (신한,
+                    수성 "holding a level"): it is not emitted at all
   krx_skip_en.tsv   English forms never to emit (common English words)
 
 Forms that a hand-curated lexicon file (companies_krx_aliases.tsv, companies_*.tsv,
@@ -160,8 +162,8 @@ def name_variants(name):
     """Other spellings of one name that news uses: the Latin acronym spelled in
     Hangul (KCC글라스 -> 케이씨씨글라스, LG -> 엘지), 엔터 <-> 엔터테인먼트."""
     out = spacing_variants(name)
-    m = re.fullmatch(r"([A-Z]{2,4})([가-힣].*)?", name)
-    if m:
+    m = re.fullmatch(r"([A-Z]{3,4})([가-힣].*)?", name)
+    if m:                        # two letters spell words too often (EG 이지, DB 디비)
         out.append("".join(LETTER_NAMES[c] for c in m.group(1)) + (m.group(2) or ""))
     if "중공업" in name:
         out.append(name.replace("중공업", "重"))          # 두산중공업 -> 두산重, 현대重지주
@@ -318,6 +320,8 @@ def main():
                 if not re.fullmatch(r"[-\u2013][가-힣]{1,2}", f)]
             if old.endswith("금융투자"):
                 forms.append(old[:-4] + "금투")
+            if "skip" in old_flags(code, old):
+                continue
             forms = [f for f in forms if claim(f, code)]
             if forms:
                 n_old += 1
@@ -346,6 +350,8 @@ def main():
         if not name or "스팩" in name or "기업인수목적" in name:
             continue
         if re.fullmatch(r"[가-힣]{1}", name) or re.fullmatch(r"[A-Za-z0-9&]{1,3}", name):
+            continue
+        if "skip" in flags.get((r["Symbol"], norm(name)), ""):
             continue
         n = norm(name)
         if n not in latest or latest[n]["DelistingDate"] < r["DelistingDate"]:
