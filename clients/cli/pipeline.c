@@ -164,22 +164,27 @@ s_drain(s_pipe_t *p)
     if (p->writing)
         return;
     p->writing = true;
-    bool wrote = false;
-    while (p->next_write < p->produced && p->done[p->next_write % p->nslots]) {
-        uint64_t first = p->next_write, last = first;
-        while (last < p->produced && p->done[last % p->nslots])
-            last++;
-        pthread_mutex_unlock(&p->mu);
-        for (uint64_t seq = first; seq < last; seq++)
-            ktag_cli_sink_write(p->sink, &p->slots[seq % p->nslots]);
-        pthread_mutex_lock(&p->mu);
-        for (uint64_t seq = first; seq < last; seq++)
-            p->done[seq % p->nslots] = false;
-        p->next_write = last;
-        wrote = true;
-        pthread_cond_broadcast(&p->free_cv);
-    }
-    if (wrote && p->input_waiting) {
+    /* The token is given back only right after a look, under the lock,
+     * that found nothing more to write: a thread that finished a batch
+     * while we wrote or flushed left it to us. */
+    for (;;) {
+        bool wrote = false;
+        while (p->next_write < p->produced && p->done[p->next_write % p->nslots]) {
+            uint64_t first = p->next_write, last = first;
+            while (last < p->produced && p->done[last % p->nslots])
+                last++;
+            pthread_mutex_unlock(&p->mu);
+            for (uint64_t seq = first; seq < last; seq++)
+                ktag_cli_sink_write(p->sink, &p->slots[seq % p->nslots]);
+            pthread_mutex_lock(&p->mu);
+            for (uint64_t seq = first; seq < last; seq++)
+                p->done[seq % p->nslots] = false;
+            p->next_write = last;
+            wrote = true;
+            pthread_cond_broadcast(&p->free_cv);
+        }
+        if (!wrote || !p->input_waiting)
+            break;
         /* Someone feeds us by hand or through a slow pipe: let them see
          * each result rather than a buffer's worth. */
         pthread_mutex_unlock(&p->mu);

@@ -442,6 +442,34 @@ def test_jobs_text_files(tmp_path):
     assert [len(o["entities"]) for o in objs] == [i % 13 + 1 for i in range(200)]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_results_arrive_while_input_is_still_open(jobs):
+    """Fed through a pipe line by line, ktag answers each line before the next."""
+    p = subprocess.Popen([KTAG, "-L", str(FIXTURE), "-i", "lines", "-j", jobs],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for i, text in enumerate(["삼성전자", "TSMC", "딥시크가"], start=1):
+            p.stdin.write((text + "\n").encode())
+            p.stdin.flush()
+            line = _readline_within(p.stdout, 10)
+            obj = json.loads(line)
+            assert obj["id"] == i and obj["ok"]
+        p.stdin.close()
+        assert p.wait(timeout=10) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def _readline_within(stream, seconds):
+    import selectors
+    sel = selectors.DefaultSelector()
+    sel.register(stream, selectors.EVENT_READ)
+    assert sel.select(timeout=seconds), f"no output within {seconds} s"
+    return stream.readline()
+
+
 # ---- progress ---------------------------------------------------------------
 
 def test_progress_only_on_request_and_only_on_stderr():
