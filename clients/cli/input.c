@@ -16,6 +16,8 @@
 
 #include <msgpack.h>
 
+#include "ktag_msgpack.h"
+
 #define S_CHUNK (1u << 20)
 
 typedef struct {
@@ -386,20 +388,6 @@ s_next_lines(ktag_cli_reader_t *self, ktag_cli_slot_t *slot)
     }
 }
 
-/* A msgpack str as a NUL-free view; other types are rejected. */
-static const msgpack_object *
-s_map_get(const msgpack_object *map, const char *key)
-{
-    size_t klen = strlen(key);
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen
-            && memcmp(k->via.str.ptr, key, klen) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
-
 static void
 s_fill_msgpack(ktag_cli_reader_t *self, ktag_cli_slot_t *slot, const msgpack_object *obj)
 {
@@ -408,7 +396,7 @@ s_fill_msgpack(ktag_cli_reader_t *self, ktag_cli_slot_t *slot, const msgpack_obj
         s_read_failure(slot, true, "bad_request", "record is not a map%s", "");
         return;
     }
-    const msgpack_object *id = s_map_get(obj, cfg->id_field);
+    const msgpack_object *id = ktag_msgpack_map_get(obj, cfg->id_field);
     if (id && (id->type == MSGPACK_OBJECT_STR || id->type == MSGPACK_OBJECT_POSITIVE_INTEGER
                || id->type == MSGPACK_OBJECT_NEGATIVE_INTEGER))
         slot->id = ktag_cli_json_from_msgpack(id);
@@ -416,7 +404,7 @@ s_fill_msgpack(ktag_cli_reader_t *self, ktag_cli_slot_t *slot, const msgpack_obj
         s_read_failure(slot, true, "bad_request", "field '%s' must be a string or an integer", cfg->id_field);
         return;
     }
-    const msgpack_object *text = s_map_get(obj, cfg->text_field);
+    const msgpack_object *text = ktag_msgpack_map_get(obj, cfg->text_field);
     if (!text) {
         s_read_failure(slot, true, "bad_request", "missing text field '%s'", cfg->text_field);
         return;
@@ -426,7 +414,7 @@ s_fill_msgpack(ktag_cli_reader_t *self, ktag_cli_slot_t *slot, const msgpack_obj
         return;
     }
     ktag_cli_buf_append(&slot->raw, text->via.str.ptr, text->via.str.size);
-    const msgpack_object *title = s_map_get(obj, cfg->title_field);
+    const msgpack_object *title = ktag_msgpack_map_get(obj, cfg->title_field);
     if (title && title->type == MSGPACK_OBJECT_STR) {
         slot->has_title = true;
         slot->title_off = slot->raw.len;
