@@ -178,7 +178,8 @@ typedef struct {
     uint64_t input_errors;      /* inputs that could not be read (not documents) */
 } ktag_cli_sink_t;
 
-/* Write a finished slot: its output, its stderr line, the progress. */
+/* Write a finished slot: its output, its stderr line, the progress.  One
+ * caller at a time (the pipeline passes a token for it). */
 void ktag_cli_sink_write(ktag_cli_sink_t *self, ktag_cli_slot_t *slot);
 
 /* ---- pipeline.c: in-process tagging with N workers, input order kept -- */
