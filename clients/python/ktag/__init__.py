@@ -10,9 +10,10 @@ See clients/python/README.md and SPEC.md ("Result schema", "Wire protocol").
 """
 
 from .client import OPTION_KEYS, Client, Document, DocumentId
+from .curve import read_key
 from .errors import KtagError, TagError, Timeout
 
 __all__ = ["Client", "Document", "DocumentId", "KtagError", "OPTION_KEYS", "TagError", "Timeout",
-           "__version__"]
+           "read_key", "__version__"]
 
 __version__ = "0.1.0"

@@ -25,6 +25,7 @@ from typing import (Any, Deque, Dict, Iterable, Iterator, List, Mapping, Optiona
 import msgpack
 import zmq
 
+from .curve import check_key
 from .errors import KtagError, TagError, Timeout
 
 __all__ = ["Client", "Document", "DocumentId", "OPTION_KEYS"]
@@ -116,6 +117,15 @@ class Client:
         options: default tagging options for every request of this client
             (``sentiment``, ``types``, ``offsets``, ``overlaps``, ``explain``);
             options given to :meth:`tag` / :meth:`tag_many` override them.
+        server_key: the daemon's CURVE public key (Z85, as ktagd logs it at
+            start, or :func:`ktag.read_key` of its ``.pub`` file): turns
+            encryption on, for a ktagd run with ``--curve-secret-key``.
+        secret_key: this client's CURVE secret key (Z85); its public key must
+            be in the daemon's ``--curve-allow`` directory.  Required with
+            ``server_key``.  A daemon that refuses the key never answers: the
+            requests end in :class:`Timeout`.
+        public_key: this client's public key; derived from ``secret_key``
+            when omitted.
 
     ``timeout`` and ``retries`` are plain attributes that may be changed
     between calls.  Use it as a context manager, or call :meth:`close`.  A client is not
@@ -126,7 +136,10 @@ class Client:
 
     def __init__(self, endpoint: str, timeout: float = 5.0, retries: int = 3, *,
                  context: Optional[zmq.Context] = None,
-                 options: Optional[Mapping[str, Any]] = None) -> None:
+                 options: Optional[Mapping[str, Any]] = None,
+                 server_key: Optional[Union[str, bytes]] = None,
+                 secret_key: Optional[Union[str, bytes]] = None,
+                 public_key: Optional[Union[str, bytes]] = None) -> None:
         if not (timeout > 0 and math.isfinite(timeout)):
             raise ValueError("timeout must be a positive number of seconds")
         if retries < 0:
@@ -135,6 +148,14 @@ class Client:
         self.timeout = float(timeout)
         self.retries = int(retries)
         self._defaults = _check_options(options or {})
+        self._curve: Optional[Tuple[bytes, bytes, bytes]] = None
+        if server_key is not None or secret_key is not None:
+            if server_key is None or secret_key is None:
+                raise ValueError("CURVE needs both server_key and secret_key")
+            secret = check_key(secret_key, "secret_key")
+            public = (check_key(public_key, "public_key") if public_key is not None
+                      else zmq.curve_public(secret))
+            self._curve = (check_key(server_key, "server_key"), public, secret)
         self._own_context = context is None
         self._context: zmq.Context = context if context is not None else zmq.Context()
         self._socket: Optional[zmq.Socket] = None
@@ -349,6 +370,11 @@ class Client:
             # default high-water mark would make send block on a dead peer.
             sock.setsockopt(zmq.SNDHWM, 0)
             sock.setsockopt(zmq.RCVHWM, 0)
+            if self._curve is not None:
+                server, public, secret = self._curve
+                sock.setsockopt(zmq.CURVE_SERVERKEY, server)
+                sock.setsockopt(zmq.CURVE_PUBLICKEY, public)
+                sock.setsockopt(zmq.CURVE_SECRETKEY, secret)
             sock.connect(self.endpoint)
         except zmq.ZMQError:
             sock.close(linger=0)
