@@ -57,9 +57,17 @@ ktag_cli_buf_free(ktag_cli_buf_t *self)
     memset(self, 0, sizeof *self);
 }
 
+/* Buffers above this are given back after use rather than kept for the
+ * next document: one huge file must not pin its size in every slot. */
+#define S_KEEP_BYTES (4u << 20)
+
 void
 ktag_cli_slot_reset(ktag_cli_slot_t *self)
 {
+    if (self->raw.cap > S_KEEP_BYTES)
+        ktag_cli_buf_free(&self->raw);
+    if (self->out.cap > S_KEEP_BYTES)
+        ktag_cli_buf_free(&self->out);
     self->raw.len = 0;
     self->out.len = 0;
     self->diag.len = 0;

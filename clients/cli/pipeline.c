@@ -130,6 +130,10 @@ ktag_cli_sink_write(ktag_cli_sink_t *self, ktag_cli_slot_t *slot)
  * that big documents still spread over the workers. */
 #define S_BATCH 64
 #define S_BATCH_BYTES (256u << 10)
+/* Bytes held by slots read but not yet written (their input, and their
+ * output once formatted) above which reading waits: many big files must not
+ * all sit in memory behind one slow document. */
+#define S_MAX_INFLIGHT_BYTES ((uint64_t) 64 << 20)
 
 /* There is no reader thread and no writer thread: each worker takes the
  * input token, reads a batch into the next free slots of the ring, tags and
@@ -151,6 +155,7 @@ typedef struct {
     pthread_cond_t free_cv;     /* slots were written and released */
     uint64_t produced;          /* slots [next_write, produced) are read, not yet written */
     uint64_t next_write;
+    uint64_t inflight_bytes;    /* input and output bytes of slots [next_write, produced) */
     bool writing;               /* a thread is writing slots out */
     bool input_waiting;         /* input may block on a pipe: flush output */
 } s_pipe_t;
@@ -177,8 +182,10 @@ s_drain(s_pipe_t *p)
             for (uint64_t seq = first; seq < last; seq++)
                 ktag_cli_sink_write(p->sink, &p->slots[seq % p->nslots]);
             pthread_mutex_lock(&p->mu);
-            for (uint64_t seq = first; seq < last; seq++)
+            for (uint64_t seq = first; seq < last; seq++) {
                 p->done[seq % p->nslots] = false;
+                p->inflight_bytes -= p->slots[seq % p->nslots].raw.len + p->slots[seq % p->nslots].out.len;
+            }
             p->next_write = last;
             wrote = true;
             pthread_cond_broadcast(&p->free_cv);
@@ -206,7 +213,8 @@ s_read_batch(s_pipe_t *p, uint64_t *count)
         return 0;
     }
     pthread_mutex_lock(&p->mu);
-    while (p->nslots - (p->produced - p->next_write) < S_BATCH)
+    while (p->nslots - (p->produced - p->next_write) < S_BATCH
+           || (p->inflight_bytes > S_MAX_INFLIGHT_BYTES && p->produced > p->next_write))
         pthread_cond_wait(&p->free_cv, &p->mu);
     uint64_t first = p->produced;
     pthread_mutex_unlock(&p->mu);
@@ -223,11 +231,12 @@ s_read_batch(s_pipe_t *p, uint64_t *count)
             break;
         }
         n++;
-        bytes += slot->raw.len + 1;
+        bytes += slot->raw.len;
     }
     bool waiting = !p->eof && ktag_cli_reader_may_wait(p->reader);
     pthread_mutex_lock(&p->mu);
     p->produced += n;
+    p->inflight_bytes += bytes;
     p->input_waiting = waiting;
     pthread_mutex_unlock(&p->mu);
     pthread_mutex_unlock(&p->input_mu);
@@ -252,8 +261,10 @@ s_worker(void *arg)
         for (uint64_t seq = first; seq < first + n; seq++)
             s_process(p->config, p->lexicon, result, &p->slots[seq % p->nslots]);
         pthread_mutex_lock(&p->mu);
-        for (uint64_t seq = first; seq < first + n; seq++)
+        for (uint64_t seq = first; seq < first + n; seq++) {
             p->done[seq % p->nslots] = true;
+            p->inflight_bytes += p->slots[seq % p->nslots].out.len;
+        }
         s_drain(p);
         pthread_mutex_unlock(&p->mu);
     }
