@@ -127,11 +127,11 @@ class Client:
         public_key: this client's public key; derived from ``secret_key``
             when omitted.
 
-    ``timeout`` and ``retries`` are plain attributes that may be changed
-    between calls.  Use it as a context manager, or call :meth:`close`.  A client is not
-    thread-safe (ZeroMQ sockets are not): give each thread its own.  The
-    socket connects lazily in the background, so a client can be made before
-    the daemon is up; requests wait (up to the timeout) until it is.
+    Use it as a context manager, or call :meth:`close`.  ``timeout`` and
+    ``retries`` are plain attributes that may be changed between calls.  A
+    client is not thread-safe (ZeroMQ sockets are not): give each thread its
+    own.  The socket connects in the background, so a client can be made
+    before the daemon is up; requests wait (up to the timeout) until it is.
     """
 
     def __init__(self, endpoint: str, timeout: float = 5.0, retries: int = 3, *,
@@ -162,7 +162,8 @@ class Client:
         self._corr = itertools.count(1)
         self._inflight: Dict[int, _Request] = {}
         self._closed = False
-        #: How many requests were sent again after a timeout (for monitoring).
+        #: How many requests were sent again (after a timeout or an
+        #: ``overloaded`` reply), for monitoring.
         self.retried = 0
         try:
             self._socket = self._new_socket()
