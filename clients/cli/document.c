@@ -197,14 +197,23 @@ ktag_cli_doc_extract(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, kta
             s_fail_quiet(slot, config, "%s", slot->read_error);
         return -1;
     }
-    if (config->input == KTAG_CLI_IN_JSONL)
-        return s_extract_jsonl(slot, config, doc);
-    doc->id = slot->id;
-    doc->text = slot->raw.data ? slot->raw.data : "";
-    doc->text_len = slot->has_title ? slot->title_off : slot->raw.len;
-    if (slot->has_title) {
-        doc->title = slot->raw.data + slot->title_off;
-        doc->title_len = slot->title_len;
+    if (config->input == KTAG_CLI_IN_JSONL) {
+        if (s_extract_jsonl(slot, config, doc) != 0)
+            return -1;
+    } else {
+        doc->id = slot->id;
+        doc->text = slot->raw.data ? slot->raw.data : "";
+        doc->text_len = slot->has_title ? slot->title_off : slot->raw.len;
+        if (slot->has_title) {
+            doc->title = slot->raw.data + slot->title_off;
+            doc->title_len = slot->title_len;
+        }
+    }
+    /* One rule for ktag, ktag --connect, ktagd and the Python client: a text
+     * of zero bytes is a bad request (whitespace is a document). */
+    if (doc->text_len == 0) {
+        ktag_cli_doc_fail(slot, config, doc->id, "bad_request", "text is empty");
+        return -1;
     }
     return 0;
 }

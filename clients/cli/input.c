@@ -362,8 +362,9 @@ s_next_lines(ktag_cli_reader_t *self, ktag_cli_slot_t *slot)
             len -= 3;
         }
         /* JSONL blank lines separate nothing and are not documents; in lines
-         * mode every line is one, so that output N answers input line N. */
-        if (jsonl && s_blank(line, len))
+         * mode an empty line is not one either (whitespace is), and the other
+         * lines keep their numbers as ids. */
+        if (jsonl ? s_blank(line, len) : len == 0)
             continue;
         s_begin(self, slot);
         slot->line = self->line;

@@ -59,6 +59,8 @@ static const char s_usage[] =
     "\n"
     "Document ids: text input uses the file path; lines input the line number\n"
     "(\"FILE:N\" when several files are read); jsonl/msgpack echo the id field.\n"
+    "Empty lines are skipped in lines input; an empty text (an empty file, \"text\": \"\")\n"
+    "is an error (bad_request); whitespace-only text is a document.\n"
     "A document that cannot be tagged becomes an error object at its place in the\n"
     "output and a FILE:LINE message on stderr; the others are still tagged.\n"
     "Exit status: 0 all tagged, 1 some document failed, 2 usage error.\n";

@@ -151,15 +151,16 @@ def test_stdin_dash_and_no_args_read_stdin():
         assert ents(obj) == [("company", "x:deepseek", "딥시크")]
 
 
-def test_lines_mode_ids_are_line_numbers_empty_lines_kept():
-    data = "삼성전자\n\n   \n엔비디아는\r\nH800".encode()
+def test_lines_mode_ids_are_line_numbers_empty_lines_skipped():
+    data = "삼성전자\n\n   \n엔비디아는\r\n\r\nH800".encode()
     rc, out, err = run(["-i", "lines"], stdin=data)
     assert rc == 0, err
     objs = jsonl(out)
-    assert [o["id"] for o in objs] == [1, 2, 3, 4, 5]
-    assert [len(o["entities"]) for o in objs] == [1, 0, 0, 1, 1]
+    # Empty lines are not documents; whitespace-only lines are; ids stay line numbers.
+    assert [o["id"] for o in objs] == [1, 3, 4, 6]
+    assert [len(o["entities"]) for o in objs] == [1, 0, 1, 1]
     assert all(o["ok"] for o in objs)
-    assert ents(objs[3]) == [("company", "x:nvidia", "엔비디아")]
+    assert ents(objs[2]) == [("company", "x:nvidia", "엔비디아")]
 
 
 def test_lines_mode_several_files_ids_name_the_file(tmp_path):
@@ -216,13 +217,15 @@ def test_jsonl_bad_line_in_the_middle(tmp_path):
     assert "4 of 10 documents failed" in err
 
 
-def test_jsonl_blank_lines_are_not_documents():
-    data = '\n{"id":1,"text":"TSMC"}\n   \n\n{"id":2,"text":""}\n'.encode()
-    rc, out, _ = run(["-i", "jsonl"], stdin=data)
-    assert rc == 0
+def test_jsonl_blank_lines_are_not_documents_empty_text_is_an_error():
+    data = '\n{"id":1,"text":"TSMC"}\n   \n\n{"id":2,"text":""}\n{"id":3,"text":" "}\n'.encode()
+    rc, out, err = run(["-i", "jsonl"], stdin=data)
+    assert rc == 1
     objs = jsonl(out)
-    assert [o["id"] for o in objs] == [1, 2]
-    assert objs[1]["ok"] and objs[1]["entities"] == []
+    assert [o["id"] for o in objs] == [1, 2, 3]
+    assert objs[1] == {"id": 2, "ok": False, "error": {"code": "bad_request", "message": "text is empty"}}
+    assert objs[2]["ok"] and objs[2]["entities"] == []
+    assert "<stdin>:5: text is empty" in err
 
 
 def test_invalid_utf8_text_file_names_file_and_line(tmp_path):
@@ -254,15 +257,17 @@ def test_invalid_utf8_lines_and_jsonl():
     assert objs[1]["ok"] is True
 
 
-def test_empty_and_whitespace_only_documents(tmp_path):
+def test_empty_file_is_an_error_whitespace_only_is_a_document(tmp_path):
     e, w = tmp_path / "empty.txt", tmp_path / "ws.txt"
     e.write_bytes(b"")
     w.write_text(" \n\t\n  ", encoding="utf-8")
     rc, out, err = run([e, w])
-    assert rc == 0, err
+    assert rc == 1
     objs = jsonl(out)
-    assert [(o["ok"], o["entities"]) for o in objs] == [(True, []), (True, [])]
-    assert all(o["sentiment"]["label"] == "neutral" for o in objs)
+    assert objs[0] == {"id": str(e), "ok": False, "error": {"code": "bad_request", "message": "text is empty"}}
+    assert objs[1]["ok"] is True and objs[1]["entities"] == []
+    assert objs[1]["sentiment"]["label"] == "neutral"
+    assert f"{e}: text is empty" in err
 
 
 def test_missing_file_is_an_error_object_at_its_position(tmp_path):
@@ -585,6 +590,8 @@ def test_connect_output_equals_in_process(ktagd, tmp_path):
                        ensure_ascii=False) for i in range(500)]
     rows[7] = '{"id": 7, "body": "no text"}'
     rows[9] = "not json"
+    rows[11] = '{"id": 11, "text": ""}'
+    rows[12] = '{"id": 12, "text": "  "}'
     f = tmp_path / "docs.jsonl"
     f.write_text("\n".join(rows) + "\n", encoding="utf-8")
     for fmt in ("jsonl", "tsv"):
@@ -600,7 +607,7 @@ def test_connect_output_equals_in_process(ktagd, tmp_path):
 @pytest.mark.parametrize("opts", [["--explain"], ["--offsets", "utf16"], ["--offsets", "byte"],
                                   ["--no-sentiment"], ["--types", "chip,funding"], ["--overlaps"]])
 def test_connect_options_give_in_process_bytes(ktagd, opts):
-    data = "삼성전자 급등, SK하이닉스의 HBM3E\n😀 딥시크가 H800으로 CB를 유상증자결정\n".encode()
+    data = "삼성전자 급등, SK하이닉스의 HBM3E\n\n  \n😀 딥시크가 H800으로 CB를 유상증자결정\n".encode()
     rc1, local, _ = run(["-i", "lines"] + opts, stdin=data)
     rc2, remote, _ = run(["-i", "lines", "-c", ktagd] + opts, stdin=data, lexicon=None)
     assert rc1 == rc2 == 0
