@@ -4,6 +4,7 @@
     it speaks.
 */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,11 @@
 
 #include <ktag/ktag.h>
 
+#include <zmq.h>
+
 #include "ktag_lexdir.h"
 #include "ktagd_config.h"
+#include "ktagd_curve.h"
 #include "ktagd_lexholder.h"
 #include "ktagd_log.h"
 #include "ktagd_server.h"
@@ -67,6 +71,24 @@ main(int argc, char **argv)
         ktag_lexicon_destroy(&lex);
     }
     if (config.check) {
+        if (config.curve_secret_key) {
+            /* Load the keys as the server would, in a scratch context. */
+            char err[512];
+            void *zmq = zmq_ctx_new();
+            ktagd_curve_t *curve = ktagd_curve_new(zmq, config.curve_secret_key,
+                                                   config.curve_allow, err, sizeof err);
+            bool ok = curve != NULL;
+            if (!ok)
+                log_error("%s", err);
+            else
+                log_info("CURVE keys are fine: %zu clients allowed",
+                         ktagd_curve_allowed_count(curve));
+            ktagd_curve_destroy(&curve);
+            zmq_ctx_term(zmq);
+            if (!ok)
+                goto done;
+        }
+        ktagd_server_check_exposure(&config);
         log_info("configuration and lexicons are fine");
         rc = 0;
         goto done;

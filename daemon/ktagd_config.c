@@ -20,6 +20,7 @@ enum {
     OPT_LEXICONS = 'L', OPT_THREADS = 't', OPT_VERSION = 'V',
     OPT_BROKER = 256, OPT_PULL, OPT_PUSH, OPT_CONTROL, OPT_MAX_MESSAGE_SIZE,
     OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT, OPT_MAX_PENDING, OPT_CHECK,
+    OPT_CURVE_SECRET_KEY, OPT_CURVE_ALLOW,
 };
 
 static const struct option s_options[] = {
@@ -35,6 +36,8 @@ static const struct option s_options[] = {
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
     { "max-pending", required_argument, NULL, OPT_MAX_PENDING },
+    { "curve-secret-key", required_argument, NULL, OPT_CURVE_SECRET_KEY },
+    { "curve-allow", required_argument, NULL, OPT_CURVE_ALLOW },
     { "config", required_argument, NULL, OPT_CONFIG },
     { "check", no_argument, NULL, OPT_CHECK },
     { "help", no_argument, NULL, OPT_HELP },
@@ -63,6 +66,9 @@ ktagd_config_usage(void *fp)
         "      --max-pending N      requests queued to workers before 'overloaded' (default 1024)\n"
         "      --drain-timeout S    on SIGTERM, wait at most S seconds for in-flight requests (30)\n"
         "      --log-level LEVEL    error, warning, info (default) or debug\n"
+        "\n"
+        "      --curve-secret-key FILE  CURVE: encrypt, with this server secret key (docs/SECURITY.md)\n"
+        "      --curve-allow DIR        CURVE: admit only clients whose public key is a file in DIR\n"
         "  -c, --config FILE        read settings from FILE (keys = long flags); flags override it\n"
         "      --check              load the config and the lexicons, report, exit\n"
         "  -h, --help               this text\n"
@@ -86,7 +92,8 @@ void
 ktagd_config_fini(ktagd_config_t *self)
 {
     char **strings[] = { &self->bind, &self->connect, &self->broker_front, &self->broker_back,
-                         &self->pull, &self->push, &self->control, &self->lexicons, &self->config };
+                         &self->pull, &self->push, &self->control, &self->lexicons, &self->config,
+                         &self->curve_secret_key, &self->curve_allow };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -157,6 +164,8 @@ s_apply(ktagd_config_t *self, int opt, const char *value, const char *value2, co
     case OPT_CONTROL: return s_set_string(&self->control, value);
     case OPT_LEXICONS: return s_set_string(&self->lexicons, value);
     case OPT_CONFIG: return s_set_string(&self->config, value);
+    case OPT_CURVE_SECRET_KEY: return s_set_string(&self->curve_secret_key, value);
+    case OPT_CURVE_ALLOW: return s_set_string(&self->curve_allow, value);
     case OPT_BROKER:
         if (!value2 || !*value2) {
             fprintf(stderr, "ktagd: %s: --broker needs FRONT and BACK endpoints\n", where);
@@ -347,6 +356,11 @@ ktagd_config_parse(ktagd_config_t *self, int argc, char **argv, int *exit_code)
                 + (self->pull != NULL || self->push != NULL);
     if (modes > 1) {
         fprintf(stderr, "ktagd: choose one of --bind, --connect, --broker, --pull/--push\n");
+        return 1;
+    }
+    if ((self->curve_secret_key != NULL) != (self->curve_allow != NULL)) {
+        fprintf(stderr, "ktagd: CURVE needs both --curve-secret-key and --curve-allow (missing %s)\n",
+                self->curve_secret_key ? "--curve-allow" : "--curve-secret-key");
         return 1;
     }
     if ((self->pull != NULL) != (self->push != NULL)) {

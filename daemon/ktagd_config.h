@@ -30,6 +30,8 @@ typedef struct {
     char *control;          /**< --control EP, NULL = none */
     char *lexicons;         /**< --lexicons DIR, NULL = ktag_lexdir_resolve() */
     char *config;           /**< --config FILE, NULL = none */
+    char *curve_secret_key; /**< --curve-secret-key FILE: CURVE server secret key */
+    char *curve_allow;      /**< --curve-allow DIR: allowed client public keys */
     int threads;            /**< --threads N, 0 = one per online CPU */
     size_t max_message_size;/**< --max-message-size BYTES (4 MiB) */
     int log_level;          /**< --log-level error|warning|info|debug */

@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "ktag_msgpack.h"
+#include "ktagd_curve.h"
 #include "ktagd_frames.h"
 #include "ktagd_log.h"
 #include "ktagd_stats.h"
@@ -45,6 +46,7 @@ typedef struct {
     double drain_deadline;
     ktagd_frames_t pending_back, pending_front;
     int sigfd;
+    ktagd_curve_t *curve;   /* NULL: no CURVE */
     bool reload_running, reload_again;
     s_waiter_t waiting[S_MAX_WAITERS];
     size_t n_waiting;
@@ -80,10 +82,10 @@ s_socket(s_server_t *s, int type, int linger)
     return sock;
 }
 
-/* Warn about binds a remote host could reach: the protocol has no
-   authentication, so the defaults stay on loopback. */
+/* The protocol itself authenticates nobody: without CURVE, warn about
+   binds other hosts could reach, so the defaults (loopback) stay the norm. */
 static void
-s_check_exposure(const char *endpoint)
+s_check_exposure(const char *endpoint, bool curve)
 {
     if (strncmp(endpoint, "tcp://", 6) != 0)
         return;
@@ -91,19 +93,54 @@ s_check_exposure(const char *endpoint)
     if (strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost:", 10) == 0
         || strncmp(host, "[::1]:", 6) == 0)
         return;
-    log_warning("%s is reachable from other hosts and ktagd does not authenticate clients: "
-                "restrict it with a firewall", endpoint);
+    if (curve)
+        log_info("%s: CURVE on, only allow-listed clients", endpoint);
+    else
+        log_warning("%s is reachable from other hosts without encryption or authentication: "
+                    "use --curve-secret-key and --curve-allow (docs/SECURITY.md), or a firewall",
+                    endpoint);
+}
+
+void
+ktagd_server_check_exposure(const ktagd_config_t *config)
+{
+    bool curve = config->curve_secret_key != NULL;
+    struct { const char *ep; bool bind_default, curve; } eps[] = {
+        { config->bind, true, curve }, { config->broker_front, true, curve },
+        { config->broker_back, true, false }, { config->pull, false, false },
+        { config->push, false, false }, { config->control, true, false },
+    };
+    for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
+        const char *ep = eps[i].ep;
+        if (!ep)
+            continue;
+        bool bind = eps[i].bind_default;
+        if (ep[0] == '@' || ep[0] == '>') {
+            bind = ep[0] == '@';
+            ep++;
+        }
+        if (bind)
+            s_check_exposure(ep, eps[i].curve);
+    }
 }
 
 /* Bind or connect `sock`.  "@ep" binds and ">ep" connects whatever
-   `bind_default` says; a bare endpoint follows `bind_default`. */
+   `bind_default` says; a bare endpoint follows `bind_default`.  With CURVE
+   configured, a `secure` socket (the client-facing fronts) becomes a CURVE
+   server authenticated against the allow-list. */
 static int
-s_attach(void *sock, const char *what, const char *endpoint, bool bind_default)
+s_attach(s_server_t *s, void *sock, const char *what, const char *endpoint, bool bind_default,
+         bool secure)
 {
     bool bind = bind_default;
     if (endpoint[0] == '@' || endpoint[0] == '>') {
         bind = endpoint[0] == '@';
         endpoint++;
+    }
+    secure = secure && s->curve && bind;
+    if (secure && ktagd_curve_apply(s->curve, sock) != 0) {
+        log_error("cannot set up CURVE on the %s socket: %s", what, zmq_strerror(errno));
+        return -1;
     }
     int rc = bind ? zmq_bind(sock, endpoint) : zmq_connect(sock, endpoint);
     if (rc != 0) {
@@ -116,8 +153,8 @@ s_attach(void *sock, const char *what, const char *endpoint, bool bind_default)
         size_t size = sizeof last;
         if (zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, last, &size) != 0)
             snprintf(last, sizeof last, "%s", endpoint);
-        s_check_exposure(last);
-        log_info("%s bound to %s", what, last);
+        s_check_exposure(last, secure);
+        log_info("%s bound to %s%s", what, last, secure ? " (CURVE)" : "");
     } else {
         log_info("%s connecting to %s", what, endpoint);
     }
@@ -155,7 +192,7 @@ s_open_sockets(s_server_t *s)
         s->front_in = s->front_out = s_socket(s, ZMQ_ROUTER, S_FRONT_LINGER_MS);
         zmq_setsockopt(s->front_in, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
         s_set_max_size(s->front_in, cfg->max_message_size);
-        if (s_attach(s->front_in, "front (ROUTER)", cfg->bind, true) != 0)
+        if (s_attach(s, s->front_in, "front (ROUTER)", cfg->bind, true, true) != 0)
             return -1;
         s->front_is_router = s->envelope = s->overload_reply = s->limit_pending = true;
         break;
@@ -163,7 +200,7 @@ s_open_sockets(s_server_t *s)
         s->front_in = s->front_out = s_socket(s, ZMQ_DEALER, S_FRONT_LINGER_MS);
         s_set_max_size(s->front_in, cfg->max_message_size);
         s_set_heartbeat(s->front_in);
-        if (s_attach(s->front_in, "worker (DEALER)", cfg->connect, false) != 0)
+        if (s_attach(s, s->front_in, "worker (DEALER)", cfg->connect, false, false) != 0)
             return -1;
         s->envelope = s->limit_pending = true;
         break;
@@ -171,11 +208,11 @@ s_open_sockets(s_server_t *s)
         s->front_in = s->front_out = s_socket(s, ZMQ_ROUTER, S_FRONT_LINGER_MS);
         zmq_setsockopt(s->front_in, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
         s_set_max_size(s->front_in, cfg->max_message_size);
-        if (s_attach(s->front_in, "broker front (ROUTER)", cfg->broker_front, true) != 0)
+        if (s_attach(s, s->front_in, "broker front (ROUTER)", cfg->broker_front, true, true) != 0)
             return -1;
         s->back = s_socket(s, ZMQ_DEALER, S_FRONT_LINGER_MS);
         s_set_heartbeat(s->back);
-        if (s_attach(s->back, "broker back (DEALER)", cfg->broker_back, true) != 0)
+        if (s_attach(s, s->back, "broker back (DEALER)", cfg->broker_back, true, false) != 0)
             return -1;
         s->front_is_router = s->envelope = true;
         break;
@@ -183,8 +220,8 @@ s_open_sockets(s_server_t *s)
         s->front_in = s_socket(s, ZMQ_PULL, 0);
         s->front_out = s_socket(s, ZMQ_PUSH, S_FRONT_LINGER_MS);
         s_set_max_size(s->front_in, cfg->max_message_size);
-        if (s_attach(s->front_in, "pipeline in (PULL)", cfg->pull, false) != 0
-            || s_attach(s->front_out, "pipeline out (PUSH)", cfg->push, false) != 0)
+        if (s_attach(s, s->front_in, "pipeline in (PULL)", cfg->pull, false, false) != 0
+            || s_attach(s, s->front_out, "pipeline out (PUSH)", cfg->push, false, false) != 0)
             return -1;
         s->limit_pending = true;
         break;
@@ -201,7 +238,7 @@ s_open_sockets(s_server_t *s)
     if (cfg->control) {
         s->control = s_socket(s, ZMQ_ROUTER, 0);
         s_set_max_size(s->control, 65536);
-        if (s_attach(s->control, "control (ROUTER)", cfg->control, true) != 0)
+        if (s_attach(s, s->control, "control (ROUTER)", cfg->control, true, false) != 0)
             return -1;
     }
     return 0;
@@ -542,6 +579,12 @@ s_signal_readable(s_server_t *s)
         if (si.ssi_signo == SIGHUP) {
             log_info("SIGHUP: reload requested");
             s_start_reload(s);
+            char err[512];
+            int n = s->curve ? ktagd_curve_reload(s->curve, err, sizeof err) : 0;
+            if (n < 0)
+                log_error("CURVE allow-list reload failed, keeping the old list: %s", err);
+            else if (s->curve)
+                log_info("CURVE allow-list reloaded: %d clients allowed", n);
         } else if (!s->draining) {
             s->draining = true;
             s->drain_deadline = s_now() + s->config->drain_timeout;
@@ -696,6 +739,18 @@ ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
         log_error("cannot start: %s", strerror(errno));
         goto done;
     }
+    if (config->curve_secret_key) {
+        char err[512];
+        s.curve = ktagd_curve_new(s.shared.zmq, config->curve_secret_key, config->curve_allow,
+                                  err, sizeof err);
+        if (!s.curve) {
+            log_error("%s", err);
+            goto done;
+        }
+        s.shared.curve = true;
+        log_info("CURVE: server public key %s, %zu clients allowed",
+                 ktagd_curve_public_key(s.curve), ktagd_curve_allowed_count(s.curve));
+    }
     if (s_open_sockets(&s) != 0)
         goto done;
     if (s_start_threads(&s) != 0) {
@@ -728,6 +783,7 @@ done:
             ktagd_worker_join(&s.workers[i]);
         if (s.reload_thread_started)
             pthread_join(s.reload_thread, NULL);
+        ktagd_curve_destroy(&s.curve);
         zmq_ctx_term(s.shared.zmq);
     }
     free(s.workers);
@@ -738,7 +794,10 @@ done:
     if (s.sigfd >= 0)
         close(s.sigfd);
     if (s.shared.stats)
-        log_info("stopped after %.1f s", ktagd_stats_uptime(s.shared.stats));
+        log_info("stopped after %.1f s: %llu requests received, %llu replies sent",
+                 ktagd_stats_uptime(s.shared.stats),
+                 (unsigned long long) ktagd_stats_requests(s.shared.stats),
+                 (unsigned long long) ktagd_stats_replies(s.shared.stats));
     ktagd_stats_destroy(&s.shared.stats);
     return rc;
 }

@@ -20,4 +20,9 @@
  *  could not be set up (logged). */
 int ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons);
 
+/** Log a warning for each endpoint of `config` that ktagd would bind where
+ *  other hosts can reach it without CURVE (used by `ktagd --check`; the
+ *  server does the same as it binds).  This function can't fail. */
+void ktagd_server_check_exposure(const ktagd_config_t *config);
+
 #endif

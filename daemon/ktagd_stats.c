@@ -68,6 +68,18 @@ ktagd_stats_uptime(const ktagd_stats_t *self)
     return s_now() - (self->started.tv_sec + self->started.tv_nsec / 1e9);
 }
 
+uint64_t
+ktagd_stats_requests(const ktagd_stats_t *self)
+{
+    return atomic_load(&((ktagd_stats_t *) self)->requests);
+}
+
+uint64_t
+ktagd_stats_replies(const ktagd_stats_t *self)
+{
+    return atomic_load(&((ktagd_stats_t *) self)->replies);
+}
+
 static size_t
 s_bucket(uint64_t us)
 {

@@ -61,6 +61,10 @@ int ktagd_stats_pack(ktagd_stats_t *self, msgpack_packer *pk, const ktag_lexicon
  *  aliases{type: n}} of `lex` (nil when NULL).  @returns 0 or the packer's error. */
 int ktagd_stats_pack_lexicon(msgpack_packer *pk, const ktag_lexicon_t *lex);
 
+/** @returns how many requests were received and how many replies sent. */
+uint64_t ktagd_stats_requests(const ktagd_stats_t *self);
+uint64_t ktagd_stats_replies(const ktagd_stats_t *self);
+
 /** @returns seconds since ktagd_stats_new(). */
 double ktagd_stats_uptime(const ktagd_stats_t *self);
 

@@ -59,7 +59,7 @@ ktagd_pack_admin_reply(ktagd_shared_t *shared, msgpack_packer *pk, ktag_op_t op,
         rc |= msgpack_pack_map(pk, 2 + has_id);
         break;
     case KTAG_OP_INFO:
-        rc |= msgpack_pack_map(pk, 7 + has_id);
+        rc |= msgpack_pack_map(pk, 8 + has_id);
         break;
     default:
         rc |= msgpack_pack_map(pk, 2 + has_id);
@@ -88,6 +88,8 @@ ktagd_pack_admin_reply(ktagd_shared_t *shared, msgpack_packer *pk, ktag_op_t op,
                                        ? 0 : shared->config->threads);
         rc |= s_key(pk, "max_message_size");
         rc |= msgpack_pack_uint64(pk, shared->config->max_message_size);
+        rc |= s_key(pk, "curve");
+        rc |= shared->curve ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
         rc |= s_key(pk, "lexicon");
         rc |= ktagd_stats_pack_lexicon(pk, lex);
         break;

@@ -21,6 +21,7 @@ typedef struct {
     const ktagd_config_t *config;
     ktagd_lexholder_t *lexicons;
     ktagd_stats_t *stats;
+    bool curve;                     /**< the client-facing front uses CURVE */
 } ktagd_shared_t;
 
 typedef struct ktagd_worker ktagd_worker_t;

@@ -238,11 +238,30 @@ def test_config_file_and_flags_override(env):
 def test_usage_errors_exit_2(env):
     for args in (["--bind", "ipc://x", "--connect", "ipc://y"], ["--pull", "ipc://x"],
                  ["--threads", "0"], ["--max-message-size", "huge"], ["--bogus"],
-                 ["--log-level", "loud"]):
+                 ["--log-level", "loud"], ["--curve-secret-key", "/nonexistent"],
+                 ["--curve-allow", "/tmp"]):
         p = subprocess.run([KTAGD] + args, capture_output=True, timeout=10)
         assert p.returncode == 2, args
     p = subprocess.run([KTAGD, "--help"], capture_output=True, timeout=10)
     assert p.returncode == 0 and b"--broker FRONT BACK" in p.stdout
+
+
+def test_check_warns_about_reachable_binds(env):
+    """--check reports what the server would log about exposure: loopback
+    and ipc are quiet, a wildcard bind without CURVE gets a warning."""
+    p = subprocess.run([KTAGD, "--check", "--bind", "tcp://0.0.0.0:5999", "-L", env.lexicons],
+                       capture_output=True, timeout=10)
+    assert p.returncode == 0
+    assert b"reachable from other hosts without encryption" in p.stderr
+    assert b"--curve-secret-key" in p.stderr
+    p = subprocess.run([KTAGD, "--check", "--bind", "tcp://127.0.0.1:5999", "--control",
+                        env.ipc("c"), "-L", env.lexicons], capture_output=True, timeout=10)
+    assert p.returncode == 0 and b"warning" not in p.stderr
+
+
+def test_info_reports_curve_off(env):
+    env.start("--bind", env.ipc("front"))
+    assert env.request(env.ipc("front"), {"op": "info"})["curve"] is False
 
 
 def test_missing_lexicon_fails_at_start(env):
