@@ -70,6 +70,8 @@ def _documents(files: List[str], lines: bool) -> Iterator[dict]:
         for number, line in enumerate(chunks, 1):
             if line.endswith(b"\r"):
                 line = line[:-1]
+            if not line:
+                continue    # an empty line is not a document, as in `ktag -i lines`
             yield {"id": number if len(files) == 1 else "%s:%d" % (path, number), "text": line}
 
 
