@@ -36,6 +36,7 @@ struct ktag_cli_reader {
     bool regular;               /* ...and is a regular file (reads never wait) */
     uint64_t line;              /* lines/jsonl: lines read; msgpack: records */
     uint64_t seq;
+    size_t skipped_bytes;       /* blank lines not yet counted in any slot's nbytes */
     /* lines/jsonl chunk buffer: [pos, end) unread, `scan` where to look for '\n' */
     char *buf;
     size_t buf_cap, pos, end, scan;
@@ -364,11 +365,14 @@ s_next_lines(ktag_cli_reader_t *self, ktag_cli_slot_t *slot)
         /* JSONL blank lines separate nothing and are not documents; in lines
          * mode an empty line is not one either (whitespace is), and the other
          * lines keep their numbers as ids. */
-        if (jsonl ? s_blank(line, len) : len == 0)
+        if (jsonl ? s_blank(line, len) : len == 0) {
+            self->skipped_bytes += consumed;    /* counted with the next document */
             continue;
+        }
         s_begin(self, slot);
         slot->line = self->line;
-        slot->nbytes = consumed;
+        slot->nbytes = consumed + self->skipped_bytes;
+        self->skipped_bytes = 0;
         ktag_cli_buf_append(&slot->raw, line, len);
         if (!jsonl) {
             if (self->nsources == 1) {
