@@ -1,0 +1,216 @@
+/*  test_units.c - self-tests of ktagd's modules that the end-to-end tests
+    only see from outside: the latency histogram and counters (ktagd_stats),
+    the config file and flag precedence (ktagd_config), the lexicon holder's
+    swap and failed reload (ktagd_lexholder), and the envelope split
+    (ktagd_frames).
+
+    usage: test_units LEXICON_DIR   (the fixture tests/daemon/lexicons)
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "ktagd_config.h"
+#include "ktagd_frames.h"
+#include "ktagd_lexholder.h"
+#include "ktagd_log.h"
+#include "ktagd_stats.h"
+
+static int s_failures;
+
+#define CHECK(cond) \
+    do { if (!(cond)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+                        s_failures++; } } while (0)
+
+/* The stats map, unpacked, and one unsigned value from it by path. */
+static uint64_t
+s_stat(const msgpack_object *map, const char *key, const char *sub)
+{
+    const msgpack_object *v = ktag_msgpack_map_get(map, key);
+    if (v && sub)
+        v = ktag_msgpack_map_get(v, sub);
+    if (!v || v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return (uint64_t) -1;
+    return v->via.u64;
+}
+
+static void
+test_stats(void)
+{
+    ktagd_stats_t *st = ktagd_stats_new();
+    /* 98 fast requests (10 us), 2 slow ones (5000 us): p50 ~10, p99 ~5000. */
+    for (int i = 0; i < 100; i++) {
+        ktagd_stats_received(st, 100);
+        ktagd_stats_replied(st, 300, i < 98 ? 10 : 5000, 1);
+    }
+    ktagd_stats_received(st, 7);
+    ktagd_stats_error(st, KTAG_WIRE_BAD_UTF8);
+    ktagd_stats_replied(st, 50, UINT64_MAX, 0);     /* not in the histogram */
+    ktagd_stats_dropped(st);
+    ktagd_stats_reloaded(st, NULL);
+    ktagd_stats_reloaded(st, "x.tsv:3: broken");
+    ktagd_stats_set_in_flight(st, 4);
+
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    CHECK(ktagd_stats_pack(st, &pk, NULL) == 0);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    CHECK(msgpack_unpack_next(&up, buf.data, buf.size, &off) == MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object *m = &up.data;
+    CHECK(s_stat(m, "requests", NULL) == 101);
+    CHECK(s_stat(m, "replies", NULL) == 101);
+    CHECK(s_stat(m, "documents", NULL) == 100);
+    CHECK(s_stat(m, "bytes_in", NULL) == 10007);
+    CHECK(s_stat(m, "bytes_out", NULL) == 30050);
+    CHECK(s_stat(m, "errors", "bad_utf8") == 1 && s_stat(m, "errors", "internal") == 0);
+    CHECK(s_stat(m, "dropped", NULL) == 1);
+    CHECK(s_stat(m, "latency_us", "count") == 100);
+    uint64_t p50 = s_stat(m, "latency_us", "p50"), p99 = s_stat(m, "latency_us", "p99");
+    CHECK(p50 >= 9 && p50 <= 10);                   /* within a bucket (12.5%) */
+    CHECK(p99 >= 4375 && p99 <= 5000);
+    CHECK(s_stat(m, "latency_us", "max") == 5000);
+    CHECK(s_stat(m, "reloads", NULL) == 1 && s_stat(m, "reload_failures", NULL) == 1);
+    const msgpack_object *last = ktag_msgpack_map_get(m, "last_reload_error");
+    CHECK(last && last->type == MSGPACK_OBJECT_STR && last->via.str.size == 15);
+    const msgpack_object *fl = ktag_msgpack_map_get(m, "in_flight");
+    CHECK(fl && fl->via.i64 == 4);
+    CHECK(ktagd_stats_requests(st) == 101 && ktagd_stats_replies(st) == 101);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&buf);
+    ktagd_stats_destroy(&st);
+    CHECK(st == NULL);
+}
+
+static void
+test_config(void)
+{
+    char path[] = "/tmp/ktagd-test-XXXXXX";
+    int fd = mkstemp(path);
+    const char *text = "# comment\n\nbind = ipc:///tmp/a\nthreads 3\nmax-message-size = 64K\n"
+                       "broker = tcp://127.0.0.1:1 tcp://127.0.0.1:2\n";
+    CHECK(write(fd, text, strlen(text)) == (ssize_t) strlen(text));
+    close(fd);
+
+    /* The file says broker and bind: a conflict, exit 2. */
+    ktagd_config_t c;
+    ktagd_config_init(&c);
+    char *argv1[] = { "ktagd", "--config", path, NULL };
+    int code = -1;
+    CHECK(ktagd_config_parse(&c, 3, argv1, &code) == 1 && code == 2);
+    ktagd_config_fini(&c);
+
+    fd = open(path, O_WRONLY | O_TRUNC);
+    text = "bind = ipc:///tmp/a\nthreads 3\nmax-message-size = 64K\nlog-level = debug\n";
+    CHECK(write(fd, text, strlen(text)) == (ssize_t) strlen(text));
+    close(fd);
+    ktagd_config_init(&c);
+    char *argv2[] = { "ktagd", "-t", "2", "--config", path, "--max-message-size", "1M", NULL };
+    CHECK(ktagd_config_parse(&c, 7, argv2, &code) == 0 && code == 0);
+    CHECK(c.mode == KTAGD_MODE_BIND && strcmp(c.bind, "ipc:///tmp/a") == 0);
+    CHECK(c.threads == 2);                          /* flag beats file, wherever it stands */
+    CHECK(c.max_message_size == 1u << 20);
+    CHECK(c.log_level == KTAG_LOG_DEBUG);
+    ktagd_config_fini(&c);
+
+    ktagd_config_init(&c);
+    char *argv3[] = { "ktagd", "--broker", "ipc:///tmp/f", "ipc:///tmp/b", "--threads", "4", NULL };
+    CHECK(ktagd_config_parse(&c, 6, argv3, &code) == 0);
+    CHECK(c.mode == KTAGD_MODE_BROKER && strcmp(c.broker_back, "ipc:///tmp/b") == 0);
+    CHECK(c.threads == 4);
+    ktagd_config_fini(&c);
+
+    ktagd_config_init(&c);
+    char *argv4[] = { "ktagd", NULL };
+    CHECK(ktagd_config_parse(&c, 1, argv4, &code) == 0);
+    CHECK(c.mode == KTAGD_MODE_BIND && strcmp(c.bind, "tcp://127.0.0.1:5555") == 0);
+    CHECK(c.max_message_size == 4u << 20 && c.max_pending == 1024);
+    ktagd_config_fini(&c);
+    unlink(path);
+}
+
+static void
+test_lexholder(const char *dir)
+{
+    ktagd_lexholder_t *h = ktagd_lexholder_new(dir);
+    CHECK(ktagd_lexholder_get(h) == NULL);
+    ktag_error_t err;
+    CHECK(ktagd_lexholder_reload(h, &err) == 0);
+    ktag_lexicon_t *a = ktagd_lexholder_get(h);
+    CHECK(a != NULL && ktagd_lexholder_generation(h) == 1);
+    /* A reload swaps in a new object; the old one lives while referenced. */
+    CHECK(ktagd_lexholder_reload(h, &err) == 0);
+    ktag_lexicon_t *b = ktagd_lexholder_get(h);
+    CHECK(b != NULL && b != a && ktagd_lexholder_generation(h) == 2);
+    CHECK(strcmp(ktag_lexicon_version(a), ktag_lexicon_version(b)) == 0);
+    ktag_lexicon_destroy(&a);
+    ktag_lexicon_destroy(&b);
+    ktagd_lexholder_destroy(&h);
+
+    h = ktagd_lexholder_new("/nonexistent/lexicons");
+    CHECK(ktagd_lexholder_reload(h, &err) < 0 && err.message[0]);
+    CHECK(ktagd_lexholder_get(h) == NULL && ktagd_lexholder_generation(h) == 0);
+    ktagd_lexholder_destroy(&h);
+    CHECK(h == NULL);
+}
+
+static void
+test_frames(void)
+{
+    void *ctx = zmq_ctx_new();
+    void *a = zmq_socket(ctx, ZMQ_PAIR), *b = zmq_socket(ctx, ZMQ_PAIR);
+    CHECK(zmq_bind(a, "inproc://frames") == 0 && zmq_connect(b, "inproc://frames") == 0);
+    /* [identity, "", body] -> body at 2; [identity, body] -> 1; 40 frames kept as 32. */
+    zmq_send(a, "id", 2, ZMQ_SNDMORE);
+    zmq_send(a, "", 0, ZMQ_SNDMORE);
+    zmq_send(a, "body", 4, 0);
+    ktagd_frames_t f;
+    CHECK(ktagd_frames_recv(&f, b, 0) == 0);
+    CHECK(f.count == 3 && f.total == 3 && f.bytes == 6 && ktagd_frames_body_start(&f) == 2);
+    ktagd_frames_truncate(&f, 2);
+    CHECK(ktagd_frames_append(&f, "reply", 5) == 0);
+    CHECK(ktagd_frames_send(&f, b, 0) == 0 && f.count == 0);
+    char buf[16];
+    CHECK(zmq_recv(a, buf, sizeof buf, 0) == 2 && zmq_recv(a, buf, sizeof buf, 0) == 0);
+    CHECK(zmq_recv(a, buf, sizeof buf, 0) == 5 && memcmp(buf, "reply", 5) == 0);
+
+    zmq_send(a, "id", 2, ZMQ_SNDMORE);
+    zmq_send(a, "body", 4, 0);
+    CHECK(ktagd_frames_recv(&f, b, 0) == 0 && ktagd_frames_body_start(&f) == 1);
+    ktagd_frames_close(&f);
+
+    for (int i = 0; i < 40; i++)
+        zmq_send(a, "x", 1, i < 39 ? ZMQ_SNDMORE : 0);
+    CHECK(ktagd_frames_recv(&f, b, 0) == 0);
+    CHECK(f.count == KTAGD_MAX_FRAMES && f.total == 40 && f.bytes == 40);
+    ktagd_frames_close(&f);
+    CHECK(ktagd_frames_recv(&f, b, ZMQ_DONTWAIT) == -1 && errno == EAGAIN);
+    zmq_close(a);
+    zmq_close(b);
+    zmq_ctx_term(ctx);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_units LEXICON_DIR\n");
+        return 2;
+    }
+    ktagd_log_init(KTAG_LOG_ERROR);
+    test_stats();
+    test_config();
+    test_lexholder(argv[1]);
+    test_frames();
+    if (s_failures)
+        fprintf(stderr, "%d checks failed\n", s_failures);
+    else
+        printf("ktagd modules: all checks passed\n");
+    return s_failures ? 1 : 0;
+}
