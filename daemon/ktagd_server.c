@@ -220,6 +220,10 @@ s_open_sockets(s_server_t *s)
         s->front_in = s_socket(s, ZMQ_PULL, 0);
         s->front_out = s_socket(s, ZMQ_PUSH, S_FRONT_LINGER_MS);
         s_set_max_size(s->front_in, cfg->max_message_size);
+        /* A PULL socket prefetches up to its high-water mark: keep that
+           near --max-pending, so that the ventilator balances work across
+           stages and a stage that stops strands few requests. */
+        zmq_setsockopt(s->front_in, ZMQ_RCVHWM, &cfg->max_pending, sizeof cfg->max_pending);
         if (s_attach(s, s->front_in, "pipeline in (PULL)", cfg->pull, false, false) != 0
             || s_attach(s, s->front_out, "pipeline out (PUSH)", cfg->push, false, false) != 0)
             return -1;
