@@ -276,3 +276,30 @@ def test_sigint_stops_cleanly(env):
     env.request(env.ipc("front"), {"text": "삼성전자"})
     assert d.stop(signal.SIGINT) == 0
     assert "drained" in d.log_text()
+
+
+def test_overloaded_beyond_max_pending(env):
+    """--bind: with --max-pending requests already queued to the workers, a
+    new one is answered `overloaded` at once (with its id) instead of
+    queueing without bound; every request still gets exactly one reply."""
+    env.start("--bind", env.ipc("front"), "--threads", "2", "--max-pending", "4",
+              "--control", env.ipc("ctl"))
+    heavy = "삼성전자 주가가 상승했다. 엔비디아는 H800으로 강세. " * 1000
+    s = env.socket(zmq.DEALER, env.ipc("front"))
+    n = 100
+    for i in range(n):
+        s.send_multipart([b"", pack({"id": i, "text": heavy})])
+    ok, overloaded = set(), set()
+    for _ in range(n):
+        r = unpack(s.recv_multipart()[1])
+        if r["ok"]:
+            ok.add(r["id"])
+        else:
+            assert r["error"]["code"] == "overloaded", r
+            assert "--max-pending" in r["error"]["message"]
+            overloaded.add(r["id"])
+    assert ok | overloaded == set(range(n)) and not ok & overloaded
+    assert len(ok) >= 4 and len(overloaded) > 0
+    st = env.request(env.ipc("ctl"), {"op": "stats"})["stats"]
+    assert st["errors"]["overloaded"] == len(overloaded)
+    assert st["in_flight"] == 0
