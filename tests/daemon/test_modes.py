@@ -1,5 +1,6 @@
 """Every socket mode of ktagd, end to end against a real daemon."""
 import os
+import re
 import random
 import signal
 import socket
@@ -303,3 +304,32 @@ def test_overloaded_beyond_max_pending(env):
     st = env.request(env.ipc("ctl"), {"op": "stats"})["stats"]
     assert st["errors"]["overloaded"] == len(overloaded)
     assert st["in_flight"] == 0
+
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (error|warning|info|debug) ktagd: \S.*$")
+
+
+def test_log_lines_and_levels(env):
+    d = env.start("--bind", env.ipc("front"), "--log-level", "debug")
+    env.request(env.ipc("front"), {"id": 1, "text": ""})
+    env.request(env.ipc("front"), b"\xc1")
+    assert d.stop() == 0
+    lines = d.log_text().splitlines()
+    assert lines and all(LOG_LINE.match(l) for l in lines), lines
+    assert any(" debug ktagd: request refused: bad_request: text is empty" in l for l in lines)
+
+    d = env.start("--bind", env.ipc("quiet"), "--log-level", "error", wait_ready=False)
+    assert env.request(env.ipc("quiet"), {"op": "ping"})["pong"] is True
+    assert d.stop() == 0
+    assert d.log_text() == ""
+
+
+def test_journald_lines_have_no_timestamp(env):
+    os.environ["JOURNAL_STREAM"] = "8:12345"
+    try:
+        d = env.start("--bind", env.ipc("front"))
+    finally:
+        del os.environ["JOURNAL_STREAM"]
+    assert d.stop() == 0
+    lines = d.log_text().splitlines()
+    assert lines and all(re.match(r"^(error|warning|info|debug) ktagd: ", l) for l in lines), lines
