@@ -333,3 +333,12 @@ def test_journald_lines_have_no_timestamp(env):
     assert d.stop() == 0
     lines = d.log_text().splitlines()
     assert lines and all(re.match(r"^(error|warning|info|debug) ktagd: ", l) for l in lines), lines
+
+
+def test_example_config_is_valid(env):
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "daemon",
+                           "ktagd.conf.example")
+    p = subprocess.run([KTAGD, "--check", "--config", example, "-L", env.lexicons],
+                       capture_output=True, timeout=10)
+    assert p.returncode == 0, p.stderr
+    assert b"configuration and lexicons are fine" in p.stderr
