@@ -462,7 +462,8 @@ s_next_msgpack(ktag_cli_reader_t *self, ktag_cli_slot_t *slot)
             s_begin(self, slot);
             slot->line = self->line + 1;
             s_read_failure(slot, false, "bad_request", "%s", ret == MSGPACK_UNPACK_NOMEM_ERROR
-                               ? "out of memory decoding msgpack" : "malformed msgpack; rest of input skipped");
+                               ? "msgpack record too large for memory (corrupt input?); rest of input skipped"
+                               : "malformed msgpack; rest of input skipped");
             s_close_source(self);
             return 1;
         }
