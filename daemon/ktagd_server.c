@@ -467,8 +467,11 @@ s_send_front(s_server_t *s, ktagd_frames_t *f)
     ktagd_frames_close(f);
 }
 
+/* Answer a request from the main loop itself, without queueing it to a
+   worker: `overloaded`, or `too_large` (so that an oversized request never
+   waits in a queue, holding its memory). */
 static void
-s_reply_overloaded(s_server_t *s, ktagd_frames_t *f)
+s_reply_error(s_server_t *s, ktagd_frames_t *f, ktag_wire_code_t code, const char *message)
 {
     size_t body = s->envelope ? ktagd_frames_body_start(f) : 0;
     msgpack_unpacked up;
@@ -480,23 +483,32 @@ s_reply_overloaded(s_server_t *s, ktagd_frames_t *f)
                                     zmq_msg_size(&f->part[body]), NULL, &werr);
     else
         memset(&req, 0, sizeof req);
-    char message[128];
-    snprintf(message, sizeof message, "%lld requests are already queued (--max-pending)",
-             (long long) s->in_flight);
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
-    ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_OVERLOADED, message);
+    ktag_msgpack_pack_error(&pk, &req.id, code, message);
     msgpack_unpacked_destroy(&up);
     ktagd_frames_truncate(f, body);
-    ktagd_stats_error(s->shared.stats, KTAG_WIRE_OVERLOADED);
+    ktagd_stats_error(s->shared.stats, code);
     ktagd_stats_replied(s->shared.stats, out.size, UINT64_MAX, 0);
+    log_debug("request refused: %s: %s", ktag_wire_code_name(code), message);
     if (ktagd_frames_append(f, out.data, out.size) == 0)
         s_send_front(s, f);
     else
         ktagd_frames_close(f);
     msgpack_sbuffer_destroy(&out);
+}
+
+/* The bytes of the request body (the frames after the envelope). */
+static size_t
+s_body_bytes(const s_server_t *s, ktagd_frames_t *f)
+{
+    size_t body = s->envelope ? ktagd_frames_body_start(f) : 0;
+    size_t bytes = f->bytes;
+    for (size_t i = 0; i < body && i < f->count; i++)
+        bytes -= zmq_msg_size(&f->part[i]);
+    return bytes;
 }
 
 static bool
@@ -520,6 +532,15 @@ s_front_readable(s_server_t *s)
         if (ktagd_frames_recv(&f, s->front_in, ZMQ_DONTWAIT) != 0)
             return;
         ktagd_stats_received(s->shared.stats, f.bytes);
+        if (s->config->mode != KTAGD_MODE_BROKER
+            && s_body_bytes(s, &f) > s->config->max_message_size) {
+            char message[160];
+            snprintf(message, sizeof message,
+                     "request of %zu bytes exceeds the limit of %zu bytes", s_body_bytes(s, &f),
+                     s->config->max_message_size);
+            s_reply_error(s, &f, KTAG_WIRE_TOO_LARGE, message);
+            continue;
+        }
         if (s->inline_mode) {
             if (ktagd_worker_serve(&s->shared, s->inline_result, &s->inline_out, &f,
                                    s->envelope) == 0)
@@ -530,7 +551,10 @@ s_front_readable(s_server_t *s)
             continue;
         }
         if (s->limit_pending && s->overload_reply && s->in_flight >= s->config->max_pending) {
-            s_reply_overloaded(s, &f);
+            char message[128];
+            snprintf(message, sizeof message, "%lld requests are already queued (--max-pending)",
+                     (long long) s->in_flight);
+            s_reply_error(s, &f, KTAG_WIRE_OVERLOADED, message);
             continue;
         }
         s->in_flight++;
