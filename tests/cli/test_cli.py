@@ -475,6 +475,38 @@ def _readline_within(stream, seconds):
     return stream.readline()
 
 
+# ---- robustness ---------------------------------------------------------------
+
+def test_random_inputs_never_crash_and_output_stays_parseable():
+    """Seeded garbage and near-miss documents in every input mode: exit 0 or 1,
+    one parseable JSON object per document, never a signal."""
+    import random
+    rnd = random.Random(20261129)
+    pieces = ["삼성전자", "SK하이닉스의", "CB를", "H800으로", "딥시크가", "\"", "\\", "{", "}", "\n", "\r\n",
+              " ", "😀", "text", "id", ":", ",", "null"]
+    for _ in range(60):
+        mode = rnd.choice(["lines", "jsonl", "msgpack", "text"])
+        roll = rnd.random()
+        if roll < 0.3:
+            data = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 300)))
+        elif mode == "msgpack":
+            objs = [rnd.choice([{"id": rnd.randint(-5, 5), "text": "".join(rnd.choices(pieces[:5], k=3))},
+                                {"text": None}, [1], "x", {"id": [1], "text": "a"}]) for _ in range(5)]
+            data = b"".join(msgpack.packb(o) for o in objs)
+            if rnd.random() < 0.3:
+                data = data[:rnd.randint(0, len(data))]
+        else:
+            data = "".join(rnd.choices(pieces, k=rnd.randint(0, 40))).encode()
+        jobs = rnd.choice(["1", "2"])
+        rc, out, err = run(["-i", mode, "-j", jobs], stdin=data)
+        assert rc in (0, 1), (mode, data, err)
+        for line in out.decode("utf-8").splitlines():
+            obj = json.loads(line)
+            assert isinstance(obj["ok"], bool)
+            if not obj["ok"]:
+                assert obj["error"]["code"] in {"bad_request", "bad_utf8", "too_large", "internal"}
+
+
 # ---- progress ---------------------------------------------------------------
 
 def test_progress_only_on_request_and_only_on_stderr():
