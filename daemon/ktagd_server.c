@@ -22,6 +22,7 @@
 
 #define S_BACKEND "inproc://ktagd-workers"
 #define S_RELOADER "inproc://ktagd-reloader"
+#define S_MONITOR "inproc://ktagd-monitor"
 #define S_BATCH 256             /* messages relayed per socket per poll round */
 #define S_MAX_WAITERS 16        /* control clients waiting for one reload */
 #define S_FRONT_LINGER_MS 1000  /* how long replies may take to flush at exit */
@@ -36,7 +37,7 @@ typedef struct {
 typedef struct {
     const ktagd_config_t *config;
     ktagd_shared_t shared;
-    void *front_in, *front_out, *back, *control, *reloader;
+    void *front_in, *front_out, *back, *control, *reloader, *monitor;
     bool front_is_router;   /* replies to a gone peer are dropped, not queued */
     bool envelope;          /* front messages carry a ROUTER envelope */
     bool overload_reply;    /* over max-pending: reply 'overloaded' (else stop reading) */
@@ -237,6 +238,19 @@ s_open_sockets(s_server_t *s)
         if (zmq_bind(s->back, S_BACKEND) != 0) {
             log_error("cannot bind %s: %s", S_BACKEND, zmq_strerror(errno));
             return -1;
+        }
+    }
+    /* Count the front's connections and the peers libzmq drops (an
+       oversized message, a failed handshake), which get no reply. */
+    if (zmq_socket_monitor(s->front_in, S_MONITOR,
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
+        s->monitor = s_socket(s, ZMQ_PAIR, 0);
+        if (zmq_connect(s->monitor, S_MONITOR) != 0) {
+            zmq_close(s->monitor);
+            s->monitor = NULL;
         }
     }
     if (cfg->control) {
@@ -585,6 +599,27 @@ s_back_readable(s_server_t *s)
     }
 }
 
+static void
+s_monitor_readable(s_server_t *s)
+{
+    for (int i = 0; i < 64; i++) {
+        ktagd_frames_t f;
+        if (ktagd_frames_recv(&f, s->monitor, ZMQ_DONTWAIT) != 0)
+            return;
+        if (f.count >= 1 && zmq_msg_size(&f.part[0]) >= 2) {
+            uint16_t event;
+            memcpy(&event, zmq_msg_data(&f.part[0]), sizeof event);
+            if (event == ZMQ_EVENT_ACCEPTED || event == ZMQ_EVENT_CONNECTED)
+                ktagd_stats_connection(s->shared.stats, KTAGD_CONN_OPENED);
+            else if (event == ZMQ_EVENT_DISCONNECTED)
+                ktagd_stats_connection(s->shared.stats, KTAGD_CONN_CLOSED);
+            else
+                ktagd_stats_connection(s->shared.stats, KTAGD_CONN_FAILED);
+        }
+        ktagd_frames_close(&f);
+    }
+}
+
 /* ---------------------------------------------------------------- signals */
 
 static int
@@ -666,8 +701,9 @@ s_loop(s_server_t *s)
 {
     double next_tick = s_now() + 1.0;
     for (;;) {
-        zmq_pollitem_t items[6];
+        zmq_pollitem_t items[7];
         int n = 0, i_front = -1, i_out = -1, i_back = -1, i_control = -1, i_reload = -1;
+        int i_monitor = -1;
         items[n] = (zmq_pollitem_t) { s->front_in, 0, s_accepting(s) ? ZMQ_POLLIN : 0, 0 };
         if (s->front_out == s->front_in && s->pending_front.count)
             items[n].events |= ZMQ_POLLOUT;
@@ -689,6 +725,10 @@ s_loop(s_server_t *s)
         }
         items[n] = (zmq_pollitem_t) { s->reloader, 0, ZMQ_POLLIN, 0 };
         i_reload = n++;
+        if (s->monitor) {
+            items[n] = (zmq_pollitem_t) { s->monitor, 0, ZMQ_POLLIN, 0 };
+            i_monitor = n++;
+        }
         items[n] = (zmq_pollitem_t) { NULL, s->sigfd, ZMQ_POLLIN, 0 };
         int i_sig = n++;
 
@@ -714,6 +754,8 @@ s_loop(s_server_t *s)
             s_control_readable(s);
         if (items[i_reload].revents & ZMQ_POLLIN)
             s_reload_done(s);
+        if (i_monitor >= 0 && (items[i_monitor].revents & ZMQ_POLLIN))
+            s_monitor_readable(s);
         if (s->pending_back.count && (items[i_back].revents & ZMQ_POLLOUT)) {
             if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) != 0
                 && errno != EAGAIN) {
@@ -799,8 +841,10 @@ done:
         ktagd_frames_close(&s.waiting[i].envelope);
     for (size_t i = 0; i < s.n_next; i++)
         ktagd_frames_close(&s.next[i].envelope);
+    if (s.monitor && s.front_in)
+        zmq_socket_monitor(s.front_in, NULL, 0);
     void *sockets[] = { s.front_in, s.front_out != s.front_in ? s.front_out : NULL, s.back,
-                        s.control, s.reloader };
+                        s.control, s.reloader, s.monitor };
     for (size_t i = 0; i < sizeof sockets / sizeof sockets[0]; i++)
         if (sockets[i])
             zmq_close(sockets[i]);

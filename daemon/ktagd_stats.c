@@ -25,6 +25,7 @@ struct ktagd_stats {
     atomic_uint_fast64_t latency_max;
     atomic_int_fast64_t in_flight;
     atomic_uint_fast64_t reloads, reload_failures;
+    atomic_uint_fast64_t connections[3];
 
     pthread_mutex_t lock;       /* guards the rate window and the last error */
     double sample_t[S_WINDOW];
@@ -141,6 +142,13 @@ ktagd_stats_dropped(ktagd_stats_t *self)
 }
 
 void
+ktagd_stats_connection(ktagd_stats_t *self, ktagd_conn_event_t event)
+{
+    if ((unsigned) event < 3)
+        atomic_fetch_add_explicit(&self->connections[event], 1, memory_order_relaxed);
+}
+
+void
 ktagd_stats_set_in_flight(ktagd_stats_t *self, int64_t in_flight)
 {
     atomic_store_explicit(&self->in_flight, in_flight, memory_order_relaxed);
@@ -245,7 +253,7 @@ ktagd_stats_pack(ktagd_stats_t *self, msgpack_packer *pk, const ktag_lexicon_t *
     memcpy(last_error, self->last_reload_error, sizeof last_error);
     pthread_mutex_unlock(&self->lock);
 
-    int rc = msgpack_pack_map(pk, 15 + (lex != NULL));
+    int rc = msgpack_pack_map(pk, 16 + (lex != NULL));
     rc |= s_key(pk, "uptime_s");
     rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(uptime));
     rc |= s_key(pk, "requests");
@@ -282,6 +290,14 @@ ktagd_stats_pack(ktagd_stats_t *self, msgpack_packer *pk, const ktag_lexicon_t *
     rc |= msgpack_pack_uint64(pk, total);
     rc |= s_key(pk, "in_flight");
     rc |= msgpack_pack_int64(pk, atomic_load(&self->in_flight));
+    rc |= s_key(pk, "connections");
+    rc |= msgpack_pack_map(pk, 3);
+    rc |= s_key(pk, "opened");
+    rc |= msgpack_pack_uint64(pk, atomic_load(&self->connections[KTAGD_CONN_OPENED]));
+    rc |= s_key(pk, "closed");
+    rc |= msgpack_pack_uint64(pk, atomic_load(&self->connections[KTAGD_CONN_CLOSED]));
+    rc |= s_key(pk, "failed");
+    rc |= msgpack_pack_uint64(pk, atomic_load(&self->connections[KTAGD_CONN_FAILED]));
     rc |= s_key(pk, "reloads");
     rc |= msgpack_pack_uint64(pk, atomic_load(&self->reloads));
     rc |= s_key(pk, "reload_failures");

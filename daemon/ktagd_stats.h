@@ -39,6 +39,13 @@ void ktagd_stats_error(ktagd_stats_t *self, ktag_wire_code_t code);
 /** A message was dropped without a reply (no route back, a peer gone). */
 void ktagd_stats_dropped(ktagd_stats_t *self);
 
+/** Connection events on the front socket (from a ZeroMQ socket monitor):
+ *  a peer connected, a peer went away (including peers libzmq dropped for
+ *  an oversized message, where no reply is possible), a handshake failed
+ *  (not ZMTP, or refused by CURVE). */
+typedef enum { KTAGD_CONN_OPENED, KTAGD_CONN_CLOSED, KTAGD_CONN_FAILED } ktagd_conn_event_t;
+void ktagd_stats_connection(ktagd_stats_t *self, ktagd_conn_event_t event);
+
 /** The number of requests between the front and the workers right now. */
 void ktagd_stats_set_in_flight(ktagd_stats_t *self, int64_t in_flight);
 
@@ -51,7 +58,8 @@ void ktagd_stats_tick(ktagd_stats_t *self);
 
 /** Write the stats map: uptime_s, requests, replies, documents, errors
  *  (one key per wire code), dropped, bytes_in, bytes_out, docs_per_sec,
- *  docs_per_sec_10s, latency_us{p50, p99, max}, in_flight, reloads,
+ *  docs_per_sec_10s, latency_us{p50, p99, max}, in_flight, connections{opened,
+ *  closed, failed}, reloads,
  *  reload_failures, last_reload_error, and, when `lex` is not NULL,
  *  lexicon{version, dir, entities{type: n}}.
  *  @returns 0 or the packer's error. */

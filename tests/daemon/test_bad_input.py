@@ -120,6 +120,10 @@ def test_far_too_large_is_dropped_and_daemon_serves_others(env, daemon):
         s.recv()
     r = env.request(env.ipc("front"), GOOD)
     assert r["ok"] and found(r) == GOOD_FOUND
+    # The drop is counted as a closed connection although the client kept
+    # its socket open.
+    st = env.request(env.ipc("ctl"), {"op": "stats"})["stats"]
+    assert st["connections"]["closed"] >= 1 and st["connections"]["opened"] >= 2
 
 
 def test_extra_frames(env, daemon):
@@ -183,7 +187,7 @@ def test_garbage_connection_is_harmless(env, daemon):
     """A TCP peer that speaks no ZMTP at all (here: random bytes on the
     port) is dropped by libzmq; the daemon keeps serving."""
     import socket
-    d = env.start("--bind", "tcp://127.0.0.1:*")
+    d = env.start("--bind", "tcp://127.0.0.1:*", "--control", env.ipc("ctl2"))
     ep = d.bound("front")
     host, port = ep[len("tcp://"):].rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=5) as raw:
@@ -195,6 +199,9 @@ def test_garbage_connection_is_harmless(env, daemon):
             pass
     r = env.request(ep, GOOD)
     assert r["ok"] and found(r) == GOOD_FOUND
+    st = env.request(env.ipc("ctl2"), {"op": "stats"})["stats"]
+    # libzmq drops a peer that sends no ZMTP greeting: counted as closed.
+    assert st["connections"]["closed"] >= 1, st["connections"]
     assert d.stop() == 0
 
 
