@@ -342,3 +342,39 @@ def test_example_config_is_valid(env):
                        capture_output=True, timeout=10)
     assert p.returncode == 0, p.stderr
     assert b"configuration and lexicons are fine" in p.stderr
+
+
+def test_connect_workers_behind_zeromq_own_proxy(env):
+    """ktagd --connect works behind any ROUTER/DEALER proxy, here pyzmq's
+    zmq.proxy() in a thread, not only behind ktagd --broker."""
+    import threading
+    front = env.ctx.socket(zmq.ROUTER)
+    back = env.ctx.socket(zmq.DEALER)
+    for s in (front, back):
+        s.setsockopt(zmq.LINGER, 0)
+    front.bind(env.ipc("pf"))
+    back.bind(env.ipc("pb"))
+
+    def proxy():
+        try:
+            zmq.proxy(front, back)
+        except zmq.ContextTerminated:
+            pass
+        finally:
+            front.close(0)
+            back.close(0)
+
+    t = threading.Thread(target=proxy, daemon=True)
+    t.start()
+    workers = [env.start("--connect", env.ipc("pb"), "--threads", "2") for _ in range(2)]
+    s = env.socket(zmq.DEALER, env.ipc("pf"))
+    for i in range(200):
+        s.send_multipart([b"", pack({"id": i, "text": DOCS[i % len(DOCS)][0]})])
+    got = {}
+    for _ in range(200):
+        r = unpack(s.recv_multipart()[1])
+        got[r["id"]] = r
+    assert sorted(got) == list(range(200))
+    assert all(found(r) == DOCS[i % len(DOCS)][1] for i, r in got.items())
+    for w in workers:
+        assert w.stop() == 0
