@@ -18,11 +18,9 @@ def test_broker_three_workers_one_killed_retrying_client_gets_every_answer(env):
     n, window, retry_after = 600, 30, 1.0
     rng = random.Random(3)
     plan = [rng.randrange(len(DOCS)) for _ in range(n)]
-    # Heavier documents keep every worker busy, so that the killed one
-    # certainly holds requests that are lost with it.
     texts = [(DOCS[k][0] + " ") * 200 for k in range(len(DOCS))]
     sent_at, attempts, answers = {}, {}, {}
-    next_id, retries, killed = 0, 0, None
+    next_id, retries, killed, stopped_at = 0, 0, None, None
     deadline = time.monotonic() + 150
     while len(answers) < n:
         assert time.monotonic() < deadline, "not every request answered in 150 s"
@@ -47,13 +45,18 @@ def test_broker_three_workers_one_killed_retrying_client_gets_every_answer(env):
             assert found(r) == DOCS[plan[i]][1], (i, r)
             answers[i] = r
             sent_at.pop(i, None)
-        if killed is None and len(answers) >= n // 5:
+        # Freeze one worker first, so that requests certainly pile up in it
+        # whatever the speed of this machine, then kill it.
+        if stopped_at is None and len(answers) >= n // 5:
+            workers[1].send_signal(signal.SIGSTOP)
+            stopped_at = time.monotonic()
+        if killed is None and stopped_at is not None and time.monotonic() - stopped_at > 0.3:
             killed = workers[1]
             killed.proc.kill()
             killed.proc.wait()
     assert sorted(answers) == list(range(n))
     assert killed is not None
-    assert retries > 0, "the killed worker held no request: the test proved nothing"
+    assert retries > 0, "no request was lost with the killed worker: the test proved nothing"
 
     st = env.request(env.ipc("ctl"), {"op": "stats"})["stats"]
     assert st["requests"] >= n + retries
