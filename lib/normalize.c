@@ -122,6 +122,35 @@ static int s_normalize_segment(ktag_normbuf_t *buf, const char *segment, size_t 
     return 0;
 }
 
+/*  A segment of a single code point (`cp` spans all of it) is looked up in
+    the buffer's cache before ICU is asked; ICU's answer for one code point
+    does not depend on its neighbours, since the segment is bounded. */
+static int s_normalize_cached(ktag_normbuf_t *buf, const char *segment, size_t seg_len,
+                              uint32_t orig_offset, UChar32 cp, ktag_error_t *err)
+{
+    if ((size_t) U8_LENGTH(cp) != seg_len)
+        return s_normalize_segment(buf, segment, seg_len, orig_offset, err);
+    ktag_norm_cache_t *slot = &buf->cache[(uint32_t) cp % KTAG_NORM_CACHE_SLOTS];
+    if (slot->cp == (uint32_t) cp) {
+        if (s_reserve_out(buf, buf->len + slot->len))
+            return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+        memcpy(buf->norm + buf->len, slot->bytes, slot->len);
+        for (size_t k = 0; k < slot->len; k++)
+            buf->map[buf->len + k] = orig_offset;
+        buf->len += slot->len;
+        return 0;
+    }
+    size_t before = buf->len;
+    int rc = s_normalize_segment(buf, segment, seg_len, orig_offset, err);
+    size_t produced = buf->len - before;
+    if (rc == 0 && produced <= sizeof slot->bytes) {
+        slot->cp = (uint32_t) cp;
+        slot->len = (uint8_t) produced;
+        memcpy(slot->bytes, buf->norm + before, produced);
+    }
+    return rc;
+}
+
 int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error_t *err)
 {
     pthread_once(&s_once, s_init_normalizers);
@@ -180,7 +209,7 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
             U8_NEXT(s, i, len, cp);
         }
         buf->len = out;
-        int rc = s_normalize_segment(buf, text + start, i - start, (uint32_t) start, err);
+        int rc = s_normalize_cached(buf, text + start, i - start, (uint32_t) start, cp, err);
         if (rc)
             return rc;
         if (s_reserve_out(buf, buf->len + (len - i) + 16))

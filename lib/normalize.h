@@ -20,6 +20,16 @@
 /** Texts above this many bytes are refused (offsets are 32-bit inside). */
 #define KTAG_MAX_TEXT_BYTES ((size_t) 1 << 30)
 
+/** The normalized form of one code point that ICU had to normalize (…, ·,
+ *  ‘, 株): the same few recur in every document. */
+typedef struct {
+    uint32_t cp;       /**< 0: empty slot */
+    uint8_t len;
+    char bytes[11];
+} ktag_norm_cache_t;
+
+#define KTAG_NORM_CACHE_SLOTS 256
+
 typedef struct {
     char *norm;        /**< normalized UTF-8, NUL-terminated */
     size_t len;        /**< bytes in norm */
@@ -30,6 +40,7 @@ typedef struct {
     size_t u16_cap;
     UChar *u16_out;
     size_t u16_out_cap;
+    ktag_norm_cache_t cache[KTAG_NORM_CACHE_SLOTS];   /**< direct-mapped by code point */
 } ktag_normbuf_t;
 
 /** Normalize `len` bytes of `text` into `buf`, reusing its memory.
