@@ -384,7 +384,7 @@ static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
     }
     if (self->ref_count == 0)
         return 0;
-    qsort(self->refs, self->ref_count, sizeof *self->refs, s_compare_refs);
+    s_sort(self->refs, self->ref_count, sizeof *self->refs, s_compare_refs);
     const uint8_t *text = (const uint8_t *) self->fields[which].orig;
     bool utf16 = self->options.offsets == KTAG_OFFSETS_UTF16;
     size_t byte = 0, units = 0;
