@@ -265,7 +265,8 @@ main(int argc, char **argv)
     return check.errors || stray ? 1 : 0;
 
 io_fail:
-    fprintf(stderr, "zmq_driver: %s after %zu of %zu replies: %s\n", endpoint, received,
-            total, errno == EAGAIN ? "timed out" : zmq_strerror(errno));
+    fprintf(stderr, "zmq_driver: %s after %zu of %zu replies: %s%s%s\n", endpoint, received,
+            total, errno == EAGAIN ? "timed out" : zmq_strerror(errno),
+            check.errors ? "; first error reply: " : "", check.first_error);
     return 1;
 }
