@@ -29,6 +29,7 @@
 #define S_COMPARE_WEIGHT 0.4 /* a move shown by two numbers, as a direction word's weight */
 #define S_LABEL_THRESHOLD 0.2
 #define S_STACK_ITEMS 64
+#define S_MAX_SENTENCE 600  /* bytes: longer runs without punctuation are cut (~200 Hangul) */
 #define S_STACK_SENTENCES 16
 
 static const char *s_class_names[KTAG_SENT_CLASS_COUNT] = {
@@ -428,14 +429,31 @@ static size_t s_split(const char *s, size_t n, s_sentence_t *out, size_t max)
             continue;
         }
         size_t a = begin, e = cut;
-        while (a < e && s_space(s[a]))
-            a++;
-        while (e > a && s_space(s[e - 1]))
-            e--;
-        if (e > a) {
-            if (count == max)
-                return count + 1;   /* tells the caller to grow */
-            out[count++] = (s_sentence_t) { (uint32_t) a, (uint32_t) e, 0, 0, 0, 1 };
+        for (;;) {
+            while (a < e && s_space(s[a]))
+                a++;
+            /*  Text without punctuation (tables, scraped pages) is cut into
+                pieces of at most S_MAX_SENTENCE bytes at a space, so that
+                the per-mention work of a sentence stays bounded. */
+            size_t piece = e;
+            if (e - a > S_MAX_SENTENCE) {
+                piece = a + S_MAX_SENTENCE;
+                while (piece > a + S_MAX_SENTENCE / 2 && !s_space(s[piece]))
+                    piece--;
+                while (piece > a && ((uint8_t) s[piece] & 0xC0) == 0x80)
+                    piece--;   /* never inside a character */
+            }
+            size_t z = piece;
+            while (z > a && s_space(s[z - 1]))
+                z--;
+            if (z > a) {
+                if (count == max)
+                    return count + 1;   /* tells the caller to grow */
+                out[count++] = (s_sentence_t) { (uint32_t) a, (uint32_t) z, 0, 0, 0, 1 };
+            }
+            if (piece >= e)
+                break;
+            a = piece;
         }
         begin = i = next;
     }
@@ -802,8 +820,8 @@ static s_role_t s_role(const char *s, size_t n, const s_sentence_t *sent,
     while (q < sent->end && s[q] == ' ')
         q++;
     if (q < sent->end && s_is_quote(s_next(s, n, q)))
-        for (size_t o = 0; o < span_count; o++)
-            if (spans[o].start > q && spans[o].start < sent->end) {
+        for (size_t o = e + 1; o < span_count && spans[o].start < sent->end; o++)   /* sorted by start */
+            if (spans[o].start > q) {
                 /*  …and the other mention must sit inside the quotation. */
                 bool closed = false;
                 for (size_t i = q + 1; i < spans[o].start && !closed; i += len)
@@ -822,7 +840,7 @@ static s_role_t s_role(const char *s, size_t n, const s_sentence_t *sent,
             continue;
         while (after < n && s[after] == ' ')
             after++;
-        for (size_t o = 0; o < span_count; o++)
+        for (size_t o = e + 1; o < span_count && spans[o].start <= after; o++)
             if (spans[o].start == after)
                 return S_ROLE_PLAIN;
         return S_ROLE_COUNTERPARTY;

@@ -2,6 +2,7 @@
     rules, overlaps, offsets in every unit into the ORIGINAL text, titles,
     type filters, bad input, and one lexicon shared by many threads. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -168,6 +169,27 @@ static void test_results_outlive_the_callers_lexicon_reference(void)
     CHECK(result == NULL);
 }
 
+static void test_a_long_text_without_punctuation_is_scored_in_pieces(void)
+{
+    /*  Scraped tables come without sentence ends; the scorer cuts them so
+        that its per-mention work stays bounded (it was quadratic). */
+    size_t reps = 20000;
+    const char *unit = "엔비디아 딥시크 상승 ";
+    size_t unit_len = strlen(unit);
+    char *text = malloc(reps * unit_len + 1);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(text + i * unit_len, unit, unit_len);
+    text[reps * unit_len] = '\0';
+    CHECK_INT(ktag_tag(res, lex, text, reps * unit_len, NULL, 0, NULL, NULL), 0);
+    CHECK_INT(ktag_result_entity_count(res), 2 * reps);
+    CHECK(ktag_result_sentence_count(res) >= reps * unit_len / 600);
+    bool in_range = true;
+    for (size_t i = 0; i < ktag_result_entity_count(res); i++)
+        in_range &= ktag_result_entity(res, i)->sentiment > 0 && ktag_result_entity(res, i)->sentiment <= 1;
+    CHECK(in_range);
+    free(text);
+}
+
 static void *s_worker(void *arg)
 {
     (void) arg;
@@ -218,6 +240,7 @@ int main(void)
     test_invalid_utf8_empty_and_whitespace_input();
     test_sentiment_can_be_turned_off();
     test_results_outlive_the_callers_lexicon_reference();
+    test_a_long_text_without_punctuation_is_scored_in_pieces();
     test_one_lexicon_shared_by_threads();
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
