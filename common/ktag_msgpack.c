@@ -45,7 +45,8 @@ ktag_op_name(ktag_op_t op)
 double
 ktag_msgpack_score_round(double x)
 {
-    return round(x * 1000.0) / 1000.0;
+    double r = round(x * 1000.0) / 1000.0;
+    return r == 0.0 ? 0.0 : r;   /* no -0.0: the JSON writer prints 0.0 */
 }
 
 static int

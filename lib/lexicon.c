@@ -668,7 +668,8 @@ static int s_load_dir(s_loader_t *loader, const char *dir)
         loader->file_count++;
     }
     closedir(d);
-    qsort(loader->files, loader->file_count, sizeof *loader->files, s_compare_names);
+    if (loader->file_count > 1)
+        qsort(loader->files, loader->file_count, sizeof *loader->files, s_compare_names);
     loader->hash = 2166136261u;
     for (size_t f = 0; f < loader->file_count; f++) {
         char path[4096];
@@ -720,7 +721,8 @@ ktag_lexicon_t *ktag_lexicon_open(const char *dir, ktag_error_t *err)
     if (s_load_dir(&loader, dir))
         goto fail;
     ktag_lexicon_t *lex = loader.lex;
-    qsort(lex->josa, lex->josa_count, sizeof *lex->josa, s_compare_josa);
+    if (lex->josa_count > 1)
+        qsort(lex->josa, lex->josa_count, sizeof *lex->josa, s_compare_josa);
     for (size_t p = 0; p < lex->pattern_count; p++)
         if (lex->patterns[p].entry >= 0)
             lex->alias_counts[lex->entries[lex->patterns[p].entry].type]++;
