@@ -107,9 +107,14 @@ ktag_cli_json_from_msgpack(const void *object)
             const msgpack_object *k = &o->via.map.ptr[i].key;
             if (k->type != MSGPACK_OBJECT_STR)
                 continue;
-            char *key = strndup(k->via.str.ptr, k->via.str.size);
-            if (key)
+            /* The key is not NUL-terminated (it may end the frame): copy it
+             * by length. */
+            char *key = malloc((size_t) k->via.str.size + 1);
+            if (key) {
+                memcpy(key, k->via.str.ptr, k->via.str.size);
+                key[k->via.str.size] = '\0';
                 json_object_set_new(m, key, ktag_cli_json_from_msgpack(&o->via.map.ptr[i].val));
+            }
             free(key);
         }
         return m;
