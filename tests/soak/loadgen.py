@@ -384,10 +384,14 @@ def main():
         run_load(endpoint, a.clients, a.warmup, a.window, seed=7, max_message_size=max_msg)
         per_round = a.requests // a.rounds
         rounds = []
+        # One reloader for the whole run, so reloads keep their pace across rounds.
+        reloader = None
+        if a.reload_every:
+            reloader = Reloader(control, lex, a.reload_every)
+            reloader.start()
         for r in range(a.rounds):
             t, _ = run_load(endpoint, a.clients, per_round, a.window, seed=r + 1,
-                            max_message_size=max_msg, pid=d.pid, control=control, lexdir=lex,
-                            reload_every=a.reload_every)
+                            max_message_size=max_msg, pid=d.pid)
             rounds.append(t)
             print("round %d: %d requests, %d lost, %d mismatched, %d wrong, RSS %d KiB"
                   % (r + 1, t["sent"], t["lost"], t["mismatched"], t["wrong"], t["rss_kib"]["after"]),
@@ -407,10 +411,12 @@ def main():
                             "after_each_round": [t["rss_kib"]["after"] for t in rounds],
                             "peak": max(t["rss_kib"]["peak"] for t in rounds),
                             "after": rounds[-1]["rss_kib"]["after"]}
-        if a.reload_every:
-            total["reloads_ok"] = sum(t["reloads_ok"] for t in rounds)
-            total["reloads_failed"] = sum(t["reloads_failed"] for t in rounds)
-            total["reload_errors"] = [e for t in rounds for e in t["reload_errors"]][:5]
+        if reloader:
+            reloader.stop.set()
+            reloader.join(30)
+            total["reloads_ok"] = reloader.ok
+            total["reloads_failed"] = reloader.failed
+            total["reload_errors"] = reloader.errors[:5]
         total["ktagd_exit"] = d.stop()
         print(json.dumps(total, indent=1, ensure_ascii=False))
         if a.json:
