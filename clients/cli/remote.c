@@ -200,7 +200,12 @@ ktag_cli_run_remote(const ktag_cli_config_t *config, ktag_cli_reader_t *reader, 
     void *ctx = zmq_ctx_new();
     void *sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
     int linger = 0;
+    /* Queues deep enough for the whole window: a ROUTER drops replies to a
+     * peer whose receive queue is full rather than wait. */
+    int hwm = (int) window * 2 + 16;
     if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) != 0
+        || zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0
+        || zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0
         || zmq_connect(sock, config->connect) != 0) {
         fprintf(stderr, "ktag: cannot connect to %s: %s\n", config->connect, zmq_strerror(zmq_errno()));
         rc = -1;

@@ -77,6 +77,8 @@ def test_help_and_version_exit_0():
     ["-j", "-1"],
     ["--no-such-option"],
     ["--timeout", "0"],
+    ["--window", "0"],
+    ["--window", "1001"],
 ])
 def test_usage_errors_exit_2(args):
     rc, out, err = run(args, stdin=b"")
