@@ -649,6 +649,14 @@ def test_connect_options_give_in_process_bytes(ktagd, opts):
     assert strip(local) == strip(remote)
 
 
+def test_connect_full_window_loses_nothing(ktagd):
+    data = "\n".join(f"{i} 삼성전자 TSMC" for i in range(3000)).encode()
+    rc, out, err = run(["-i", "lines", "-c", ktagd, "--window", "1000", "--timeout", "20"], stdin=data,
+                       lexicon=None)
+    assert rc == 0, err
+    assert [o["id"] for o in jsonl(out)] == list(range(1, 3001))
+
+
 def test_connect_too_large_document_fails_alone(ktagd, tmp_path):
     small, big = tmp_path / "a.txt", tmp_path / "b.txt"
     small.write_text("TSMC", encoding="utf-8")
