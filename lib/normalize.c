@@ -79,14 +79,12 @@ static int s_reserve_out(ktag_normbuf_t *buf, size_t needed)
 {
     if (KTAG_RESERVE(buf->norm, buf->norm_cap, needed + 1))
         return KTAG_ERR_NOMEM;
-    if (KTAG_RESERVE(buf->map, buf->map_cap, needed + 1))
-        return KTAG_ERR_NOMEM;
     return 0;
 }
 
 /*  The slow path: normalize one segment through ICU's UTF-16 API. */
 static int s_normalize_segment(ktag_normbuf_t *buf, const char *segment, size_t seg_len,
-                               uint32_t orig_offset, ktag_error_t *err)
+                               ktag_error_t *err)
 {
     UErrorCode status = U_ZERO_ERROR;
     if (KTAG_RESERVE(buf->u16, buf->u16_cap, seg_len + 1))
@@ -116,8 +114,6 @@ static int s_normalize_segment(ktag_normbuf_t *buf, const char *segment, size_t 
                 buf->u16_out, out_len, &status);
     if (U_FAILURE(status))
         return ktag_error_set(err, KTAG_ERR_UNICODE, "UTF-8 conversion failed: %s", u_errorName(status));
-    for (int32_t k = 0; k < written; k++)
-        buf->map[buf->len + k] = orig_offset;
     buf->len += (size_t) written;
     return 0;
 }
@@ -126,22 +122,20 @@ static int s_normalize_segment(ktag_normbuf_t *buf, const char *segment, size_t 
     the buffer's cache before ICU is asked; ICU's answer for one code point
     does not depend on its neighbours, since the segment is bounded. */
 static int s_normalize_cached(ktag_normbuf_t *buf, const char *segment, size_t seg_len,
-                              uint32_t orig_offset, UChar32 cp, ktag_error_t *err)
+                              UChar32 cp, ktag_error_t *err)
 {
     if ((size_t) U8_LENGTH(cp) != seg_len)
-        return s_normalize_segment(buf, segment, seg_len, orig_offset, err);
+        return s_normalize_segment(buf, segment, seg_len, err);
     ktag_norm_cache_t *slot = &buf->cache[(uint32_t) cp % KTAG_NORM_CACHE_SLOTS];
     if (slot->cp == (uint32_t) cp) {
         if (s_reserve_out(buf, buf->len + slot->len))
             return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
         memcpy(buf->norm + buf->len, slot->bytes, slot->len);
-        for (size_t k = 0; k < slot->len; k++)
-            buf->map[buf->len + k] = orig_offset;
         buf->len += slot->len;
         return 0;
     }
     size_t before = buf->len;
-    int rc = s_normalize_segment(buf, segment, seg_len, orig_offset, err);
+    int rc = s_normalize_segment(buf, segment, seg_len, err);
     size_t produced = buf->len - before;
     if (rc == 0 && produced <= sizeof slot->bytes) {
         slot->cp = (uint32_t) cp;
@@ -160,6 +154,8 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
         return ktag_error_set(err, KTAG_ERR_TOO_LARGE, "text of %zu bytes exceeds the limit of %zu",
                               len, KTAG_MAX_TEXT_BYTES - 1);
     buf->len = 0;
+    buf->orig_len = len;
+    buf->segment_count = 0;
     /*  Invariant: room for the rest of the input as it is.  The fast paths
         write no more bytes than they read, so only ICU's segments, which may
         expand (㈜ -> (주)), need to grow the buffers. */
@@ -168,7 +164,6 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
 
     const uint8_t *s = (const uint8_t *) text;
     char *norm = buf->norm;
-    uint32_t *map = buf->map;
     size_t out = 0, i = 0;
     /*  `width` is the size of the fast character (ASCII or a Hangul
         syllable) at i, 0 for any other: each position is classified once,
@@ -182,13 +177,11 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
             if (next_width || next >= len || s_boundary_slow(s, len, next)) {
                 if (width == 1) {
                     uint8_t byte = s[i];
-                    norm[out] = (char) (byte >= 'A' && byte <= 'Z' ? byte + 32 : byte);
-                    map[out++] = (uint32_t) i;
+                    norm[out++] = (char) (byte >= 'A' && byte <= 'Z' ? byte + 32 : byte);
                 } else {
                     norm[out] = (char) s[i];
                     norm[out + 1] = (char) s[i + 1];
                     norm[out + 2] = (char) s[i + 2];
-                    map[out] = map[out + 1] = map[out + 2] = (uint32_t) i;
                     out += 3;
                 }
                 i = next;
@@ -209,37 +202,64 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
             U8_NEXT(s, i, len, cp);
         }
         buf->len = out;
-        int rc = s_normalize_cached(buf, text + start, i - start, (uint32_t) start, cp, err);
+        int rc = s_normalize_cached(buf, text + start, i - start, cp, err);
         if (rc)
             return rc;
-        if (s_reserve_out(buf, buf->len + (len - i) + 16))
+        if (s_reserve_out(buf, buf->len + (len - i) + 16)
+            || KTAG_RESERVE(buf->segments, buf->segment_cap, buf->segment_count + 1))
             return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+        buf->segments[buf->segment_count++] = (ktag_norm_segment_t) {
+            (uint32_t) out, (uint32_t) buf->len, (uint32_t) start, (uint32_t) i };
         norm = buf->norm;
-        map = buf->map;
         out = buf->len;
         width = s_fast_width(s, len, i);
     }
     buf->len = out;
     buf->norm[buf->len] = '\0';
-    buf->map[buf->len] = (uint32_t) len;
     return 0;
+}
+
+/*  @returns the last segment whose normalized start is at or before `pos`,
+    or NULL when there is none. */
+static const ktag_norm_segment_t *s_segment_at(const ktag_normbuf_t *buf, size_t pos)
+{
+    size_t lo = 0, hi = buf->segment_count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (buf->segments[mid].norm_start <= pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? &buf->segments[lo - 1] : NULL;
+}
+
+size_t ktag_norm_orig_start(const ktag_normbuf_t *buf, size_t norm_start)
+{
+    const ktag_norm_segment_t *seg = s_segment_at(buf, norm_start);
+    if (!seg)
+        return norm_start;
+    if (norm_start < seg->norm_end)
+        return seg->orig_start;
+    return seg->orig_end + (norm_start - seg->norm_end);
 }
 
 size_t ktag_norm_orig_end(const ktag_normbuf_t *buf, size_t norm_end)
 {
     if (norm_end == 0)
-        return buf->map[0];
-    uint32_t last = buf->map[norm_end - 1];
-    size_t j = norm_end;
-    while (j < buf->len && buf->map[j] == last)
-        j++;
-    return buf->map[j];
+        return ktag_norm_orig_start(buf, 0);
+    const ktag_norm_segment_t *seg = s_segment_at(buf, norm_end - 1);
+    if (!seg)
+        return norm_end;
+    if (norm_end - 1 < seg->norm_end)
+        return seg->orig_end;
+    return seg->orig_end + (norm_end - seg->norm_end);
 }
 
 void ktag_normbuf_release(ktag_normbuf_t *buf)
 {
     free(buf->norm);
-    free(buf->map);
+    free(buf->segments);
     free(buf->u16);
     free(buf->u16_out);
     memset(buf, 0, sizeof *buf);

@@ -30,12 +30,21 @@ typedef struct {
 
 #define KTAG_NORM_CACHE_SLOTS 256
 
+/** A stretch of text that ICU normalized: where it was and what it became.
+ *  Between two of them the text was copied byte for byte (ASCII, only
+ *  lowercased, and Hangul syllables), so offsets there differ by a constant. */
+typedef struct {
+    uint32_t norm_start, norm_end;   /**< normalized bytes it produced (may be empty) */
+    uint32_t orig_start, orig_end;   /**< original bytes */
+} ktag_norm_segment_t;
+
 typedef struct {
     char *norm;        /**< normalized UTF-8, NUL-terminated */
     size_t len;        /**< bytes in norm */
     size_t norm_cap;
-    uint32_t *map;     /**< map[i]: original byte offset of the segment that produced norm[i]; map[len] = original length */
-    size_t map_cap;
+    size_t orig_len;   /**< bytes of the original text */
+    ktag_norm_segment_t *segments;   /**< in text order */
+    size_t segment_count, segment_cap;
     UChar *u16;        /**< scratch for ICU */
     size_t u16_cap;
     UChar *u16_out;
@@ -48,8 +57,13 @@ typedef struct {
  *  ill-formed sequence; KTAG_ERR_TOO_LARGE; KTAG_ERR_NOMEM; KTAG_ERR_UNICODE. */
 int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error_t *err);
 
+/** @returns the original byte offset where the character that produced
+ *  normalized byte `norm_start` starts. */
+size_t ktag_norm_orig_start(const ktag_normbuf_t *buf, size_t norm_start);
+
 /** @returns the original byte offset where the normalized span ending at
- *  `norm_end` (exclusive) ends: the end of the segment holding its last byte. */
+ *  `norm_end` (exclusive) ends: the end of the character that produced its
+ *  last byte. */
 size_t ktag_norm_orig_end(const ktag_normbuf_t *buf, size_t norm_end);
 
 /** Free the buffers of `buf` (not `buf` itself). */

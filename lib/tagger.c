@@ -327,7 +327,7 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
             || KTAG_RESERVE(field->spans, field->span_cap, field->span_count + 1))
             return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
         const ktag_entry_t *entry = &lex->entries[candidate->entry];
-        size_t byte_start = field->normbuf.map[candidate->start];
+        size_t byte_start = ktag_norm_orig_start(&field->normbuf, candidate->start);
         size_t byte_end = ktag_norm_orig_end(&field->normbuf, candidate->end);
         size_t stored = s_store(self, text + byte_start, byte_end - byte_start);
         if (stored == (size_t) -1)
@@ -533,7 +533,7 @@ int ktag_result_add_sentence(ktag_result_t *self, ktag_field_t field, uint32_t n
         return KTAG_ERR_INVALID;
     if (KTAG_RESERVE(self->sentences, self->sentence_cap, self->sentence_count + 1))
         return KTAG_ERR_NOMEM;
-    size_t byte_start = normbuf->map[norm_start];
+    size_t byte_start = ktag_norm_orig_start(normbuf, norm_start);
     size_t byte_end = norm_end > norm_start ? ktag_norm_orig_end(normbuf, norm_end) : byte_start;
     ktag_sentence_t *sentence = &self->sentences[self->sentence_count++];
     *sentence = (ktag_sentence_t) { field, byte_start, byte_end, *sentiment };

@@ -17,19 +17,23 @@ static const char *s_norm(const char *text)
 static void test_ascii_is_lowercased_and_mapped_one_to_one(void)
 {
     CHECK_STR(s_norm("SK Hynix HBM3E"), "sk hynix hbm3e");
-    for (size_t i = 0; i <= buf.len; i++)
-        CHECK_INT(buf.map[i], i);
+    for (size_t i = 0; i <= buf.len; i++) {
+        CHECK_INT(ktag_norm_orig_start(&buf, i), i);
+        CHECK_INT(ktag_norm_orig_end(&buf, i), i);
+    }
+    CHECK_INT(buf.segment_count, 0);   /* nothing went through ICU */
 }
 
 static void test_fullwidth_latin_maps_to_its_original_bytes(void)
 {
     /* Ｓ and Ｋ are 3 bytes each in UTF-8 and one byte each normalized. */
     CHECK_STR(s_norm("ＳＫ하이닉스"), "sk하이닉스");
-    CHECK_INT(buf.map[0], 0);
-    CHECK_INT(buf.map[1], 3);
-    CHECK_INT(buf.map[2], 6);
+    CHECK_INT(ktag_norm_orig_start(&buf, 0), 0);
+    CHECK_INT(ktag_norm_orig_start(&buf, 1), 3);
+    CHECK_INT(ktag_norm_orig_start(&buf, 2), 6);
+    CHECK_INT(ktag_norm_orig_start(&buf, 5), 9);        /* 이 */
     CHECK_INT(ktag_norm_orig_end(&buf, 2), 6);
-    CHECK_INT(buf.map[buf.len], strlen("ＳＫ하이닉스"));
+    CHECK_INT(ktag_norm_orig_end(&buf, buf.len), strlen("ＳＫ하이닉스"));
 }
 
 static void test_hangul_is_kept_as_is(void)
@@ -41,8 +45,8 @@ static void test_emoji_and_4_byte_characters_keep_offsets(void)
 {
     const char *text = "🙂A𝐁";    /* U+1D401 MATHEMATICAL BOLD CAPITAL B -> b */
     CHECK_STR(s_norm(text), "🙂ab");
-    CHECK_INT(buf.map[4], 4);          /* 'a' comes from byte 4 */
-    CHECK_INT(buf.map[5], 5);          /* 'b' comes from the 4-byte 𝐁 at 5 */
+    CHECK_INT(ktag_norm_orig_start(&buf, 4), 4);   /* 'a' comes from byte 4 */
+    CHECK_INT(ktag_norm_orig_start(&buf, 5), 5);   /* 'b' comes from the 4-byte 𝐁 at 5 */
     CHECK_INT(ktag_norm_orig_end(&buf, 6), 9);
 }
 
@@ -50,9 +54,9 @@ static void test_combining_marks_compose_and_map_to_the_whole_segment(void)
 {
     /* e + COMBINING ACUTE -> é (2 bytes), both from original bytes 0..3 */
     CHECK_STR(s_norm("e\xcc\x81x"), "\xc3\xa9x");
-    CHECK_INT(buf.map[0], 0);
-    CHECK_INT(buf.map[1], 0);
-    CHECK_INT(buf.map[2], 3);
+    CHECK_INT(ktag_norm_orig_start(&buf, 0), 0);
+    CHECK_INT(ktag_norm_orig_start(&buf, 1), 0);
+    CHECK_INT(ktag_norm_orig_start(&buf, 2), 3);
     CHECK_INT(ktag_norm_orig_end(&buf, 2), 3);
     /* A conjoining-jamo sequence composes into one syllable. */
     CHECK_STR(s_norm("\xe1\x84\x80\xe1\x85\xa1"), "가");
@@ -78,6 +82,18 @@ static void test_invalid_utf8_names_the_byte_offset(void)
     CHECK_INT(ktag_normalize(&buf, "\xc0\xaf", 2, &err), KTAG_ERR_BAD_UTF8);         /* overlong '/' */
     CHECK_INT(err.offset, 0);
     CHECK_INT(ktag_normalize(&buf, "\xea\xb0", 2, &err), KTAG_ERR_BAD_UTF8);         /* truncated */
+}
+
+static void test_removed_characters_and_runs_between_segments(void)
+{
+    /* a soft hyphen normalizes to nothing; 가 after it is 2 bytes further */
+    CHECK_STR(s_norm("a\xc2\xad가Ａb"), "a가ab");
+    CHECK_INT(ktag_norm_orig_start(&buf, 1), 3);          /* 가 */
+    CHECK_INT(ktag_norm_orig_end(&buf, 4), 6);
+    CHECK_INT(ktag_norm_orig_start(&buf, 4), 6);          /* Ａ */
+    CHECK_INT(ktag_norm_orig_end(&buf, 5), 9);
+    CHECK_INT(ktag_norm_orig_start(&buf, 5), 9);          /* b */
+    CHECK_INT(ktag_norm_orig_end(&buf, 6), 10);
 }
 
 static void test_empty_text(void)
@@ -109,6 +125,7 @@ int main(void)
     test_combining_marks_compose_and_map_to_the_whole_segment();
     test_crlf_and_compatibility_characters();
     test_invalid_utf8_names_the_byte_offset();
+    test_removed_characters_and_runs_between_segments();
     test_empty_text();
     test_character_classes();
     ktag_normbuf_release(&buf);
