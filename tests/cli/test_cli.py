@@ -78,7 +78,7 @@ def test_help_and_version_exit_0():
     ["--no-such-option"],
     ["--timeout", "0"],
     ["--window", "0"],
-    ["--window", "1001"],
+    ["--window", "501"],
 ])
 def test_usage_errors_exit_2(args):
     rc, out, err = run(args, stdin=b"")
@@ -651,7 +651,7 @@ def test_connect_options_give_in_process_bytes(ktagd, opts):
 
 def test_connect_full_window_loses_nothing(ktagd):
     data = "\n".join(f"{i} 삼성전자 TSMC" for i in range(3000)).encode()
-    rc, out, err = run(["-i", "lines", "-c", ktagd, "--window", "1000", "--timeout", "20"], stdin=data,
+    rc, out, err = run(["-i", "lines", "-c", ktagd, "--window", "500", "--timeout", "20"], stdin=data,
                        lexicon=None)
     assert rc == 0, err
     assert [o["id"] for o in jsonl(out)] == list(range(1, 3001))
