@@ -152,3 +152,41 @@ def test_odd_msgpack_stream_no_crash_one_answer_per_value(ws, cli):
     unpacker = msgpack.Unpacker(raw=False, strict_map_key=False)
     unpacker.feed(p2.stdout)
     assert len(list(unpacker)) == len(out)
+
+
+def test_cli_full_disk_unwritable_output_and_closed_pipe_fail_loudly(ws, cli):
+    lex = ws.lexicons()
+    data = ("\n".join("SK하이닉스 주가가 %d%% 하락했다" % i for i in range(3000)) + "\n").encode()
+    # Disk full: every write fails with ENOSPC; ktag must say so and exit non-zero.
+    for args in (["-o", "/dev/full"], []):
+        kw = {"stdout": open("/dev/full", "wb")} if not args else {"stdout": subprocess.PIPE}
+        p = subprocess.run([cli, "--no-progress", "-i", "lines", "-L", lex] + args, input=data,
+                           stderr=subprocess.PIPE, timeout=60, **kw)
+        assert p.returncode not in (0, None), p.returncode
+        assert b"No space left" in p.stderr, p.stderr
+    # An output path that cannot be created: refused, naming it.
+    bad = "/nonexistent-dir/out.jsonl"
+    p = subprocess.run([cli, "--no-progress", "-i", "lines", "-L", lex, "-o", bad], input=data,
+                       capture_output=True, timeout=60)
+    assert p.returncode != 0 and bad.encode() in p.stderr, p.stderr
+    # The reader goes away after one line (ktag ... | head -1): ktag stops
+    # promptly instead of tagging into a dead pipe or hanging.
+    proc = subprocess.Popen([cli, "--no-progress", "-i", "lines", "-L", lex],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = b"".join(data.splitlines(keepends=True)[:200])    # 7 KB: never blocks the write
+    try:
+        proc.stdin.write(first)
+        proc.stdin.flush()
+        proc.stdout.readline()
+        proc.stdout.close()
+        for _ in range(20):
+            proc.stdin.write(data)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    try:
+        assert proc.wait(60) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
