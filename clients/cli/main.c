@@ -368,8 +368,11 @@ main(int argc, char **argv)
     /* Large writes: output is a stream of small objects.  A person watching
      * a terminal gets each document as soon as it is done instead. */
     sink.out_is_tty = isatty(fileno(sink.out));
+    /* glibc ignores the size when setvbuf() gets no buffer: give it one,
+     * static so that it outlives every write, stdout's last flush included. */
+    static char outbuf[1 << 20];
     if (!sink.out_is_tty)
-        setvbuf(sink.out, NULL, _IOFBF, 1 << 20);
+        setvbuf(sink.out, outbuf, _IOFBF, sizeof outbuf);
 
     ktag_cli_reader_t *reader = ktag_cli_reader_new(&cfg, argv + optind, argc - optind);
     sink.progress = ktag_cli_progress_new(cfg.progress, ktag_cli_reader_total_bytes(reader));

@@ -7,10 +7,12 @@
 */
 #include "ktag_cli.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ktag_json.h"
 #include "ktag_msgpack.h"
@@ -108,7 +110,13 @@ ktag_cli_sink_write(ktag_cli_sink_t *self, ktag_cli_slot_t *slot)
     if (slot->out.len) {
         if (self->out_is_tty)
             ktag_cli_progress_clear(self->progress);    /* one terminal, two streams */
-        fwrite(slot->out.data, 1, slot->out.len, self->out);
+        if (fwrite(slot->out.data, 1, slot->out.len, self->out) != slot->out.len) {
+            /* A full disk or a closed pipe: tagging on would only burn CPU
+             * into a dead output.  Other threads may be mid-document, so
+             * leave without running exit handlers. */
+            fprintf(stderr, "ktag: write error: %s\n", strerror(errno));
+            _exit(1);
+        }
     }
     if (slot->diag.len) {
         ktag_cli_progress_clear(self->progress);
