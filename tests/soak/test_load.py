@@ -91,3 +91,41 @@ def test_eight_clients_while_lexicons_reload_every_second(ws):
         growth = results[-1]["rss_kib"]["after"] - results[0]["rss_kib"]["after"]
         assert growth <= 2 * RSS_SLACK_KIB, [r["rss_kib"] for r in results]
     assert d.stop() == 0
+
+
+def test_burst_of_unread_requests_within_max_pending_loses_nothing(ws):
+    """A client may send up to --max-pending requests before reading any
+    reply: every one is answered (none dropped at a full ZeroMQ pipe).
+    Beyond ~2,000 unread replies ZeroMQ's high-water marks drop them (see
+    docs/RELIABILITY.md); this pins the safe side of that line."""
+    import zmq
+    from harness import pack, unpack
+    lex = ws.lexicons()
+    d, endpoint, control = _start(ws, lex)
+    ctx = zmq.Context()
+    try:
+        for trial in range(3):
+            s = ctx.socket(zmq.DEALER)
+            s.setsockopt(zmq.LINGER, 0)
+            s.connect(endpoint)
+            n = 1000                      # under --max-pending (1024)
+            for i in range(n):
+                # Half of them fail fast (no text): replies come in bursts.
+                req = {"id": i, "text": "SK하이닉스 주가가 9% 하락했다"} if i % 2 else {"id": i}
+                s.send_multipart([b"", pack(req)])
+            got = set()
+            while len(got) < n and s.poll(10000):
+                got.add(unpack(s.recv_multipart()[1])["id"])
+            s.close(0)
+            assert len(got) == n, "trial %d: %d of %d replies" % (trial, len(got), n)
+        c = ctx.socket(zmq.REQ)
+        c.setsockopt(zmq.LINGER, 0)
+        c.setsockopt(zmq.RCVTIMEO, 10000)
+        c.connect(control)
+        c.send(pack({"op": "stats", "id": 1}))
+        stats = unpack(c.recv())["stats"]
+        c.close(0)
+        assert stats["dropped"] == 0, stats
+    finally:
+        ctx.destroy(linger=0)
+    assert d.stop() == 0
