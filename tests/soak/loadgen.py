@@ -260,38 +260,39 @@ class Reloader(threading.Thread):
         self.ok = self.failed = 0
         self.errors = []
 
-    def run(self):
-        ctx = zmq.Context()
-        n = 0
+    def reload_once(self):
+        """Flip VERSION and reload now; count the outcome."""
+        path = os.path.join(self.lexdir, "VERSION")
         try:
-            while not self.stop.wait(self.every):
-                n += 1
-                path = os.path.join(self.lexdir, "VERSION")
-                try:
-                    with open(path) as f:
-                        current = f.read().strip()
-                except FileNotFoundError:
-                    current = ""
-                with open(path, "w") as f:
-                    f.write("soak-%s\n" % ("B" if current == "soak-A" else "A"))
-                s = ctx.socket(zmq.REQ)
-                s.setsockopt(zmq.LINGER, 0)
-                s.setsockopt(zmq.RCVTIMEO, 20000)
-                s.connect(self.control)
-                s.send(msgpack.packb({"id": n, "op": "reload"}))
-                try:
-                    reply = msgpack.unpackb(s.recv(), raw=False)
-                    if reply.get("ok"):
-                        self.ok += 1
-                    else:
-                        self.failed += 1
-                        self.errors.append(reply)
-                except zmq.Again:
-                    self.failed += 1
-                    self.errors.append("reload timed out")
-                s.close(0)
+            with open(path) as f:
+                current = f.read().strip()
+        except FileNotFoundError:
+            current = ""
+        with open(path, "w") as f:
+            f.write("soak-%s\n" % ("B" if current == "soak-A" else "A"))
+        ctx = zmq.Context()
+        s = ctx.socket(zmq.REQ)
+        s.setsockopt(zmq.LINGER, 0)
+        s.setsockopt(zmq.RCVTIMEO, 20000)
+        s.connect(self.control)
+        try:
+            s.send(msgpack.packb({"id": "reload", "op": "reload"}))
+            reply = msgpack.unpackb(s.recv(), raw=False)
+            if reply.get("ok"):
+                self.ok += 1
+            else:
+                self.failed += 1
+                self.errors.append(reply)
+        except zmq.Again:
+            self.failed += 1
+            self.errors.append("reload timed out")
         finally:
+            s.close(0)
             ctx.term()
+
+    def run(self):
+        while not self.stop.wait(self.every):
+            self.reload_once()
 
 
 def run_load(endpoint, clients, requests, window=32, seed=1, max_message_size=65536,

@@ -11,6 +11,7 @@ Sizes are bounded for `meson test` (KTAG_SOAK_REQUESTS per client, default
 docs/RELIABILITY.md).
 """
 import os
+import time
 
 import harness
 import loadgen
@@ -68,28 +69,43 @@ def test_eight_clients_mixed_requests_none_lost_memory_flat(ws):
 def test_eight_clients_while_lexicons_reload_every_second(ws):
     lex = ws.lexicons()
     d, endpoint, control = _start(ws, lex)
+    # The load runs without a pause in a thread, round after round, while
+    # this thread reloads four times a second apart: each version is served
+    # for about a second under load, so every one must show up in replies.
+    import threading
+    results, stop, errors = [], threading.Event(), []
+
+    def load():
+        try:
+            while not stop.is_set() or len(results) < 3:
+                results.extend(_rounds(ws, endpoint, control, lex, rounds=1, pid=d.pid))
+        except BaseException as e:       # re-raised below, in the test's thread
+            errors.append(e)
+
+    t = threading.Thread(target=load)
+    t.start()
     reloader = loadgen.Reloader(control, lex, 1.0)
-    reloader.start()
     try:
-        results = _rounds(ws, endpoint, control, lex, rounds=3, pid=d.pid)
+        for _ in range(4):
+            time.sleep(1.0)
+            reloader.reload_once()
     finally:
-        reloader.stop.set()
-        reloader.join(30)
-    reloads, failed = reloader.ok, reloader.failed
-    print("reloads: %d ok, %d failed" % (reloads, failed))
-    assert failed == 0, reloader.errors
-    # The reloads really happened during the load: both flipped versions
-    # were served, and every reply (checked above) had the full lexicon.
+        stop.set()
+        t.join(300)
+    if errors:
+        raise errors[0]
+    print("reloads: %d ok, %d failed, during %d rounds" % (reloader.ok, reloader.failed, len(results)))
+    assert reloader.failed == 0 and reloader.ok == 4, reloader.errors
     versions = {v for r in results for v in r["versions"]}
-    if reloads >= 2:
-        assert any(v.startswith("soak-A") for v in versions), versions
-        assert any(v.startswith("soak-B") for v in versions), versions
-    assert reloads >= 1, results
+    assert any(v.startswith("soak-A") for v in versions), versions
+    assert any(v.startswith("soak-B") for v in versions), versions
     if not harness.sanitized():
-        # Two lexicons may be alive at once during a swap; after the first
-        # reloads the peak must not keep climbing.
-        growth = results[-1]["rss_kib"]["after"] - results[0]["rss_kib"]["after"]
-        assert growth <= 2 * RSS_SLACK_KIB, [r["rss_kib"] for r in results]
+        # Two lexicons are alive during a swap and the allocator keeps some
+        # of the freed one: RSS rises by about one lexicon (~10 MiB, then
+        # flat: docs/RELIABILITY.md) and must stay well under a leak's pace.
+        # (Leaks across reloads are valgrind's job: test_valgrind.py.)
+        growth = results[-1]["rss_kib"]["after"] - results[0]["rss_kib"]["before"]
+        assert growth <= 16384, [r["rss_kib"] for r in results]
     assert d.stop() == 0
 
 
