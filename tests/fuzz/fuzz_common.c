@@ -37,6 +37,43 @@ fuzz_lexicon(void)
 }
 
 int
+fuzz_doc_from_input(fuzz_doc_t *doc, const uint8_t *data, size_t size)
+{
+    memset(doc, 0, sizeof *doc);
+    if (size < 2)
+        return -1;
+    ktag_options_init(&doc->options);
+    unsigned bits = data[0];
+    doc->options.offsets = (bits & 3) == 3 ? KTAG_OFFSETS_CODEPOINT : (ktag_offset_unit_t) (bits & 3);
+    doc->options.overlaps = (bits & 4) != 0;
+    doc->options.sentiment = (bits & 8) == 0;
+    doc->options.explain = (bits & 16) != 0;
+    doc->options.types = data[1] & 0x0F;
+
+    size_t len = size - 2;
+    doc->copy = malloc(len ? len : 1);
+    FUZZ_ASSERT(doc->copy);
+    memcpy(doc->copy, data + 2, len);
+    doc->text = doc->copy;
+    doc->text_len = len;
+    const char *sep = memmem(doc->copy, len, "\xff\xff", 2);
+    if (sep) {
+        doc->title = doc->copy;
+        doc->title_len = (size_t) (sep - doc->copy);
+        doc->text = sep + 2;
+        doc->text_len = len - doc->title_len - 2;
+    }
+    return 0;
+}
+
+void
+fuzz_doc_free(fuzz_doc_t *doc)
+{
+    free(doc->copy);
+    memset(doc, 0, sizeof *doc);
+}
+
+int
 fuzz_utf8_valid(const char *data, size_t len)
 {
     /* Preflight only (no destination): ICU walks the whole input and

@@ -41,6 +41,29 @@ void fuzz_check_result(const ktag_result_t *result, int status, const ktag_error
                        const char *title, size_t title_len,
                        const ktag_options_t *options);
 
+/** A document cut out of a fuzz input by fuzz_doc_from_input(). */
+typedef struct {
+    ktag_options_t options;
+    char *copy;                 /**< owned: the document bytes */
+    const char *text, *title;   /**< into `copy`; title NULL when absent */
+    size_t text_len, title_len;
+} fuzz_doc_t;
+
+/** The input layout of the engine targets (fuzz_tag, fuzz_writers):
+ *      byte 0   option bits: 0-1 offsets unit (3 = codepoint), 2 overlaps,
+ *               3 sentiment off, 4 explain
+ *      byte 1   types mask, low 4 bits (0 = all types)
+ *      bytes 2.. the document; when it holds "\xff\xff" (never valid
+ *               UTF-8) the part before is the title.
+ *  The document is copied to an allocation of exactly its size, so that a
+ *  read past its end is caught by ASan instead of landing in libFuzzer's
+ *  larger buffer.  @returns 0 (free with fuzz_doc_free()), or -1 when the
+ *  input is shorter than 2 bytes. */
+int fuzz_doc_from_input(fuzz_doc_t *doc, const uint8_t *data, size_t size);
+
+/** Free what fuzz_doc_from_input() allocated. */
+void fuzz_doc_free(fuzz_doc_t *doc);
+
 /** @returns true when `data` is well-formed UTF-8, as ICU decides (the
  *  reference the engine's own check is compared with). */
 int fuzz_utf8_valid(const char *data, size_t len);

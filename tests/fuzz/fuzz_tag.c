@@ -1,11 +1,7 @@
 /*  fuzz_tag.c - libFuzzer target: the engine (ktag_tag) on arbitrary bytes.
 
-    Input layout, so that one corpus file drives every option:
-        byte 0      option bits: 0-1 offsets unit (3 = codepoint), 2 overlaps,
-                    3 sentiment off, 4 explain
-        byte 1      types mask, low 4 bits (0 = all types)
-        bytes 2..   the document; when it holds the separator "\xff\xff"
-                    (never valid UTF-8) the part before is the title.
+    Input layout: fuzz_doc_from_input() (fuzz_common.h), so that one
+    corpus file drives every option.
     Beyond the shared result invariants (fuzz_common.h) it checks that the
     engine agrees with itself: the same document tagged again with the
     result object reused gives the same mentions, and tagging with byte
@@ -36,32 +32,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 2)
+    fuzz_doc_t doc;
+    if (fuzz_doc_from_input(&doc, data, size) != 0)
         return 0;
-    ktag_options_t options;
-    ktag_options_init(&options);
-    unsigned bits = data[0];
-    options.offsets = (bits & 3) == 3 ? KTAG_OFFSETS_CODEPOINT : (ktag_offset_unit_t) (bits & 3);
-    options.overlaps = (bits & 4) != 0;
-    options.sentiment = (bits & 8) == 0;
-    options.explain = (bits & 16) != 0;
-    options.types = data[1] & 0x0F;
-
-    /* A private copy, so that a read past the end is caught by ASan
-       instead of landing in libFuzzer's larger buffer. */
-    size_t len = size - 2;
-    char *doc = malloc(len ? len : 1);
-    FUZZ_ASSERT(doc);
-    memcpy(doc, data + 2, len);
-    const char *text = doc, *title = NULL;
-    size_t text_len = len, title_len = 0;
-    const char *sep = memmem(doc, len, "\xff\xff", 2);
-    if (sep) {
-        title = doc;
-        title_len = (size_t) (sep - doc);
-        text = sep + 2;
-        text_len = len - title_len - 2;
-    }
+    const ktag_options_t options = doc.options;
+    const char *text = doc.text, *title = doc.title;
+    size_t text_len = doc.text_len, title_len = doc.title_len;
 
     ktag_lexicon_t *lexicon = fuzz_lexicon();
     ktag_result_t *result = ktag_result_new();
@@ -92,6 +68,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(a->sentiment == b->sentiment);
     }
     ktag_result_destroy(&result);
-    free(doc);
+    fuzz_doc_free(&doc);
     return 0;
 }

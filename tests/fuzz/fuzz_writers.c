@@ -3,7 +3,7 @@
 
     notes/schema.md says the JSON writer and the msgpack writer must agree
     exactly, and `ktag --connect` must print what `ktag` prints in-process.
-    For every input (layout of fuzz_tag.c; a string id is taken from the
+    For every input (fuzz_doc_from_input()'s layout; a string id is taken from the
     title when it is valid UTF-8, else an integer id from the option bytes):
       A = ktag_json_write_result()         the CLI's direct writer
       B = json_dumpb(ktag_json_result())   jansson, the reference
@@ -24,26 +24,33 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Writers' callback: append to a memory stream. */
+static int
+s_write(const char *data, size_t len, void *user)
+{
+    return fwrite(data, 1, len, user) == len ? 0 : -1;
+}
+
 typedef struct {
     char *data;
-    size_t len, cap;
-} s_buf_t;
+    size_t len;
+    FILE *f;
+} s_out_t;
 
-static int
-s_append(const char *data, size_t len, void *user)
+static FILE *
+s_open(s_out_t *o)
 {
-    s_buf_t *b = user;
-    if (b->len + len > b->cap) {
-        size_t cap = (b->len + len) * 2 + 64;
-        char *grown = realloc(b->data, cap);
-        if (!grown)
-            return -1;
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return 0;
+    o->data = NULL;
+    o->len = 0;
+    o->f = open_memstream(&o->data, &o->len);
+    FUZZ_ASSERT(o->f);
+    return o->f;
+}
+
+static void
+s_close(s_out_t *o)
+{
+    FUZZ_ASSERT(fclose(o->f) == 0);
 }
 
 int
@@ -54,7 +61,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static void
-s_assert_same(const s_buf_t *a, const s_buf_t *b, const char *what)
+s_assert_same(const s_out_t *a, const s_out_t *b, const char *what)
 {
     if (a->len == b->len && memcmp(a->data, b->data, a->len) == 0)
         return;
@@ -66,30 +73,12 @@ s_assert_same(const s_buf_t *a, const s_buf_t *b, const char *what)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 2)
+    fuzz_doc_t doc;
+    if (fuzz_doc_from_input(&doc, data, size) != 0)
         return 0;
-    ktag_options_t options;
-    ktag_options_init(&options);
-    unsigned bits = data[0];
-    options.offsets = (bits & 3) == 3 ? KTAG_OFFSETS_CODEPOINT : (ktag_offset_unit_t) (bits & 3);
-    options.overlaps = (bits & 4) != 0;
-    options.sentiment = (bits & 8) == 0;
-    options.explain = (bits & 16) != 0;
-    options.types = data[1] & 0x0F;
-
-    size_t len = size - 2;
-    char *doc = malloc(len ? len : 1);
-    FUZZ_ASSERT(doc);
-    memcpy(doc, data + 2, len);
-    const char *text = doc, *title = NULL;
-    size_t text_len = len, title_len = 0;
-    const char *sep = memmem(doc, len, "\xff\xff", 2);
-    if (sep) {
-        title = doc;
-        title_len = (size_t) (sep - doc);
-        text = sep + 2;
-        text_len = len - title_len - 2;
-    }
+    const ktag_options_t options = doc.options;
+    const char *text = doc.text, *title = doc.title;
+    size_t text_len = doc.text_len, title_len = doc.title_len;
 
     ktag_result_t *result = ktag_result_new();
     FUZZ_ASSERT(result);
@@ -117,12 +106,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(id);
     int64_t elapsed = 42;
 
-    s_buf_t a = { 0 }, b = { 0 }, c = { 0 };
-    FUZZ_ASSERT(ktag_json_write_result(result, id, &options, elapsed, s_append, &a) == 0);
+    s_out_t a, b, c;
+    FUZZ_ASSERT(ktag_json_write_result(result, id, &options, elapsed, s_write, s_open(&a)) == 0);
+    s_close(&a);
 
     json_t *obj = ktag_json_result(result, id, &options, elapsed);
     FUZZ_ASSERT(obj);
-    FUZZ_ASSERT(json_dump_callback(obj, s_append, &b, KTAG_JSON_DUMP_FLAGS) == 0);
+    FUZZ_ASSERT(json_dumpf(obj, s_open(&b), KTAG_JSON_DUMP_FLAGS) == 0);
+    s_close(&b);
     json_decref(obj);
     s_assert_same(&a, &b, "direct JSON writer and jansson");
 
@@ -135,7 +126,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     msgpack_unpacked_init(&up);
     size_t off = 0;
     FUZZ_ASSERT(msgpack_unpack_next(&up, sbuf.data, sbuf.size, &off) == MSGPACK_UNPACK_SUCCESS);
-    FUZZ_ASSERT(ktag_json_write_msgpack(&up.data, id, s_append, &c) == 0);
+    FUZZ_ASSERT(ktag_json_write_msgpack(&up.data, id, s_write, s_open(&c)) == 0);
+    s_close(&c);
     s_assert_same(&a, &c, "in-process JSON and JSON of the msgpack reply");
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&sbuf);
@@ -156,6 +148,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(c.data);
 done:
     ktag_result_destroy(&result);
-    free(doc);
+    fuzz_doc_free(&doc);
     return 0;
 }

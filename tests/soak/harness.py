@@ -5,10 +5,9 @@ The daemon binary is $KTAGD (set by meson); the lexicons are a private copy
 of the bundled lexicons/ (the tests delete and rewrite them), so nothing
 here depends on data outside the repository.
 """
+import importlib.util
 import os
-import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -56,67 +55,40 @@ def rss_kib(pid):
     raise RuntimeError("no VmRSS for pid %d" % pid)
 
 
-class Ktagd:
-    """One ktagd process; stderr goes to a log file (or to `stderr`)."""
+def _daemon_test_helpers():
+    """tests/daemon/conftest.py, loaded under its own name: its Ktagd
+    (log file, wait_log, stop) is the one the daemon tests use."""
+    path = os.path.join(SOURCE_ROOT, "tests", "daemon", "conftest.py")
+    spec = importlib.util.spec_from_file_location("ktag_daemon_test_helpers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def __init__(self, args, workdir, stderr=None, wait_ready=True, prefix=(), ready_timeout=20.0):
+
+class Ktagd(_daemon_test_helpers().Ktagd):
+    """One ktagd process, its stderr in a log file; log_text(), wait_log()
+    and stop() come from the daemon tests' Ktagd.  This constructor can
+    also start ktagd under a tool (`prefix`, e.g. valgrind) and give it
+    longer to get ready."""
+
+    def __init__(self, args, workdir, wait_ready=True, prefix=(), ready_timeout=20.0):
         self.workdir = workdir
         self.log_path = os.path.join(workdir, "ktagd-%d.log" % time.monotonic_ns())
         self.args = list(prefix) + [KTAGD] + list(args)
-        self.log = None
-        if stderr is None:
-            self.log = open(self.log_path, "wb")
-            stderr = self.log
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=stderr)
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=self.log)
         self.pid = self.proc.pid
         if wait_ready:
             self.wait_log(r"\bready: ", timeout=ready_timeout)
 
-    def log_text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
-
-    def wait_log(self, pattern, timeout=10.0, count=1):
-        deadline = time.monotonic() + timeout
-        while True:
-            matches = list(re.finditer(pattern, self.log_text()))
-            if len(matches) >= count:
-                return matches[-1]
-            if self.proc.poll() is not None:
-                raise AssertionError("ktagd exited with %s before logging %r:\n%s"
-                                     % (self.proc.returncode, pattern, self.log_text()[-4000:]))
-            if time.monotonic() > deadline:
-                raise AssertionError("ktagd did not log %r within %.0f s:\n%s"
-                                     % (pattern, timeout, self.log_text()[-4000:]))
-            time.sleep(0.02)
-
     def alive(self):
         return self.proc.poll() is None
-
-    def stop(self, sig=signal.SIGTERM, timeout=30.0):
-        """Stop with `sig`; return the exit code (kill -9 and fail if it hangs)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("ktagd did not stop within %.0f s:\n%s"
-                                     % (timeout, self.log_text()[-4000:]))
-        if self.log:
-            self.log.close()
-        return self.proc.returncode
 
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        if self.log:
-            self.log.close()
+        self.log.close()
 
 
 class Workspace:

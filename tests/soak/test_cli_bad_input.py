@@ -17,7 +17,6 @@ import subprocess
 import msgpack
 import pytest
 
-import harness
 
 KTAG = os.environ.get("KTAG_CLI", "")
 GOOD = ("SK하이닉스 주가가 9% 하락했다", ("company", "000660"))

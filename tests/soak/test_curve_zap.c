@@ -10,18 +10,8 @@
 
 #include <zmq.h>
 
+#include "check.h"
 #include "ktagd_curve.h"
-
-static int failures, checks;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        checks++;                                                                    \
-        if (!(cond)) {                                                               \
-            failures++;                                                              \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
-    } while (0)
 
 static char s_dir[256];
 
@@ -206,6 +196,5 @@ main(void)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", s_dir);
-    printf("curve_zap: %d checks, %d failed\n", checks, failures);
-    return failures ? 1 : 0;
+    return check_report("curve_zap");
 }

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import time
 
-import msgpack
 import pytest
 import zmq
 
