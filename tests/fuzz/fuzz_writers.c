@@ -76,15 +76,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_doc_t doc;
     if (fuzz_doc_from_input(&doc, data, size) != 0)
         return 0;
-    const ktag_options_t options = doc.options;
-    const char *text = doc.text, *title = doc.title;
-    size_t text_len = doc.text_len, title_len = doc.title_len;
-
     ktag_result_t *result = ktag_result_new();
     FUZZ_ASSERT(result);
     ktag_error_t err;
-    if (ktag_tag(result, fuzz_lexicon(), text, text_len, title, title_len, &options, &err) != 0)
+    if (ktag_tag(result, fuzz_lexicon(), doc.text, doc.text_len, doc.title, doc.title_len,
+                 &doc.options, &err) != 0)
         goto done;
+    const ktag_options_t *options = &doc.options;
+    const char *title = doc.title;
+    size_t title_len = doc.title_len;
 
     /* The id: a JSON string of arbitrary (valid) UTF-8, to exercise the
        escaping of both writers, or an integer. */
@@ -107,10 +107,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t elapsed = 42;
 
     s_out_t a, b, c;
-    FUZZ_ASSERT(ktag_json_write_result(result, id, &options, elapsed, s_write, s_open(&a)) == 0);
+    FUZZ_ASSERT(ktag_json_write_result(result, id, options, elapsed, s_write, s_open(&a)) == 0);
     s_close(&a);
 
-    json_t *obj = ktag_json_result(result, id, &options, elapsed);
+    json_t *obj = ktag_json_result(result, id, options, elapsed);
     FUZZ_ASSERT(obj);
     FUZZ_ASSERT(json_dumpf(obj, s_open(&b), KTAG_JSON_DUMP_FLAGS) == 0);
     s_close(&b);
@@ -121,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     msgpack_sbuffer_init(&sbuf);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
-    FUZZ_ASSERT(ktag_msgpack_pack_result(&pk, &wid, result, &options, (uint64_t) elapsed) == 0);
+    FUZZ_ASSERT(ktag_msgpack_pack_result(&pk, &wid, result, options, (uint64_t) elapsed) == 0);
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
     size_t off = 0;
