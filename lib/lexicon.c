@@ -22,7 +22,7 @@
 /*  Entity files have these columns first; attribute columns follow. */
 #define S_ENTITY_COLUMNS 5
 
-typedef enum { S_FILE_ENTITY, S_FILE_JOSA, S_FILE_CUE, S_FILE_SENTIMENT } s_file_kind_t;
+typedef enum { S_FILE_ENTITY, S_FILE_JOSA, S_FILE_CUE, S_FILE_SENTIMENT, S_FILE_STOP } s_file_kind_t;
 
 typedef struct {
     uint16_t file;
@@ -178,7 +178,7 @@ static int32_t s_pattern(s_loader_t *loader, const char *norm)
         lex->forms[id] = strdup(norm);
         if (!lex->forms[id])
             return -1;
-        lex->patterns[id] = (ktag_pattern_t) { -1, -1, (uint32_t) len, 0, 0 };
+        lex->patterns[id] = (ktag_pattern_t) { -1, -1, (uint32_t) len, 0, 0, 0 };
         lex->pattern_count++;
     }
     return id;
@@ -251,7 +251,9 @@ static int s_add_form(s_loader_t *loader, int32_t e, const char *form, uint8_t f
             rc = s_nomem(loader);
         } else {
             ktag_pattern_t *pattern = &lex->patterns[p];
-            if (pattern->entry < 0) {
+            if (pattern->stop) {
+                rc = s_problem(loader, loader->line, "'%s' of '%s' is also a stop phrase", form, lex->entries[e].id);
+            } else if (pattern->entry < 0) {
                 pattern->entry = e;
                 pattern->flags = flags;
                 loader->origins[p] = (s_origin_t) { loader->file, loader->line };
@@ -371,6 +373,31 @@ static int s_cue_row(s_loader_t *loader, char **cols)
             rc = s_nomem(loader);
         else
             loader->lex->patterns[p].cue = 1;
+    }
+    free(norm);
+    return rc;
+}
+
+static int s_stop_row(s_loader_t *loader, char **cols)
+{
+    ktag_error_t norm_err = { 0 };
+    char *norm = ktag_normalize_string(s_trim(cols[0]), &norm_err);
+    if (!norm)
+        return s_problem(loader, loader->line, "stop phrase '%s': %s", cols[0], norm_err.message);
+    int rc = 0;
+    if (!*norm) {
+        rc = s_problem(loader, loader->line, "empty stop phrase");
+    } else {
+        int32_t p = s_pattern(loader, norm);
+        if (p < 0) {
+            rc = s_nomem(loader);
+        } else if (loader->lex->patterns[p].entry >= 0) {
+            const ktag_entry_t *entry = &loader->lex->entries[loader->lex->patterns[p].entry];
+            rc = s_problem(loader, loader->line, "stop phrase '%s' is also a form of %s '%s'", cols[0],
+                           ktag_type_name(entry->type), entry->id);
+        } else {
+            loader->lex->patterns[p].stop = 1;
+        }
     }
     free(norm);
     return rc;
@@ -510,13 +537,15 @@ static int s_load_file(s_loader_t *loader, const char *path)
                 kind = S_FILE_JOSA;
             } else if (strcmp(header[0], "cue") == 0) {
                 kind = S_FILE_CUE;
+            } else if (strcmp(header[0], "stop") == 0) {
+                kind = S_FILE_STOP;
             } else if (ncols >= 3 && strcmp(header[0], "term") == 0 && strcmp(header[1], "class") == 0
                        && strcmp(header[2], "weight") == 0) {
                 kind = S_FILE_SENTIMENT;
             } else {
                 rc = s_problem(loader, loader->line,
                                "unknown header: expected 'type id name aliases flags [attrs…]', "
-                               "'josa', 'cue' or 'term class weight'");
+                               "'josa', 'cue', 'stop' or 'term class weight'");
                 break;
             }
             line = next;
@@ -539,6 +568,7 @@ static int s_load_file(s_loader_t *loader, const char *path)
             case S_FILE_ENTITY: rc = s_entity_row(loader, cols, ncols, header); break;
             case S_FILE_JOSA: rc = s_josa_row(loader, cols); break;
             case S_FILE_CUE: rc = s_cue_row(loader, cols); break;
+            case S_FILE_STOP: rc = s_stop_row(loader, cols); break;
             case S_FILE_SENTIMENT: rc = s_sentiment_row(loader, cols, ncols, header); break;
             }
         }

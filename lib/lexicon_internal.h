@@ -33,6 +33,7 @@ typedef struct {
     uint32_t len;       /**< bytes */
     uint8_t flags;      /**< KTAG_FLAG_* of the entity form */
     uint8_t cue;        /**< 1 when a finance context cue */
+    uint8_t stop;       /**< 1 when a stop phrase: mentions inside it are dropped */
 } ktag_pattern_t;
 
 /** A particle or ending.  The list is sorted by first code point, then

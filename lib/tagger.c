@@ -36,6 +36,8 @@ typedef struct {
     size_t span_count, span_cap;
     s_span_t *cues;
     size_t cue_count, cue_cap;
+    s_span_t *stops;
+    size_t stop_count, stop_cap;
 } s_field_t;
 
 typedef struct {
@@ -119,6 +121,7 @@ void ktag_result_destroy(ktag_result_t **self_p)
         free(field->terms);
         free(field->spans);
         free(field->cues);
+        free(field->stops);
     }
     free(self->matches.items);
     free(self->candidates);
@@ -217,6 +220,14 @@ static bool s_has_context(const s_field_t *field, const s_candidate_t *candidate
     return false;
 }
 
+static bool s_in_stop_phrase(const s_field_t *field, const s_candidate_t *candidate)
+{
+    for (size_t k = 0; k < field->stop_count; k++)
+        if (field->stops[k].start <= candidate->start && candidate->end <= field->stops[k].end)
+            return true;
+    return false;
+}
+
 static int s_compare_candidates(const void *a, const void *b)
 {
     const s_candidate_t *x = a, *y = b;
@@ -264,7 +275,7 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
     field->present = true;
     field->orig = text;
     field->orig_len = len;
-    field->term_count = field->span_count = field->cue_count = 0;
+    field->term_count = field->span_count = field->cue_count = field->stop_count = 0;
 
     int rc = ktag_normalize(&field->normbuf, text, len, err);
     if (rc) {
@@ -290,6 +301,11 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
                 return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
             field->cues[field->cue_count++] = (s_span_t) { start, end };
         }
+        if (pattern->stop) {
+            if (KTAG_RESERVE(field->stops, field->stop_cap, field->stop_count + 1))
+                return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+            field->stops[field->stop_count++] = (s_span_t) { start, end };
+        }
         if (pattern->sentiment >= 0 && self->options.sentiment) {
             if (KTAG_RESERVE(field->terms, field->term_cap, field->term_count + 1))
                 return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
@@ -303,11 +319,13 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
         }
     }
 
-    /*  Ambiguous forms need a finance cue nearby. */
+    /*  Ambiguous forms need a finance cue nearby; no form counts inside a
+        stop phrase ("(상보)" is no mention of 상보). */
     size_t kept = 0;
     for (size_t c = 0; c < self->candidate_count; c++) {
         const s_candidate_t *candidate = &self->candidates[c];
-        if (!(candidate->flags & KTAG_FLAG_AMBIGUOUS) || s_has_context(field, candidate))
+        if ((!(candidate->flags & KTAG_FLAG_AMBIGUOUS) || s_has_context(field, candidate))
+            && !s_in_stop_phrase(field, candidate))
             self->candidates[kept++] = *candidate;
     }
     self->candidate_count = kept;

@@ -111,6 +111,20 @@ static void test_broken_files_name_file_line_and_problem(void)
     s_expect_error("# only a comment\n", "bad.tsv:0: no header row");
 }
 
+static void test_a_stop_phrase_may_not_be_an_entity_form(void)
+{
+    const char *dir = s_dir_with("a.tsv", HEADER "company\t000001\t가나다\n");
+    char path[512];
+    snprintf(path, sizeof path, "%s/b.tsv", dir);
+    FILE *file = fopen(path, "w");
+    fputs("stop\n가나다라\n가나다\n", file);
+    fclose(file);
+    ktag_error_t err = { 0 };
+    CHECK(ktag_lexicon_open(dir, &err) == NULL);
+    CHECK(strstr(err.message, "b.tsv:3: stop phrase '가나다' is also a form of company '000001'") != NULL);
+    s_remove_dir(dir);
+}
+
 static void test_one_alias_may_carry_a_flag_on_a_second_row(void)
 {
     const char *dir = s_dir_with("c.tsv", HEADER "company\t001680\t대상\t대상㈜\t\tKOSPI\ncompany\t001680\t\t대상\tambiguous\n");
@@ -183,6 +197,7 @@ int main(void)
     test_good_fixture_loads_with_counts_and_version();
     test_broken_files_name_file_line_and_problem();
     test_one_alias_may_carry_a_flag_on_a_second_row();
+    test_a_stop_phrase_may_not_be_an_entity_form();
     test_missing_and_empty_directories_fail_clearly();
     test_check_reports_every_problem_and_goes_on();
     return check_report("test_lexicon");

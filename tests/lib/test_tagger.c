@@ -74,6 +74,13 @@ static void test_ambiguous_names_need_finance_context(void)
     CHECK_STR(s_tag("대상, 3% 올라"), "001680@0-2");
 }
 
+static void test_no_mention_inside_a_stop_phrase(void)
+{
+    CHECK_STR(s_tag("주주 대상으로 급등"), "");          /* 대상 has a cue, but sits in a stop phrase */
+    CHECK_STR(s_tag("(대상) 주가 급등"), "");
+    CHECK_STR(s_tag("대상 주가 급등, 대상으로"), "001680@0-2");
+}
+
 static void test_leftmost_longest_and_all_overlaps(void)
 {
     CHECK_STR(s_tag("SK하이닉스"), "000660@0-6");
@@ -232,6 +239,7 @@ int main(void)
     test_hangul_edges_need_a_non_hangul_neighbour_or_a_particle();
     test_glue_flag_lets_any_hangul_follow();
     test_ambiguous_names_need_finance_context();
+    test_no_mention_inside_a_stop_phrase();
     test_leftmost_longest_and_all_overlaps();
     test_normalized_matching_reports_original_offsets();
     test_offset_units_after_emoji_and_combining_marks();
