@@ -148,6 +148,9 @@ def lexicon_seeds():
     s.append("type\tid\tname\tflags\nfunding\tcb\tC\tshort\nchip\tgpu\tGPU\n".encode())
     s.append("unknownkind\tx\n1\t2\n".encode())
     s.append(b"\x00\x00\x00")
+    # Stop phrases: a mention inside one is dropped.
+    s.append("\0".join([ent, josa, "stop\tnote\n(상보)\t\nSK하이닉스 우\n대상 주가\n", "stop-1"]).encode())
+    s.append("stop\n\n(종합)\nstop\n".encode())
     return s
 
 
