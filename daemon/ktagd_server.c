@@ -183,6 +183,18 @@ s_set_heartbeat(void *sock)
     zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
 }
 
+/* A ROUTER drops a reply when its peer's queue is full (ZeroMQ's
+   high-water mark, 1000 by default), and a pipelining client that sends
+   more than that before reading would lose replies.  Room for four times
+   --max-pending replies per client keeps every reasonable window safe, and
+   bounds what a client that never reads can make the daemon hold. */
+static void
+s_set_reply_room(void *sock, const ktagd_config_t *cfg)
+{
+    int hwm = cfg->max_pending > 0 && cfg->max_pending < (1 << 28) ? cfg->max_pending * 4 : 4096;
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+}
+
 static int
 s_open_sockets(s_server_t *s)
 {
@@ -192,6 +204,7 @@ s_open_sockets(s_server_t *s)
     case KTAGD_MODE_BIND:
         s->front_in = s->front_out = s_socket(s, ZMQ_ROUTER, S_FRONT_LINGER_MS);
         zmq_setsockopt(s->front_in, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        s_set_reply_room(s->front_in, cfg);
         s_set_max_size(s->front_in, cfg->max_message_size);
         if (s_attach(s, s->front_in, "front (ROUTER)", cfg->bind, true, true) != 0)
             return -1;
@@ -208,6 +221,7 @@ s_open_sockets(s_server_t *s)
     case KTAGD_MODE_BROKER:
         s->front_in = s->front_out = s_socket(s, ZMQ_ROUTER, S_FRONT_LINGER_MS);
         zmq_setsockopt(s->front_in, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        s_set_reply_room(s->front_in, cfg);
         s_set_max_size(s->front_in, cfg->max_message_size);
         if (s_attach(s, s->front_in, "broker front (ROUTER)", cfg->broker_front, true, true) != 0)
             return -1;
