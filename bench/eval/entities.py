@@ -31,10 +31,11 @@ import csv
 import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
+
+from find_cli import find_ktag
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -54,26 +55,6 @@ def group_of(typ, eid):
             return "company:delisted"
         return "company:krx"
     return typ
-
-
-def find_ktag(explicit):
-    cands = []
-    if explicit:
-        cands.append(explicit)
-    if os.environ.get("KTAG"):
-        cands.append(os.environ["KTAG"])
-    for root in (REPO, os.path.dirname(REPO)):
-        cands += sorted(glob.glob(os.path.join(root, "build*", "clients", "cli", "ktag")))
-    w = shutil.which("ktag")
-    if w:
-        cands.append(w)
-    for c in cands:
-        if os.path.isfile(c) and os.access(c, os.X_OK):
-            return c
-    if explicit:
-        die("--ktag %s is not an executable" % explicit)
-    die("no ktag CLI found: build the project (meson setup build && ninja -C build) "
-        "or pass --ktag PATH")
 
 
 class CliTagger:
@@ -252,7 +233,7 @@ def main():
             % gold)
     if not general:
         die("no corpus/korean-english-park.*.ko under %s" % a.data)
-    tagger = RefTagger(a.lexicons) if a.ref else CliTagger(find_ktag(a.ktag), a.lexicons)
+    tagger = RefTagger(a.lexicons) if a.ref else CliTagger(find_ktag(a.ktag, die), a.lexicons)
     if not a.ref:
         print("ktag: %s   lexicons: %s" % (tagger.ktag, a.lexicons))
     rows, misses, alarms = evaluate_gold(tagger, gold, a.misses)

@@ -31,10 +31,11 @@ import csv
 import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
+
+from find_cli import find_ktag
 import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,23 +48,6 @@ POLAR = {"positive": 1, "up": 1, "better": 1, "state_good": 1,
 def die(msg):
     sys.stderr.write("sentiment.py: " + msg + "\n")
     sys.exit(2)
-
-
-def find_ktag(explicit):
-    cands = [explicit] if explicit else []
-    if os.environ.get("KTAG"):
-        cands.append(os.environ["KTAG"])
-    for root in (REPO, os.path.dirname(REPO)):
-        cands += sorted(glob.glob(os.path.join(root, "build*", "clients", "cli", "ktag")))
-    found = shutil.which("ktag")
-    if found:
-        cands.append(found)
-    for c in cands:
-        if os.path.isfile(c) and os.access(c, os.X_OK):
-            return c
-    if explicit:
-        die("--ktag %s is not an executable" % explicit)
-    die("no ktag CLI found: build the project (meson setup build && ninja -C build) or pass --ktag PATH")
 
 
 def run_ktag(ktag, lexicons, texts):
@@ -231,7 +215,7 @@ def main():
     if absent:
         die("evaluation data absent (%s); pass --data DIR (the shared data folder next to the "
             "repository); nothing measured" % ", ".join(absent))
-    ktag = find_ktag(args.ktag)
+    ktag = find_ktag(args.ktag, die)
     words = load_polar_words(args.lexicons)
     print("ktag: %s   lexicons: %s   data: %s" % (ktag, args.lexicons, args.data))
     out = {
