@@ -331,17 +331,30 @@ static int s_entity_row(s_loader_t *loader, char **cols, size_t ncols, char **he
     return 0;
 }
 
+/*  The first cell of a josa, cue, stop or sentiment row, normalized.
+    @returns 0 with a new string in *norm (the caller frees it), or the
+    outcome of reporting a bad or empty cell, with *norm NULL. */
+static int s_normalized_cell(s_loader_t *loader, char **cols, const char *what, char **norm)
+{
+    ktag_error_t norm_err = { 0 };
+    *norm = ktag_normalize_string(s_trim(cols[0]), &norm_err);
+    if (!*norm)
+        return s_problem(loader, loader->line, "%s '%s': %s", what, cols[0], norm_err.message);
+    if (!**norm) {
+        free(*norm);
+        *norm = NULL;
+        return s_problem(loader, loader->line, "empty %s", what);
+    }
+    return 0;
+}
+
 static int s_josa_row(s_loader_t *loader, char **cols)
 {
     ktag_lexicon_t *lex = loader->lex;
-    ktag_error_t norm_err = { 0 };
-    char *norm = ktag_normalize_string(s_trim(cols[0]), &norm_err);
+    char *norm;
+    int rc = s_normalized_cell(loader, cols, "josa", &norm);
     if (!norm)
-        return s_problem(loader, loader->line, "josa '%s': %s", cols[0], norm_err.message);
-    if (!*norm) {
-        free(norm);
-        return s_problem(loader, loader->line, "empty josa");
-    }
+        return rc;
     for (size_t i = 0; i < lex->josa_count; i++)
         if (strcmp(lex->josa[i].text, norm) == 0) {
             free(norm);
@@ -360,44 +373,34 @@ static int s_josa_row(s_loader_t *loader, char **cols)
 
 static int s_cue_row(s_loader_t *loader, char **cols)
 {
-    ktag_error_t norm_err = { 0 };
-    char *norm = ktag_normalize_string(s_trim(cols[0]), &norm_err);
+    char *norm;
+    int rc = s_normalized_cell(loader, cols, "cue", &norm);
     if (!norm)
-        return s_problem(loader, loader->line, "cue '%s': %s", cols[0], norm_err.message);
-    int rc = 0;
-    if (!*norm) {
-        rc = s_problem(loader, loader->line, "empty cue");
-    } else {
-        int32_t p = s_pattern(loader, norm);
-        if (p < 0)
-            rc = s_nomem(loader);
-        else
-            loader->lex->patterns[p].cue = 1;
-    }
+        return rc;
+    int32_t p = s_pattern(loader, norm);
+    if (p < 0)
+        rc = s_nomem(loader);
+    else
+        loader->lex->patterns[p].cue = 1;
     free(norm);
     return rc;
 }
 
 static int s_stop_row(s_loader_t *loader, char **cols)
 {
-    ktag_error_t norm_err = { 0 };
-    char *norm = ktag_normalize_string(s_trim(cols[0]), &norm_err);
+    char *norm;
+    int rc = s_normalized_cell(loader, cols, "stop phrase", &norm);
     if (!norm)
-        return s_problem(loader, loader->line, "stop phrase '%s': %s", cols[0], norm_err.message);
-    int rc = 0;
-    if (!*norm) {
-        rc = s_problem(loader, loader->line, "empty stop phrase");
+        return rc;
+    int32_t p = s_pattern(loader, norm);
+    if (p < 0) {
+        rc = s_nomem(loader);
+    } else if (loader->lex->patterns[p].entry >= 0) {
+        const ktag_entry_t *entry = &loader->lex->entries[loader->lex->patterns[p].entry];
+        rc = s_problem(loader, loader->line, "stop phrase '%s' is also a form of %s '%s'", cols[0],
+                       ktag_type_name(entry->type), entry->id);
     } else {
-        int32_t p = s_pattern(loader, norm);
-        if (p < 0) {
-            rc = s_nomem(loader);
-        } else if (loader->lex->patterns[p].entry >= 0) {
-            const ktag_entry_t *entry = &loader->lex->entries[loader->lex->patterns[p].entry];
-            rc = s_problem(loader, loader->line, "stop phrase '%s' is also a form of %s '%s'", cols[0],
-                           ktag_type_name(entry->type), entry->id);
-        } else {
-            loader->lex->patterns[p].stop = 1;
-        }
+        loader->lex->patterns[p].stop = 1;
     }
     free(norm);
     return rc;
@@ -405,26 +408,21 @@ static int s_stop_row(s_loader_t *loader, char **cols)
 
 static int s_sentiment_row(s_loader_t *loader, char **cols, size_t ncols, char **header)
 {
-    ktag_error_t norm_err = { 0 };
-    char *norm = ktag_normalize_string(s_trim(cols[0]), &norm_err);
+    char *norm;
+    int rc = s_normalized_cell(loader, cols, "term", &norm);
     if (!norm)
-        return s_problem(loader, loader->line, "term '%s': %s", cols[0], norm_err.message);
-    int rc = 0;
+        return rc;
     char message[300];
-    if (!*norm) {
-        rc = s_problem(loader, loader->line, "empty term");
+    int term = ktag_sentiment_lexicon_add(loader->lex->sentiment, norm, cols, ncols, header,
+                                          message, sizeof message);
+    if (term < 0) {
+        rc = s_problem(loader, loader->line, "%s", message);
     } else {
-        int term = ktag_sentiment_lexicon_add(loader->lex->sentiment, norm, cols, ncols, header,
-                                              message, sizeof message);
-        if (term < 0) {
-            rc = s_problem(loader, loader->line, "%s", message);
-        } else {
-            int32_t p = s_pattern(loader, norm);
-            if (p < 0)
-                rc = s_nomem(loader);
-            else
-                loader->lex->patterns[p].sentiment = term;
-        }
+        int32_t p = s_pattern(loader, norm);
+        if (p < 0)
+            rc = s_nomem(loader);
+        else
+            loader->lex->patterns[p].sentiment = term;
     }
     free(norm);
     return rc;
