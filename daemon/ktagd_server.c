@@ -186,12 +186,16 @@ s_set_heartbeat(void *sock)
 /* A ROUTER drops a reply when its peer's queue is full (ZeroMQ's
    high-water mark, 1000 by default), and a pipelining client that sends
    more than that before reading would lose replies.  Room for four times
-   --max-pending replies per client keeps every reasonable window safe, and
-   bounds what a client that never reads can make the daemon hold. */
+   --max-pending replies per client (and never less than 4096, so that a
+   small --max-pending does not drop the 'overloaded' replies it causes)
+   keeps every reasonable window safe, and bounds what a client that never
+   reads can make the daemon hold. */
 static void
 s_set_reply_room(void *sock, const ktagd_config_t *cfg)
 {
-    int hwm = cfg->max_pending > 0 && cfg->max_pending < (1 << 28) ? cfg->max_pending * 4 : 4096;
+    int hwm = 4096;
+    if (cfg->max_pending > 1024 && cfg->max_pending < (1 << 28))
+        hwm = cfg->max_pending * 4;
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
 }
 

@@ -112,7 +112,7 @@ def test_eight_clients_while_lexicons_reload_every_second(ws):
 def test_burst_of_unread_requests_within_max_pending_loses_nothing(ws):
     """A client may send several times --max-pending requests before reading
     any reply: every one is answered (none dropped at a full ZeroMQ pipe).
-    ktagd keeps room for 4 x --max-pending unread replies per client (see
+    ktagd keeps room for 4 x --max-pending (at least 4,096) unread replies per client (see
     docs/OPERATIONS.md "Reliability"); this pins the safe side of that line."""
     import zmq
     from harness import pack, unpack
