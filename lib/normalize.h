@@ -1,11 +1,13 @@
 /*  normalize.h - (internal) the normalized view the matcher runs on: ICU
-    NFKC + case folding of UTF-8 text, with every normalized byte mapped back
-    to the original text, and the character classes of the boundary rules.
+    NFKC + case folding of UTF-8 text, with every normalized offset mapped
+    back to the original text, and the character classes of the boundary
+    rules.
 
     Normalization is done segment by segment, a segment being a code point
-    and the non-starters that may combine with it, so each normalized byte
-    knows which original segment produced it.  ASCII and precomposed Hangul,
-    nearly all of Korean finance news, take a fast path that never calls ICU.
+    and the non-starters that may combine with it.  ASCII (lowercased) and
+    precomposed Hangul, nearly all of Korean finance news, are copied byte
+    for byte without calling ICU; only the segments ICU changes are recorded,
+    so an offset maps back by a shift, or to the whole segment it falls in.
 */
 #ifndef KTAG_NORMALIZE_H_INCLUDED
 #define KTAG_NORMALIZE_H_INCLUDED
