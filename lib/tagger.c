@@ -38,6 +38,7 @@ typedef struct {
     size_t cue_count, cue_cap;
     s_span_t *stops;
     size_t stop_count, stop_cap;
+    uint32_t cue_max, stop_max;   /* longest cue and stop phrase found, bytes */
 } s_field_t;
 
 typedef struct {
@@ -66,6 +67,7 @@ struct ktag_result {
     size_t candidate_count, candidate_cap;
     s_offset_ref_t *refs;
     size_t ref_count, ref_cap;
+    size_t filter_work;           /* cues and stops visited by the filter */
 };
 
 static const char *const s_unit_names[] = { "codepoint", "byte", "utf16" };
@@ -200,32 +202,63 @@ static bool s_within(const char *norm, size_t from, size_t to, size_t window)
     return ktag_count_codepoints(norm, from, to) <= window;
 }
 
-/*  True when a finance context cue lies within KTAG_CONTEXT_WINDOW code
-    points of the candidate, not inside it. */
-static bool s_has_context(const s_field_t *field, const s_candidate_t *candidate)
+/*  True when `cue` counts as finance context for `candidate`: within
+    KTAG_CONTEXT_WINDOW code points of it, not inside it. */
+static bool s_cue_near(const char *norm, const s_span_t *cue, const s_candidate_t *candidate)
 {
-    const char *norm = field->normbuf.norm;
-    for (size_t c = 0; c < field->cue_count; c++) {
-        const s_span_t *cue = &field->cues[c];
-        bool near;
-        if (cue->end <= candidate->start)
-            near = s_within(norm, cue->end, candidate->start, KTAG_CONTEXT_WINDOW);
-        else if (cue->start >= candidate->end)
-            near = s_within(norm, candidate->end, cue->start, KTAG_CONTEXT_WINDOW);
-        else
-            near = cue->start < candidate->start || cue->end > candidate->end;  /* overlaps, not inside */
-        if (near)
-            return true;
-    }
-    return false;
+    if (cue->end <= candidate->start)
+        return s_within(norm, cue->end, candidate->start, KTAG_CONTEXT_WINDOW);
+    if (cue->start >= candidate->end)
+        return s_within(norm, candidate->end, cue->start, KTAG_CONTEXT_WINDOW);
+    return cue->start < candidate->start || cue->end > candidate->end;   /* overlaps, not inside */
 }
 
-static bool s_in_stop_phrase(const s_field_t *field, const s_candidate_t *candidate)
+/*  Ambiguous forms need a finance cue nearby; no form counts inside a stop
+    phrase ("(상보)" is no mention of 상보).  Candidates, cues and stops are
+    sorted by start, and a cue or stop can only count when it starts in a
+    window around the candidate whose left edge never moves left: one sweep,
+    a bounded number of visits per candidate (self->filter_work counts
+    them).  @returns the number of candidates kept, in order. */
+static size_t s_filter(ktag_result_t *self, const s_field_t *field)
 {
-    for (size_t k = 0; k < field->stop_count; k++)
-        if (field->stops[k].start <= candidate->start && candidate->end <= field->stops[k].end)
-            return true;
-    return false;
+    const uint32_t reach = 4 * KTAG_CONTEXT_WINDOW;   /* 30 code points are at most 120 bytes */
+    const char *norm = field->normbuf.norm;
+    size_t cue_lo = 0, stop_lo = 0, kept = 0;
+    for (size_t c = 0; c < self->candidate_count; c++) {
+        const s_candidate_t *candidate = &self->candidates[c];
+        if (candidate->flags & KTAG_FLAG_AMBIGUOUS) {
+            /*  A near cue ends at most `reach` bytes before the candidate. */
+            uint32_t lo = candidate->start > reach + field->cue_max ? candidate->start - reach - field->cue_max : 0;
+            while (cue_lo < field->cue_count && field->cues[cue_lo].start < lo)
+                cue_lo++;
+            bool near = false;
+            for (size_t k = cue_lo; !near && k < field->cue_count && field->cues[k].start <= candidate->end + reach; k++) {
+                self->filter_work++;
+                near = s_cue_near(norm, &field->cues[k], candidate);
+            }
+            if (!near)
+                continue;
+        }
+        uint32_t lo = candidate->start > field->stop_max ? candidate->start - field->stop_max : 0;
+        while (stop_lo < field->stop_count && field->stops[stop_lo].start < lo)
+            stop_lo++;
+        bool inside = false;
+        for (size_t k = stop_lo; !inside && k < field->stop_count && field->stops[k].start <= candidate->start; k++) {
+            self->filter_work++;
+            inside = field->stops[k].end >= candidate->end;
+        }
+        if (!inside)
+            self->candidates[kept++] = *candidate;
+    }
+    return kept;
+}
+
+static int s_compare_spans(const void *a, const void *b)
+{
+    const s_span_t *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
 }
 
 static int s_compare_candidates(const void *a, const void *b)
@@ -276,6 +309,7 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
     field->orig = text;
     field->orig_len = len;
     field->term_count = field->span_count = field->cue_count = field->stop_count = 0;
+    field->cue_max = field->stop_max = 0;
 
     int rc = ktag_normalize(&field->normbuf, text, len, err);
     if (rc) {
@@ -300,11 +334,15 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
             if (KTAG_RESERVE(field->cues, field->cue_cap, field->cue_count + 1))
                 return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
             field->cues[field->cue_count++] = (s_span_t) { start, end };
+            if (end - start > field->cue_max)
+                field->cue_max = end - start;
         }
         if (pattern->stop) {
             if (KTAG_RESERVE(field->stops, field->stop_cap, field->stop_count + 1))
                 return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
             field->stops[field->stop_count++] = (s_span_t) { start, end };
+            if (end - start > field->stop_max)
+                field->stop_max = end - start;
         }
         if (pattern->sentiment >= 0 && self->options.sentiment) {
             if (KTAG_RESERVE(field->terms, field->term_cap, field->term_count + 1))
@@ -319,17 +357,10 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
         }
     }
 
-    /*  Ambiguous forms need a finance cue nearby; no form counts inside a
-        stop phrase ("(상보)" is no mention of 상보). */
-    size_t kept = 0;
-    for (size_t c = 0; c < self->candidate_count; c++) {
-        const s_candidate_t *candidate = &self->candidates[c];
-        if ((!(candidate->flags & KTAG_FLAG_AMBIGUOUS) || s_has_context(field, candidate))
-            && !s_in_stop_phrase(field, candidate))
-            self->candidates[kept++] = *candidate;
-    }
-    self->candidate_count = kept;
     s_sort(self->candidates, self->candidate_count, sizeof *self->candidates, s_compare_candidates);
+    s_sort(field->cues, field->cue_count, sizeof *field->cues, s_compare_spans);
+    s_sort(field->stops, field->stop_count, sizeof *field->stops, s_compare_spans);
+    self->candidate_count = s_filter(self, field);
     s_sort(field->terms, field->term_count, sizeof *field->terms, s_compare_terms);
 
     uint32_t covered = 0;
@@ -424,6 +455,7 @@ static void s_reset(ktag_result_t *self)
     self->explain_count = 0;
     self->strings_len = 0;
     self->has_sentiment = false;
+    self->filter_work = 0;
     self->fields[0].present = self->fields[1].present = false;
 }
 
@@ -577,6 +609,11 @@ int ktag_result_add_explain(ktag_result_t *self, const char *format, ...)
         return KTAG_ERR_NOMEM;
     self->explain[self->explain_count++] = offset;
     return 0;
+}
+
+size_t ktag_result_filter_work(const ktag_result_t *self)
+{
+    return self->filter_work;
 }
 
 const char *ktag_sentiment_label(double score, double threshold)

@@ -4,6 +4,7 @@
 #ifndef KTAG_TAGGER_INTERNAL_H_INCLUDED
 #define KTAG_TAGGER_INTERNAL_H_INCLUDED
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ktag/ktag_tagger.h"
@@ -23,6 +24,10 @@ int ktag_result_add_sentence(ktag_result_t *self, ktag_field_t field,
 /** Append an explanation line, printf-style.  @returns 0 or KTAG_ERR_NOMEM. */
 int ktag_result_add_explain(ktag_result_t *self, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+
+/** @returns how many cues and stop phrases the last ktag_tag() on `self`
+ *  visited to filter its candidates (for the linearity test). */
+size_t ktag_result_filter_work(const ktag_result_t *self);
 
 /** @returns the static label for a score: "positive" above +threshold,
  *  "negative" below -threshold, else "neutral". */
