@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "ktag/ktag.h"
-#include "tagger_internal.h"
+#include "result.h"
 
 static ktag_lexicon_t *lex;
 static ktag_result_t *res;
