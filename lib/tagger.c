@@ -67,7 +67,7 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
                            err ? err->offset : 0);
         return rc;
     }
-    const char *norm = field->normbuf.norm;
+    const char *norm = field->normbuf.view;
     size_t norm_len = field->normbuf.len;
     ktag_scan_t *scan = &field->scan;
     if (ktag_scan(scan, lex, norm, norm_len, self->options.types, self->options.sentiment))
@@ -99,7 +99,7 @@ static size_t s_views(const ktag_result_t *self, ktag_field_view_t views[2])
             continue;
         views[count++] = (ktag_field_view_t) {
             .field = (ktag_field_t) f,
-            .norm = field->normbuf.norm,
+            .norm = field->normbuf.view,
             .norm_len = field->normbuf.len,
             .terms = field->scan.terms,
             .term_count = field->scan.term_count,
