@@ -1142,7 +1142,7 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
         if (it->contrib == 0 && it->measure < 0)
             continue;
         const s_term_t *term = &lexicon->terms[it->term];
-        char rule[160] = "";
+        char rule[KTAG_EXPLAIN_MAX + 5] = "";   /* the line is cut, at a character, by s_explain */
         size_t used = 0;
         if (it->absorbed) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "what %s is about",
