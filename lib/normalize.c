@@ -95,31 +95,6 @@ static inline bool s_boundary_at(const uint8_t *s, size_t len, size_t pos)
     return unorm2_hasBoundaryBefore(s_nfkc_cf, cp);
 }
 
-/*  @returns the byte length of the character at `pos` when the view may
-    keep it as it is: it is stable, and the character after it starts a new
-    normalization segment; 0 otherwise (ICU must see it, or it is
-    ill-formed).  An ASCII capital returns 0 when S_FOLD_ASCII. */
-static inline size_t s_verbatim(const uint8_t *s, size_t len, size_t pos)
-{
-    size_t width;
-    uint8_t b = s[pos];
-    if (b < 0x80) {
-        if (S_FOLD_ASCII && b >= 'A' && b <= 'Z')
-            return 0;
-        width = 1;
-    } else if (s_hangul_at(s, len, pos) >= 0) {
-        width = 3;
-    } else {
-        UChar32 cp;
-        size_t at = pos;
-        U8_NEXT(s, at, len, cp);
-        if (cp < 0 || cp >= 0x10000 || !(s_bmp_bits(cp) & S_STABLE))
-            return 0;
-        width = at - pos;
-    }
-    return s_boundary_at(s, len, pos + width) ? width : 0;
-}
-
 static int s_reserve_out(ktag_normbuf_t *buf, size_t needed)
 {
     if (KTAG_RESERVE(buf->norm, buf->norm_cap, needed + 1))
@@ -237,26 +212,59 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
     /*  The view is the text itself until a character must change; from
         there on it is built in buf->norm: the verbatim runs copied whole,
         the other characters normalized by ICU segment by segment, each
-        segment recorded for the offset map. */
+        segment recorded for the offset map.  A character stays as it is
+        when it is stable and the next one starts a new segment: each
+        character is decoded once, and one that does not start a segment
+        sends the one before it to ICU with it. */
     const uint8_t *s = (const uint8_t *) text;
     size_t i = 0, run = 0;   /* text[run, i) is verbatim and not yet copied */
+    size_t prev = 0;         /* where the character before i starts */
     bool copied = false, folded = false;
     while (i < len) {
-        size_t width = s_verbatim(s, len, i);
-        if (width) {
-            i += width;
+        uint8_t b = s[i];
+        if (b < 0x80) {
+            /*  ASCII is stable (but for capitals when folding) and starts a
+                segment: skip it 8 bytes at a time where there are no
+                capitals to fold. */
+            if (!S_FOLD_ASCII) {
+                while (i + 8 <= len) {
+                    uint64_t word;
+                    memcpy(&word, s + i, 8);
+                    if (word & 0x8080808080808080u)
+                        break;
+                    i += 8;
+                }
+                if (i >= len || s[i] >= 0x80) {
+                    prev = i - 1;
+                    continue;
+                }
+            } else if (b >= 'A' && b <= 'Z') {
+                folded = true;   /* lowercased by s_copy with its run */
+            }
+            prev = i++;
             continue;
         }
-        size_t start = i;
-        if (S_FOLD_ASCII && s[i] >= 'A' && s[i] <= 'Z' && s_boundary_at(s, len, i + 1)) {
-            folded = true;   /* lowercased by s_copy with its run */
-            i++;
+        if (s_hangul_at(s, len, i) >= 0) {
+            prev = i;
+            i += 3;
             continue;
         }
+        size_t start = i, at = i;
+        UChar32 cp;
+        U8_NEXT(s, at, len, cp);
+        unsigned bits = cp < 0 ? 0 : cp < 0x10000 ? s_bmp_bits(cp)
+                      : unorm2_hasBoundaryBefore(s_nfkc_cf, cp) ? S_BOUNDARY : 0;
+        if (cp >= 0 && (bits & S_STABLE) && (bits & S_BOUNDARY)) {
+            prev = i;
+            i = at;
+            continue;
+        }
+        if (cp >= 0 && !(bits & S_BOUNDARY) && i > run)
+            start = prev;   /* it combines with the character before it */
         if (s_copy(buf, text, run, start))
             return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
         copied = true;
-        UChar32 cp;
+        i = start;
         U8_NEXT(s, i, len, cp);
         if (cp < 0) {
             if (err)
@@ -277,7 +285,7 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
             return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
         buf->segments[buf->segment_count++] = (ktag_norm_segment_t) {
             (uint32_t) out, (uint32_t) buf->len, (uint32_t) start, (uint32_t) i };
-        run = i;
+        run = prev = i;
     }
     if (!copied && !folded) {
         buf->len = len;
