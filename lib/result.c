@@ -2,6 +2,7 @@
     the public accessors. */
 #include "result.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,10 +180,82 @@ static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
     return 0;
 }
 
+/*  @returns a pointer to offset k of the sequence start0, end0, start1, …
+    of `count` spans of `size` bytes whose start and end fields are at
+    `start_at` and `end_at`. */
+static inline size_t *s_offset(void *spans, size_t size, size_t start_at, size_t end_at, size_t k)
+{
+    return (size_t *) ((char *) spans + (k / 2) * size + (k & 1 ? end_at : start_at));
+}
+
+/*  True when the offsets start0 <= end0 <= start1 <= … never go back. */
+static bool s_monotone(void *spans, size_t count, size_t size, size_t start_at, size_t end_at)
+{
+    for (size_t k = 1; k < 2 * count; k++)
+        if (*s_offset(spans, size, start_at, end_at, k) < *s_offset(spans, size, start_at, end_at, k - 1))
+            return false;
+    return true;
+}
+
+/*  The usual case, with no overlapping mentions: a field's entities and
+    its sentences are each a run of offsets that never goes back, so one
+    merge of the two runs converts them all in one walk over the text,
+    without collecting and sorting references.  @returns false (nothing
+    converted) when a run goes back. */
+static bool s_convert_merged(ktag_result_t *self, ktag_field_t which)
+{
+    ktag_entity_t *entities = self->entities;
+    size_t e_lo = 0, e_hi;
+    while (e_lo < self->entity_count && entities[e_lo].field != which)
+        e_lo++;
+    for (e_hi = e_lo; e_hi < self->entity_count && entities[e_hi].field == which; e_hi++)
+        ;
+    ktag_sentence_t *sentences = self->sentences;
+    size_t s_lo = 0, s_hi;
+    while (s_lo < self->sentence_count && sentences[s_lo].field != which)
+        s_lo++;
+    for (s_hi = s_lo; s_hi < self->sentence_count && sentences[s_hi].field == which; s_hi++)
+        ;
+    /*  Each field's items must be one run for the merge to see them all. */
+    for (size_t i = e_hi; i < self->entity_count; i++)
+        if (entities[i].field == which)
+            return false;
+    for (size_t i = s_hi; i < self->sentence_count; i++)
+        if (sentences[i].field == which)
+            return false;
+    const size_t esize = sizeof *entities, ssize = sizeof *sentences;
+    const size_t e_start = offsetof(ktag_entity_t, start), e_end = offsetof(ktag_entity_t, end);
+    const size_t s_start = offsetof(ktag_sentence_t, start), s_end = offsetof(ktag_sentence_t, end);
+    if (!s_monotone(entities + e_lo, e_hi - e_lo, esize, e_start, e_end)
+        || !s_monotone(sentences + s_lo, s_hi - s_lo, ssize, s_start, s_end))
+        return false;
+    const uint8_t *text = (const uint8_t *) self->fields[which].orig;
+    bool utf16 = self->options.offsets == KTAG_OFFSETS_UTF16;
+    size_t a = 0, na = 2 * (e_hi - e_lo), b = 0, nb = 2 * (s_hi - s_lo), byte = 0, units = 0;
+    while (a < na || b < nb) {
+        size_t *da = a < na ? s_offset(entities + e_lo, esize, e_start, e_end, a) : NULL;
+        size_t *db = b < nb ? s_offset(sentences + s_lo, ssize, s_start, s_end, b) : NULL;
+        size_t *dest;
+        if (da && (!db || *da <= *db)) {
+            dest = da;
+            a++;
+        } else {
+            dest = db;
+            b++;
+        }
+        size_t to = *dest;
+        units += s_count_units(text + byte, to - byte, utf16);
+        byte = to;
+        *dest = units;
+    }
+    return true;
+}
+
 int ktag_result_finish(ktag_result_t *self)
 {
     for (int f = 0; f < 2 && self->options.offsets != KTAG_OFFSETS_BYTE; f++)
-        if (self->fields[f].present && s_convert_offsets(self, (ktag_field_t) f))
+        if (self->fields[f].present && !s_convert_merged(self, (ktag_field_t) f)
+            && s_convert_offsets(self, (ktag_field_t) f))
             return KTAG_ERR_NOMEM;
     for (size_t i = 0; i < self->entity_count; i++)
         self->entities[i].text = self->strings + self->entity_text[i];
