@@ -287,7 +287,7 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
     const char *norm = field->normbuf.norm;
     size_t norm_len = field->normbuf.len;
     self->matches.count = 0;
-    if (ktag_automaton_scan(lex->automaton, norm, norm_len, &self->matches))
+    if (ktag_matcher_scan(lex->matcher, norm, norm_len, &self->matches))
         return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
 
     unsigned types = self->options.types ? self->options.types : ~0u;
