@@ -81,7 +81,7 @@ int32_t ktag_matcher_builder_add(ktag_matcher_builder_t *self, const char *bytes
     if (len == 0 || len > UINT32_MAX || self->blob_len + len > UINT32_MAX
         || KTAG_RESERVE(self->lens, self->lens_cap, count + 1)
         || KTAG_RESERVE(self->offsets, self->offsets_cap, count + 1)
-        || KTAG_RESERVE(self->blob, self->blob_cap, self->blob_len + len))
+        || KTAG_RESERVE(self->blob, self->blob_cap, self->blob_len + len + 8))
         return -1;
     int32_t id = ktag_automaton_builder_add(self->automaton, bytes, len);
     if (id >= 0 && (size_t) id == count) {
@@ -175,7 +175,7 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
         uint8_t rung = KTAG_RUNGS;
         while (rung > 0 && len >= ktag_rung_len[rung - 1])
             rung--;
-        uint64_t key = rung < KTAG_RUNGS ? ktag_load8(blob, b->offsets[p] + len, b->offsets[p]) & ktag_rung_mask(rung) : 0;
+        uint64_t key = rung < KTAG_RUNGS ? ktag_load8(blob, b->offsets[p] + len, b->offsets[p]) & ktag_rung_masks[rung] : 0;
         keyed[p] = (s_keyed_t) { key, (uint32_t) p, len, rung };
     }
     qsort(keyed, count, sizeof *keyed, s_compare_keyed);
@@ -200,10 +200,7 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
     for (size_t p = 0; p < count; p++) {
         const s_keyed_t *k = &keyed[p];
         uint32_t offset = b->offsets[k->id];
-        bool letters = false;
-        for (uint32_t i = 0; i < k->len; i++)
-            letters |= blob[offset + i] >= 'a' && blob[offset + i] <= 'z';
-        pf->pats[p] = (ktag_pat_t) { k->id, k->len, offset, letters };
+        pf->pats[p] = (ktag_pat_t) { k->id, k->len, offset };
         if (k->rung == KTAG_RUNGS) {
             pf->single[blob[offset]] = (int32_t) k->id;
             pf->first[blob[offset]] |= KTAG_FIRST_SINGLE;
@@ -211,6 +208,10 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
         }
         if (slot && KTAG_SLOT_RUNG(slot) == k->rung && slot->key == k->key) {
             slot->info += 1u << 4;   /* one more pattern */
+            if (slot->info & KTAG_SLOT_EXACT) {
+                slot->info &= ~KTAG_SLOT_EXACT;
+                slot->begin = (uint32_t) p - 1;
+            }
             continue;
         }
         uint32_t h = ktag_key_hash(k->key, k->rung);
@@ -219,7 +220,10 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
         while (pf->slots[at].info)
             at = (at + 1) & pf->slot_mask;
         slot = &pf->slots[at];
-        *slot = (ktag_slot_t) { k->key, (uint32_t) p, 1u << 4 | k->rung };
+        if (k->len == ktag_rung_len[k->rung])   /* the key is the whole pattern */
+            *slot = (ktag_slot_t) { k->key, k->id, 1u << 4 | KTAG_SLOT_EXACT | k->rung };
+        else
+            *slot = (ktag_slot_t) { k->key, (uint32_t) p, 1u << 4 | k->rung };
         pf->first[blob[offset]] |= (uint8_t) (1u << k->rung);
     }
     /*  A capital starts whatever its small letter starts. */
@@ -227,7 +231,11 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
         pf->first[c] = pf->first[c + ('a' - 'A')];
         pf->single[c] = pf->single[c + ('a' - 'A')];
     }
+    ktag_prefilter_nibbles(pf);
     free(keyed);
+    if (!b->blob && KTAG_RESERVE(b->blob, b->blob_cap, 8))
+        return KTAG_ERR_NOMEM;
+    memset(b->blob + b->blob_len, 0, 8);   /* room reserved by builder_add */
     pf->blob = b->blob;
     pf->blob_len = b->blob_len;
     b->blob = NULL;
@@ -242,15 +250,32 @@ static void s_prefilter_free(ktag_prefilter_t *pf)
     free(pf->blob);
 }
 
-/*  True when text[0, n) equals the folded pattern bytes, ASCII case aside. */
-static inline bool s_equal_folded(const uint8_t *text, const uint8_t *pattern, size_t n, bool letters)
+/*  True when text[0, n) equals the folded pattern bytes, ASCII case aside;
+    the pattern may be read 8 bytes at a time (the blob is padded), the
+    text only up to `n`. */
+static inline bool s_equal_folded(const uint8_t *text, const uint8_t *pattern, size_t n)
 {
-    if (!letters)
-        return memcmp(text, pattern, n) == 0;
-    for (size_t i = 0; i < n; i++)
-        if (s_fold_table[text[i]] != pattern[i])
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t want;
+        memcpy(&want, pattern + i, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        want = __builtin_bswap64(want);
+#endif
+        uint64_t diff = ktag_fold8(ktag_load8(text, n, i)) ^ want;
+        if (n - i < 8)
+            diff &= (1ull << (8 * (n - i))) - 1;
+        if (diff)
             return false;
+    }
     return true;
+}
+
+static inline int s_emit(ktag_match_vec_t *out, uint32_t id, size_t end)
+{
+    if (out->count == out->capacity && KTAG_RESERVE(out->items, out->capacity, out->count + 1))
+        return KTAG_ERR_NOMEM;
+    out->items[out->count++] = (ktag_match_t) { id, (uint32_t) end };
+    return 0;
 }
 
 int ktag_prefilter_verify(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, size_t i, uint64_t key,
@@ -265,15 +290,18 @@ int ktag_prefilter_verify(const ktag_prefilter_t *pf, const uint8_t *text, size_
             break;
     }
     size_t k = ktag_rung_len[rung];
-    for (const ktag_pat_t *pat = &pf->pats[slot->begin], *end = pat + (slot->info >> 4); pat < end; pat++) {
-        if (pat->len > len - i
-            || !s_equal_folded(text + i + k, (const uint8_t *) pf->blob + pat->offset + k, pat->len - k, pat->letters))
-            continue;
-        if (out->count == out->capacity && KTAG_RESERVE(out->items, out->capacity, out->count + 1))
+    if (slot->info & KTAG_SLOT_EXACT)
+        return i + k <= len ? s_emit(out, slot->begin, i + k) : 0;
+    for (const ktag_pat_t *pat = &pf->pats[slot->begin], *end = pat + (slot->info >> 4); pat < end; pat++)
+        if (pat->len <= len - i && s_equal_folded(text + i + k, (const uint8_t *) pf->blob + pat->offset + k, pat->len - k)
+            && s_emit(out, pat->id, i + pat->len))
             return KTAG_ERR_NOMEM;
-        out->items[out->count++] = (ktag_match_t) { pat->id, (uint32_t) (i + pat->len) };
-    }
     return 0;
+}
+
+int ktag_prefilter_single(const ktag_prefilter_t *pf, const uint8_t *text, size_t i, ktag_match_vec_t *out)
+{
+    return s_emit(out, (uint32_t) pf->single[text[i]], i + 1);
 }
 
 /* ------------------------------------------------------------ matcher */

@@ -32,19 +32,21 @@ static const uint8_t ktag_rung_len[KTAG_RUNGS] = { 8, 6, 4, 3, 2 };
 typedef struct {
     uint64_t key;       /**< the k first bytes, little-endian, zero above */
     uint32_t begin;     /**< first pattern of the key in `pats` */
-    uint32_t info;      /**< patterns << 4 | rung; 0 = empty slot */
+    uint32_t info;      /**< patterns << 4 | KTAG_SLOT_EXACT | rung; 0 = empty */
 } ktag_slot_t;
-#define KTAG_SLOT_RUNG(slot) ((slot)->info & 15u)
+#define KTAG_SLOT_RUNG(slot) ((slot)->info & 7u)
+/** The key is the one pattern of the slot, whose id is `begin`. */
+#define KTAG_SLOT_EXACT 8u
 
 typedef struct {
     uint32_t id;
     uint32_t len;
     uint32_t offset;    /**< of its (folded) bytes in `blob` */
-    uint32_t letters;   /**< 1 when it holds ASCII letters: compare folded */
 } ktag_pat_t;
 
 typedef struct {
     uint8_t first[256];     /**< rung bits (and KTAG_FIRST_SINGLE) a byte allows */
+    uint8_t nibbles[32];    /**< the set of first bytes, for the SIMD test (matcher_simd.c) */
     int32_t single[256];    /**< the 1-byte pattern that is this byte, or -1 */
     uint64_t *bloom;
     uint32_t bloom_shift;   /**< 32 - log2(words) */
@@ -52,7 +54,7 @@ typedef struct {
     uint32_t slot_mask;
     ktag_pat_t *pats;
     size_t pat_count;
-    char *blob;
+    char *blob;             /**< folded pattern bytes, 8 zero bytes after */
     size_t blob_len;
     bool ready;             /**< built */
 } ktag_prefilter_t;
@@ -81,25 +83,23 @@ static inline uint64_t ktag_load8(const uint8_t *text, size_t len, size_t i)
     return word;
 }
 
-static inline uint64_t ktag_rung_mask(unsigned rung)
-{
-    return ktag_rung_len[rung] == 8 ? ~0ull : (1ull << (8 * ktag_rung_len[rung])) - 1;
-}
+static const uint64_t ktag_rung_masks[KTAG_RUNGS] = {
+    ~0ull, 0xFFFFFFFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFull, 0xFFFFull,
+};
 
-/** The key hash, in 32-bit multiplies only, so that the SIMD paths (AVX2
- *  has no 64-bit multiply) compute it lane by lane identically. */
+/** The hash of a key: one multiply, after folding the high bytes down so
+ *  that every byte of the key reaches the bits the filter uses. */
 static inline uint32_t ktag_key_hash(uint64_t key, unsigned rung)
 {
-    uint32_t h = ((uint32_t) key * 0x9E3779B1u) ^ ((uint32_t) (key >> 32) * 0x85EBCA77u) ^ (rung * 0xC2B2AE3Du);
-    h ^= h >> 15;
-    return h * 0x2C1B3C6Du;
+    return (uint32_t) ((((key ^ (key >> 29)) + rung) * 0x9E3779B97F4A7C15ull) >> 32);
 }
 
-/** True when the Bloom filter may hold the key of hash `h`. */
-static inline bool ktag_bloom_test(const ktag_prefilter_t *pf, uint32_t h)
+/** 1 when the Bloom filter may hold the key of hash `h`: two bits of one
+ *  64-bit word, so one load. */
+static inline unsigned ktag_bloom_test(const ktag_prefilter_t *pf, uint32_t h)
 {
     uint64_t word = pf->bloom[h >> pf->bloom_shift];
-    return (word >> (h & 63)) & (word >> ((h >> 6) & 63)) & 1;
+    return (unsigned) ((word >> (h & 63)) & (word >> ((h >> 6) & 63)) & 1);
 }
 
 /** Append the matches of the patterns keyed (rung, key) that start at
@@ -107,27 +107,31 @@ static inline bool ktag_bloom_test(const ktag_prefilter_t *pf, uint32_t h)
 int ktag_prefilter_verify(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, size_t i, uint64_t key,
                           unsigned rung, uint32_t h, ktag_match_vec_t *out);
 
+/** Append the 1-byte pattern at text[i].  @returns 0 or KTAG_ERR_NOMEM. */
+int ktag_prefilter_single(const ktag_prefilter_t *pf, const uint8_t *text, size_t i, ktag_match_vec_t *out);
+
 /** Everything that starts at text[i], in order, given the 8 bytes there
- *  (ktag_load8), ASCII-folded here.  @returns 0 or KTAG_ERR_NOMEM. */
+ *  (ktag_load8), ASCII-folded here.  Every rung is probed, allowed or not,
+ *  without a branch: the probes are independent loads the CPU overlaps,
+ *  cheaper than mispredicting which rungs to try; one branch then skips
+ *  the position, as it does nearly always.  @returns 0 or KTAG_ERR_NOMEM. */
 static inline int ktag_prefilter_at(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, size_t i,
                                     uint64_t word, ktag_match_vec_t *out)
 {
-    unsigned allowed = pf->first[text[i]];
+    unsigned allowed = pf->first[text[i]], pass = 0;
     word = ktag_fold8(word);
-    for (unsigned rung = 0; rung < KTAG_RUNGS; rung++) {
-        if (!(allowed & (1u << rung)))
-            continue;
-        uint64_t key = word & ktag_rung_mask(rung);
-        uint32_t h = ktag_key_hash(key, rung);
-        if (ktag_bloom_test(pf, h) && ktag_prefilter_verify(pf, text, len, i, key, rung, h, out))
+    for (unsigned rung = 0; rung < KTAG_RUNGS; rung++)
+        pass |= ktag_bloom_test(pf, ktag_key_hash(word & ktag_rung_masks[rung], rung)) << rung;
+    pass &= allowed;
+    if (__builtin_expect(!(pass | (allowed & KTAG_FIRST_SINGLE)), 1))
+        return 0;
+    for (; pass; pass &= pass - 1) {
+        unsigned rung = (unsigned) __builtin_ctz(pass);
+        uint64_t key = word & ktag_rung_masks[rung];
+        if (ktag_prefilter_verify(pf, text, len, i, key, rung, ktag_key_hash(key, rung), out))
             return KTAG_ERR_NOMEM;
     }
-    if (!(allowed & KTAG_FIRST_SINGLE))
-        return 0;
-    if (out->count == out->capacity && KTAG_RESERVE(out->items, out->capacity, out->count + 1))
-        return KTAG_ERR_NOMEM;
-    out->items[out->count++] = (ktag_match_t) { (uint32_t) pf->single[text[i]], (uint32_t) (i + 1) };
-    return 0;
+    return allowed & KTAG_FIRST_SINGLE ? ktag_prefilter_single(pf, text, i, out) : 0;
 }
 
 /** ktag_prefilter_at for every position from `from` on whose byte can
@@ -147,6 +151,7 @@ static inline int ktag_prefilter_scan_from(const ktag_prefilter_t *pf, const uin
 int ktag_prefilter_scan_avx2(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, ktag_match_vec_t *out);
 int ktag_prefilter_scan_avx512(const ktag_prefilter_t *pf, const uint8_t *text, size_t len,
                                ktag_match_vec_t *out);
+void ktag_prefilter_nibbles(ktag_prefilter_t *pf);
 bool ktag_cpu_has_avx2(void);
 bool ktag_cpu_has_avx512(void);
 

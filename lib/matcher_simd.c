@@ -13,18 +13,19 @@
 */
 #include "matcher_internal.h"
 
+/*  The two nibble tables of the first-byte set: [0..15] for bytes below
+    0x80, [16..31] for the others. */
+void ktag_prefilter_nibbles(ktag_prefilter_t *pf)
+{
+    memset(pf->nibbles, 0, sizeof pf->nibbles);
+    for (int b = 0; b < 256; b++)
+        if (pf->first[b])
+            pf->nibbles[(b >> 7) * 16 + (b & 15)] |= (uint8_t) (1u << ((b >> 4) & 7));
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-/*  The two nibble tables of the first-byte set: out[0..15] for bytes below
-    0x80, out[16..31] for the others. */
-static void s_nibble_tables(const ktag_prefilter_t *pf, uint8_t out[32])
-{
-    memset(out, 0, 32);
-    for (int b = 0; b < 256; b++)
-        if (pf->first[b])
-            out[(b >> 7) * 16 + (b & 15)] |= (uint8_t) (1u << ((b >> 4) & 7));
-}
 
 static const uint8_t s_high_bits[16] = { 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128 };
 
@@ -44,8 +45,7 @@ static inline int s_candidates(const ktag_prefilter_t *pf, const uint8_t *text, 
 __attribute__((target("avx2,bmi")))
 int ktag_prefilter_scan_avx2(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, ktag_match_vec_t *out)
 {
-    uint8_t tables[32];
-    s_nibble_tables(pf, tables);
+    const uint8_t *tables = pf->nibbles;
     const __m256i low_table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) tables));
     const __m256i high_table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) (tables + 16)));
     const __m256i bits = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) s_high_bits));
@@ -69,8 +69,7 @@ __attribute__((target("avx512f,avx512bw,bmi")))
 int ktag_prefilter_scan_avx512(const ktag_prefilter_t *pf, const uint8_t *text, size_t len,
                                ktag_match_vec_t *out)
 {
-    uint8_t tables[32];
-    s_nibble_tables(pf, tables);
+    const uint8_t *tables = pf->nibbles;
     const __m512i low_table = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *) tables));
     const __m512i high_table = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *) (tables + 16)));
     const __m512i bits = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *) s_high_bits));
