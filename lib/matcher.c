@@ -183,7 +183,7 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
         groups += keyed[p].rung < KTAG_RUNGS
                   && (p == 0 || keyed[p].rung != keyed[p - 1].rung || keyed[p].key != keyed[p - 1].key);
 
-    size_t words = s_pow2_at_least(groups) / 4;
+    size_t words = s_pow2_at_least(groups) / 2;
     words = words < 64 ? 64 : words;
     size_t slots = s_pow2_at_least(groups + groups / 4 + 16);
     pf->bloom = calloc(words, sizeof *pf->bloom);
@@ -200,7 +200,8 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
     for (size_t p = 0; p < count; p++) {
         const s_keyed_t *k = &keyed[p];
         uint32_t offset = b->offsets[k->id];
-        pf->pats[p] = (ktag_pat_t) { k->id, k->len, offset };
+        uint32_t key_len = k->rung < KTAG_RUNGS ? ktag_rung_len[k->rung] : 1;
+        pf->pats[p] = (ktag_pat_t) { ktag_load8(blob, offset + k->len, offset + key_len), k->id, k->len, offset };
         if (k->rung == KTAG_RUNGS) {
             pf->single[blob[offset]] = (int32_t) k->id;
             pf->first[blob[offset]] |= KTAG_FIRST_SINGLE;
@@ -292,10 +293,19 @@ int ktag_prefilter_verify(const ktag_prefilter_t *pf, const uint8_t *text, size_
     size_t k = ktag_rung_len[rung];
     if (slot->info & KTAG_SLOT_EXACT)
         return i + k <= len ? s_emit(out, slot->begin, i + k) : 0;
-    for (const ktag_pat_t *pat = &pf->pats[slot->begin], *end = pat + (slot->info >> 4); pat < end; pat++)
-        if (pat->len <= len - i && s_equal_folded(text + i + k, (const uint8_t *) pf->blob + pat->offset + k, pat->len - k)
+    /*  The patterns of a key (often several: names sharing their first
+        syllables) are told apart by their next 8 bytes, one compare each;
+        only a pattern longer than key + 8 bytes reads the blob. */
+    uint64_t next = ktag_fold8(ktag_load8(text, len, i + k));
+    for (const ktag_pat_t *pat = &pf->pats[slot->begin], *end = pat + (slot->info >> 4); pat < end; pat++) {
+        size_t rest = pat->len - k;
+        uint64_t mask = rest >= 8 ? ~0ull : (1ull << (8 * rest)) - 1;
+        if (pat->len <= len - i && (next & mask) == pat->next
+            && (rest <= 8
+                || s_equal_folded(text + i + k + 8, (const uint8_t *) pf->blob + pat->offset + k + 8, rest - 8))
             && s_emit(out, pat->id, i + pat->len))
             return KTAG_ERR_NOMEM;
+    }
     return 0;
 }
 

@@ -39,6 +39,7 @@ typedef struct {
 #define KTAG_SLOT_EXACT 8u
 
 typedef struct {
+    uint64_t next;      /**< its 8 bytes after the key, zero past its end */
     uint32_t id;
     uint32_t len;
     uint32_t offset;    /**< of its (folded) bytes in `blob` */
@@ -47,6 +48,7 @@ typedef struct {
 typedef struct {
     uint8_t first[256];     /**< rung bits (and KTAG_FIRST_SINGLE) a byte allows */
     uint8_t nibbles[32];    /**< the set of first bytes, for the SIMD test (matcher_simd.c) */
+    uint64_t first64[256];  /**< `first` widened, for the SIMD gathers */
     int32_t single[256];    /**< the 1-byte pattern that is this byte, or -1 */
     uint64_t *bloom;
     uint32_t bloom_shift;   /**< 32 - log2(words) */
@@ -87,11 +89,21 @@ static const uint64_t ktag_rung_masks[KTAG_RUNGS] = {
     ~0ull, 0xFFFFFFFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFull, 0xFFFFull,
 };
 
-/** The hash of a key: one multiply, after folding the high bytes down so
- *  that every byte of the key reaches the bits the filter uses. */
+/** Per-rung salts: the same bytes under two rungs hash apart. */
+static const uint32_t ktag_rung_salts[KTAG_RUNGS] = {
+    0x5BD1E995u, 0xCC9E2D51u, 0x1B873593u, 0xE6546B64u, 0x85EBCA6Bu,
+};
+#define KTAG_HASH_MULTIPLIER 0x9E3779B1u
+
+/** The hash of a key: its halves xored with the rung's salt, one 32x32->64
+ *  multiply, the product's halves xored.  Built from operations AVX2 and
+ *  AVX-512 have lane by lane (vpmuludq), so the SIMD paths compute the
+ *  very same value. */
 static inline uint32_t ktag_key_hash(uint64_t key, unsigned rung)
 {
-    return (uint32_t) ((((key ^ (key >> 29)) + rung) * 0x9E3779B97F4A7C15ull) >> 32);
+    uint32_t f = (uint32_t) key ^ (uint32_t) (key >> 32) ^ ktag_rung_salts[rung];
+    uint64_t m = (uint64_t) f * KTAG_HASH_MULTIPLIER;
+    return (uint32_t) m ^ (uint32_t) (m >> 32);
 }
 
 /** 1 when the Bloom filter may hold the key of hash `h`: two bits of one
