@@ -17,7 +17,7 @@ enum {
     KTAG_FLAG_GLUE = 1 << 2,
 };
 
-typedef struct {
+typedef struct ktag_entry {
     ktag_type_t type;
     char *id;
     char *name;
