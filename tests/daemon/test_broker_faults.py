@@ -31,8 +31,7 @@ def start_broker(env, *extra):
 
 
 def start_worker(env, *extra):
-    w = env.start("--connect", env.ipc("back"), *BEAT, *extra)
-    return w
+    return env.start("--connect", env.ipc("back"), *BEAT, *extra)
 
 
 def wait_workers(broker, n):
@@ -156,3 +155,53 @@ def test_stopped_worker_gets_at_most_its_credit(env):
     assert st["requests"] == 3, st
     assert fast.stop() == 0 and slow.stop() == 0
     assert broker.stop() == 0
+
+
+def test_worker_speaks_ktagw1_and_reconnects_to_a_silent_broker(env):
+    """A broker played by the test: the worker's READY, heartbeats, a
+    request through it, a new connection (and READY) when the broker goes
+    silent, DISCONNECT on SIGTERM (docs/PROTOCOL.md, "Broker and workers")."""
+    router = env.ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    router.bind(env.ipc("back"))
+    env.sockets.append(router)
+    worker = env.start("--connect", env.ipc("back"), "--threads", "4", *BEAT)
+
+    def recv(timeout_ms=3000):
+        assert router.poll(timeout_ms), "the worker said nothing"
+        return router.recv_multipart()
+
+    ident, empty, proto, command, body = recv()
+    assert (empty, proto, command) == (b"", b"ktagw/1", b"READY")
+    ready = unpack(body)
+    assert ready["credit"] == 64 and ready["heartbeat_ms"] == 200
+    assert ready["name"].endswith("/%d" % worker.proc.pid)
+    # Heartbeats follow, every 200 ms.
+    t0 = time.monotonic()
+    frames = recv()
+    assert frames[:4] == [ident, b"", b"ktagw/1", b"HEARTBEAT"]
+    # A request as the broker forwards it: [worker, client, "", body].
+    router.send_multipart([ident, b"client-1", b"", pack({"id": 5, "text": DOCS[1][0]})])
+    while True:
+        frames = recv()
+        if frames[1] != b"":
+            break
+    assert frames[:3] == [ident, b"client-1", b""]
+    assert found(unpack(frames[3])) == DOCS[1][1]
+    # Our broker says nothing back: after 3 x 200 ms the worker starts over
+    # on a new connection (new identity) and announces itself again.
+    while True:
+        frames = recv()
+        if frames[0] != ident:
+            break
+        assert time.monotonic() - t0 < 3, "the worker did not give up on a silent broker"
+    assert frames[1:4] == [b"", b"ktagw/1", b"READY"]
+    worker.wait_log("the broker has been silent")
+    new = frames[0]
+    router.send_multipart([new, b"", b"ktagw/1", b"HEARTBEAT", pack({"heartbeat_ms": 200})])
+    worker.send_signal(signal.SIGTERM)
+    while True:
+        frames = recv()
+        if frames[0] == new and frames[3:4] == [b"DISCONNECT"]:
+            break
+    assert worker.wait() == 0
