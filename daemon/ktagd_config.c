@@ -20,7 +20,7 @@ enum {
     OPT_LEXICONS = 'L', OPT_THREADS = 't', OPT_VERSION = 'V',
     OPT_BROKER = 256, OPT_PULL, OPT_PUSH, OPT_CONTROL, OPT_MAX_MESSAGE_SIZE,
     OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT, OPT_MAX_PENDING, OPT_CHECK,
-    OPT_CURVE_SECRET_KEY, OPT_CURVE_ALLOW,
+    OPT_CURVE_SECRET_KEY, OPT_CURVE_ALLOW, OPT_HEARTBEAT, OPT_LIVENESS, OPT_CREDIT,
 };
 
 static const struct option s_options[] = {
@@ -36,6 +36,9 @@ static const struct option s_options[] = {
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
     { "max-pending", required_argument, NULL, OPT_MAX_PENDING },
+    { "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
+    { "liveness", required_argument, NULL, OPT_LIVENESS },
+    { "credit", required_argument, NULL, OPT_CREDIT },
     { "curve-secret-key", required_argument, NULL, OPT_CURVE_SECRET_KEY },
     { "curve-allow", required_argument, NULL, OPT_CURVE_ALLOW },
     { "config", required_argument, NULL, OPT_CONFIG },
@@ -66,6 +69,9 @@ ktagd_config_usage(void *fp)
         "      --max-pending N      requests queued to workers before 'overloaded' (default 1024)\n"
         "      --drain-timeout S    on SIGTERM, wait at most S seconds for in-flight requests (30)\n"
         "      --log-level LEVEL    error, warning, info (default) or debug\n"
+        "      --heartbeat MS       broker and workers: heartbeat interval (default 1000)\n"
+        "      --liveness N         broker and workers: heartbeats missed before the peer is dead (3)\n"
+        "      --credit N           worker: requests taken at once from the broker (32 x threads)\n"
         "\n"
         "      --curve-secret-key FILE  CURVE: encrypt, with this server secret key (docs/SECURITY.md)\n"
         "      --curve-allow DIR        CURVE: admit only clients whose public key is a file in DIR\n"
@@ -86,6 +92,8 @@ ktagd_config_init(ktagd_config_t *self)
     self->log_level = KTAG_LOG_INFO;
     self->drain_timeout = 30;
     self->max_pending = 1024;
+    self->heartbeat_ms = 1000;
+    self->liveness = 3;
 }
 
 void
@@ -181,6 +189,21 @@ s_apply(ktagd_config_t *self, int opt, const char *value, const char *value2, co
         if (s_parse_int(value, 1, 1 << 20, &self->max_pending) == 0)
             return 0;
         fprintf(stderr, "ktagd: %s: max-pending must be 1..1048576, not '%s'\n", where, value);
+        return -1;
+    case OPT_HEARTBEAT:
+        if (s_parse_int(value, 10, 600000, &self->heartbeat_ms) == 0)
+            return 0;
+        fprintf(stderr, "ktagd: %s: heartbeat must be 10..600000 ms, not '%s'\n", where, value);
+        return -1;
+    case OPT_LIVENESS:
+        if (s_parse_int(value, 1, 100, &self->liveness) == 0)
+            return 0;
+        fprintf(stderr, "ktagd: %s: liveness must be 1..100, not '%s'\n", where, value);
+        return -1;
+    case OPT_CREDIT:
+        if (s_parse_int(value, 1, 1 << 20, &self->credit) == 0)
+            return 0;
+        fprintf(stderr, "ktagd: %s: credit must be 1..1048576, not '%s'\n", where, value);
         return -1;
     case OPT_MAX_MESSAGE_SIZE:
         if (s_parse_size(value, &self->max_message_size) == 0)

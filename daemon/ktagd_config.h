@@ -37,6 +37,9 @@ typedef struct {
     int log_level;          /**< --log-level error|warning|info|debug */
     double drain_timeout;   /**< --drain-timeout SECONDS (30) */
     int max_pending;        /**< --max-pending N (1024): requests queued to workers */
+    int heartbeat_ms;       /**< --heartbeat MS (1000): broker/worker heartbeat interval */
+    int liveness;           /**< --liveness N (3): missed heartbeats before a peer is dead */
+    int credit;             /**< --credit N: worker's requests at once, 0 = 32 x threads */
     bool check;             /**< --check: load config and lexicons, then exit */
     ktagd_mode_t mode;      /**< derived by ktagd_config_finish() */
 } ktagd_config_t;

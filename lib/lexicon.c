@@ -1,5 +1,5 @@
 /*  lexicon.c - loads a directory of TSV lexicon files (docs/LEXICONS.md)
-    into entities, patterns and one automaton; validates lexicons.
+    into entities, patterns and one matcher; validates lexicons.
 
     Loading and checking are one code path: a problem either aborts the load
     with `file:line: what` in the error, or, when checking, is reported to
@@ -31,7 +31,7 @@ typedef struct {
 
 typedef struct {
     ktag_lexicon_t *lex;
-    ktag_automaton_builder_t *builder;
+    ktag_matcher_builder_t *builder;
     size_t pattern_cap, forms_cap;
     s_origin_t *origins;     /* where a pattern's entity form was first defined */
     size_t origins_cap;
@@ -161,13 +161,13 @@ static int32_t s_entry(s_loader_t *loader, ktag_type_t type, const char *id)
 
 /* ----------------------------------------------------------- patterns */
 
-/*  Add a normalized form to the automaton.  @returns its pattern index, or
+/*  Add a normalized form to the matcher.  @returns its pattern index, or
     -1 when out of memory. */
 static int32_t s_pattern(s_loader_t *loader, const char *norm)
 {
     ktag_lexicon_t *lex = loader->lex;
     size_t len = strlen(norm);
-    int32_t id = ktag_automaton_builder_add(loader->builder, norm, len);
+    int32_t id = ktag_matcher_builder_add(loader->builder, norm, len);
     if (id < 0)
         return -1;
     if ((size_t) id == lex->pattern_count) {
@@ -621,7 +621,7 @@ static void s_loader_release(s_loader_t *loader)
     for (size_t f = 0; f < loader->file_count; f++)
         free(loader->files[f]);
     free(loader->files);
-    ktag_automaton_builder_destroy(&loader->builder);
+    ktag_matcher_builder_destroy(&loader->builder);
 }
 
 static void s_lexicon_free(ktag_lexicon_t *lex)
@@ -648,7 +648,7 @@ static void s_lexicon_free(ktag_lexicon_t *lex)
     for (size_t k = 0; k < lex->attr_key_count; k++)
         free(lex->attr_keys[k]);
     free(lex->attr_keys);
-    ktag_automaton_destroy(&lex->automaton);
+    ktag_matcher_destroy(&lex->matcher);
     ktag_sentiment_lexicon_destroy(&lex->sentiment);
     free(lex->dir);
     free(lex->version);
@@ -741,7 +741,7 @@ ktag_lexicon_t *ktag_lexicon_open(const char *dir, ktag_error_t *err)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     s_loader_t loader = { .err = err };
     loader.lex = s_lexicon_new(dir);
-    loader.builder = ktag_automaton_builder_new();
+    loader.builder = ktag_matcher_builder_new();
     if (!loader.lex || !loader.builder) {
         ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
         goto fail;
@@ -755,17 +755,17 @@ ktag_lexicon_t *ktag_lexicon_open(const char *dir, ktag_error_t *err)
         if (lex->patterns[p].entry >= 0)
             lex->alias_counts[lex->entries[lex->patterns[p].entry].type]++;
     lex->version = s_version(dir, loader.hash);
-    lex->automaton = ktag_automaton_compile(&loader.builder);
-    if (!lex->version || !lex->automaton) {
+    lex->matcher = ktag_matcher_compile(&loader.builder);
+    if (!lex->version || !lex->matcher) {
         ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory while compiling lexicons");
         goto fail;
     }
     s_loader_release(&loader);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     lex->load_ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
-    KTAG_LOG(KTAG_LOG_INFO, "loaded lexicon %s from %s: %zu entities, %zu patterns, %zu automaton states, %.1f ms",
-             lex->version, dir, lex->entry_count, lex->pattern_count, ktag_automaton_states(lex->automaton),
-             lex->load_ms);
+    KTAG_LOG(KTAG_LOG_INFO, "loaded lexicon %s from %s: %zu entities, %zu patterns, %s matcher of %zu KB, %.1f ms",
+             lex->version, dir, lex->entry_count, lex->pattern_count, ktag_matcher_impl(lex->matcher),
+             ktag_matcher_memory(lex->matcher) / 1024, lex->load_ms);
     return lex;
 
 fail:
@@ -779,7 +779,7 @@ int ktag_lexicon_check(const char *dir, ktag_problem_fn *fn, void *user)
     ktag_error_t err = { 0 };
     s_loader_t loader = { .err = &err, .checking = true, .problem_fn = fn, .problem_user = user };
     loader.lex = s_lexicon_new(dir);
-    loader.builder = ktag_automaton_builder_new();
+    loader.builder = ktag_matcher_builder_new();
     int rc;
     if (!loader.lex || !loader.builder)
         rc = KTAG_ERR_NOMEM;

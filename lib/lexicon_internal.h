@@ -6,8 +6,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "automaton.h"
 #include "ktag/ktag.h"
+#include "matcher.h"
 #include "sentiment.h"
 
 /** Flags of an alias row (docs/LEXICONS.md). */
@@ -25,7 +25,7 @@ typedef struct ktag_entry {
     size_t attr_count;
 } ktag_entry_t;
 
-/** What one normalized pattern of the automaton stands for: any of an
+/** What one normalized pattern of the matcher stands for: any of an
  *  entity surface form, a finance context cue and a sentiment term. */
 typedef struct {
     int32_t entry;      /**< entity index, or -1 */
@@ -54,7 +54,7 @@ struct ktag_lexicon {
     ktag_pattern_t *patterns;
     char **forms;       /**< normalized text of each pattern */
     size_t pattern_count;
-    ktag_automaton_t *automaton;
+    ktag_matcher_t *matcher;
     ktag_josa_t *josa;
     size_t josa_count;
     ktag_sentiment_lexicon_t *sentiment;

@@ -38,7 +38,7 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
     self->candidate_count = self->cue_count = self->stop_count = self->term_count = 0;
     self->cue_max = self->stop_max = 0;
     self->matches.count = 0;
-    if (ktag_automaton_scan(lex->automaton, norm, len, &self->matches))
+    if (ktag_matcher_scan(lex->matcher, norm, len, &self->matches))
         return KTAG_ERR_NOMEM;
     if (!types)
         types = ~0u;

@@ -49,8 +49,10 @@ static const char s_usage[] =
     "                          output stays in input order\n"
     "  -c, --connect ENDPOINT  tag through a running ktagd (e.g. tcp://127.0.0.1:5555)\n"
     "      --window N          --connect: requests in flight, 1-500 (default 256)\n"
-    "      --timeout SECONDS   --connect: give up after this long without a reply\n"
-    "                          (default 30)\n"
+    "      --timeout SECONDS   --connect: a request without a reply after this long\n"
+    "                          is sent again on a new connection (default 10)\n"
+    "      --retries N         --connect: times it is sent again before ktag gives\n"
+    "                          up, naming the documents (default 3)\n"
     "      --progress, --no-progress\n"
     "                          progress bar on stderr (default: when stderr is a\n"
     "                          terminal)\n"
@@ -190,6 +192,7 @@ enum {
     OPT_NO_PROGRESS,
     OPT_WINDOW,
     OPT_TIMEOUT,
+    OPT_RETRIES,
 };
 
 static const struct option s_options[] = {
@@ -203,6 +206,7 @@ static const struct option s_options[] = {
     {"connect", required_argument, NULL, 'c'},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
     {"lexicons", required_argument, NULL, 'L'},
     {"no-sentiment", no_argument, NULL, OPT_NO_SENTIMENT},
     {"types", required_argument, NULL, OPT_TYPES},
@@ -229,7 +233,8 @@ main(int argc, char **argv)
     cfg.title_field = "title";
     cfg.jobs = 1;
     cfg.window = 256;
-    cfg.timeout = 30.0;
+    cfg.timeout = 10.0;
+    cfg.retries = 3;
     cfg.progress = -1;
     ktag_options_init(&cfg.options);
     const char *lexicon_flag = NULL;
@@ -288,6 +293,9 @@ main(int argc, char **argv)
                 s_usage_error("invalid timeout '%s' (expected seconds > 0)", optarg);
             break;
         }
+        case OPT_RETRIES:
+            cfg.retries = (int) s_parse_long(optarg, "retries", 0, 1000);
+            break;
         case 'L':
             lexicon_flag = optarg;
             break;
