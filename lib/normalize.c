@@ -15,10 +15,6 @@ static const UNormalizer2 *s_nfc;
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 
 
-/*  Until the matcher folds ASCII case itself, the view lowercases ASCII
-    capitals (same length: offsets stay the identity). */
-#define S_FOLD_ASCII 1
-
 /*  A segment (a character and the marks that combine with it) longer than
     this is refused: ICU's capacities are int32_t, and NFKC may make a
     UTF-16 unit 18. */
@@ -102,20 +98,12 @@ static int s_reserve_out(ktag_normbuf_t *buf, size_t needed)
     return 0;
 }
 
-/*  Append text[from, to) to the buffer as it is (ASCII capitals lowercased
-    when S_FOLD_ASCII). */
+/*  Append text[from, to) to the buffer as it is. */
 static int s_copy(ktag_normbuf_t *buf, const char *text, size_t from, size_t to)
 {
     if (s_reserve_out(buf, buf->len + (to - from)))
         return KTAG_ERR_NOMEM;
-    char *out = buf->norm + buf->len;
-    if (S_FOLD_ASCII)
-        for (size_t i = from; i < to; i++) {
-            char c = text[i];
-            *out++ = (char) (c >= 'A' && c <= 'Z' ? c + 32 : c);
-        }
-    else
-        memcpy(out, text + from, to - from);
+    memcpy(buf->norm + buf->len, text + from, to - from);
     buf->len += to - from;
     return 0;
 }
@@ -219,29 +207,21 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
     const uint8_t *s = (const uint8_t *) text;
     size_t i = 0, run = 0;   /* text[run, i) is verbatim and not yet copied */
     size_t prev = 0;         /* where the character before i starts */
-    bool copied = false, folded = false;
+    bool copied = false;
     while (i < len) {
-        uint8_t b = s[i];
-        if (b < 0x80) {
-            /*  ASCII is stable (but for capitals when folding) and starts a
-                segment: skip it 8 bytes at a time where there are no
-                capitals to fold. */
-            if (!S_FOLD_ASCII) {
-                while (i + 8 <= len) {
-                    uint64_t word;
-                    memcpy(&word, s + i, 8);
-                    if (word & 0x8080808080808080u)
-                        break;
-                    i += 8;
-                }
-                if (i >= len || s[i] >= 0x80) {
-                    prev = i - 1;
-                    continue;
-                }
-            } else if (b >= 'A' && b <= 'Z') {
-                folded = true;   /* lowercased by s_copy with its run */
+        if (s[i] < 0x80) {
+            /*  ASCII is kept (the matcher folds its capitals) and starts a
+                segment: skip it 8 bytes at a time. */
+            while (i + 8 <= len) {
+                uint64_t word;
+                memcpy(&word, s + i, 8);
+                if (word & 0x8080808080808080u)
+                    break;
+                i += 8;
             }
-            prev = i++;
+            while (i < len && s[i] < 0x80)
+                i++;
+            prev = i - 1;
             continue;
         }
         if (s_hangul_at(s, len, i) >= 0) {
@@ -287,7 +267,7 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
             (uint32_t) out, (uint32_t) buf->len, (uint32_t) start, (uint32_t) i };
         run = prev = i;
     }
-    if (!copied && !folded) {
+    if (!copied) {
         buf->len = len;
         return 0;
     }
@@ -353,7 +333,12 @@ char *ktag_normalize_string(const char *text, ktag_error_t *err)
     if (ktag_normalize(&buf, text, strlen(text), err) == 0) {
         result = malloc(buf.len + 1);
         if (result) {
-            memcpy(result, buf.view, buf.len);
+            /*  The whole of NFKC + case folding: the view keeps ASCII
+                capitals for the matcher to fold, a lexicon form does not. */
+            for (size_t i = 0; i < buf.len; i++) {
+                char c = buf.view[i];
+                result[i] = (char) (c >= 'A' && c <= 'Z' ? c + 32 : c);
+            }
             result[buf.len] = '\0';
         } else {
             ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");

@@ -1,6 +1,8 @@
 /*  test_normalize.c - the normalized view and its map back to the original:
     full-width Latin, case, 4-byte characters, combining marks, CRLF,
     compatibility expansions, invalid UTF-8. */
+#include <stdlib.h>
+
 #include "check.h"
 #include "normalize.h"
 
@@ -18,14 +20,26 @@ static const char *s_norm(const char *text)
     return view;
 }
 
-static void test_ascii_is_lowercased_and_mapped_one_to_one(void)
+static void test_ascii_is_kept_as_written_and_mapped_one_to_one(void)
 {
-    CHECK_STR(s_norm("SK Hynix HBM3E"), "sk hynix hbm3e");
+    /*  The matcher folds ASCII case: the view keeps the capitals, and is
+        the text itself. */
+    const char *text = "SK Hynix HBM3E";
+    CHECK_STR(s_norm(text), "SK Hynix HBM3E");
+    CHECK(buf.view == text);
     for (size_t i = 0; i <= buf.len; i++) {
         CHECK_INT(ktag_norm_orig_start(&buf, i), i);
         CHECK_INT(ktag_norm_orig_end(&buf, i), i);
     }
     CHECK_INT(buf.segment_count, 0);   /* nothing went through ICU */
+}
+
+static void test_lexicon_forms_are_fully_case_folded(void)
+{
+    ktag_error_t err = { 0 };
+    char *form = ktag_normalize_string("SK하이닉스 ＨＢＭ É", &err);
+    CHECK_STR(form, "sk하이닉스 hbm é");
+    free(form);
 }
 
 static void test_fullwidth_latin_maps_to_its_original_bytes(void)
@@ -85,7 +99,7 @@ static void test_normalized_growth_beyond_the_limit_is_too_large(void)
 static void test_emoji_and_4_byte_characters_keep_offsets(void)
 {
     const char *text = "🙂A𝐁";    /* U+1D401 MATHEMATICAL BOLD CAPITAL B -> b */
-    CHECK_STR(s_norm(text), "🙂ab");
+    CHECK_STR(s_norm(text), "🙂Ab");
     CHECK_INT(ktag_norm_orig_start(&buf, 4), 4);   /* 'a' comes from byte 4 */
     CHECK_INT(ktag_norm_orig_start(&buf, 5), 5);   /* 'b' comes from the 4-byte 𝐁 at 5 */
     CHECK_INT(ktag_norm_orig_end(&buf, 6), 9);
@@ -159,7 +173,8 @@ static void test_character_classes(void)
 
 int main(void)
 {
-    test_ascii_is_lowercased_and_mapped_one_to_one();
+    test_ascii_is_kept_as_written_and_mapped_one_to_one();
+    test_lexicon_forms_are_fully_case_folded();
     test_fullwidth_latin_maps_to_its_original_bytes();
     test_hangul_is_kept_as_is();
     test_text_that_needs_no_change_is_its_own_view();
