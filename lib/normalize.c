@@ -7,6 +7,9 @@
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "util.h"
 
@@ -90,6 +93,50 @@ static inline bool s_boundary_at(const uint8_t *s, size_t len, size_t pos)
         return s_bmp_bits(cp) & S_BOUNDARY;
     return unorm2_hasBoundaryBefore(s_nfkc_cf, cp);
 }
+
+#ifdef __SSE2__
+/*  x >= y, bytewise unsigned. */
+static inline __m128i s_ge(__m128i x, __m128i y)
+{
+    return _mm_cmpeq_epi8(_mm_max_epu8(x, y), x);
+}
+
+/*  The common case 16 bytes at a time: s[0, 16) (with s[16], s[17] for a
+    character that straddles the end) holds only ASCII and well-formed
+    precomposed Hangul syllables, starting at a character boundary.
+    @returns 0 when not; else (bytes to skip << 8) | (offset of the last
+    character that starts in the block). */
+static inline size_t s_fast_block(const uint8_t *s)
+{
+    const __m128i v0 = _mm_loadu_si128((const __m128i *) s);
+    const __m128i v1 = _mm_loadu_si128((const __m128i *) (s + 1));
+    const __m128i v2 = _mm_loadu_si128((const __m128i *) (s + 2));
+    const __m128i mask_c0 = _mm_set1_epi8((char) 0xC0), b80 = _mm_set1_epi8((char) 0x80);
+    unsigned ascii = ~(unsigned) _mm_movemask_epi8(v0) & 0xFFFF;
+    if (ascii == 0xFFFF)
+        return (16u << 8) | 15;
+    __m128i off = _mm_sub_epi8(v0, _mm_set1_epi8((char) 0xEA));
+    unsigned lead = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(off, _mm_set1_epi8(3)), off));
+    unsigned cont = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v0, mask_c0), b80));
+    unsigned cont1 = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v1, mask_c0), b80));
+    unsigned cont2 = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v2, mask_c0), b80));
+    /*  A syllable is U+AC00..U+D7A3: after EA the second byte is >= B0;
+        after ED it is < 9E, or 9E with a third byte <= A3. */
+    unsigned ea = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v0, _mm_set1_epi8((char) 0xEA)));
+    unsigned ed = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v0, _mm_set1_epi8((char) 0xED)));
+    unsigned ea_ok = (unsigned) _mm_movemask_epi8(s_ge(v1, _mm_set1_epi8((char) 0xB0)));
+    unsigned ed_ok = ~(unsigned) _mm_movemask_epi8(s_ge(v1, _mm_set1_epi8((char) 0x9E)))
+                     | ((unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v1, _mm_set1_epi8((char) 0x9E)))
+                        & (unsigned) _mm_movemask_epi8(s_ge(_mm_set1_epi8((char) 0xA3), v2)));
+    if ((ascii | lead | cont) != 0xFFFF || cont != (((lead << 1) | (lead << 2)) & 0xFFFF)
+        || (lead & ~(cont1 & cont2)) || (ea & ~ea_ok) || (ed & ~ed_ok))
+        return 0;
+    unsigned starts = ascii | lead;
+    unsigned last = 31u - (unsigned) __builtin_clz(starts);
+    size_t skip = (lead >> last) & 1 ? last + 3 : 16;
+    return (skip << 8) | last;
+}
+#endif
 
 static int s_reserve_out(ktag_normbuf_t *buf, size_t needed)
 {
@@ -208,7 +255,19 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
     size_t i = 0, run = 0;   /* text[run, i) is verbatim and not yet copied */
     size_t prev = 0;         /* where the character before i starts */
     bool copied = false;
+    size_t scalar_until = 0;   /* where to try 16-byte blocks again */
     while (i < len) {
+#ifdef __SSE2__
+        if (i >= scalar_until && i + 18 <= len) {
+            size_t last = s_fast_block(s + i);
+            if (last) {
+                prev = i + (last & 0xFF);
+                i += last >> 8;
+                continue;
+            }
+            scalar_until = i + 16;
+        }
+#endif
         if (s[i] < 0x80) {
             /*  ASCII is kept (the matcher folds its capitals) and starts a
                 segment: skip it 8 bytes at a time. */
