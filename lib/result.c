@@ -2,7 +2,6 @@
     the public accessors. */
 #include "result.h"
 
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,7 +132,7 @@ static inline size_t s_count_high(uint64_t w)
 /*  @returns the code points (with `utf16`: UTF-16 units) in the UTF-8
     text[0, len): its bytes that are not continuation bytes, plus one for
     each 4-byte lead with `utf16`.  Counted 8 bytes at a time. */
-static size_t s_count_units(const uint8_t *text, size_t len, bool utf16)
+static inline size_t s_count_units(const uint8_t *text, size_t len, bool utf16)
 {
     const uint64_t high = 0x8080808080808080u;
     size_t units = 0, i = 0;
@@ -180,28 +179,24 @@ static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
     return 0;
 }
 
-/*  @returns a pointer to offset k of the sequence start0, end0, start1, …
-    of `count` spans of `size` bytes whose start and end fields are at
-    `start_at` and `end_at`. */
-static inline size_t *s_offset(void *spans, size_t size, size_t start_at, size_t end_at, size_t k)
+/*  Offset k of the sequence start0, end0, start1, end1, … of entities or
+    sentences. */
+static inline size_t *s_entity_offset(ktag_entity_t *entities, size_t k)
 {
-    return (size_t *) ((char *) spans + (k / 2) * size + (k & 1 ? end_at : start_at));
+    return k & 1 ? &entities[k / 2].end : &entities[k / 2].start;
 }
 
-/*  True when the offsets start0 <= end0 <= start1 <= … never go back. */
-static bool s_monotone(void *spans, size_t count, size_t size, size_t start_at, size_t end_at)
+static inline size_t *s_sentence_offset(ktag_sentence_t *sentences, size_t k)
 {
-    for (size_t k = 1; k < 2 * count; k++)
-        if (*s_offset(spans, size, start_at, end_at, k) < *s_offset(spans, size, start_at, end_at, k - 1))
-            return false;
-    return true;
+    return k & 1 ? &sentences[k / 2].end : &sentences[k / 2].start;
 }
 
 /*  The usual case, with no overlapping mentions: a field's entities and
-    its sentences are each a run of offsets that never goes back, so one
-    merge of the two runs converts them all in one walk over the text,
-    without collecting and sorting references.  @returns false (nothing
-    converted) when a run goes back. */
+    its sentences are each a run of offsets that never goes back (start0 <=
+    end0 <= start1 …), so one merge of the two runs converts them all in
+    one walk over the text, without collecting and sorting references.
+    @returns false (nothing converted) when a run goes back or a field's
+    items are not contiguous. */
 static bool s_convert_merged(ktag_result_t *self, ktag_field_t which)
 {
     ktag_entity_t *entities = self->entities;
@@ -209,40 +204,34 @@ static bool s_convert_merged(ktag_result_t *self, ktag_field_t which)
     while (e_lo < self->entity_count && entities[e_lo].field != which)
         e_lo++;
     for (e_hi = e_lo; e_hi < self->entity_count && entities[e_hi].field == which; e_hi++)
-        ;
+        if (entities[e_hi].start > entities[e_hi].end
+            || (e_hi > e_lo && entities[e_hi].start < entities[e_hi - 1].end))
+            return false;
     ktag_sentence_t *sentences = self->sentences;
     size_t s_lo = 0, s_hi;
     while (s_lo < self->sentence_count && sentences[s_lo].field != which)
         s_lo++;
     for (s_hi = s_lo; s_hi < self->sentence_count && sentences[s_hi].field == which; s_hi++)
-        ;
-    /*  Each field's items must be one run for the merge to see them all. */
+        if (sentences[s_hi].start > sentences[s_hi].end
+            || (s_hi > s_lo && sentences[s_hi].start < sentences[s_hi - 1].end))
+            return false;
     for (size_t i = e_hi; i < self->entity_count; i++)
         if (entities[i].field == which)
             return false;
     for (size_t i = s_hi; i < self->sentence_count; i++)
         if (sentences[i].field == which)
             return false;
-    const size_t esize = sizeof *entities, ssize = sizeof *sentences;
-    const size_t e_start = offsetof(ktag_entity_t, start), e_end = offsetof(ktag_entity_t, end);
-    const size_t s_start = offsetof(ktag_sentence_t, start), s_end = offsetof(ktag_sentence_t, end);
-    if (!s_monotone(entities + e_lo, e_hi - e_lo, esize, e_start, e_end)
-        || !s_monotone(sentences + s_lo, s_hi - s_lo, ssize, s_start, s_end))
-        return false;
     const uint8_t *text = (const uint8_t *) self->fields[which].orig;
     bool utf16 = self->options.offsets == KTAG_OFFSETS_UTF16;
+    entities += e_lo;
+    sentences += s_lo;
     size_t a = 0, na = 2 * (e_hi - e_lo), b = 0, nb = 2 * (s_hi - s_lo), byte = 0, units = 0;
     while (a < na || b < nb) {
-        size_t *da = a < na ? s_offset(entities + e_lo, esize, e_start, e_end, a) : NULL;
-        size_t *db = b < nb ? s_offset(sentences + s_lo, ssize, s_start, s_end, b) : NULL;
         size_t *dest;
-        if (da && (!db || *da <= *db)) {
-            dest = da;
-            a++;
-        } else {
-            dest = db;
-            b++;
-        }
+        if (a < na && (b == nb || *s_entity_offset(entities, a) <= *s_sentence_offset(sentences, b)))
+            dest = s_entity_offset(entities, a++);
+        else
+            dest = s_sentence_offset(sentences, b++);
         size_t to = *dest;
         units += s_count_units(text + byte, to - byte, utf16);
         byte = to;
