@@ -998,9 +998,11 @@ static int s_explain(ktag_sentiment_findings_t *out, const char *format, ...)
 
 static int s_add_entity(ktag_sentiment_findings_t *out, uint32_t entity, double score)
 {
-    if (KTAG_RESERVE(out->entities, out->entity_cap, out->entity_count + 1))
+    if (KTAG_RESERVE(out->entity_scores, out->entity_cap, (size_t) entity + 1))
         return KTAG_ERR_NOMEM;
-    out->entities[out->entity_count++] = (ktag_entity_finding_t) { entity, s_clamp(score) };
+    while (out->entity_count <= entity)
+        out->entity_scores[out->entity_count++] = 0;
+    out->entity_scores[entity] = s_clamp(score);
     return 0;
 }
 
@@ -1025,7 +1027,9 @@ static int s_add_contributions(ktag_sentiment_findings_t *out, ktag_field_t fiel
         if (KTAG_RESERVE(out->contributions, out->contribution_cap, out->contribution_count + 1))
             return KTAG_ERR_NOMEM;
         out->contributions[out->contribution_count++]
-            = (ktag_contribution_t) { field, items[k].start, items[k].end, items[k].contrib };
+            = (ktag_contribution_t) { items[k].start, items[k].end, items[k].contrib };
+        if (field == KTAG_FIELD_TITLE)
+            out->title_contributions = out->contribution_count;
     }
     return 0;
 }
@@ -1033,10 +1037,12 @@ static int s_add_contributions(ktag_sentiment_findings_t *out, ktag_field_t fiel
 double ktag_sentiment_span_score(const ktag_sentiment_findings_t *findings, ktag_field_t field,
                                  uint32_t start, uint32_t end)
 {
+    size_t lo = field == KTAG_FIELD_TITLE ? 0 : findings->title_contributions;
+    size_t hi = field == KTAG_FIELD_TITLE ? findings->title_contributions : findings->contribution_count;
     double raw = 0;
-    for (size_t c = 0; c < findings->contribution_count; c++) {
+    for (size_t c = lo; c < hi; c++) {
         const ktag_contribution_t *it = &findings->contributions[c];
-        if (it->field == field && it->start >= start && it->start < end)
+        if (it->start >= start && it->start < end)
             raw += it->contrib;
     }
     return s_clamp(s_squash(raw));
@@ -1050,7 +1056,7 @@ const char *ktag_sentiment_label(double score, double threshold)
 void ktag_sentiment_findings_release(ktag_sentiment_findings_t *findings)
 {
     free(findings->sentences);
-    free(findings->entities);
+    free(findings->entity_scores);
     free(findings->contributions);
     free(findings->explain);
     free(findings->items);
@@ -1203,7 +1209,7 @@ int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
                          const ktag_field_view_t *fields, size_t field_count,
                          bool explain, ktag_sentiment_findings_t *out)
 {
-    out->sentence_count = out->entity_count = out->contribution_count = 0;
+    out->sentence_count = out->entity_count = out->contribution_count = out->title_contributions = 0;
     out->explain_len = out->explain_count = 0;
     double total = 0;
     unsigned positive = 0, negative = 0, polar_sentences = 0, number = 0;

@@ -233,6 +233,24 @@ static void test_ambiguous_names_and_stop_phrases_filter_in_linear_work(void)
     }
 }
 
+static void test_sentiment_of_a_span_for_the_events_analyzer(void)
+{
+    /*  Normalized byte offsets of the title and the text (ASCII and Hangul
+        are kept as they are, so they are the original bytes here). */
+    const char *title = "엔비디아 급등";
+    const char *text = "SK하이닉스 급등. 삼성전자 하락.";
+    CHECK_INT(ktag_tag(res, lex, text, strlen(text), title, strlen(title), NULL, NULL), 0);
+    const ktag_sentiment_findings_t *found = &res->sentiment_findings;
+    size_t rise = strlen("SK하이닉스 "), fall = strlen("SK하이닉스 급등. 삼성전자 ");
+    CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TEXT, 0, (uint32_t) rise + 6) > 0.5);
+    CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TEXT, (uint32_t) fall, (uint32_t) strlen(text)) < -0.3);
+    CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TEXT, 0, (uint32_t) rise) == 0);   /* no term inside */
+    double both = ktag_sentiment_span_score(found, KTAG_FIELD_TEXT, 0, (uint32_t) strlen(text));
+    CHECK(both > 0 && both < ktag_sentiment_span_score(found, KTAG_FIELD_TEXT, 0, (uint32_t) rise + 6));
+    CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TITLE, 0, (uint32_t) strlen(title)) > 0.5);
+    CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TITLE, 0, 3) == 0);
+}
+
 static void *s_worker(void *arg)
 {
     (void) arg;
@@ -286,6 +304,7 @@ int main(void)
     test_results_outlive_the_callers_lexicon_reference();
     test_a_long_text_without_punctuation_is_scored_in_pieces();
     test_ambiguous_names_and_stop_phrases_filter_in_linear_work();
+    test_sentiment_of_a_span_for_the_events_analyzer();
     test_one_lexicon_shared_by_threads();
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
