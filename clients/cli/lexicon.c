@@ -41,8 +41,10 @@ s_problem(void *user, const char *file, int line, const char *message)
         printf("%s%s%s:%d: %s\n", dir, slash, file, line, message);
     else if (file)
         printf("%s%s%s: %s\n", dir, slash, file, message);
+    else if (c->dir)
+        printf("%s: %s\n", c->dir, message);
     else
-        printf("%s%s\n", c->dir ? c->dir : "", message);
+        printf("%s\n", message);
 }
 
 static void

@@ -240,24 +240,28 @@ static char *
 s_normalize(s_pool_t *pool, const UNormalizer2 *norm, const char *text)
 {
     UErrorCode st = U_ZERO_ERROR;
-    int32_t len = (int32_t) strlen(text), u16_len = 0;
-    UChar *u16 = malloc(((size_t) len + 1) * sizeof *u16);
-    UChar *out = malloc(((size_t) len * 4 + 16) * sizeof *out);
+    int32_t len = (int32_t) strlen(text), u16_len = 0, out_len = 0, bytes = 0;
+    UChar *u16 = malloc(((size_t) len + 1) * sizeof *u16), *out = NULL;
     char *result = (char *) text;
-    if (u16 && out) {
-        u_strFromUTF8(u16, len + 1, &u16_len, text, len, &st);
-        int32_t out_len = U_SUCCESS(st) ? unorm2_normalize(norm, u16, u16_len, out, len * 4 + 16, &st) : 0;
-        int32_t bytes = 0;
-        if (U_SUCCESS(st))
-            u_strToUTF8(NULL, 0, &bytes, out, out_len, &st);
-        if (st == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(st)) {
-            st = U_ZERO_ERROR;
-            result = s_alloc(pool, (size_t) bytes + 1);
-            u_strToUTF8(result, bytes + 1, NULL, out, out_len, &st);
-            if (U_FAILURE(st))
-                result = (char *) text;
-        }
-    }
+    if (!u16)
+        goto done;
+    u_strFromUTF8(u16, len + 1, &u16_len, text, len, &st);
+    out_len = unorm2_normalize(norm, u16, u16_len, NULL, 0, &st);   /* preflight */
+    if (st == U_BUFFER_OVERFLOW_ERROR)
+        st = U_ZERO_ERROR;
+    if (U_FAILURE(st) || !(out = malloc(((size_t) out_len + 1) * sizeof *out)))
+        goto done;
+    unorm2_normalize(norm, u16, u16_len, out, out_len + 1, &st);
+    u_strToUTF8(NULL, 0, &bytes, out, out_len, &st);
+    if (st == U_BUFFER_OVERFLOW_ERROR)
+        st = U_ZERO_ERROR;
+    if (U_FAILURE(st))
+        goto done;
+    result = s_alloc(pool, (size_t) bytes + 1);
+    u_strToUTF8(result, bytes + 1, NULL, out, out_len, &st);
+    if (U_FAILURE(st))
+        result = (char *) text;
+done:
     free(u16);
     free(out);
     return result;
@@ -309,6 +313,8 @@ s_listing_fail(s_listing_t *l, const char *fmt, ...)
     if (l->error[0])
         return;
     int n = snprintf(l->error, sizeof l->error, "%s: record %zu: ", l->path, l->record);
+    if (n < 0 || (size_t) n >= sizeof l->error)
+        return;
     va_list args;
     va_start(args, fmt);
     vsnprintf(l->error + n, sizeof l->error - (size_t) n, fmt, args);
