@@ -572,9 +572,7 @@ typedef struct {
 } s_entity_t;
 
 typedef struct {
-    const char *name;        /* base name */
     char *path;              /* DIR/name */
-    bool existed;
     char **comments;
     size_t comment_count, comment_cap;
     char **header;
@@ -696,7 +694,6 @@ s_split_tabs(s_ctx_t *ctx, char *line, size_t *count)
 static int
 s_read_table(s_ctx_t *ctx, s_table_t *t, const char *dir, const char *name, const char *default_header)
 {
-    t->name = name;
     t->path = s_printf(&ctx->pool, "%s/%s", dir, name);
     char *data;
     size_t len;
@@ -708,8 +705,6 @@ s_read_table(s_ctx_t *ctx, s_table_t *t, const char *dir, const char *name, cons
         data = strdup(default_header);
         if (!data)
             exit(1);
-    } else {
-        t->existed = true;
     }
     char *text = s_strdup(&ctx->pool, data);
     free(data);
