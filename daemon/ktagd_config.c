@@ -90,7 +90,15 @@ ktagd_config_init(ktagd_config_t *self)
     self->max_pending = 1024;
 }
 
-static void s_clear_lexicons(ktagd_config_t *self);
+static void
+s_clear_lexicons(ktagd_config_t *self)
+{
+    for (size_t i = 0; i < self->lexicon_count; i++)
+        free(self->lexicons[i]);
+    free(self->lexicons);
+    self->lexicons = NULL;
+    self->lexicon_count = 0;
+}
 
 void
 ktagd_config_fini(ktagd_config_t *self)
@@ -114,16 +122,6 @@ s_set_string(char **field, const char *value)
     free(*field);
     *field = copy;
     return 0;
-}
-
-static void
-s_clear_lexicons(ktagd_config_t *self)
-{
-    for (size_t i = 0; i < self->lexicon_count; i++)
-        free(self->lexicons[i]);
-    free(self->lexicons);
-    self->lexicons = NULL;
-    self->lexicon_count = 0;
 }
 
 /* One more lexicon set, after those given before. */
