@@ -436,6 +436,8 @@ s_on_record(int terminator, void *user)
         .name_en = l->col_name_en >= 0 && *f[l->col_name_en] ? s_clean_english(pool, f[l->col_name_en]) : "",
     };
     l->field_count = 0;
+    if (row.code[0] == 'A' && s_is_code(row.code + 1))
+        row.code++;   /* "A005930", as some KRX downloads write the short code */
     if (!s_is_code(row.code)) {
         bool digits = *row.code && strspn(row.code, "0123456789") == strlen(row.code);
         s_listing_fail(l, "code '%s' is not 6 digits or capitals%s", row.code,

@@ -174,7 +174,9 @@ def portal_csv(rows):
     w.writerow(["표준코드", "단축코드", "한글 종목명", "한글 종목약명", "영문 종목명", "상장일",
                 "시장구분", "증권구분", "소속부", "주식종류", "액면가", "상장주식수"])
     for code, isin, name, market in rows:
-        w.writerow([isin, code, name + "보통주", name, "%s Co., Ltd." % code, "2001/01/02", market,
+        english = "%s Co., Ltd." % code
+        code = "A" + code if code.endswith("50") else code   # some downloads prefix an A
+        w.writerow([isin, code, name + "보통주", name, english, "2001/01/02", market,
                     "주권", "중견기업부", "보통주", "500", "1,000,000"])
     return out.getvalue()
 
