@@ -40,8 +40,7 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
     self->matches.count = 0;
     if (ktag_matcher_scan(lex->matcher, norm, len, &self->matches))
         return KTAG_ERR_NOMEM;
-    if (!types)
-        types = ~0u;
+    bool all_types = types == 0;   /* no look-up of the entry's type then */
     for (size_t m = 0; m < self->matches.count; m++) {
         const ktag_match_t *match = &self->matches.items[m];
         const ktag_pattern_t *pattern = &lex->patterns[match->pattern];
@@ -65,7 +64,7 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
                 return KTAG_ERR_NOMEM;
             self->terms[self->term_count++] = (ktag_term_hit_t) { start, end, (uint32_t) pattern->sentiment };
         }
-        if (pattern->entry >= 0 && (types & (1u << lex->entries[pattern->entry].type))) {
+        if (pattern->entry >= 0 && (all_types || (types & (1u << lex->entries[pattern->entry].type)))) {
             if (KTAG_RESERVE(self->candidates, self->candidate_cap, self->candidate_count + 1))
                 return KTAG_ERR_NOMEM;
             self->candidates[self->candidate_count++]
