@@ -17,10 +17,9 @@ static const UNormalizer2 *s_nfkc_cf;
 static const UNormalizer2 *s_nfc;
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 
-
 /*  A segment (a character and the marks that combine with it) longer than
-    this is refused: ICU's capacities are int32_t, and NFKC may make a
-    UTF-16 unit 18. */
+    this is refused: ICU's capacities are int32_t, and NFKC may turn one
+    UTF-16 unit into 18. */
 #define S_MAX_SEGMENT ((size_t) 1 << 26)
 
 /*  Two bits per BMP code point, computed once: S_STABLE when NFKC +
@@ -160,8 +159,6 @@ static int s_normalize_segment(ktag_normbuf_t *buf, const char *segment, size_t 
                                ktag_error_t *err)
 {
     UErrorCode status = U_ZERO_ERROR;
-    /*  ICU takes int32_t capacities; a UTF-16 unit becomes at most 3
-        UTF-8 bytes, and NFKC grows a unit at most 18-fold. */
     if (seg_len > S_MAX_SEGMENT)
         return ktag_error_set(err, KTAG_ERR_TOO_LARGE, "a run of %zu bytes of combining characters exceeds "
                               "the limit of %zu", seg_len, S_MAX_SEGMENT);
