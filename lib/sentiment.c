@@ -965,10 +965,14 @@ static double s_clamp(double score)
     return score > 1.0 ? 1.0 : score < -1.0 ? -1.0 : score;
 }
 
-/*  The squash of a raw score into [-1, 1]. */
+/*  The squash of a raw score into [-1, 1]: tanh, as (1 - e^-2|x|) /
+    (1 + e^-2|x|) with the sign of x.  glibc's exp is table-driven and
+    several times cheaper than the expm1 its tanh calls; the two agree to
+    about 1e-16, far below the 3 decimals a score is reported with. */
 static double s_squash(double raw)
 {
-    return tanh(raw);
+    double t = exp(-2 * fabs(raw));
+    return copysign((1 - t) / (1 + t), raw);
 }
 
 /*  Append an explanation line, printf-style, cut to KTAG_EXPLAIN_MAX bytes
