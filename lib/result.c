@@ -4,6 +4,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lexicon_internal.h"
 #include "util.h"
@@ -131,11 +134,33 @@ static inline size_t s_count_high(uint64_t w)
 
 /*  @returns the code points (with `utf16`: UTF-16 units) in the UTF-8
     text[0, len): its bytes that are not continuation bytes, plus one for
-    each 4-byte lead with `utf16`.  Counted 8 bytes at a time. */
+    each 4-byte lead with `utf16`.  Counted 16 bytes at a time with SSE2
+    (x86-64's baseline), 8 at a time otherwise. */
 static inline size_t s_count_units(const uint8_t *text, size_t len, bool utf16)
 {
-    const uint64_t high = 0x8080808080808080u;
     size_t units = 0, i = 0;
+#ifdef __SSE2__
+    /*  Signed, a continuation byte 0x80..0xBF is below -64, a 4-byte lead
+        0xF0..0xFF in [-16, -1].  Matching lanes are -1: subtracting them
+        counts per lane, and a sum of absolute differences adds the lanes
+        up before any can pass 255. */
+    const __m128i zero = _mm_setzero_si128(), below = _mm_set1_epi8(-64), above = _mm_set1_epi8(-17);
+    size_t conts = 0, leads4 = 0;
+    while (i + 16 <= len) {
+        __m128i cont = zero, lead4 = zero;
+        for (int n = 0; n < 255 && i + 16 <= len; n++, i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *) (text + i));
+            cont = _mm_sub_epi8(cont, _mm_cmplt_epi8(v, below));
+            if (utf16)
+                lead4 = _mm_sub_epi8(lead4, _mm_and_si128(_mm_cmpgt_epi8(v, above), _mm_cmplt_epi8(v, zero)));
+        }
+        __m128i c = _mm_sad_epu8(cont, zero), l = _mm_sad_epu8(lead4, zero);
+        conts += (size_t) _mm_cvtsi128_si32(c) + (size_t) _mm_cvtsi128_si32(_mm_srli_si128(c, 8));
+        leads4 += (size_t) _mm_cvtsi128_si32(l) + (size_t) _mm_cvtsi128_si32(_mm_srli_si128(l, 8));
+    }
+    units = i - conts + leads4;
+#endif
+    const uint64_t high = 0x8080808080808080u;
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy(&w, text + i, 8);
