@@ -2,6 +2,7 @@
     the public accessors. */
 #include "result.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -174,21 +175,56 @@ static inline size_t s_count_units(const uint8_t *text, size_t len, bool utf16)
     return units;
 }
 
-/*  Rewrite the byte offsets of a field's entities and sentences in the
-    requested unit with one walk over the original text. */
+/*  A list of items that carry offsets (entities, sentences, …): where each
+    item's start, end and field are.  Every list a result holds is named in
+    s_runs(), the one place both conversions below read. */
+typedef struct {
+    char *items;
+    size_t count, size;
+    size_t start_at, end_at, field_at;
+} s_run_t;
+
+#define S_RUN(array, count, type) \
+    ((s_run_t) { (char *) (array), (count), sizeof(type), offsetof(type, start), offsetof(type, end), \
+                 offsetof(type, field) })
+#define S_MAX_RUNS 4
+
+/*  @returns how many lists of `self` carry offsets, written to runs[]. */
+static size_t s_runs(ktag_result_t *self, s_run_t runs[S_MAX_RUNS])
+{
+    size_t n = 0;
+    runs[n++] = S_RUN(self->entities, self->entity_count, ktag_entity_t);
+    runs[n++] = S_RUN(self->sentences, self->sentence_count, ktag_sentence_t);
+    return n;
+}
+
+static inline size_t *s_start(const s_run_t *run, size_t i)
+{
+    return (size_t *) (run->items + i * run->size + run->start_at);
+}
+
+static inline size_t *s_end(const s_run_t *run, size_t i)
+{
+    return (size_t *) (run->items + i * run->size + run->end_at);
+}
+
+static inline ktag_field_t s_field(const s_run_t *run, size_t i)
+{
+    return *(const ktag_field_t *) (run->items + i * run->size + run->field_at);
+}
+
+/*  Rewrite the byte offsets of a field's items in the requested unit:
+    references to all of them sorted by byte, then one walk over the text. */
 static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
 {
+    s_run_t runs[S_MAX_RUNS];
+    size_t run_count = s_runs(self, runs);
     self->ref_count = 0;
-    for (size_t i = 0; i < self->entity_count; i++) {
-        ktag_entity_t *entity = &self->entities[i];
-        if (entity->field == which && (s_add_ref(self, &entity->start) || s_add_ref(self, &entity->end)))
-            return KTAG_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < self->sentence_count; i++) {
-        ktag_sentence_t *sentence = &self->sentences[i];
-        if (sentence->field == which && (s_add_ref(self, &sentence->start) || s_add_ref(self, &sentence->end)))
-            return KTAG_ERR_NOMEM;
-    }
+    for (size_t r = 0; r < run_count; r++)
+        for (size_t i = 0; i < runs[r].count; i++)
+            if (s_field(&runs[r], i) == which
+                && (s_add_ref(self, s_start(&runs[r], i)) || s_add_ref(self, s_end(&runs[r], i))))
+                return KTAG_ERR_NOMEM;
     if (self->ref_count == 0)
         return 0;
     ktag_sort(self->refs, self->ref_count, sizeof *self->refs, s_compare_refs);
@@ -204,65 +240,54 @@ static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
     return 0;
 }
 
-/*  Offset k of the sequence start0, end0, start1, end1, … of entities or
-    sentences. */
-static inline size_t *s_entity_offset(ktag_entity_t *entities, size_t k)
-{
-    return k & 1 ? &entities[k / 2].end : &entities[k / 2].start;
-}
-
-static inline size_t *s_sentence_offset(ktag_sentence_t *sentences, size_t k)
-{
-    return k & 1 ? &sentences[k / 2].end : &sentences[k / 2].start;
-}
-
-/*  The usual case, with no overlapping mentions: a field's entities and
-    its sentences are each a run of offsets that never goes back (start0 <=
-    end0 <= start1 …), so one merge of the two runs converts them all in
-    one walk over the text, without collecting and sorting references.
-    @returns false (nothing converted) when a run goes back or a field's
-    items are not contiguous. */
+/*  The usual case, with no overlapping mentions: each list's items of the
+    field are one contiguous run whose offsets never go back (start0 <=
+    end0 <= start1 …), so a merge of the runs converts them all in one walk
+    over the text, without collecting and sorting references.  @returns
+    false (nothing converted) when a run goes back or is not contiguous. */
 static bool s_convert_merged(ktag_result_t *self, ktag_field_t which)
 {
-    ktag_entity_t *entities = self->entities;
-    size_t e_lo = 0, e_hi;
-    while (e_lo < self->entity_count && entities[e_lo].field != which)
-        e_lo++;
-    for (e_hi = e_lo; e_hi < self->entity_count && entities[e_hi].field == which; e_hi++)
-        if (entities[e_hi].start > entities[e_hi].end
-            || (e_hi > e_lo && entities[e_hi].start < entities[e_hi - 1].end))
-            return false;
-    ktag_sentence_t *sentences = self->sentences;
-    size_t s_lo = 0, s_hi;
-    while (s_lo < self->sentence_count && sentences[s_lo].field != which)
-        s_lo++;
-    for (s_hi = s_lo; s_hi < self->sentence_count && sentences[s_hi].field == which; s_hi++)
-        if (sentences[s_hi].start > sentences[s_hi].end
-            || (s_hi > s_lo && sentences[s_hi].start < sentences[s_hi - 1].end))
-            return false;
-    for (size_t i = e_hi; i < self->entity_count; i++)
-        if (entities[i].field == which)
-            return false;
-    for (size_t i = s_hi; i < self->sentence_count; i++)
-        if (sentences[i].field == which)
-            return false;
+    s_run_t runs[S_MAX_RUNS];
+    size_t run_count = s_runs(self, runs);
+    size_t next[S_MAX_RUNS];   /* offset k of a run: item k / 2, its start or end */
+    for (size_t r = 0; r < run_count; r++) {
+        s_run_t *run = &runs[r];
+        size_t lo = 0, hi;
+        while (lo < run->count && s_field(run, lo) != which)
+            lo++;
+        for (hi = lo; hi < run->count && s_field(run, hi) == which; hi++)
+            if (*s_start(run, hi) > *s_end(run, hi) || (hi > lo && *s_start(run, hi) < *s_end(run, hi - 1)))
+                return false;
+        for (size_t i = hi; i < run->count; i++)
+            if (s_field(run, i) == which)
+                return false;
+        run->items += lo * run->size;
+        run->count = hi - lo;
+        next[r] = 0;
+    }
     const uint8_t *text = (const uint8_t *) self->fields[which].orig;
     bool utf16 = self->options.offsets == KTAG_OFFSETS_UTF16;
-    entities += e_lo;
-    sentences += s_lo;
-    size_t a = 0, na = 2 * (e_hi - e_lo), b = 0, nb = 2 * (s_hi - s_lo), byte = 0, units = 0;
-    while (a < na || b < nb) {
-        size_t *dest;
-        if (a < na && (b == nb || *s_entity_offset(entities, a) <= *s_sentence_offset(sentences, b)))
-            dest = s_entity_offset(entities, a++);
-        else
-            dest = s_sentence_offset(sentences, b++);
+    size_t byte = 0, units = 0;
+    for (;;) {
+        size_t *dest = NULL, pick = 0;
+        for (size_t r = 0; r < run_count; r++) {
+            if (next[r] == 2 * runs[r].count)
+                continue;
+            size_t k = next[r];
+            size_t *at = k & 1 ? s_end(&runs[r], k / 2) : s_start(&runs[r], k / 2);
+            if (!dest || *at < *dest) {
+                dest = at;
+                pick = r;
+            }
+        }
+        if (!dest)
+            return true;
+        next[pick]++;
         size_t to = *dest;
         units += s_count_units(text + byte, to - byte, utf16);
         byte = to;
         *dest = units;
     }
-    return true;
 }
 
 int ktag_result_finish(ktag_result_t *self)
