@@ -440,12 +440,25 @@ static ktag_char_class_t s_classify(UChar32 cp)
     return KTAG_CHAR_OTHER;
 }
 
+static inline ktag_char_class_t s_ascii_class(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? KTAG_CHAR_ALNUM
+                                                                                       : KTAG_CHAR_OTHER;
+}
+
+/*  ASCII and Hangul syllables, nearly every neighbour of a mention, are
+    classified without a general decoder. */
 ktag_char_class_t ktag_class_at(const char *text, size_t len, size_t pos)
 {
     if (pos >= len)
         return KTAG_CHAR_OTHER;
+    const uint8_t *s = (const uint8_t *) text;
+    if (s[pos] < 0x80)
+        return s_ascii_class(s[pos]);
+    if (s_hangul_at(s, len, pos) >= 0)
+        return KTAG_CHAR_HANGUL;
     UChar32 cp;
-    U8_NEXT((const uint8_t *) text, pos, len, cp);
+    U8_NEXT(s, pos, len, cp);
     return cp < 0 ? KTAG_CHAR_OTHER : s_classify(cp);
 }
 
@@ -453,9 +466,14 @@ ktag_char_class_t ktag_class_before(const char *text, size_t pos)
 {
     if (pos == 0)
         return KTAG_CHAR_OTHER;
+    const uint8_t *s = (const uint8_t *) text;
+    if (s[pos - 1] < 0x80)
+        return s_ascii_class(s[pos - 1]);
+    if (pos >= 3 && s_hangul_at(s, pos, pos - 3) >= 0)
+        return KTAG_CHAR_HANGUL;
     UChar32 cp;
     int32_t i = (int32_t) pos;
-    U8_PREV((const uint8_t *) text, 0, i, cp);
+    U8_PREV(s, 0, i, cp);
     return cp < 0 ? KTAG_CHAR_OTHER : s_classify(cp);
 }
 
