@@ -19,8 +19,6 @@ void ktag_prefilter_nibbles(ktag_prefilter_t *pf)
 {
     memset(pf->nibbles, 0, sizeof pf->nibbles);
     for (int b = 0; b < 256; b++)
-        pf->first64[b] = pf->first[b];
-    for (int b = 0; b < 256; b++)
         if (pf->first[b])
             pf->nibbles[(b >> 7) * 16 + (b & 15)] |= (uint8_t) (1u << ((b >> 4) & 7));
 }
@@ -61,16 +59,17 @@ static int s_follow_up(const ktag_prefilter_t *pf, const uint8_t *text, size_t l
     from it) four lanes at a time: gather the words, fold ASCII, and for
     each rung hash the key and gather its Bloom word. */
 __attribute__((target("avx2,bmi")))
-static int s_probe4(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const uint32_t *pos, unsigned n,
-                    unsigned rungs, ktag_match_vec_t *out)
+static int s_probe4(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const uint32_t *pos,
+                    const uint8_t *firsts, unsigned n, unsigned rungs, ktag_match_vec_t *out)
 {
     const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi64x(1), six_bits = _mm256_set1_epi64x(63);
     const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFF), multiplier = _mm256_set1_epi64x(KTAG_HASH_MULTIPLIER);
     __m256i live = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
     __m128i index = _mm_loadu_si128((const __m128i *) pos);
     __m256i words = _mm256_mask_i32gather_epi64(zero, (const long long *) text, index, live, 1);
-    __m256i allowed = _mm256_mask_i64gather_epi64(zero, (const long long *) pf->first64,
-                                                  _mm256_and_si256(words, _mm256_set1_epi64x(0xFF)), live, 8);
+    int packed;
+    memcpy(&packed, firsts, 4);
+    __m256i allowed = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(packed));
     __m256i shifted = _mm256_sub_epi8(words, _mm256_set1_epi8('A'));
     __m256i capital = _mm256_cmpeq_epi8(_mm256_min_epu8(shifted, _mm256_set1_epi8(25)), shifted);
     words = _mm256_or_si256(words, _mm256_and_si256(capital, _mm256_set1_epi8(0x20)));
@@ -101,16 +100,15 @@ static int s_probe4(const ktag_prefilter_t *pf, const uint8_t *text, size_t len,
 
 /*  The same, eight lanes at a time. */
 __attribute__((target("avx512f,avx512bw,bmi")))
-static int s_probe8(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const uint32_t *pos, unsigned n,
-                    unsigned rungs, ktag_match_vec_t *out)
+static int s_probe8(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const uint32_t *pos,
+                    const uint8_t *firsts, unsigned n, unsigned rungs, ktag_match_vec_t *out)
 {
     const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi64(1), six_bits = _mm512_set1_epi64(63);
     const __m512i multiplier = _mm512_set1_epi64(KTAG_HASH_MULTIPLIER);
     __mmask8 live = (__mmask8) ((1u << n) - 1);
     __m256i index = _mm256_loadu_si256((const __m256i *) pos);
     __m512i words = _mm512_mask_i32gather_epi64(zero, live, index, text, 1);
-    __m512i allowed = _mm512_mask_i64gather_epi64(zero, live, _mm512_and_si512(words, _mm512_set1_epi64(0xFF)),
-                                                  pf->first64, 8);
+    __m512i allowed = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *) firsts));
     __mmask64 capital = _mm512_cmple_epu8_mask(_mm512_sub_epi8(words, _mm512_set1_epi8('A')), _mm512_set1_epi8(25));
     words = _mm512_or_si512(words, _mm512_maskz_mov_epi8(capital, _mm512_set1_epi8(0x20)));
     const __m128i word_shift = _mm_cvtsi32_si128((int) (32 + pf->bloom_shift));
@@ -148,10 +146,11 @@ static int s_probe8(const ktag_prefilter_t *pf, const uint8_t *text, size_t len,
             tail = p;                                                           \
             break;                                                              \
         }                                                                       \
+        firsts[n] = pf->first[text[p]];                                         \
+        rungs |= firsts[n];                                                     \
         pos[n++] = (uint32_t) p;                                                \
-        rungs |= pf->first[text[p]];                                            \
         if (n == (lanes)) {                                                     \
-            if (probe(pf, text, len, pos, n, rungs, out))                       \
+            if (probe(pf, text, len, pos, firsts, n, rungs, out))               \
                 return KTAG_ERR_NOMEM;                                          \
             n = rungs = 0;                                                      \
         }                                                                       \
@@ -167,6 +166,7 @@ int ktag_prefilter_scan_avx2(const ktag_prefilter_t *pf, const uint8_t *text, si
     const __m256i nibble = _mm256_set1_epi8(0x0F), index_mask = _mm256_set1_epi8((char) 0x8F);
     const __m256i flip = _mm256_set1_epi8((char) 0x80), zero = _mm256_setzero_si256();
     uint32_t pos[8];
+    uint8_t firsts[8] = { 0 };   /* the rungs each candidate's byte allows */
     unsigned n = 0, rungs = 0;
     size_t tail = len, base = 0;
     for (; base + 32 <= len && tail == len; base += 32) {
@@ -178,7 +178,8 @@ int ktag_prefilter_scan_avx2(const ktag_prefilter_t *pf, const uint8_t *text, si
         uint64_t mask = ~(uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(hit, zero));
         S_BATCH(s_probe4, 4)
     }
-    if (n && s_probe4(pf, text, len, pos, n, rungs, out))
+    memset(firsts + n, 0, sizeof firsts - n);
+    if (n && s_probe4(pf, text, len, pos, firsts, n, rungs, out))
         return KTAG_ERR_NOMEM;
     return ktag_prefilter_scan_from(pf, text, len, tail < base ? tail : base, out);
 }
@@ -194,6 +195,7 @@ int ktag_prefilter_scan_avx512(const ktag_prefilter_t *pf, const uint8_t *text, 
     const __m512i nibble = _mm512_set1_epi8(0x0F), index_mask = _mm512_set1_epi8((char) 0x8F);
     const __m512i flip = _mm512_set1_epi8((char) 0x80);
     uint32_t pos[8];
+    uint8_t firsts[8] = { 0 };   /* the rungs each candidate's byte allows */
     unsigned n = 0, rungs = 0;
     size_t tail = len, base = 0;
     for (; base < len && tail == len; base += 64) {
@@ -207,7 +209,8 @@ int ktag_prefilter_scan_avx512(const ktag_prefilter_t *pf, const uint8_t *text, 
         uint64_t mask = _mm512_test_epi8_mask(_mm512_or_si512(low, high), bit) & valid;
         S_BATCH(s_probe8, 8)
     }
-    if (n && s_probe8(pf, text, len, pos, n, rungs, out))
+    memset(firsts + n, 0, sizeof firsts - n);
+    if (n && s_probe8(pf, text, len, pos, firsts, n, rungs, out))
         return KTAG_ERR_NOMEM;
     return tail < len ? ktag_prefilter_scan_from(pf, text, len, tail, out) : 0;
 }
