@@ -57,7 +57,8 @@ ktag_matcher_t *ktag_matcher_compile(ktag_matcher_builder_t **self_p);
 /** Free a matcher; sets *self_p to NULL; accepts NULL. */
 void ktag_matcher_destroy(ktag_matcher_t **self_p);
 
-/** Append to `out` every occurrence of every pattern in text[0, len), ASCII
+/** Append to `out` every occurrence of every pattern in text[0, len) (len
+ *  below 4 GiB: ends are 32-bit), ASCII
  *  capitals of the text matching the small letters of the patterns.  The
  *  appended matches are sorted by start (end minus the pattern's length,
  *  bytes) ascending, and at equal starts longest first.  The text should be

@@ -122,18 +122,18 @@ int ktag_prefilter_verify(const ktag_prefilter_t *pf, const uint8_t *text, size_
 int ktag_prefilter_single(const ktag_prefilter_t *pf, const uint8_t *text, size_t i, ktag_match_vec_t *out);
 
 /** Everything that starts at text[i], in order, given the 8 bytes there
- *  (ktag_load8), ASCII-folded here.  Every rung is probed, allowed or not,
- *  without a branch: the probes are independent loads the CPU overlaps,
- *  cheaper than mispredicting which rungs to try; one branch then skips
- *  the position, as it does nearly always.  @returns 0 or KTAG_ERR_NOMEM. */
+ *  (ktag_load8), ASCII-folded here.  The rungs the byte allows are probed
+ *  first, all of them (independent loads the CPU overlaps); one branch then
+ *  skips the position, as it does nearly always.  @returns 0 or
+ *  KTAG_ERR_NOMEM. */
 static inline int ktag_prefilter_at(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, size_t i,
                                     uint64_t word, ktag_match_vec_t *out)
 {
     unsigned allowed = pf->first[text[i]], pass = 0;
     word = ktag_fold8(word);
     for (unsigned rung = 0; rung < KTAG_RUNGS; rung++)
-        pass |= ktag_bloom_test(pf, ktag_key_hash(word & ktag_rung_masks[rung], rung)) << rung;
-    pass &= allowed;
+        if (allowed & (1u << rung))
+            pass |= ktag_bloom_test(pf, ktag_key_hash(word & ktag_rung_masks[rung], rung)) << rung;
     if (__builtin_expect(!(pass | (allowed & KTAG_FIRST_SINGLE)), 1))
         return 0;
     for (; pass; pass &= pass - 1) {
