@@ -7,11 +7,13 @@
     (h < 8 in one table, h >= 8 in the other) is in the set; a third
     shuffle turns the high nibble into that bit.
 
-    The candidates are then probed in batches of 4 (AVX2) or 8 (AVX-512)
-    lanes: the 8 bytes at each are gathered and ASCII-folded, and for each
-    rung that some candidate's byte allows, the keys are hashed lane by lane
-    (ktag_key_hash) and their Bloom words gathered.  The few lanes that pass
-    are verified by the portable code, in position order.
+    AVX2 then probes each candidate as the portable path does (batches of
+    four gathered probes measured slower: AVX2 gathers are slow on the CPUs
+    we measured).  AVX-512 probes them in batches of 8 lanes: the 8 bytes
+    at each are gathered and ASCII-folded, and for each rung that some
+    candidate's byte allows, the keys are hashed lane by lane
+    (ktag_key_hash) and their Bloom words gathered.  The few lanes that
+    pass are verified by the portable code, in position order.
 
     Each function carries its target attribute, so the library builds
     without special flags and runs on CPUs that lack both (the caller asks
@@ -34,7 +36,7 @@ void ktag_prefilter_nibbles(ktag_prefilter_t *pf)
 
 static const uint8_t s_high_bits[16] = { 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128 };
 
-/*  A batch of candidates: their positions in `base` (a pointer to gather
+/*  A batch of AVX-512 candidates: their positions in `base` (a pointer to gather
     8 bytes from at each), which is the text shifted by `offset`, and the
     rungs each one's byte allows. */
 typedef struct {
@@ -69,46 +71,6 @@ static int s_follow_up(const ktag_prefilter_t *pf, const uint8_t *text, size_t l
             return KTAG_ERR_NOMEM;
     }
     return 0;
-}
-
-/*  Probe the batch (up to 4 lanes). */
-__attribute__((target("avx2,bmi")))
-static int s_probe4(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const s_batch_t *batch,
-                    ktag_match_vec_t *out)
-{
-    const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi64x(1), six_bits = _mm256_set1_epi64x(63);
-    const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFF), multiplier = _mm256_set1_epi64x(KTAG_HASH_MULTIPLIER);
-    unsigned lanes = (1u << batch->n) - 1;
-    __m256i live = _mm256_cmpgt_epi64(_mm256_set1_epi64x(batch->n), _mm256_setr_epi64x(0, 1, 2, 3));
-    __m128i index = _mm_loadu_si128((const __m128i *) batch->pos);
-    __m256i words = _mm256_mask_i32gather_epi64(zero, (const long long *) batch->base, index, live, 1);
-    int packed;
-    memcpy(&packed, batch->firsts, 4);
-    __m256i allowed = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(packed));
-    __m256i shifted = _mm256_sub_epi8(words, _mm256_set1_epi8('A'));
-    __m256i capital = _mm256_cmpeq_epi8(_mm256_min_epu8(shifted, _mm256_set1_epi8(25)), shifted);
-    words = _mm256_or_si256(words, _mm256_and_si256(capital, _mm256_set1_epi8(0x20)));
-    const __m128i word_shift = _mm_cvtsi32_si128((int) (32 + pf->bloom_shift));
-    unsigned pass[KTAG_RUNGS] = { 0 }, any = 0;
-    for (unsigned r = 0; r < KTAG_RUNGS; r++) {
-        if (!(batch->rungs & (1u << r)))
-            continue;   /* no lane's byte allows it */
-        __m256i key = _mm256_and_si256(words, _mm256_set1_epi64x((long long) ktag_rung_masks[r]));
-        __m256i f = _mm256_xor_si256(_mm256_xor_si256(key, _mm256_srli_epi64(key, 32)),
-                                     _mm256_set1_epi64x(ktag_rung_salts[r]));
-        __m256i m = _mm256_mul_epu32(f, multiplier);
-        __m256i h = _mm256_and_si256(_mm256_xor_si256(m, _mm256_srli_epi64(m, 32)), low32);
-        __m256i bloom = _mm256_i64gather_epi64((const long long *) pf->bloom,
-                                               _mm256_srl_epi64(_mm256_slli_epi64(h, 32), word_shift), 8);
-        __m256i bit = _mm256_and_si256(_mm256_srlv_epi64(bloom, _mm256_and_si256(h, six_bits)),
-                                       _mm256_srlv_epi64(bloom, _mm256_and_si256(_mm256_srli_epi64(h, 6), six_bits)));
-        bit = _mm256_and_si256(_mm256_and_si256(bit, _mm256_srli_epi64(allowed, (int) r)), one);
-        pass[r] = (unsigned) _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(bit, one))) & lanes;
-        any |= pass[r];
-    }
-    __m256i single = _mm256_and_si256(_mm256_srli_epi64(allowed, KTAG_RUNGS), one);
-    unsigned singles = (unsigned) _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(single, one))) & lanes;
-    return any | singles ? s_follow_up(pf, text, len, batch, pass, singles, out) : 0;
 }
 
 /*  Probe the batch (up to 8 lanes). */
@@ -201,30 +163,24 @@ static inline uint64_t s_mask64(const uint8_t *bytes, const ktag_prefilter_t *pf
 }
 
 /*  The scans take whole blocks whose every position has 8 bytes of text
-    after it straight from the text, and the rest (fewer than a block plus
-    7 bytes) from a zero-padded copy: zero starts no pattern (patterns hold
-    no NUL), and a key read there ends in zeros as ktag_load8's do. */
+    after it straight from the text.  The rest (fewer than a block plus 7
+    bytes) is the portable code's for AVX2; AVX-512 reads it from a
+    zero-padded copy: zero starts no pattern (patterns hold no NUL), and a
+    key read there ends in zeros as ktag_load8's do. */
 
 __attribute__((target("avx2,bmi")))
 int ktag_prefilter_scan_avx2(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, ktag_match_vec_t *out)
 {
-    s_batch_t batch = { .base = text };
     size_t safe = len >= 7 ? len - 7 : 0, block = 0;
-    for (; block + 32 <= safe; block += 32) {
-        uint64_t mask = s_mask32(text + block, pf);
-        S_BATCH(s_probe4, 4)
-    }
-    uint8_t padded[2 * 32 + 8] = { 0 };
-    size_t done = block;
-    if (len > done)
-        memcpy(padded, text + done, len - done);
-    S_FLUSH(s_probe4, padded, done);
-    for (block = 0; block < len - done; block += 32) {
-        uint64_t mask = s_mask32(padded + block, pf);
-        S_BATCH(s_probe4, 4)
-    }
-    S_FLUSH(s_probe4, NULL, 0);
-    return 0;
+    for (; block + 32 <= safe; block += 32)
+        for (uint32_t mask = s_mask32(text + block, pf); mask; mask &= mask - 1) {
+            size_t i = block + (size_t) __builtin_ctz(mask);
+            uint64_t word;
+            memcpy(&word, text + i, 8);
+            if (ktag_prefilter_at(pf, text, len, i, word, out))
+                return KTAG_ERR_NOMEM;
+        }
+    return ktag_prefilter_scan_from(pf, text, len, block, out);
 }
 
 __attribute__((target("avx512f,avx512bw,bmi")))
