@@ -40,17 +40,6 @@ struct ktag_matcher {
     ktag_prefilter_t prefilter;    /* the others */
 };
 
-static const uint8_t s_fold_table[256] = {
-#define S_ROW(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
-    S_ROW(0), S_ROW(8), S_ROW(16), S_ROW(24), S_ROW(32), S_ROW(40), S_ROW(48), S_ROW(56),
-    64, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
-    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 91, 92, 93, 94, 95,
-    S_ROW(96), S_ROW(104), S_ROW(112), S_ROW(120), S_ROW(128), S_ROW(136), S_ROW(144), S_ROW(152),
-    S_ROW(160), S_ROW(168), S_ROW(176), S_ROW(184), S_ROW(192), S_ROW(200), S_ROW(208), S_ROW(216),
-    S_ROW(224), S_ROW(232), S_ROW(240), S_ROW(248),
-#undef S_ROW
-};
-
 ktag_matcher_builder_t *ktag_matcher_builder_new(void)
 {
     ktag_matcher_builder_t *self = calloc(1, sizeof *self);
@@ -88,7 +77,7 @@ int32_t ktag_matcher_builder_add(ktag_matcher_builder_t *self, const char *bytes
         self->lens[id] = (uint32_t) len;
         self->offsets[id] = (uint32_t) self->blob_len;
         for (size_t i = 0; i < len; i++)
-            self->blob[self->blob_len++] = (char) s_fold_table[(uint8_t) bytes[i]];
+            self->blob[self->blob_len++] = (char) (bytes[i] >= 'A' && bytes[i] <= 'Z' ? bytes[i] + ('a' - 'A') : bytes[i]);
     }
     return id;
 }
@@ -426,7 +415,7 @@ int ktag_matcher_scan(const ktag_matcher_t *self, const char *text, size_t len, 
     }
     size_t first = out->count;
     int rc = ktag_automaton_scan(self->automaton, text, len, out);
-    if (rc == 0)
+    if (rc == 0 && out->count - first > 1)
         rc = s_sort_by_start(self, out->items + first, out->count - first);
     return rc;
 }
