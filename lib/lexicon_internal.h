@@ -17,7 +17,7 @@ enum {
     KTAG_FLAG_GLUE = 1 << 2,
 };
 
-typedef struct {
+typedef struct ktag_entry {
     ktag_type_t type;
     char *id;
     char *name;
@@ -47,8 +47,8 @@ typedef struct {
 
 struct ktag_lexicon {
     atomic_int refs;
-    char *dir;
-    char *version;
+    char *dir;          /**< the sets' directories joined with ':' */
+    char *version;      /**< the sets' versions joined with ',' */
     ktag_entry_t *entries;
     size_t entry_count;
     ktag_pattern_t *patterns;
@@ -63,6 +63,9 @@ struct ktag_lexicon {
     char **attr_keys;   /**< interned attribute names */
     size_t attr_key_count;
     double load_ms;
+    char **set_dirs;     /**< the sets merged, in order (ktag_lexicon_open_many) */
+    char **set_versions; /**< each set's VERSION line + hash of its files */
+    size_t set_count;
 };
 
 /** A finance context cue must lie within this many code points of an
