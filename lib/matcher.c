@@ -89,17 +89,17 @@ size_t ktag_matcher_builder_count(const ktag_matcher_builder_t *self)
 
 /* ---------------------------------------------------------- choosing */
 
+/*  By measurement (docs/PERFORMANCE.md, "Matcher"): with AVX-512 the
+    prefilter beats the automaton on articles and ties on headlines; with
+    AVX2 only, or none, the automaton is the faster on the engine's
+    patterns, so the avx2 and portable paths run only when forced. */
 static s_impl_t s_best_impl(void)
 {
-    if (ktag_cpu_has_avx512())
-        return S_IMPL_AVX512;
-    if (ktag_cpu_has_avx2())
-        return S_IMPL_AVX2;
-    return S_IMPL_PORTABLE;
+    return ktag_cpu_has_avx512() ? S_IMPL_AVX512 : S_IMPL_AUTOMATON;
 }
 
 /*  KTAG_MATCHER names the implementation; a SIMD one the CPU lacks, or an
-    unknown name, gives the best the CPU has. */
+    unknown name, gives the default. */
 static s_impl_t s_choose_impl(void)
 {
     const char *wanted = getenv("KTAG_MATCHER");
