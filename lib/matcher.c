@@ -172,11 +172,11 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
         groups += keyed[p].rung < KTAG_RUNGS
                   && (p == 0 || keyed[p].rung != keyed[p - 1].rung || keyed[p].key != keyed[p - 1].key);
 
-    /*  A word or two per key: at 2 bits per key, few false positives, and
-        128 KB for the bundled lexicons' ~9,000 keys (a filter 4 times
-        smaller, L1-resident, measured no faster: its extra false positives
-        cost a lookup in the key table each). */
-    size_t words = s_pow2_at_least(groups);
+    /*  Two to four 32-bit words per key: at 2 bits per key, few false
+        positives, and 128 KB for the bundled lexicons' ~9,000 keys (a
+        filter 4 times smaller, L1-resident, measured slower: its extra
+        false positives cost a lookup in the key table each). */
+    size_t words = 2 * s_pow2_at_least(groups);
     words = words < 64 ? 64 : words;
     size_t slots = s_pow2_at_least(groups + groups / 4 + 16);
     pf->bloom = calloc(words, sizeof *pf->bloom);
@@ -209,7 +209,7 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
             continue;
         }
         uint32_t h = ktag_key_hash(k->key, k->rung);
-        pf->bloom[h >> pf->bloom_shift] |= (1ull << (h & 63)) | (1ull << ((h >> 6) & 63));
+        pf->bloom[h >> pf->bloom_shift] |= (1u << (h & 31)) | (1u << ((h >> 5) & 31));
         uint32_t at = h & pf->slot_mask;
         while (pf->slots[at].info)
             at = (at + 1) & pf->slot_mask;
@@ -436,6 +436,6 @@ size_t ktag_matcher_memory(const ktag_matcher_t *self)
         return bytes + ktag_automaton_memory(self->automaton);
     const ktag_prefilter_t *pf = &self->prefilter;
     size_t words = (size_t) 1 << (32 - pf->bloom_shift);
-    return bytes + words * sizeof(uint64_t) + (pf->slot_mask + 1) * sizeof(ktag_slot_t)
+    return bytes + words * sizeof(uint32_t) + (pf->slot_mask + 1) * sizeof(ktag_slot_t)
            + pf->pat_count * sizeof(ktag_pat_t) + pf->blob_len;
 }

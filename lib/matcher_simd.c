@@ -8,11 +8,11 @@
     shuffle turns the high nibble into that bit.
 
     AVX2 then probes each candidate as the portable path does (batches of
-    four gathered probes measured slower: AVX2 gathers are slow on the CPUs
-    we measured).  AVX-512 probes them in batches of 8 lanes: the 8 bytes
-    at each are gathered and ASCII-folded, and for each rung that some
-    candidate's byte allows, the keys are hashed lane by lane
-    (ktag_key_hash) and their Bloom words gathered.  The few lanes that
+    four gathered probes measured slower).  AVX-512 probes them in batches
+    of 16 lanes: the 8 bytes at each are gathered (as two 32-bit halves) and
+    ASCII-folded, and for each rung that some candidate's byte allows, the
+    keys are hashed lane by lane (ktag_key_hash) and their Bloom words
+    gathered.  The few lanes that
     pass are verified by the portable code, in position order.
 
     Each function carries its target attribute, so the library builds
@@ -42,8 +42,8 @@ static const uint8_t s_high_bits[16] = { 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8
 typedef struct {
     const uint8_t *base;
     size_t offset;
-    uint32_t pos[8];
-    uint8_t firsts[8];
+    uint32_t pos[16];
+    uint8_t firsts[16];
     unsigned n, rungs;
 } s_batch_t;
 
@@ -73,37 +73,42 @@ static int s_follow_up(const ktag_prefilter_t *pf, const uint8_t *text, size_t l
     return 0;
 }
 
-/*  Probe the batch (up to 8 lanes). */
+/*  Probe the batch (up to 16 lanes): the 8 bytes at each candidate come in
+    two gathers of 32-bit halves, and each rung's hash and Bloom word are
+    computed and gathered 16 lanes at a time. */
 __attribute__((target("avx512f,avx512bw,bmi")))
-static int s_probe8(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const s_batch_t *batch,
-                    ktag_match_vec_t *out)
+static int s_probe16(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const s_batch_t *batch,
+                     ktag_match_vec_t *out)
 {
-    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi64(1), six_bits = _mm512_set1_epi64(63);
-    const __m512i multiplier = _mm512_set1_epi64(KTAG_HASH_MULTIPLIER);
-    __mmask8 live = (__mmask8) ((1u << batch->n) - 1);
-    __m256i index = _mm256_loadu_si256((const __m256i *) batch->pos);
-    __m512i words = _mm512_mask_i32gather_epi64(zero, live, index, batch->base, 1);
-    __m512i allowed = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *) batch->firsts));
-    __mmask64 capital = _mm512_cmple_epu8_mask(_mm512_sub_epi8(words, _mm512_set1_epi8('A')), _mm512_set1_epi8(25));
-    words = _mm512_or_si512(words, _mm512_maskz_mov_epi8(capital, _mm512_set1_epi8(0x20)));
-    const __m128i word_shift = _mm_cvtsi32_si128((int) (32 + pf->bloom_shift));
+    const __m512i zero = _mm512_setzero_si512(), five_bits = _mm512_set1_epi32(31);
+    const __m512i multiplier = _mm512_set1_epi32((int) KTAG_HASH_MULTIPLIER), mix = _mm512_set1_epi32((int) KTAG_HASH_MIX);
+    __mmask16 live = (__mmask16) ((1u << batch->n) - 1);
+    __m512i index = _mm512_loadu_si512(batch->pos);
+    __m512i low = _mm512_mask_i32gather_epi32(zero, live, index, batch->base, 1);
+    __m512i high = _mm512_mask_i32gather_epi32(zero, live, index, batch->base + 4, 1);
+    __m512i allowed = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) batch->firsts));
+    const __m512i a = _mm512_set1_epi8('A'), z = _mm512_set1_epi8(25), to_small = _mm512_set1_epi8(0x20);
+    low = _mm512_or_si512(low, _mm512_maskz_mov_epi8(_mm512_cmple_epu8_mask(_mm512_sub_epi8(low, a), z), to_small));
+    high = _mm512_or_si512(high, _mm512_maskz_mov_epi8(_mm512_cmple_epu8_mask(_mm512_sub_epi8(high, a), z), to_small));
+    const __m128i word_shift = _mm_cvtsi32_si128((int) pf->bloom_shift);
     unsigned pass[KTAG_RUNGS] = { 0 }, any = 0;
     for (unsigned r = 0; r < KTAG_RUNGS; r++) {
         if (!(batch->rungs & (1u << r)))
             continue;   /* no lane's byte allows it */
-        __m512i key = _mm512_and_si512(words, _mm512_set1_epi64((long long) ktag_rung_masks[r]));
-        __m512i f = _mm512_xor_si512(_mm512_xor_si512(key, _mm512_srli_epi64(key, 32)),
-                                     _mm512_set1_epi64(ktag_rung_salts[r]));
-        __m512i m = _mm512_mul_epu32(f, multiplier);
-        __m512i h = _mm512_xor_si512(m, _mm512_srli_epi64(m, 32));
-        __m512i bloom = _mm512_mask_i64gather_epi64(zero, live, _mm512_srl_epi64(_mm512_slli_epi64(h, 32), word_shift),
-                                                    pf->bloom, 8);
-        __m512i bit = _mm512_and_si512(_mm512_srlv_epi64(bloom, _mm512_and_si512(h, six_bits)),
-                                       _mm512_srlv_epi64(bloom, _mm512_and_si512(_mm512_srli_epi64(h, 6), six_bits)));
-        pass[r] = _mm512_mask_test_epi64_mask(_mm512_test_epi64_mask(allowed, _mm512_set1_epi64(1ll << r)), bit, one);
+        uint64_t mask = ktag_rung_masks[r];
+        __m512i f = _mm512_xor_si512(_mm512_and_si512(low, _mm512_set1_epi32((int) (uint32_t) mask)),
+                                     _mm512_and_si512(high, _mm512_set1_epi32((int) (uint32_t) (mask >> 32))));
+        __m512i h = _mm512_mullo_epi32(_mm512_xor_si512(f, _mm512_set1_epi32((int) ktag_rung_salts[r])), multiplier);
+        h = _mm512_mullo_epi32(_mm512_xor_si512(h, _mm512_srli_epi32(h, 16)), mix);
+        h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 13));
+        __m512i bloom = _mm512_mask_i32gather_epi32(zero, live, _mm512_srl_epi32(h, word_shift), pf->bloom, 4);
+        __m512i bit = _mm512_and_si512(_mm512_srlv_epi32(bloom, _mm512_and_si512(h, five_bits)),
+                                       _mm512_srlv_epi32(bloom, _mm512_and_si512(_mm512_srli_epi32(h, 5), five_bits)));
+        __mmask16 wanted = _mm512_test_epi32_mask(allowed, _mm512_set1_epi32(1 << r));
+        pass[r] = _mm512_mask_test_epi32_mask(wanted, bit, _mm512_set1_epi32(1));
         any |= pass[r];
     }
-    unsigned singles = _mm512_mask_test_epi64_mask(live, allowed, _mm512_set1_epi64(KTAG_FIRST_SINGLE));
+    unsigned singles = _mm512_mask_test_epi32_mask(live, allowed, _mm512_set1_epi32(KTAG_FIRST_SINGLE));
     return any | singles ? s_follow_up(pf, text, len, batch, pass, singles, out) : 0;
 }
 
@@ -191,18 +196,18 @@ int ktag_prefilter_scan_avx512(const ktag_prefilter_t *pf, const uint8_t *text, 
     size_t safe = len >= 7 ? len - 7 : 0, block = 0;
     for (; block + 64 <= safe; block += 64) {
         uint64_t mask = s_mask64(text + block, pf);
-        S_BATCH(s_probe8, 8)
+        S_BATCH(s_probe16, 16)
     }
     uint8_t padded[2 * 64 + 8] = { 0 };
     size_t done = block;
     if (len > done)
         memcpy(padded, text + done, len - done);
-    S_FLUSH(s_probe8, padded, done);
+    S_FLUSH(s_probe16, padded, done);
     for (block = 0; block < len - done; block += 64) {
         uint64_t mask = s_mask64(padded + block, pf);
-        S_BATCH(s_probe8, 8)
+        S_BATCH(s_probe16, 16)
     }
-    S_FLUSH(s_probe8, NULL, 0);
+    S_FLUSH(s_probe16, NULL, 0);
     return 0;
 }
 
