@@ -48,6 +48,7 @@ typedef struct {
 typedef struct {
     uint8_t first[256];     /**< rung bits (and KTAG_FIRST_SINGLE) a byte allows */
     uint8_t nibbles[32];    /**< the set of first bytes, for the SIMD test (matcher_simd.c) */
+    uint32_t first32[256];  /**< `first` widened, for the AVX-512 gather */
     int32_t single[256];    /**< the 1-byte pattern that is this byte, or -1 */
     uint32_t *bloom;
     uint32_t bloom_shift;   /**< 32 - log2(words) */
@@ -162,6 +163,7 @@ static inline int ktag_prefilter_scan_from(const ktag_prefilter_t *pf, const uin
 int ktag_prefilter_scan_avx2(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, ktag_match_vec_t *out);
 int ktag_prefilter_scan_avx512(const ktag_prefilter_t *pf, const uint8_t *text, size_t len,
                                ktag_match_vec_t *out);
+/** Fill `nibbles` and `first32` from `first`. */
 void ktag_prefilter_nibbles(ktag_prefilter_t *pf);
 bool ktag_cpu_has_avx2(void);
 bool ktag_cpu_has_avx512(void);

@@ -27,6 +27,8 @@ void ktag_prefilter_nibbles(ktag_prefilter_t *pf)
 {
     memset(pf->nibbles, 0, sizeof pf->nibbles);
     for (int b = 0; b < 256; b++)
+        pf->first32[b] = pf->first[b];
+    for (int b = 0; b < 256; b++)
         if (pf->first[b])
             pf->nibbles[(b >> 7) * 16 + (b & 15)] |= (uint8_t) (1u << ((b >> 4) & 7));
 }
@@ -36,15 +38,14 @@ void ktag_prefilter_nibbles(ktag_prefilter_t *pf)
 
 static const uint8_t s_high_bits[16] = { 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128 };
 
-/*  A batch of AVX-512 candidates: their positions in `base` (a pointer to gather
-    8 bytes from at each), which is the text shifted by `offset`, and the
-    rungs each one's byte allows. */
+/*  A batch of AVX-512 candidates: their positions in `base` (a pointer to
+    gather 8 bytes from at each), which is the text shifted by `offset`; 16
+    are probed at once, up to 16 more wait. */
 typedef struct {
     const uint8_t *base;
     size_t offset;
-    uint32_t pos[16];
-    uint8_t firsts[16];
-    unsigned n, rungs;
+    uint32_t pos[32];
+    unsigned n;
 } s_batch_t;
 
 /*  After a batch of probes: for each lane (ascending, so positions stay in
@@ -78,22 +79,24 @@ static int s_follow_up(const ktag_prefilter_t *pf, const uint8_t *text, size_t l
     computed and gathered 16 lanes at a time. */
 __attribute__((target("avx512f,avx512bw,bmi")))
 static int s_probe16(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const s_batch_t *batch,
-                     ktag_match_vec_t *out)
+                     unsigned n, ktag_match_vec_t *out)
 {
     const __m512i zero = _mm512_setzero_si512(), five_bits = _mm512_set1_epi32(31);
     const __m512i multiplier = _mm512_set1_epi32((int) KTAG_HASH_MULTIPLIER), mix = _mm512_set1_epi32((int) KTAG_HASH_MIX);
-    __mmask16 live = (__mmask16) ((1u << batch->n) - 1);
+    __mmask16 live = (__mmask16) ((1u << n) - 1);
     __m512i index = _mm512_loadu_si512(batch->pos);
     __m512i low = _mm512_mask_i32gather_epi32(zero, live, index, batch->base, 1);
     __m512i high = _mm512_mask_i32gather_epi32(zero, live, index, batch->base + 4, 1);
-    __m512i allowed = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) batch->firsts));
+    __m512i allowed = _mm512_mask_i32gather_epi32(zero, live, _mm512_and_si512(low, _mm512_set1_epi32(0xFF)),
+                                                  pf->first32, 4);
+    unsigned rungs = (unsigned) _mm512_reduce_or_epi32(allowed);
     const __m512i a = _mm512_set1_epi8('A'), z = _mm512_set1_epi8(25), to_small = _mm512_set1_epi8(0x20);
     low = _mm512_or_si512(low, _mm512_maskz_mov_epi8(_mm512_cmple_epu8_mask(_mm512_sub_epi8(low, a), z), to_small));
     high = _mm512_or_si512(high, _mm512_maskz_mov_epi8(_mm512_cmple_epu8_mask(_mm512_sub_epi8(high, a), z), to_small));
     const __m128i word_shift = _mm_cvtsi32_si128((int) pf->bloom_shift);
     unsigned pass[KTAG_RUNGS] = { 0 }, any = 0;
     for (unsigned r = 0; r < KTAG_RUNGS; r++) {
-        if (!(batch->rungs & (1u << r)))
+        if (!(rungs & (1u << r)))
             continue;   /* no lane's byte allows it */
         uint64_t mask = ktag_rung_masks[r];
         __m512i f = _mm512_xor_si512(_mm512_and_si512(low, _mm512_set1_epi32((int) (uint32_t) mask)),
@@ -113,28 +116,39 @@ static int s_probe16(const ktag_prefilter_t *pf, const uint8_t *text, size_t len
 }
 
 /*  Add the candidates of `mask` (bit j = position block + j of
-    batch.base) to the batch, probing it each time it holds `lanes`. */
-#define S_BATCH(probe, lanes)                                                   \
-    for (; mask; mask &= mask - 1) {                                            \
-        uint32_t p = (uint32_t) (block + (size_t) __builtin_ctzll(mask));       \
-        batch.firsts[batch.n] = pf->first[batch.base[p]];                       \
-        batch.rungs |= batch.firsts[batch.n];                                   \
-        batch.pos[batch.n++] = p;                                               \
-        if (batch.n == (lanes)) {                                               \
-            if (probe(pf, text, len, &batch, out))                              \
-                return KTAG_ERR_NOMEM;                                          \
-            batch.n = batch.rungs = 0;                                          \
-        }                                                                       \
+    batch->base) to the batch, 16 positions at a time with a compress, and
+    probe each full 16.  @returns 0 or KTAG_ERR_NOMEM. */
+__attribute__((target("avx512f,avx512bw,bmi,popcnt")))
+static inline int s_add(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, s_batch_t *batch,
+                        size_t block, uint64_t mask, ktag_match_vec_t *out)
+{
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (size_t at = block; mask; at += 16, mask >>= 16) {
+        __mmask16 some = (__mmask16) mask;
+        if (!some)
+            continue;
+        __m512i positions = _mm512_add_epi32(iota, _mm512_set1_epi32((int) at));
+        _mm512_storeu_si512(batch->pos + batch->n, _mm512_maskz_compress_epi32(some, positions));
+        batch->n += (unsigned) __builtin_popcount(some);
+        if (batch->n >= 16) {
+            if (s_probe16(pf, text, len, batch, 16, out))
+                return KTAG_ERR_NOMEM;
+            batch->n -= 16;
+            _mm512_storeu_si512(batch->pos, _mm512_loadu_si512(batch->pos + 16));
+        }
     }
+    return 0;
+}
 
-/*  Probe what the batch holds, then start one over `base`. */
-#define S_FLUSH(probe, new_base, new_offset)                                    \
-    do {                                                                        \
-        memset(batch.firsts + batch.n, 0, sizeof batch.firsts - batch.n);       \
-        if (batch.n && probe(pf, text, len, &batch, out))                       \
-            return KTAG_ERR_NOMEM;                                              \
-        batch = (s_batch_t) { .base = (new_base), .offset = (new_offset) };     \
-    } while (0)
+/*  Probe what the batch holds.  @returns 0 or KTAG_ERR_NOMEM. */
+__attribute__((target("avx512f,avx512bw,bmi,popcnt")))
+static inline int s_flush(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, s_batch_t *batch,
+                          ktag_match_vec_t *out)
+{
+    int rc = batch->n ? s_probe16(pf, text, len, batch, batch->n, out) : 0;
+    batch->n = 0;
+    return rc;
+}
 
 __attribute__((target("avx2,bmi")))
 static inline uint32_t s_mask32(const uint8_t *bytes, const ktag_prefilter_t *pf)
@@ -188,27 +202,25 @@ int ktag_prefilter_scan_avx2(const ktag_prefilter_t *pf, const uint8_t *text, si
     return ktag_prefilter_scan_from(pf, text, len, block, out);
 }
 
-__attribute__((target("avx512f,avx512bw,bmi")))
+__attribute__((target("avx512f,avx512bw,bmi,popcnt")))
 int ktag_prefilter_scan_avx512(const ktag_prefilter_t *pf, const uint8_t *text, size_t len,
                                ktag_match_vec_t *out)
 {
     s_batch_t batch = { .base = text };
     size_t safe = len >= 7 ? len - 7 : 0, block = 0;
-    for (; block + 64 <= safe; block += 64) {
-        uint64_t mask = s_mask64(text + block, pf);
-        S_BATCH(s_probe16, 16)
-    }
+    for (; block + 64 <= safe; block += 64)
+        if (s_add(pf, text, len, &batch, block, s_mask64(text + block, pf), out))
+            return KTAG_ERR_NOMEM;
+    if (s_flush(pf, text, len, &batch, out))
+        return KTAG_ERR_NOMEM;
     uint8_t padded[2 * 64 + 8] = { 0 };
-    size_t done = block;
-    if (len > done)
-        memcpy(padded, text + done, len - done);
-    S_FLUSH(s_probe16, padded, done);
-    for (block = 0; block < len - done; block += 64) {
-        uint64_t mask = s_mask64(padded + block, pf);
-        S_BATCH(s_probe16, 16)
-    }
-    S_FLUSH(s_probe16, NULL, 0);
-    return 0;
+    if (len > block)
+        memcpy(padded, text + block, len - block);
+    batch = (s_batch_t) { .base = padded, .offset = block };
+    for (size_t at = 0; at < len - block; at += 64)
+        if (s_add(pf, text, len, &batch, at, s_mask64(padded + at, pf), out))
+            return KTAG_ERR_NOMEM;
+    return s_flush(pf, text, len, &batch, out);
 }
 
 bool ktag_cpu_has_avx2(void)
