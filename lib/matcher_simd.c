@@ -8,12 +8,12 @@
     shuffle turns the high nibble into that bit.
 
     AVX2 then probes each candidate as the portable path does (batches of
-    four gathered probes measured slower).  AVX-512 probes them in batches
-    of 16 lanes: the 8 bytes at each are gathered (as two 32-bit halves) and
-    ASCII-folded, and for each rung that some candidate's byte allows, the
-    keys are hashed lane by lane (ktag_key_hash) and their Bloom words
-    gathered.  The few lanes that
-    pass are verified by the portable code, in position order.
+    four gathered probes measured slower).  AVX-512 compresses the
+    candidates' positions into batches of 16 lanes: the 8 bytes at each are
+    gathered (as two 32-bit halves) and ASCII-folded, and for each rung that
+    some candidate's byte allows, the keys are hashed lane by lane
+    (ktag_key_hash) and their Bloom words gathered.  The few lanes that pass
+    are verified by the portable code, in position order.
 
     Each function carries its target attribute, so the library builds
     without special flags and runs on CPUs that lack both (the caller asks
@@ -232,7 +232,8 @@ bool ktag_cpu_has_avx2(void)
 bool ktag_cpu_has_avx512(void)
 {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi");
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi")
+           && __builtin_cpu_supports("popcnt");
 }
 
 #else /* not x86: the portable path only */
