@@ -79,6 +79,9 @@ typedef struct {
     bool inline_mode;
     ktag_result_t *inline_result;
     msgpack_sbuffer inline_out;
+    /* --bind inline: the replies of a poll round go out together, so that
+       the I/O thread wakes once per round and writes them in one go. */
+    ktagd_job_t *inline_replies;
 } s_server_t;
 
 static double
@@ -700,6 +703,31 @@ s_jobs_flush(s_server_t *s)
     s->n_open = 0;
 }
 
+/* Send the replies held in `job` and empty it. */
+static void
+s_send_job(s_server_t *s, ktagd_job_t *job)
+{
+    for (size_t i = 0; i < job->count; i++)
+        if (job->msg[i].count)      /* else the worker could not build its reply */
+            s_send_front(s, &job->msg[i]);
+    job->count = 0;
+}
+
+/* --threads 1: send a reply now, or (--bind) hold it until the end of the
+   poll round. */
+static void
+s_reply_inline(s_server_t *s, ktagd_frames_t *f)
+{
+    ktagd_job_t *held = s->inline_replies;
+    if (!held) {
+        s_send_front(s, f);
+        return;
+    }
+    ktagd_frames_move(&held->msg[held->count++], f);
+    if (held->count == KTAGD_JOB_MAX)
+        s_send_job(s, held);
+}
+
 /* A job came back from a worker: send its replies. */
 static void
 s_job_done(s_server_t *s, ktagd_frames_t *f)
@@ -708,11 +736,8 @@ s_job_done(s_server_t *s, ktagd_frames_t *f)
     assert(f->count == 1 && zmq_msg_size(&f->part[0]) == sizeof job);
     memcpy(&job, zmq_msg_data(&f->part[0]), sizeof job);
     ktagd_frames_close(f);
-    for (size_t i = 0; i < job->count; i++)
-        if (job->msg[i].count)      /* else the worker could not build its reply */
-            s_send_front(s, &job->msg[i]);
     s->in_flight -= (int64_t) job->count;
-    job->count = 0;
+    s_send_job(s, job);
     s->free_jobs[s->n_free++] = job;
 }
 
@@ -746,7 +771,7 @@ s_front_readable(s_server_t *s)
         if (s->inline_mode) {
             if (ktagd_worker_serve(&s->shared, s->inline_result, &s->inline_out, &f,
                                    s->envelope) == 0)
-                s_send_front(s, &f);
+                s_reply_inline(s, &f);
             /* Signals and the control socket wait while we tag: bound it. */
             if (s_now() - started > 0.01)
                 break;
@@ -777,6 +802,8 @@ s_front_readable(s_server_t *s)
     }
     if (s->use_jobs)
         s_jobs_flush(s);
+    if (s->inline_replies)
+        s_send_job(s, s->inline_replies);
 }
 
 static void
@@ -893,6 +920,9 @@ s_start_threads(s_server_t *s)
         s->inline_mode = true;
         s->inline_result = ktag_result_new();
         msgpack_sbuffer_init(&s->inline_out);
+        if (s->config->mode == KTAGD_MODE_BIND
+            && !(s->inline_replies = calloc(1, sizeof *s->inline_replies)))
+            return -1;
         return s->inline_result ? 0 : -1;
     }
     s->workers = calloc((size_t) s->config->threads, sizeof *s->workers);
@@ -1119,6 +1149,7 @@ done:
     if (s.inline_mode) {
         ktag_result_destroy(&s.inline_result);
         msgpack_sbuffer_destroy(&s.inline_out);
+        free(s.inline_replies);     /* empty: sent at the end of every round */
     }
     if (s.sigfd >= 0)
         close(s.sigfd);
