@@ -7,7 +7,9 @@
 # (docs/PROTOCOL.md "Batches"); their figure is documents/s too, compared
 # with the echo worker's documents (= requests) per second.  Not a test:
 # timings are never asserted.
-# SERVERS="echo ktagd-t2 ..." picks the servers (default: all below).
+# SERVERS="echo ktagd-t2 ..." picks the servers (default: all below);
+# "base-t1", "base-t2" run $BASELINE/daemon/ktagd (another build, e.g. of
+# the commit before a change) in the same rounds.
 #
 # usage: tests/daemon/measure_throughput.sh BUILDDIR DOCS.txt [ROUNDS] [REQUESTS]
 #   DOCS.txt: one document per line (bench/prepare.py writes
@@ -31,15 +33,19 @@ for r in $(seq "$N"); do
         if [ "$srv" = echo ]; then
             "$B/bench/engine/echo_worker" -b "$ep" 2>/dev/null &
         else
-            threads=${srv#ktagd-t}
-            "$B/daemon/ktagd" --bind "$ep" -L "$LEX" --threads "${threads%%-*}" 2>/dev/null &
+            threads=${srv#*-t}
+            bin=$B/daemon/ktagd
+            case $srv in base-*) bin=${BASELINE:?BASELINE names the other build}/daemon/ktagd ;; esac
+            "$bin" --bind "$ep" -L "$LEX" --threads "${threads%%-*}" 2>/dev/null &
         fi
         pid=$!
         sleep 1
         v=$("$B/bench/engine/zmq_driver" -e "$ep" -m dealer -w 64 -b "$batch" -n "$REQ" \
                 ${DRIVER_ARGS:-} "$D" \
             | grep -o '"docs_per_s":[0-9.]*' | cut -d: -f2)
-        kill "$pid"; wait "$pid" || true
+        kill "$pid"     # and SIGKILL if it has not stopped within 5 s
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true; wait "$pid" || true
         results[$srv]="${results[$srv]:-} $v"
         echo "round $r $srv ${v} docs/s (load $(cut -d' ' -f1 /proc/loadavg))"
     done
