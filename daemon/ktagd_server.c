@@ -27,12 +27,15 @@
 #define S_BATCH 256             /* messages relayed per socket per poll round */
 #define S_MAX_WAITERS 16        /* control clients waiting for one reload */
 #define S_FRONT_LINGER_MS 1000  /* how long replies may take to flush at exit */
+#define S_CONTROL_MAX 65536     /* bytes of a control request */
 
-/* A control client waiting for the outcome of a reload. */
+/* A control client waiting for the outcome of a reload.  The request frame
+   is closed once the envelope is kept, so a str id lives in its own copy
+   (`idcopy`, freed by s_waiter_done). */
 typedef struct {
     ktagd_frames_t envelope;
     ktag_wire_id_t id;
-    char idbuf[128];
+    char *idcopy;
 } s_waiter_t;
 
 typedef struct {
@@ -417,6 +420,14 @@ s_send_control(s_server_t *s, ktagd_frames_t *envelope, const msgpack_sbuffer *b
 }
 
 static void
+s_waiter_done(s_waiter_t *w)
+{
+    ktagd_frames_close(&w->envelope);
+    free(w->idcopy);
+    w->idcopy = NULL;
+}
+
+static void
 s_reload_done(s_server_t *s)
 {
     char reply[700];
@@ -453,17 +464,17 @@ s_reload_done(s_server_t *s)
             ktag_msgpack_pack_error(&pk, &w->id, KTAG_WIRE_INTERNAL, reply);
         }
         s_send_control(s, &w->envelope, &body);
+        s_waiter_done(w);
     }
     msgpack_sbuffer_destroy(&body);
 
     /* Those who asked during this reload get the next one, which reads the
        files as they are now. */
-    memcpy(s->waiting, s->next, sizeof s->next[0] * s->n_next);
     for (size_t i = 0; i < s->n_next; i++) {
+        s->waiting[i] = s->next[i];
         ktagd_frames_init(&s->waiting[i].envelope);
         ktagd_frames_move(&s->waiting[i].envelope, &s->next[i].envelope);
-        if (s->waiting[i].id.kind == KTAG_ID_STR)
-            s->waiting[i].id.str = s->waiting[i].idbuf;
+        s->next[i].idcopy = NULL;
     }
     s->n_waiting = s->n_next;
     s->n_next = 0;
@@ -495,9 +506,16 @@ s_control_readable(s_server_t *s)
         msgpack_packer pk;
         msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
         bool replied = true;
+        char *idcopy = NULL;
         if (f.total != body + 1) {
             ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_BAD_REQUEST,
                                     "a control request is exactly one frame after the envelope");
+        } else if (len > S_CONTROL_MAX) {
+            char message[128];
+            snprintf(message, sizeof message,
+                     "control request of %zu bytes exceeds the limit of %d bytes", len,
+                     S_CONTROL_MAX);
+            ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_TOO_LARGE, message);
         } else if (rc != 0 && !(werr.code == KTAG_WIRE_BAD_REQUEST && req.op == KTAG_OP_TAG
                                 && strncmp(werr.message, "missing text", 12) == 0)) {
             ktag_msgpack_pack_error(&pk, &req.id, werr.code, werr.message);
@@ -511,19 +529,22 @@ s_control_readable(s_server_t *s)
             } else if (*n >= S_MAX_WAITERS) {
                 ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_OVERLOADED,
                                         "too many reloads waiting");
+            } else if (req.id.kind == KTAG_ID_STR && !(idcopy = malloc(req.id.str_len + 1))) {
+                ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_INTERNAL,
+                                        "out of memory keeping the request id");
             } else {
+                /* Copy the id before the request frame it points into is
+                   closed: the reply is sent when the reload is over. */
                 s_waiter_t *w = &list[(*n)++];
+                w->id = req.id;
+                w->idcopy = idcopy;
+                if (idcopy) {
+                    memcpy(idcopy, req.id.str, req.id.str_len);
+                    w->id.str = idcopy;
+                }
                 ktagd_frames_init(&w->envelope);
                 ktagd_frames_truncate(&f, body);
                 ktagd_frames_move(&w->envelope, &f);
-                w->id = req.id;
-                if (w->id.kind == KTAG_ID_STR) {
-                    /* The id points into the request frame, which is gone. */
-                    size_t l = w->id.str_len < sizeof w->idbuf ? w->id.str_len : sizeof w->idbuf;
-                    memcpy(w->idbuf, req.id.str, l);
-                    w->id.str = w->idbuf;
-                    w->id.str_len = l;
-                }
                 replied = false;
                 if (!running)
                     s_start_reload(s);
@@ -963,9 +984,9 @@ done:
     ktagd_frames_close(&s.pending_back);
     ktagd_frames_close(&s.pending_front);
     for (size_t i = 0; i < s.n_waiting; i++)
-        ktagd_frames_close(&s.waiting[i].envelope);
+        s_waiter_done(&s.waiting[i]);
     for (size_t i = 0; i < s.n_next; i++)
-        ktagd_frames_close(&s.next[i].envelope);
+        s_waiter_done(&s.next[i]);
     if (s.monitor && s.front_in)
         zmq_socket_monitor(s.front_in, NULL, 0);
     void *sockets[] = { s.front_in, s.front_out != s.front_in ? s.front_out : NULL, s.back,

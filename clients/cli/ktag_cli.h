@@ -206,4 +206,22 @@ int ktag_cli_run_local(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
 int ktag_cli_run_remote(const ktag_cli_config_t *config,
                         ktag_cli_reader_t *reader, ktag_cli_sink_t *sink);
 
+/* ---- lexicon.c, lexicon_update.c: `ktag lexicon ...` ----------------- */
+
+/* `ktag lexicon check|update ...` (argv[1] is "lexicon").  @returns the
+ * exit status: 0 ok, 1 problems or failure, 2 usage. */
+int ktag_cli_lexicon_main(int argc, char **argv);
+
+/* `ktag lexicon update ...` with argv[0] = "update".  @returns as above. */
+int ktag_cli_lexicon_update(int argc, char **argv);
+
+/* Check the sets `dirs` merged, print every problem on stdout (files named
+ * under `label` when one set, by path when several) and a summary on
+ * stderr; then load them.  @returns 0 when they have at most `allowed`
+ * problems and load, else 1. */
+int ktag_cli_lexicon_verify(const char *const *dirs, size_t count, const char *label, int allowed);
+
+/* @returns `parts` joined with `sep`, malloc'ed (the caller frees). */
+char *ktag_cli_join(const char *const *parts, size_t count, const char *sep);
+
 #endif
