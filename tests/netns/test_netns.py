@@ -205,7 +205,11 @@ class Faults:
         self.progress = []      # (time, position)
 
     def kill(self):
-        self.net.workers["w1"].kill()
+        # Frozen first, so that it certainly holds requests when it dies.
+        w1 = self.net.workers["w1"]
+        w1.proc.send_signal(signal.SIGSTOP)
+        time.sleep(0.2)
+        w1.kill()
 
     def cut(self):
         self.net.cut(2)
@@ -218,6 +222,8 @@ class Faults:
         self.net.start_worker("w1")
 
     def restart_broker(self):
+        self.net.broker.proc.send_signal(signal.SIGSTOP)
+        time.sleep(0.2)
         self.net.broker.kill()
         self.net.start_broker()
 
