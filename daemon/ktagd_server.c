@@ -282,7 +282,7 @@ s_open_sockets(s_server_t *s)
     case KTAGD_MODE_CONNECT: {
         if (s_open_worker_front(s) != 0)
             return -1;
-        int credit = cfg->credit ? cfg->credit : 32 * cfg->threads;
+        int credit = cfg->credit ? cfg->credit : 64 * cfg->threads;
         /* Below --max-pending, so that a full worker still reads (and
            hears the broker's heartbeats). */
         if (credit >= cfg->max_pending)

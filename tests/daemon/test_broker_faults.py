@@ -165,7 +165,7 @@ def test_worker_speaks_ktagw1_and_reconnects_to_a_silent_broker(env):
     router.setsockopt(zmq.LINGER, 0)
     router.bind(env.ipc("back"))
     env.sockets.append(router)
-    worker = env.start("--connect", env.ipc("back"), "--threads", "2", *BEAT)
+    worker = env.start("--connect", env.ipc("back"), "--threads", "1", *BEAT)
 
     def recv(timeout_ms=3000):
         assert router.poll(timeout_ms), "the worker said nothing"
