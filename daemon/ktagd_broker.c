@@ -285,9 +285,8 @@ ktagd_broker_ready(const ktagd_broker_t *self)
 }
 
 int
-ktagd_broker_dispatch(ktagd_broker_t *self, ktagd_frames_t *request, double now)
+ktagd_broker_dispatch(ktagd_broker_t *self, ktagd_frames_t *request)
 {
-    (void) now;
     s_worker_t *w;
     while ((w = s_pick(self)) != NULL) {
         if (zmq_send(self->back, w->id, w->id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {

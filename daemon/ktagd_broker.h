@@ -49,7 +49,7 @@ bool ktagd_broker_ready(const ktagd_broker_t *self);
  *  way are dropped (logged).
  *  @returns 0 when sent (`request` is consumed and empty), -1 when no live
  *  worker has credit left (`request` is unchanged). */
-int ktagd_broker_dispatch(ktagd_broker_t *self, ktagd_frames_t *request, double now);
+int ktagd_broker_dispatch(ktagd_broker_t *self, ktagd_frames_t *request);
 
 /** Receive one message from the back socket without waiting.  A control
  *  message (READY, HEARTBEAT, DISCONNECT) is handled here; a reply gives

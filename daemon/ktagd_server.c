@@ -655,12 +655,11 @@ s_front_readable(s_server_t *s)
             continue;       /* the broker's heartbeat */
         ktagd_stats_received(s->shared.stats, f.bytes);
         if (s->broker) {
-            if (ktagd_broker_dispatch(s->broker, &f, s_now()) != 0)
+            if (ktagd_broker_dispatch(s->broker, &f) != 0)
                 ktagd_frames_move(&s->pending_back, &f);    /* its worker vanished */
             continue;
         }
-        if (s->config->mode != KTAGD_MODE_BROKER
-            && s_body_bytes(s, &f) > s->config->max_message_size) {
+        if (s_body_bytes(s, &f) > s->config->max_message_size) {
             char message[160];
             snprintf(message, sizeof message,
                      "request of %zu bytes exceeds the limit of %zu bytes", s_body_bytes(s, &f),
@@ -895,7 +894,7 @@ s_loop(s_server_t *s)
         if (i_monitor >= 0 && (items[i_monitor].revents & ZMQ_POLLIN))
             s_monitor_readable(s);
         if (s->broker && s->pending_back.count
-            && ktagd_broker_dispatch(s->broker, &s->pending_back, now) != 0 && s->draining)
+            && ktagd_broker_dispatch(s->broker, &s->pending_back) != 0 && s->draining)
             ktagd_frames_close(&s->pending_back);   /* never given to a worker */
         if (!s->broker && s->pending_back.count && (items[i_back].revents & ZMQ_POLLOUT)) {
             if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) != 0

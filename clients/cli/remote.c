@@ -51,6 +51,10 @@ typedef struct {
 #define S_MAX_OVERLOADED 8
 #define S_BATCH_BYTES (1u << 20)    /* a batch ends before 1 MiB of documents */
 #define S_BATCH_OVERHEAD 512        /* room for the batch's id and options */
+/* A batch's id is its head's sequence number with this bit set, so that a
+ * reply to a batch is never taken for the reply to its first document
+ * alone (after a split) and the other way round. */
+#define S_BATCH_ID (UINT64_C(1) << 62)
 
 typedef struct {
     const ktag_cli_config_t *config;
@@ -135,7 +139,7 @@ s_pack(s_remote_t *r, uint64_t head)
     r->request.len = 0;
     msgpack_packer pk;
     msgpack_packer_init(&pk, &r->request, s_pack_cb);
-    ktag_wire_id_t id = {.kind = KTAG_ID_UINT, .unum = head};
+    ktag_wire_id_t id = {.kind = KTAG_ID_UINT, .unum = t->batch ? head | S_BATCH_ID : head};
     if (!t->batch) {
         ktag_msgpack_pack_request(&pk, &id, t->doc.text, t->doc.text_len, t->doc.title,
                                   t->doc.title_len, &r->config->options);
@@ -308,11 +312,12 @@ s_accept(s_remote_t *r, const msgpack_object *reply)
     const msgpack_object *rid = ktag_msgpack_map_get(reply, "id");
     if (!rid || rid->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
         return 0;       /* not one of ours (a late handshake reply) */
-    uint64_t head = rid->via.u64;
+    bool batch = (rid->via.u64 & S_BATCH_ID) != 0;
+    uint64_t head = rid->via.u64 & ~S_BATCH_ID;
     if (head < r->next_write || head >= r->produced)
         return 0;       /* long answered: a late duplicate */
     s_track_t *t = &r->track[head % r->window];
-    if (t->state != S_PENDING || t->head != head || t->count == 0)
+    if (t->state != S_PENDING || t->head != head || t->count == 0 || t->batch != batch)
         return 0;       /* answered already: a duplicate */
     if (s_is_overloaded(reply) && t->overloaded < S_MAX_OVERLOADED) {
         /* The daemon sheds load rather than queueing without bound; back

@@ -68,7 +68,7 @@ class Daemon(threading.Thread):
             else:
                 texts = [body["text"]]
                 reply = dict(self.result(body["text"]), id=rid)
-            times = self.policy(rid, attempt, texts) if texts else 1
+            times = self.policy(rid, attempt, texts or [])
             for _ in range(times):
                 self.sock.send_multipart(envelope + [pack(reply)])
         self.sock.close()
@@ -151,7 +151,8 @@ def test_a_document_never_answered_fails_by_name_after_the_retries(fake):
 
 
 def test_batches_refused_as_a_whole_are_sent_one_by_one(fake):
-    endpoint, d = fake(lambda rid, attempt, texts: 1, batches=False)
+    # Refusals come twice: the second must not answer the first document.
+    endpoint, d = fake(lambda rid, attempt, texts: 2, batches=False)
     rc, out, err = run(endpoint, LINES, "--batch", "64")
     assert rc == 0, err
     check_exactly_once(out, LINES)
