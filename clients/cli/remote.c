@@ -424,6 +424,71 @@ s_next_due(const s_remote_t *r)
     return due;
 }
 
+/* Read documents until the window is full or the input ends (*eof), and
+ * send them in batches of consecutive documents; a document that cannot be
+ * sent (unreadable, too large) is done at once, with its error.  Counts
+ * the documents sent in *pending.  @returns 0, or -1 when a send failed. */
+static int
+s_fill(s_remote_t *r, ktag_cli_reader_t *reader, bool *eof, uint64_t *pending)
+{
+    const ktag_cli_config_t *config = r->config;
+    size_t room = r->max_size && r->max_size < S_BATCH_BYTES ? r->max_size : S_BATCH_BYTES;
+    while (r->produced - r->next_write < r->window) {
+        /* Input that trickles in (a pipe) is tagged as it comes. */
+        if (r->open_count && ktag_cli_reader_may_wait(reader) && s_flush(r) != 0)
+            return -1;
+        size_t idx = r->produced % r->window;
+        ktag_cli_slot_t *slot = &r->slots[idx];
+        s_track_t *t = &r->track[idx];
+        if (!ktag_cli_reader_next(reader, slot)) {
+            *eof = true;
+            break;
+        }
+        memset(t, 0, sizeof *t);
+        t->state = S_DONE;
+        bool added = false;
+        if (ktag_cli_doc_extract(slot, config, &t->doc) == 0) {
+            ktag_wire_doc_t wire = s_wire_doc(&t->doc);
+            size_t size = ktag_msgpack_batch_doc_size(&wire);
+            bool too_large = false;
+            if (r->max_size && size + S_BATCH_OVERHEAD > r->max_size) {
+                /* Near the limit: measure it packed alone. */
+                t->head = r->produced;
+                t->count = 1;
+                s_pack(r, r->produced);
+                too_large = r->request.len > r->max_size;
+            }
+            if (too_large) {
+                ktag_cli_doc_fail(slot, config, t->doc.id, "too_large",
+                                  "document of %zu bytes exceeds the daemon's limit of %llu bytes",
+                                  t->doc.text_len + t->doc.title_len,
+                                  (unsigned long long) r->max_size);
+            } else {
+                if (r->open_count
+                    && (r->open_count >= (uint32_t) r->batch
+                        || r->open_bytes + size + S_BATCH_OVERHEAD > room)
+                    && s_flush(r) != 0)
+                    return -1;
+                if (r->open_count == 0) {
+                    r->open_head = r->produced;
+                    r->open_bytes = 0;
+                }
+                t->head = r->open_head;
+                t->state = S_PENDING;
+                r->open_count++;
+                r->open_bytes += size;
+                (*pending)++;
+                added = true;
+            }
+        }
+        /* A batch is a run of consecutive documents. */
+        if (!added && s_flush(r) != 0)
+            return -1;
+        r->produced++;
+    }
+    return s_flush(r);
+}
+
 int
 ktag_cli_run_remote(const ktag_cli_config_t *config, ktag_cli_reader_t *reader, ktag_cli_sink_t *sink)
 {
@@ -449,68 +514,7 @@ ktag_cli_run_remote(const ktag_cli_config_t *config, ktag_cli_reader_t *reader, 
     uint64_t pending = 0;       /* documents sent and not answered */
     bool eof = false, gave_up = false;
     for (;;) {
-        while (!eof && !gave_up && r.produced - r.next_write < r.window) {
-            /* Input that trickles in (a pipe) is tagged as it comes. */
-            if (r.open_count && ktag_cli_reader_may_wait(reader) && s_flush(&r) != 0) {
-                rc = -1;
-                goto done;
-            }
-            size_t idx = r.produced % r.window;
-            ktag_cli_slot_t *slot = &r.slots[idx];
-            s_track_t *t = &r.track[idx];
-            if (!ktag_cli_reader_next(reader, slot)) {
-                eof = true;
-                break;
-            }
-            memset(t, 0, sizeof *t);
-            t->state = S_DONE;
-            bool added = false;
-            if (ktag_cli_doc_extract(slot, config, &t->doc) == 0) {
-                ktag_wire_doc_t wire = s_wire_doc(&t->doc);
-                size_t size = ktag_msgpack_batch_doc_size(&wire);
-                bool too_large = false;
-                if (r.max_size && size + S_BATCH_OVERHEAD > r.max_size) {
-                    /* Near the limit: measure it packed alone. */
-                    t->head = r.produced;
-                    t->count = 1;
-                    s_pack(&r, r.produced);
-                    too_large = r.request.len > r.max_size;
-                }
-                if (too_large) {
-                    ktag_cli_doc_fail(slot, config, t->doc.id, "too_large",
-                                      "document of %zu bytes exceeds the daemon's limit of %llu bytes",
-                                      t->doc.text_len + t->doc.title_len,
-                                      (unsigned long long) r.max_size);
-                } else {
-                    size_t room = r.max_size && r.max_size < S_BATCH_BYTES ? r.max_size
-                                                                          : S_BATCH_BYTES;
-                    if (r.open_count
-                        && (r.open_count >= (uint32_t) r.batch
-                            || r.open_bytes + size + S_BATCH_OVERHEAD > room)
-                        && s_flush(&r) != 0) {
-                        rc = -1;
-                        goto done;
-                    }
-                    if (r.open_count == 0) {
-                        r.open_head = r.produced;
-                        r.open_bytes = 0;
-                    }
-                    t->head = r.open_head;
-                    t->state = S_PENDING;
-                    r.open_count++;
-                    r.open_bytes += size;
-                    pending++;
-                    added = true;
-                }
-            }
-            /* A batch is a run of consecutive documents. */
-            if (!added && s_flush(&r) != 0) {
-                rc = -1;
-                goto done;
-            }
-            r.produced++;
-        }
-        if (s_flush(&r) != 0) {
+        if (!eof && !gave_up && s_fill(&r, reader, &eof, &pending) != 0) {
             rc = -1;
             goto done;
         }
