@@ -225,6 +225,11 @@ s_open_worker_front(s_server_t *s)
         return -1;
     s_set_max_size(s->front_in, s->config->max_message_size);
     s_set_heartbeat(s->front_in, s->config);
+    /* A connection attempt into a cut link would wait for TCP's own SYN
+       retries (seconds, then minutes); give up as soon as a heartbeat
+       would have, and let libzmq try again. */
+    int connect_timeout = s->config->heartbeat_ms * s->config->liveness;
+    zmq_setsockopt(s->front_in, ZMQ_CONNECT_TIMEOUT, &connect_timeout, sizeof connect_timeout);
     return s_attach(s, s->front_in, "worker (DEALER)", s->config->connect, false, false);
 }
 
