@@ -202,6 +202,7 @@ class Faults:
         self.gates = [p for p, _, _ in self.plan]
         self.done = []          # (label, time)
         self.cut_at = None
+        self.rejoined = None    # seconds from restore to the broker's taking w2 again
         self.progress = []      # (time, position)
 
     def kill(self):
@@ -218,7 +219,13 @@ class Faults:
     def restore(self):
         # Long enough for the broker to expire w2 (3 x 250 ms) and more.
         time.sleep(max(0.0, self.cut_at + 2.0 - time.monotonic()))
+        w2 = r"worker \S+/%d (ready|adopted)" % self.net.workers["w2"].proc.pid
+        known = len(re.findall(w2, self.net.broker.text()))
+        self.net.broker.wait_log(r"worker \S+/%d expired" % self.net.workers["w2"].proc.pid)
+        t = time.monotonic()
         self.net.restore(2)
+        self.net.broker.wait_log(w2, count=known + 1)
+        self.rejoined = time.monotonic() - t
         self.net.start_worker("w1")
 
     def restart_broker(self):
@@ -275,6 +282,7 @@ def report(what, seconds, faults):
           % (what, N, seconds, N / seconds))
     for label, stall in faults.stalls():
         print("  %-20s stream stood still for %.2f s" % (label, stall))
+    print("  w2 back in the broker's pool %.2f s after its link came back" % faults.rejoined)
 
 
 def test_broker_and_workers_in_namespaces_survive_kill_cut_and_restart(net, tmp_path):
