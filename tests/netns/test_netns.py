@@ -148,7 +148,12 @@ def net():
     log_dir = tempfile.mkdtemp(prefix="ktag-netns-")
     n = Net(log_dir)
     try:
-        n.build()
+        try:
+            n.build()
+        except AssertionError as e:
+            # Namespaces but no veth pairs (a restricted container): the
+            # environment cannot host the test, which is not a failure of ktag.
+            pytest.skip("cannot build the test network here: %s" % e)
         yield n
     finally:
         n.close()
