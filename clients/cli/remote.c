@@ -28,7 +28,6 @@
 #include <msgpack.h>
 #include <zmq.h>
 
-#include "ktag_json.h"
 #include "ktag_msgpack.h"
 
 typedef enum { S_FREE = 0, S_PENDING, S_DONE } s_state_t;
