@@ -237,6 +237,11 @@ s_open_worker_front(s_server_t *s)
         return -1;
     s_set_max_size(s->front_in, s->config->max_message_size);
     s_set_heartbeat(s->front_in, s->config);
+    /* A connection attempt into a cut link would wait for TCP's own SYN
+       retries (seconds, then minutes); give up as soon as a heartbeat
+       would have, and let libzmq try again. */
+    int connect_timeout = s->config->heartbeat_ms * s->config->liveness;
+    zmq_setsockopt(s->front_in, ZMQ_CONNECT_TIMEOUT, &connect_timeout, sizeof connect_timeout);
     return s_attach(s, s->front_in, "worker (DEALER)", s->config->connect, false, false);
 }
 
@@ -294,7 +299,7 @@ s_open_sockets(s_server_t *s)
     case KTAGD_MODE_CONNECT: {
         if (s_open_worker_front(s) != 0)
             return -1;
-        int credit = cfg->credit ? cfg->credit : 32 * cfg->threads;
+        int credit = cfg->credit ? cfg->credit : 64 * cfg->threads;
         /* Below --max-pending, so that a full worker still reads (and
            hears the broker's heartbeats). */
         if (credit >= cfg->max_pending)
@@ -755,12 +760,11 @@ s_front_readable(s_server_t *s)
             continue;       /* the broker's heartbeat */
         ktagd_stats_received(s->shared.stats, f.bytes);
         if (s->broker) {
-            if (ktagd_broker_dispatch(s->broker, &f, s_now()) != 0)
+            if (ktagd_broker_dispatch(s->broker, &f) != 0)
                 ktagd_frames_move(&s->pending_back, &f);    /* its worker vanished */
             continue;
         }
-        if (s->config->mode != KTAGD_MODE_BROKER
-            && s_body_bytes(s, &f) > s->config->max_message_size) {
+        if (s_body_bytes(s, &f) > s->config->max_message_size) {
             char message[160];
             snprintf(message, sizeof message,
                      "request of %zu bytes exceeds the limit of %zu bytes", s_body_bytes(s, &f),
@@ -1025,7 +1029,7 @@ s_loop(s_server_t *s)
         if (i_monitor >= 0 && (items[i_monitor].revents & ZMQ_POLLIN))
             s_monitor_readable(s);
         if (s->broker && s->pending_back.count
-            && ktagd_broker_dispatch(s->broker, &s->pending_back, now) != 0 && s->draining)
+            && ktagd_broker_dispatch(s->broker, &s->pending_back) != 0 && s->draining)
             ktagd_frames_close(&s->pending_back);   /* never given to a worker */
         if (!s->broker && s->pending_back.count && (items[i_back].revents & ZMQ_POLLOUT)) {
             if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) != 0
