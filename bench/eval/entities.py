@@ -34,6 +34,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 from find_cli import find_ktag
 
@@ -116,6 +117,56 @@ def prf(tp, fp, fn):
     return p, r, f
 
 
+def error_class(kind, typ, eid, surface, known):
+    """The class of one error, for the count table: its group, miss or false
+    alarm, and for misses whether the lexicon knows the surface at all (a
+    lexicon gap) or knows it and the rules did not tag it (a boundary,
+    ambiguity or overlap question); a funding error also names its id."""
+    grp = group_of(typ, eid)
+    if grp == "funding":
+        return "%s %s %s" % (grp, kind, eid)
+    if kind == "miss":
+        return "%s miss %s" % (grp, "form known" if norm(surface) in known else "form unknown")
+    return "%s false alarm" % grp
+
+
+def norm(s):
+    return unicodedata.normalize("NFKC", s).casefold()
+
+
+def known_forms(lexicons):
+    """Every normalized entity surface form of the lexicon set (names and aliases)."""
+    forms = set()
+    for path in glob.glob(os.path.join(lexicons, "*.tsv")):
+        header = None
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\r\n")
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                cols = line.split("\t")
+                if header is None:
+                    header = cols
+                    continue
+                if header[0] != "type":
+                    break
+                for form in ([cols[2]] if len(cols) > 2 else []) + \
+                        (cols[3].split("|") if len(cols) > 3 else []):
+                    if form:
+                        forms.add(norm(form))
+    return forms
+
+
+def print_error_classes(items, known):
+    """Errors by class, largest first: where the next round starts."""
+    cnt = collections.Counter(error_class(kind, typ, eid, text, known)
+                              for kind, (i, typ, eid, text, line) in items)
+    print("\nErrors by class (%d):" % sum(cnt.values()))
+    for cls, c in cnt.most_common():
+        print("  %4d  %s" % (c, cls))
+    return dict(cnt)
+
+
 def evaluate_gold(tagger, gold_path, n_show):
     gold = [json.loads(l) for l in open(gold_path, encoding="utf-8") if l.strip()]
     preds = tagger.tag_texts([g["text"] for g in gold])
@@ -152,10 +203,17 @@ def evaluate_gold(tagger, gold_path, n_show):
         rows.append({"group": name, "tp": c[0], "fp": c[1], "fn": c[2], "gold": c[0] + c[2],
                      "precision": p, "recall": r, "f1": f})
     print("Gold headlines: %s (%d lines)" % (gold_path, len(gold)))
-    print("%-20s %6s %6s %6s %5s %5s %5s" % ("group", "P", "R", "F1", "TP", "FP", "FN"))
+    print("%-20s %6s %6s %6s %5s %5s %5s  %s" % ("group", "P", "R", "F1", "TP", "FP", "FN",
+                                                 "errors by class"))
+    by_group = collections.defaultdict(collections.Counter)
+    for kind, items in (("miss", misses), ("false alarm", alarms)):
+        for i, typ, eid, text, line in items:
+            by_group[group_of(typ, eid)][kind] += 1
     for r in rows:
-        print("%-20s %6.3f %6.3f %6.3f %5d %5d %5d" % (r["group"], r["precision"], r["recall"],
-                                                     r["f1"], r["tp"], r["fp"], r["fn"]))
+        errs = by_group.get(r["group"], {})
+        print("%-20s %6.3f %6.3f %6.3f %5d %5d %5d  %s" % (
+            r["group"], r["precision"], r["recall"], r["f1"], r["tp"], r["fp"], r["fn"],
+            ", ".join("%s %d" % kv for kv in sorted(errs.items()))))
     for title, items in (("Misses (in gold, not tagged)", misses),
                          ("False alarms (tagged, not in gold)", alarms)):
         print("\n%s: %d" % (title, len(items)))
@@ -219,7 +277,8 @@ def main():
     ap.add_argument("--ref", action="store_true",
                     help="use lexicons/tools/refmatch.py instead of the CLI")
     ap.add_argument("--lexicons", default=os.path.join(REPO, "lexicons"))
-    ap.add_argument("--data", default=os.path.join(os.path.dirname(REPO), "shared", "data"))
+    ap.add_argument("--data", default=os.environ.get("KTAG_BENCH_DATA",
+                                                     os.path.join(os.path.dirname(REPO), "shared", "data")))
     ap.add_argument("--misses", type=int, default=200, help="misses/false alarms to list")
     ap.add_argument("--top", type=int, default=25, help="general-news offenders to list")
     ap.add_argument("--review-headlines", type=int, default=0, metavar="N")
@@ -237,6 +296,8 @@ def main():
     if not a.ref:
         print("ktag: %s   lexicons: %s" % (tagger.ktag, a.lexicons))
     rows, misses, alarms = evaluate_gold(tagger, gold, a.misses)
+    classes = print_error_classes([("miss", m) for m in misses] +
+                                  [("false alarm", x) for x in alarms], known_forms(a.lexicons))
     fp = evaluate_general(tagger, general, a.top)
     if a.review_headlines:
         review_headlines(tagger, os.path.join(a.data, "corpus", "headlines.csv"),
@@ -244,6 +305,7 @@ def main():
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
             json.dump({"gold": rows, "misses": misses, "false_alarms": alarms,
+                       "error_classes": classes,
                        "general": fp}, f, ensure_ascii=False, indent=1)
 
 
