@@ -225,31 +225,65 @@ def evaluate_gold(tagger, gold_path, n_show):
     return rows, misses, alarms
 
 
-def evaluate_general(tagger, files, n_top):
-    lines = []
+def read_review(path):
+    """{(file, line, id): (verdict, note)} from general_news_review.tsv."""
+    out = {}
+    if not os.path.isfile(path):
+        return out
+    with open(path, encoding="utf-8") as f:
+        rows = [l.rstrip("\n").split("\t") for l in f if l.strip() and not l.startswith("#")]
+    for r in rows[1:]:
+        out[(r[0], int(r[1]), r[2])] = (r[3], r[4] if len(r) > 4 else "")
+    return out
+
+
+def evaluate_general(tagger, files, n_top, review):
+    """Tags per 1,000 general-news sentences, and false alarms per 1,000: the
+    tags reviewed `false` in general_news_review.tsv plus every tag not
+    reviewed yet (counted as false until someone reads it)."""
+    lines, where = [], []
     for fn in files:
         with open(fn, encoding="utf-8") as f:
-            lines += [l.rstrip("\n") for l in f if l.strip()]
+            for no, l in enumerate(f, 1):
+                if l.strip():
+                    lines.append(l.rstrip("\n"))
+                    where.append((os.path.basename(fn), no))
     preds = tagger.tag_texts(lines)
     cnt = collections.Counter()
     ex = {}
     by_type = collections.Counter()
+    verdicts = collections.Counter()
+    unreviewed = []
     n = 0
-    for line, pred in zip(lines, preds):
+    for line, at, pred in zip(lines, where, preds):
         for typ, eid, name, text in pred:
             n += 1
             by_type[typ] += 1
             k = (typ, eid, name, text)
             cnt[k] += 1
             ex.setdefault(k, line)
+            v = review.get((at[0], at[1], eid))
+            verdicts[v[0] if v else "unreviewed"] += 1
+            if not v:
+                unreviewed.append((at, eid, text, line))
     rate = 1000.0 * n / len(lines) if lines else 0.0
+    false = verdicts["false"] + verdicts["unreviewed"]
+    fa_rate = 1000.0 * false / len(lines) if lines else 0.0
     print("\nGeneral news (false-alarm rate): %s" % ", ".join(os.path.basename(f) for f in files))
     print("  %d sentences, %d tags: %.1f tags per 1,000 sentences (%s)"
           % (len(lines), n, rate, ", ".join("%s %d" % kv for kv in sorted(by_type.items()))))
-    print("  top offenders:")
+    print("  false alarms: %d reviewed false + %d not reviewed = %.1f per 1,000 sentences "
+          "(%d tags reviewed as true mentions; bench/eval/general_news_review.tsv)"
+          % (verdicts["false"], verdicts["unreviewed"], fa_rate, verdicts["true"]))
+    for at, eid, text, line in unreviewed:
+        print("    not reviewed: %s:%d %s %s | %s" % (at[0], at[1], eid, text, line[:70]))
+    print("  top forms:")
     for k, c in cnt.most_common(n_top):
         print("  %4d  %-8s %-20s %-14s %-10s | %s" % (c, k[0], k[1], k[2], k[3], ex[k][:70]))
     return {"sentences": len(lines), "tags": n, "per_1000": rate,
+            "false_alarms": false, "false_alarms_per_1000": fa_rate,
+            "reviewed_true": verdicts["true"], "reviewed_false": verdicts["false"],
+            "unreviewed": verdicts["unreviewed"],
             "top": [[c] + list(k) for k, c in cnt.most_common(n_top)]}
 
 
@@ -298,7 +332,8 @@ def main():
     rows, misses, alarms = evaluate_gold(tagger, gold, a.misses)
     classes = print_error_classes([("miss", m) for m in misses] +
                                   [("false alarm", x) for x in alarms], known_forms(a.lexicons))
-    fp = evaluate_general(tagger, general, a.top)
+    fp = evaluate_general(tagger, general, a.top,
+                          read_review(os.path.join(HERE, "general_news_review.tsv")))
     if a.review_headlines:
         review_headlines(tagger, os.path.join(a.data, "corpus", "headlines.csv"),
                          a.review_headlines)
