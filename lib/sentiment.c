@@ -301,7 +301,8 @@ static bool s_cause_between(const char *s, size_t n, size_t lo, size_t hi)
 {
     static const char ey[] = "\xec\x97\x90";   /* 에 */
     for (size_t i = lo; i + 3 <= hi && i + 3 <= n; i++)
-        if (memcmp(s + i, ey, 3) == 0 && !s_is_hangul(s_next(s, n, i + 3)))
+        if (memcmp(s + i, ey, 3) == 0 && !s_is_hangul(s_next(s, n, i + 3))
+            && s_prev(s, i) != 0xB9CC)   /* 만에: "after (a time)", no cause */
             return true;
     return false;
 }
@@ -325,6 +326,7 @@ typedef struct {
     double from, to;      /* a measure compared by numbers: from -> to */
     bool compared;
     bool absorbed;        /* a move that is the object of a `back` state */
+    bool chained;         /* a move that repeats the move of a no-news measure */
 } s_item_t;
 
 static bool s_is_content(int cls)
@@ -636,10 +638,22 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
                     m = t;
                 break;
             }
+            /*  A second move right after a move of a no-news quantity is
+                the same move told again (환율, 1,300원 밑으로…19원 급락). */
+            if (s_is_direction(t->cls) && t->measure >= 0 && !t->absorbed
+                && items[t->measure].cls == KTAG_SENT_MEASURE_NEUTRAL
+                && !s_cause_between(s, n, t->end, d->start)) {
+                d->measure = t->measure;
+                d->contrib = 0;
+                d->chained = true;
+                break;
+            }
             if (t->cls == KTAG_SENT_POSITIVE || t->cls == KTAG_SENT_NEGATIVE || s_is_direction(t->cls)
                 || t->cls == KTAG_SENT_CONTRAST)
                 break;
         }
+        if (d->chained)
+            continue;
         if (!m && k + 1 < count) {
             s_item_t *t = &it[k + 1];
             if (s_is_measure(t->cls) && !t->bound && t->start - d->end <= S_COMPOSE_FWD
@@ -1043,6 +1057,9 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
         size_t used = 0;
         if (it->absorbed) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "what %s is about",
+                                      lexicon->terms[items[it->measure].term].term);
+        } else if (it->chained) {
+            used += (size_t) snprintf(rule + used, sizeof rule - used, "%s moved again, no news",
                                       lexicon->terms[items[it->measure].term].term);
         } else if (it->compared) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "%s compared: %g -> %g",
