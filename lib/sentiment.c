@@ -125,6 +125,14 @@ static int s_parse_flags(const char *text, unsigned *flags, char *errbuf, size_t
     return 0;
 }
 
+/*  KTAG_SENTIMENT_WEIGHTS=plain: ignore the fitted weights of sentiment
+    files and score with the hand-set ones (docs/SENTIMENT.md). */
+static bool s_plain_weights(void)
+{
+    const char *v = getenv("KTAG_SENTIMENT_WEIGHTS");
+    return v && strcmp(v, "plain") == 0;
+}
+
 int ktag_sentiment_lexicon_add(ktag_sentiment_lexicon_t *self, const char *term,
                                char *const *columns, size_t column_count,
                                char *const *header, char *errbuf, size_t errlen)
@@ -143,16 +151,28 @@ int ktag_sentiment_lexicon_add(ktag_sentiment_lexicon_t *self, const char *term,
         snprintf(errbuf, errlen, "unknown class '%s' (see docs/SENTIMENT.md)", cls_text);
         return -1;
     }
-    char *end;
-    double weight = strtod(weight_text, &end);
-    if (end == weight_text || *end || !isfinite(weight) || weight < 0 || weight > 10) {
-        snprintf(errbuf, errlen, "weight '%s' is not a number in [0, 10]", weight_text);
-        return -1;
+    /*  A `fitted` cell (written by lexicons/tools/fit_sentiment.py) replaces
+        the hand weight unless KTAG_SENTIMENT_WEIGHTS=plain asks for the
+        plain rules; both are checked. */
+    const char *fitted_text = s_column(columns, column_count, header, "fitted");
+    double weight = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *text = pass ? fitted_text : weight_text;
+        if (pass && (!text || !*text))
+            break;
+        char *end;
+        double w = strtod(text, &end);
+        if (end == text || *end || !isfinite(w) || w < 0 || w > 10) {
+            snprintf(errbuf, errlen, "%s '%s' is not a number in [0, 10]", pass ? "fitted" : "weight", text);
+            return -1;
+        }
+        if (pass == 0 || !s_plain_weights())
+            weight = w;
     }
     if ((cls == KTAG_SENT_INTENSIFIER && weight < 1) || (cls == KTAG_SENT_DIMINISHER && weight >= 1)
         || (cls == KTAG_SENT_CONTRAST && weight < 1)) {
-        snprintf(errbuf, errlen, "%s weight %s out of range (intensifier and contrast >= 1, "
-                 "diminisher < 1)", cls_text, weight_text);
+        snprintf(errbuf, errlen, "%s weight %g out of range (intensifier and contrast >= 1, "
+                 "diminisher < 1)", cls_text, weight);
         return -1;
     }
     unsigned flags;
@@ -327,6 +347,7 @@ typedef struct {
     bool compared;
     bool absorbed;        /* a move that is the object of a `back` state */
     bool chained;         /* a move that repeats the move of a no-news measure */
+    bool reference;       /* a measure that is the point of comparison (손실에서, 손실과 비교) */
 } s_item_t;
 
 static bool s_is_content(int cls)
@@ -534,11 +555,13 @@ static size_t s_numbers(const char *s, size_t n, size_t lo, size_t hi, s_number_
 }
 
 /*  True when only a unit, blanks and Latin (EUR, mn) stand between an
-    amount and the comparison marker after it: 14.1 mn에 비해, 0.08유로에서;
-    not 6개국에서. */
+    amount and the comparison marker after it: 14.1 mn에 비해, 0.08유로에서,
+    1.9 mn의 손실과 비교; not 6개국에서. */
 static bool s_amount_gap(const char *s, size_t n, size_t lo, size_t hi)
 {
-    static const char *const units[] = { "유로", "달러", "원", "포인트", "톤", "명" };
+    /*  Units, and the state an amount is given as (1.9 mn의 손실과 비교하여). */
+    static const char *const units[] = { "유로", "달러", "원", "포인트", "톤", "명", "의", "순", "영업",
+                                         "세전", "손실", "이익", "적자", "흑자" };
     for (size_t i = lo; i < hi;) {
         size_t len;
         uint32_t c = s_decode(s, n, i, &len);
@@ -602,6 +625,30 @@ static double s_sign_of(const s_item_t *it)
     return it->cls == KTAG_SENT_UP || it->cls == KTAG_SENT_BETTER ? 1 : -1;
 }
 
+/*  Bytes of Hangul in [lo, hi): how far apart two terms are in words,
+    whatever amounts and Latin units stand between them (순손실이 530만
+    유로에서 50만 유로(68만 달러)로 줄었다). */
+static size_t s_gap(const char *s, size_t n, size_t lo, size_t hi)
+{
+    size_t gap = 0, len;
+    for (size_t i = lo; i < hi && i < n; i += len)
+        if (s_is_hangul(s_decode(s, n, i, &len)))
+            gap += len;
+    return gap;
+}
+
+/*  A measure right before a comparison marker is the point the move
+    starts from, not what moved: 4.0mn 손실에서 7.0mn로 증가 (the profit
+    rose from a loss), 159.2mn의 손실과 비교하여 2.0mn의 수익. */
+static bool s_is_reference(const char *s, size_t n, size_t at)
+{
+    static const char *const markers[] = { "에서", "에 비해", "에 비하여", "과 비교", "와 비교", "보다" };
+    for (size_t m = 0; m < sizeof markers / sizeof *markers; m++)
+        if (s_starts(s, n, at, markers[m]))
+            return true;
+    return false;
+}
+
 /*  Score the items [first, first+count) of one sentence: modifiers, then
     composition, then standalone polarity, negation and contrast.  Fills
     each item's contrib and the sentence's raw score and damper. */
@@ -624,6 +671,13 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         }
     }
 
+    for (size_t k = 0; k < count; k++)
+        if ((it[k].cls == KTAG_SENT_STATE_GOOD || it[k].cls == KTAG_SENT_STATE_BAD)
+            && s_is_reference(s, n, it[k].end)) {
+            it[k].reference = true;
+            it[k].bound = true;   /* neither moved nor standing alone */
+        }
+
     for (size_t k = 0; k < count; k++) {
         s_item_t *d = &it[k];
         if (!s_is_direction(d->cls))
@@ -631,8 +685,10 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         s_item_t *m = NULL;
         for (size_t j = k; j-- > 0;) {
             s_item_t *t = &it[j];
-            if (d->start - t->end > S_COMPOSE_BACK)
+            if (s_gap(s, n, t->end, d->start) > S_COMPOSE_BACK)
                 break;
+            if (t->reference)
+                continue;
             if (s_is_measure(t->cls)) {
                 if (!t->bound && !s_cause_between(s, n, t->end, d->start))
                     m = t;
@@ -697,6 +753,11 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         double from, to;
         if (s_comparison(s, n, sent->start, sent->end, &from, &to)) {
             bool good = m->cls == KTAG_SENT_MEASURE_GOOD || m->cls == KTAG_SENT_STATE_GOOD;
+            /*  From a loss to a profit (or back): the reference amount
+                counts below zero. */
+            for (size_t j = 0; j < count; j++)
+                if (it[j].reference && (it[j].cls == KTAG_SENT_STATE_GOOD) != good)
+                    from = -fabs(from);
             m->bound = m->compared = true;
             m->from = from;
             m->to = to;
