@@ -672,7 +672,7 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
     }
 
     for (size_t k = 0; k < count; k++)
-        if ((it[k].cls == KTAG_SENT_STATE_GOOD || it[k].cls == KTAG_SENT_STATE_BAD)
+        if (s_is_measure(it[k].cls) && it[k].cls != KTAG_SENT_MEASURE_NEUTRAL
             && s_is_reference(s, n, it[k].end)) {
             it[k].reference = true;
             it[k].bound = true;   /* neither moved nor standing alone */
@@ -756,7 +756,8 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
             /*  From a loss to a profit (or back): the reference amount
                 counts below zero. */
             for (size_t j = 0; j < count; j++)
-                if (it[j].reference && (it[j].cls == KTAG_SENT_STATE_GOOD) != good)
+                if (it[j].reference
+                    && (it[j].cls == KTAG_SENT_STATE_GOOD || it[j].cls == KTAG_SENT_MEASURE_GOOD) != good)
                     from = -fabs(from);
             m->bound = m->compared = true;
             m->from = from;

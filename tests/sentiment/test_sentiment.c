@@ -414,6 +414,68 @@ static void test_random_token_soup_stays_in_range(void)
     CHECK(ok);
 }
 
+
+/*  Round 2 rules (issue 13), each on sentences written for it. */
+static void test_fitted_weights_and_the_plain_path(void)
+{
+    char *header[] = { "term", "class", "weight", "flags", "note", "fitted" };
+    char err[200];
+    char *row[] = { "호재", "positive", "0.8", "", "", "1.2" };
+    char *bad[] = { "악재", "negative", "0.8", "", "", "eleven" };
+    ktag_sent_class_t c;
+    double w;
+    unsigned flags;
+    unsetenv("KTAG_SENTIMENT_WEIGHTS");
+    ktag_sentiment_lexicon_t *terms = ktag_sentiment_lexicon_new();
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "호재", row, 6, header, err, sizeof err), 0);
+    ktag_sentiment_lexicon_term(terms, 0, &c, &w, &flags);
+    CHECK(fabs(w - 1.2) < 1e-9);                  /* the fitted weight by default */
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "악재", bad, 6, header, err, sizeof err), -1);
+    CHECK(strstr(err, "fitted 'eleven'") != NULL);
+    ktag_sentiment_lexicon_destroy(&terms);
+    setenv("KTAG_SENTIMENT_WEIGHTS", "plain", 1);
+    terms = ktag_sentiment_lexicon_new();
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "호재", row, 6, header, err, sizeof err), 0);
+    ktag_sentiment_lexicon_term(terms, 0, &c, &w, &flags);
+    CHECK(fabs(w - 0.8) < 1e-9);                  /* the hand weight on the plain path */
+    ktag_sentiment_lexicon_destroy(&terms);
+    unsetenv("KTAG_SENTIMENT_WEIGHTS");
+}
+
+static void test_repeated_move_of_a_no_news_measure(void)
+{
+    /* the second move tells the first again: the exchange rate is no news */
+    NEU("환율, 석달만에 1,250원 아래로…12.4원 급락한 1,248.1원 마감");
+    NEU("원/달러 환율 사흘째 내려…장중 9원 급락");
+    CHECK(s_explains("환율, 석달만에 1,250원 아래로…12.4원 급락한 1,248.1원 마감", "moved again, no news"));
+    /* a move of something else after it still counts */
+    NEG("환율 상승에 코스피 급락");
+}
+
+static void test_man_e_is_no_cause(void)
+{
+    /* N만에 is "after (a time)": the measure before it still composes */
+    POS("영업이익, 2년만에 큰 폭 증가");
+    NEG("순이익 5분기만에 감소");
+}
+
+static void test_reference_state_of_a_comparison(void)
+{
+    /* the loss is where the profit rose from, not what rose */
+    POS("영업이익은 작년 2분기 3.2mn 손실에서 5.1mn로 증가했다.");
+    /* from a loss to a profit, with no direction word: the loss counts below zero */
+    POS("세전 이익은 전년 같은 기간 41.0 mn의 손실과 비교하여 3.5 mn이었다.");
+    /* and from a profit to a loss */
+    NEG("순손실은 1년 전 2.1 mn의 이익과 비교하여 0.9 mn이었다.");
+}
+
+static void test_terms_compose_across_amounts(void)
+{
+    /* a long run of amounts and Latin units between a state and its move */
+    POS("이 회사의 4분기 순손실은 전년 동기 740만 유로에서 90만 유로(미화 120만 달러)로 줄었다고 밝혔다.");
+    NEG("2분기 영업손실은 1년 전 120만 유로(USD 1.6m)에서 470만 유로(USD 6.3m)로 늘었다.");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/ktag-sentiment-XXXXXX";
@@ -443,6 +505,11 @@ int main(void)
     test_entity_sentiment();
     test_long_documents_grow_past_the_stack_buffers();
     test_random_token_soup_stays_in_range();
+    test_fitted_weights_and_the_plain_path();
+    test_repeated_move_of_a_no_news_measure();
+    test_man_e_is_no_cause();
+    test_reference_state_of_a_comparison();
+    test_terms_compose_across_amounts();
 
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
