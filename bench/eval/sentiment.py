@@ -27,8 +27,11 @@ PATH.  Exits 2 with a clear message when ../shared/data (or the CLI) is absent.
 """
 import argparse
 import collections
+import contextlib
 import csv
 import glob
+import hashlib
+import io
 import json
 import os
 import subprocess
@@ -41,6 +44,8 @@ import unicodedata
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 LABELS = ["positive", "negative", "neutral"]
+ENV = dict(os.environ)   # the CLI's environment (KTAG_SENTIMENT_WEIGHTS=plain for the plain rules)
+FIT_RECORD = os.path.join(HERE, "sentiment_fit.json")
 POLAR = {"positive": 1, "up": 1, "better": 1, "state_good": 1,
          "negative": -1, "down": -1, "worse": -1, "state_bad": -1}
 
@@ -59,7 +64,7 @@ def run_ktag(ktag, lexicons, texts):
                 f.write(json.dumps({"i": i, "text": t}, ensure_ascii=False) + "\n")
         cmd = [ktag, "-L", lexicons, "-i", "jsonl", "--text-field", "text", "--id-field", "i",
                "-f", "jsonl", "--no-progress", path]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
     if proc.returncode not in (0, 1):
         die("ktag failed (%d): %s" % (proc.returncode, proc.stderr.strip()[:500]))
     out = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
@@ -129,9 +134,10 @@ TOPICS = [
                                 "순매도", "매도 우위", "매수 우위", "ppi", "cpi", "gdp", "물가")),
     ("market-wide", ("코스피", "코스닥", "증시", "뉴욕", "나스닥", "다우", "s&p", "국제 유가", "유가",
                      "금리", "연준", "fed")),
-    ("mixed (contrast)", ("지만", "에도", "…", "하지만", "그러나", "반면", "다만", "..")),
+    ("mixed (contrast)", ("지만", "에도", "하지만", "그러나", "반면", "다만", "불구", " vs")),
     ("target price/rating", ("목표가", "목표주가", "투자의견")),
     ("earnings", ("영업이익", "순이익", "매출", "손실", "실적", "이익", "eps")),
+    ("two clauses (…)", ("…", "..")),
 ]
 
 
@@ -241,6 +247,41 @@ def eval_entities(ktag, lexicons, words, path, misses):
             "command": cmd}
 
 
+def sentiment_hash(lexicons):
+    """A hash of the sentiment files' bytes: tells whether a fit record
+    describes the weights in use."""
+    h = hashlib.sha256()
+    for path in sorted(glob.glob(os.path.join(lexicons, "sentiment*.tsv"))):
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
+
+
+def read_fit_record(lexicons):
+    """The figures lexicons/tools/fit_sentiment.py recorded when it fitted the
+    bundled weights, or None."""
+    if not os.path.isfile(FIT_RECORD):
+        return None
+    with open(FIT_RECORD, encoding="utf-8") as f:
+        rec = json.load(f)
+    rec["current"] = rec.get("sentiment_hash") == sentiment_hash(lexicons)
+    return rec
+
+
+def run_cv(ktag, lexicons, data, folds):
+    """k-fold cross-validation of the weight fit, run now (minutes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = os.path.join(tmp, "fit.json")
+        cmd = [sys.executable, os.path.join(REPO, "lexicons", "tools", "fit_sentiment.py"),
+               "--ktag", ktag, "-L", lexicons, "--data", data, "--folds", str(folds),
+               "--record", rec]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            die("cross-validation failed: %s" % p.stderr.strip()[-500:])
+        with open(rec, encoding="utf-8") as f:
+            return json.load(f)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ktag")
@@ -249,6 +290,9 @@ def main():
                                                      os.path.join(os.path.dirname(REPO), "shared", "data")))
     ap.add_argument("--misses", type=int, default=15, help="worst misses shown per set")
     ap.add_argument("--json", help="also write every figure to this file")
+    ap.add_argument("--cv", type=int, metavar="K", default=0,
+                    help="run the K-fold cross-validation of the weight fit now (minutes) instead of "
+                         "printing the recorded one")
     args = ap.parse_args()
 
     need = [os.path.join(args.data, p) for p in
@@ -265,15 +309,40 @@ def main():
         "phrasebank": eval_sentences(ktag, args.lexicons, words, need[1], "fpb_ko_dev.csv", args.misses),
         "entities": eval_entities(ktag, args.lexicons, words, need[2], args.misses),
     }
+    # The plain rules (hand weights, no fitted weight), measured the same way.
+    ENV["KTAG_SENTIMENT_WEIGHTS"] = "plain"
+    with contextlib.redirect_stdout(io.StringIO()):
+        plain = {"headlines": eval_sentences(ktag, args.lexicons, words, need[0], "", 0),
+                 "phrasebank": eval_sentences(ktag, args.lexicons, words, need[1], "", 0),
+                 "entities": eval_entities(ktag, args.lexicons, words, need[2], 0)}
+    del ENV["KTAG_SENTIMENT_WEIGHTS"]
+    out["plain"] = {k: v["ktag"] for k, v in plain.items()}
+    cv = read_fit_record(args.lexicons)
+    if args.cv:
+        cv = run_cv(ktag, args.lexicons, args.data, args.cv)
+    out["cross_validated"] = cv
     h, p, e = out["headlines"], out["phrasebank"], out["entities"]
-    print("\n== summary                       ktag   majority  word count   target")
-    print("  headlines macro-F1           %7.3f  %9.3f  %10.3f   >= 0.85" % (
-        h["ktag"]["macro_f1"], h["majority"]["macro_f1"], h["word_count"]["macro_f1"]))
-    print("  PhraseBank macro-F1          %7.3f  %9.3f  %10.3f   >= 0.80" % (
-        p["ktag"]["macro_f1"], p["majority"]["macro_f1"], p["word_count"]["macro_f1"]))
-    print("  per-entity accuracy          %7.3f  %9.3f  %10.3f   >= 0.92   (coverage %.3f)" % (
-        e["ktag"]["accuracy"], e["majority"]["accuracy"], e["word_count"]["accuracy"],
+    cvf = (cv or {}).get("cross_validated") or {}
+    cvs = lambda k: "%9.3f" % cvf[k] if k in cvf else "%9s" % "-"
+    print("\n== summary                       ktag  plain rules  cross-val.  majority  word count   target")
+    print("  headlines macro-F1           %7.3f  %11.3f  %s  %8.3f  %10.3f   >= 0.85" % (
+        h["ktag"]["macro_f1"], plain["headlines"]["ktag"]["macro_f1"], cvs("headlines"),
+        h["majority"]["macro_f1"], h["word_count"]["macro_f1"]))
+    print("  PhraseBank macro-F1          %7.3f  %11.3f  %s  %8.3f  %10.3f   >= 0.80" % (
+        p["ktag"]["macro_f1"], plain["phrasebank"]["ktag"]["macro_f1"], cvs("phrasebank"),
+        p["majority"]["macro_f1"], p["word_count"]["macro_f1"]))
+    print("  per-entity accuracy          %7.3f  %11.3f  %s  %8.3f  %10.3f   >= 0.92   (coverage %.3f)" % (
+        e["ktag"]["accuracy"], plain["entities"]["ktag"]["accuracy"], cvs("entities"),
+        e["majority"]["accuracy"], e["word_count"]["accuracy"],
         e["found"] / e["total"] if e["total"] else 0))
+    if cv:
+        print("  ktag: the bundled (fitted) weights; plain rules: KTAG_SENTIMENT_WEIGHTS=plain;"
+              "\n  cross-val.: %d-fold cross-validation of the weight fit (%s%s)" % (
+                  cv.get("folds", 0), "measured now" if args.cv else "recorded " + cv.get("date", "?"),
+                  "" if args.cv or cv.get("current") else ", STALE: the sentiment files changed since; "
+                  "rerun with --cv 5"))
+    else:
+        print("  no cross-validation record (bench/eval/sentiment_fit.json); run with --cv 5")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(out, f, ensure_ascii=False, indent=1)
