@@ -116,8 +116,10 @@ static int s_parse_flags(const char *text, unsigned *flags, char *errbuf, size_t
             *flags |= KTAG_SENT_FLAG_SOLO;
         else if (n == 4 && strncmp(p, "back", 4) == 0)
             *flags |= KTAG_SENT_FLAG_BACK;
+        else if (n == 5 && strncmp(p, "frame", 5) == 0)
+            *flags |= KTAG_SENT_FLAG_FRAME;
         else if (n) {
-            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo or back)", (int) n, p);
+            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo, back or frame)", (int) n, p);
             return -1;
         }
         p = q;
@@ -1044,8 +1046,19 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
             why = s_role_names[roles[e]];
         } else if (entity && entity->type == KTAG_TYPE_FUNDING) {
             size_t hi = span->end + S_FUNDING_FWD, clause = s_clause_end(s, n, sent, span->end);
-            raw = s_sum(items, sent, span->start, hi < clause ? hi : clause);
-            why = "funding: its own phrase";
+            if (hi > clause)
+                hi = clause;
+            raw = s_sum(items, sent, span->start, hi);
+            /*  Framing words (흥행, 주주가치 제고, 과열) judge every funding
+                event of their sentence, wherever they stand. */
+            bool framed = false;
+            for (size_t k = sent->first; k < sent->first + sent->count; k++)
+                if ((items[k].flags & KTAG_SENT_FLAG_FRAME) && (items[k].start < span->start || items[k].start >= hi)) {
+                    raw += items[k].contrib;
+                    framed = framed || items[k].contrib != 0;
+                }
+            why = framed ? "funding: its own phrase and the framing words of its sentence"
+                         : "funding: its own phrase";
         } else {
             size_t first = e;
             while (first > 0 && spans[first - 1].start >= sent->start)

@@ -469,6 +469,17 @@ static void test_reference_state_of_a_comparison(void)
     NEG("순손실은 1년 전 2.1 mn의 이익과 비교하여 0.9 mn이었다.");
 }
 
+static void test_framing_words_judge_every_funding_event(void)
+{
+    /* a framing word in the next clause still judges the listing (flag frame) */
+    CHECK(s_entity("카카오 상장 추진…공모 흥행 기대", "ipo") > 0.2);
+    CHECK(s_entity("카카오 상장 추진…청약 경쟁률 1500대 1", "ipo") > 0.2);
+    CHECK(s_entity("대어급 상장 잇따라…시장 과열 조짐", "ipo") < -0.2);
+    CHECK(s_explains("카카오 상장 추진…공모 흥행 기대", "framing words"));
+    /* an ordinary word far from the event does not */
+    CHECK(fabs(s_entity("카카오 상장 추진…주가는 급등", "ipo")) < 0.2);
+}
+
 static void test_terms_compose_across_amounts(void)
 {
     /* a long run of amounts and Latin units between a state and its move */
@@ -510,6 +521,7 @@ int main(void)
     test_man_e_is_no_cause();
     test_reference_state_of_a_comparison();
     test_terms_compose_across_amounts();
+    test_framing_words_judge_every_funding_event();
 
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
