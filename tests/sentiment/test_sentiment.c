@@ -480,6 +480,20 @@ static void test_framing_words_judge_every_funding_event(void)
     CHECK(fabs(s_entity("카카오 상장 추진…주가는 급등", "ipo")) < 0.2);
 }
 
+static void test_plain_descriptions_stay_neutral(void)
+{
+    /* building a stake is housekeeping; 확보 alone is still good news */
+    NEU("한빛소재, 자회사 지분 추가 확보");
+    NEU("카카오가 물류 스타트업 지분을 확보했다");
+    POS("대규모 물량 확보");
+    /* a company described, a plan announced, a question asked */
+    NEU("이 회사는 북유럽에서 산업용 센서를 제공한다.");
+    NEU("그 회사는 유럽 최대의 포장재 업체이다.");
+    CHECK(fabs(s_score("호실적 종목, 지금 사볼까")) < fabs(s_score("호실적 종목, 지금 샀다")));
+    /* a coin's move counts half */
+    CHECK(fabs(s_score("비트코인 강세")) < fabs(s_score("카카오 강세")));
+}
+
 static void test_terms_compose_across_amounts(void)
 {
     /* a long run of amounts and Latin units between a state and its move */
@@ -522,6 +536,7 @@ int main(void)
     test_reference_state_of_a_comparison();
     test_terms_compose_across_amounts();
     test_framing_words_judge_every_funding_event();
+    test_plain_descriptions_stay_neutral();
 
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
