@@ -72,7 +72,7 @@ def hangul_candidates(text, josa):
     for m in HANGUL_RUN.finditer(text):
         run, end = m.group(1), m.end()
         nxt = text[end:end + 1]
-        if nxt in (",", "·", "…") or (nxt == "" and False):
+        if nxt in (",", "·", "…"):
             out.append(run)
             continue
         for j in josa:
