@@ -257,6 +257,24 @@ def sentiment_hash(lexicons):
     return h.hexdigest()[:16]
 
 
+def count_fitted(lexicons):
+    """How many sentiment rows carry a fitted weight."""
+    n = 0
+    for path in sorted(glob.glob(os.path.join(lexicons, "sentiment*.tsv"))):
+        header = None
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\r\n")
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                cols = line.split("\t")
+                if header is None:
+                    header = cols
+                elif "fitted" in header and len(cols) > header.index("fitted") and cols[header.index("fitted")]:
+                    n += 1
+    return n
+
+
 def read_fit_record(lexicons):
     """The figures lexicons/tools/fit_sentiment.py recorded when it fitted the
     bundled weights, or None."""
@@ -335,12 +353,19 @@ def main():
         e["ktag"]["accuracy"], plain["entities"]["ktag"]["accuracy"], cvs("entities"),
         e["majority"]["accuracy"], e["word_count"]["accuracy"],
         e["found"] / e["total"] if e["total"] else 0))
+    fitted = count_fitted(args.lexicons)
+    print("  ktag: the bundled lexicon (%d terms with a fitted weight); plain rules: "
+          "KTAG_SENTIMENT_WEIGHTS=plain" % fitted)
     if cv:
-        print("  ktag: the bundled (fitted) weights; plain rules: KTAG_SENTIMENT_WEIGHTS=plain;"
-              "\n  cross-val.: %d-fold cross-validation of the weight fit (%s%s)" % (
+        print("  cross-val.: %d-fold cross-validation of lexicons/tools/fit_sentiment.py's weight fit "
+              "(%s%s);\n  its training figures: %s" % (
                   cv.get("folds", 0), "measured now" if args.cv else "recorded " + cv.get("date", "?"),
                   "" if args.cv or cv.get("current") else ", STALE: the sentiment files changed since; "
-                  "rerun with --cv 5"))
+                  "rerun with --cv 5",
+                  ", ".join("%s %.3f" % (k, cv["training"][k]) for k in ("headlines", "phrasebank", "entities"))
+                  if "training" in cv else "-"))
+        if cv.get("note"):
+            print("  " + cv["note"])
     else:
         print("  no cross-validation record (bench/eval/sentiment_fit.json); run with --cv 5")
     if args.json:
