@@ -122,8 +122,10 @@ static int s_parse_flags(const char *text, unsigned *flags, char *errbuf, size_t
             *flags |= KTAG_SENT_FLAG_BACK;
         else if (n == 5 && strncmp(p, "frame", 5) == 0)
             *flags |= KTAG_SENT_FLAG_FRAME;
+        else if (n == 3 && strncmp(p, "doc", 3) == 0)
+            *flags |= KTAG_SENT_FLAG_DOC;
         else if (n) {
-            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo, back or frame)", (int) n, p);
+            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo, back, frame or doc)", (int) n, p);
             return -1;
         }
         p = q;
@@ -1011,11 +1013,14 @@ static bool s_leads(const char *s, size_t n, const s_sentence_t *sent, size_t at
     return true;
 }
 
+/*  The contributions toward an entity in [lo, hi) of a sentence; `doc`
+    terms (a plain MOU: news for the market, neutral for both sides) count
+    for the document only. */
 static double s_sum(const s_item_t *items, const s_sentence_t *sent, size_t lo, size_t hi)
 {
     double sum = 0;
     for (size_t k = sent->first; k < sent->first + sent->count; k++)
-        if (items[k].start >= lo && items[k].start < hi)
+        if (items[k].start >= lo && items[k].start < hi && !(items[k].flags & KTAG_SENT_FLAG_DOC))
             sum += items[k].contrib;
     return sum;
 }

@@ -480,6 +480,19 @@ static void test_framing_words_judge_every_funding_event(void)
     CHECK(fabs(s_entity("카카오 상장 추진…주가는 급등", "ipo")) < 0.2);
 }
 
+static void test_doc_terms_do_not_reach_entities(void)
+{
+    /* an MOU is good news for the tone of the text (flag doc)… */
+    POS("카카오, 광명전기와 물류 업무협약 체결");
+    /* …but a plain MOU is neutral for both sides */
+    CHECK(fabs(s_entity("카카오, 광명전기와 물류 업무협약 체결", "035720")) < 0.2);
+    CHECK(fabs(s_entity("카카오, 광명전기와 물류 업무협약 체결", "017040")) < 0.2);
+    /* a supply contract still is the supplier's news */
+    CHECK(s_entity("광명전기, 카카오와 100억 공급계약 체결", "017040") > 0.2);
+    /* solo: MOU inside an English word is not one */
+    NEU("a famous mouse");
+}
+
 static void test_plain_descriptions_stay_neutral(void)
 {
     /* building a stake is housekeeping; 확보 alone is still good news */
@@ -537,6 +550,7 @@ int main(void)
     test_terms_compose_across_amounts();
     test_framing_words_judge_every_funding_event();
     test_plain_descriptions_stay_neutral();
+    test_doc_terms_do_not_reach_entities();
 
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
