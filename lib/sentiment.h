@@ -50,6 +50,8 @@ enum {
     KTAG_SENT_FLAG_START = 1, /**< the character before it is not a letter of its script */
     KTAG_SENT_FLAG_SOLO = 2,  /**< neither the character before nor after it is */
     KTAG_SENT_FLAG_BACK = 4,  /**< a state that composes only with a move after it (우려) */
+    KTAG_SENT_FLAG_FRAME = 8, /**< frames every funding event of its sentence (흥행, 주주가치 제고) */
+    KTAG_SENT_FLAG_DOC = 16,  /**< counts for the sentence and document, never toward an entity (MOU) */
 };
 
 /** @returns the class name as written in sentiment files, e.g. "state_bad";
