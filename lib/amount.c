@@ -103,12 +103,12 @@ static bool s_number(const char *text, size_t len, size_t *at, double *value)
 }
 
 /*  Read a numeral at *at.  Sets *scaled when a multiplier was read. */
-static bool s_numeral(const char *text, size_t len, size_t *at, double *value, bool *scaled)
+static bool s_numeral(const char *text, size_t len, size_t *at, double *value, bool *scaled, bool *large)
 {
     size_t p = *at;
     double total = 0, section = 0, number;
     double last_large = 1e300, last_small = 1e300;
-    *scaled = false;
+    *scaled = *large = false;
     if (!s_number(text, len, &p, &number))
         return false;
     for (;;) {
@@ -127,6 +127,7 @@ static bool s_numeral(const char *text, size_t len, size_t *at, double *value, b
         p += strlen(mult->word);
         *scaled = true;
         if (mult->large) {
+            *large = *large || mult->factor >= 1e8;
             total += (section + number) * mult->factor;
             section = 0;
             last_large = mult->factor;
@@ -262,7 +263,7 @@ bool ktag_amount_parse(const char *text, size_t len, size_t pos, ktag_amount_t *
     if (dollar && p < len && text[p] == ' ')
         p++;
     double value;
-    if (!s_numeral(text, len, &p, &value, &a.scaled))
+    if (!s_numeral(text, len, &p, &value, &a.scaled, &a.large))
         return false;
     size_t numeral_end = p;
     if (p < len && s_ascii_alnum(text[p]))

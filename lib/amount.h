@@ -32,7 +32,8 @@ typedef struct {
     double value;             /**< in `unit` (percent: 3.5 for 3.5%) */
     ktag_amount_unit_t unit;
     size_t start, end;        /**< bytes of the number and its unit, hedges excluded */
-    bool scaled;              /**< a Korean multiplier (조 억 만 천 백 십) was read */
+    bool scaled;              /**< a Korean multiplier (조 억 만 천 백) was read */
+    bool large;               /**< 조 or 억 was read: a sum of money even without a unit */
     bool points;              /**< %p / %포인트: a difference of percentages */
     bool approx;              /**< %대, 원대: "in the range of" */
     bool hedged;              /**< a hedge word stands next to it (약, 최대, 규모 …) */

@@ -31,6 +31,9 @@ void ktag_result_destroy(ktag_result_t **self_p)
         free(field->mentions);
     }
     ktag_sentiment_findings_release(&self->sentiment_findings);
+    free(self->events);
+    free(self->event_text);
+    ktag_events_findings_release(&self->events_findings);
     free(self->refs);
     free(self);
     *self_p = NULL;
@@ -40,6 +43,7 @@ void ktag_result_reset(ktag_result_t *self)
 {
     self->entity_count = 0;
     self->sentence_count = 0;
+    self->event_count = 0;
     self->explain_count = 0;
     self->strings_len = 0;
     self->has_sentiment = false;
@@ -93,6 +97,23 @@ int ktag_result_add_sentence(ktag_result_t *self, ktag_field_t field, size_t byt
     if (KTAG_RESERVE(self->sentences, self->sentence_cap, self->sentence_count + 1))
         return KTAG_ERR_NOMEM;
     self->sentences[self->sentence_count++] = (ktag_sentence_t) { field, byte_start, byte_end, *sentiment };
+    return 0;
+}
+
+int ktag_result_add_event(ktag_result_t *self, const ktag_event_t *event, const char *orig)
+{
+    size_t n = self->event_count;
+    if (KTAG_RESERVE(self->events, self->event_cap, n + 1)
+        || KTAG_RESERVE(self->event_text, self->event_text_cap, n + 1))
+        return KTAG_ERR_NOMEM;
+    size_t stored = s_store(self, orig + event->byte_start, event->byte_end - event->byte_start);
+    if (stored == (size_t) -1)
+        return KTAG_ERR_NOMEM;
+    self->event_text[n] = stored;
+    self->events[n] = *event;
+    self->events[n].start = event->byte_start;
+    self->events[n].end = event->byte_end;
+    self->event_count++;
     return 0;
 }
 
@@ -164,6 +185,11 @@ static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
         if (sentence->field == which && (s_add_ref(self, &sentence->start) || s_add_ref(self, &sentence->end)))
             return KTAG_ERR_NOMEM;
     }
+    for (size_t i = 0; i < self->event_count; i++) {
+        ktag_event_t *event = &self->events[i];
+        if (event->field == which && (s_add_ref(self, &event->start) || s_add_ref(self, &event->end)))
+            return KTAG_ERR_NOMEM;
+    }
     if (self->ref_count == 0)
         return 0;
     ktag_sort(self->refs, self->ref_count, sizeof *self->refs, s_compare_refs);
@@ -186,6 +212,8 @@ int ktag_result_finish(ktag_result_t *self)
             return KTAG_ERR_NOMEM;
     for (size_t i = 0; i < self->entity_count; i++)
         self->entities[i].text = self->strings + self->entity_text[i];
+    for (size_t i = 0; i < self->event_count; i++)
+        self->events[i].text = self->strings + self->event_text[i];
     return 0;
 }
 
@@ -217,6 +245,16 @@ size_t ktag_result_sentence_count(const ktag_result_t *self)
 const ktag_sentence_t *ktag_result_sentence(const ktag_result_t *self, size_t index)
 {
     return index < self->sentence_count ? &self->sentences[index] : NULL;
+}
+
+size_t ktag_result_event_count(const ktag_result_t *self)
+{
+    return self->event_count;
+}
+
+const ktag_event_t *ktag_result_event(const ktag_result_t *self, size_t index)
+{
+    return index < self->event_count ? &self->events[index] : NULL;
 }
 
 size_t ktag_result_explain_count(const ktag_result_t *self)

@@ -144,6 +144,14 @@ static void test_next_walks_every_amount(void)
     CHECK_INT(n, 3);
 }
 
+static void test_large_marks_money_words(void)
+{
+    ktag_amount_t a;
+    CHECK(ktag_amount_next("4775억 매수", strlen("4775억 매수"), 0, &a) && a.large);
+    CHECK(ktag_amount_next("1천471 대 1", strlen("1천471 대 1"), 0, &a) && !a.large);
+    CHECK(ktag_amount_next("8만5천원", strlen("8만5천원"), 0, &a) && !a.large);
+}
+
 static void test_unit_names(void)
 {
     CHECK_STR(ktag_amount_unit_name(KTAG_AMOUNT_KRW), "KRW");
@@ -172,6 +180,7 @@ int main(void)
     test_table();
     test_parse_reads_only_at_its_position();
     test_next_walks_every_amount();
+    test_large_marks_money_words();
     test_unit_names();
     test_truncated_input_is_safe();
     return check_report("test_amount");
