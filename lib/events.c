@@ -128,7 +128,7 @@ static s_word_t s_words[] = {
     WORD("주가", W_PRICE_CTX, 0), WORD("장중", W_PRICE_CTX, 0), WORD("장초반", W_PRICE_CTX, 0),
     WORD("특징주", W_PRICE_CTX, 0),
     WORD("대비", W_COMPARE, 0), WORD("전년비", W_COMPARE, 0), WORD("比", W_COMPARE, 0), WORD("전년", W_COMPARE, 0),
-    WORD("전분기", W_COMPARE, 0), WORD("전월", W_COMPARE, 0), WORD("작년보다", W_COMPARE, 0),
+    WORD("전분기", W_COMPARE, 0), WORD("전월", W_COMPARE, 0), WORD("작년보다", W_COMPARE, 0), WORD("보다", W_COMPARE, 0),
     WORD("yoy", W_COMPARE, 0),
     WORD("자회사", W_SUBSID, 0), WORD("etf", W_PRODUCT, 0), WORD("etn", W_PRODUCT, 0),
     WORD("사장", W_TITLE, 0), WORD("대표", W_TITLE, 0), WORD("회장", W_TITLE, 0), WORD("부회장", W_TITLE, 0),
@@ -253,7 +253,7 @@ typedef struct {
     s_subject_t subject;
     s_subject_t previous;           /* the previous sentence's own subject */
     bool product;                   /* ETF/ETN: funding words are fund terms */
-    bool price_ctx;
+    bool feature;                   /* a [특징주] line: it is about a stock's move */
 } s_sentence_t;
 
 /*  Scratch owned by the findings: the arrays of s_sentence_t. */
@@ -572,12 +572,13 @@ static void s_sentence_subject(s_sentence_t *s)
             return;
         }
         int32_t m = word > floor + 1 ? s_mention_ending(s, word - 1) : -1;
-        if (w && next == end && m >= 0 && s_actor(s, m) && (w->flags & W_SUBSID)) {
+        bool whole = w && word + w->len == end;
+        if (whole && m >= 0 && s_actor(s, m) && (w->flags & W_SUBSID)) {
             subject->state = SUBJ_SUBSIDIARY;
             subject->rule = "subsidiary";
             return;
         }
-        if (w && next == end && m >= 0 && s_actor(s, m) && (w->flags & W_TITLE)) {
+        if (whole && m >= 0 && s_actor(s, m) && (w->flags & W_TITLE)) {
             s_subject_add(subject, m);
             subject->rule = "subject_comma";
             return;
@@ -845,7 +846,17 @@ static int s_funding(ktag_events_findings_t *f, const s_sentence_t *s)
             e.rule = "subsidiary";
         } else {
             s_subject_t subject = s_governing(s, c);
-            if (!s_link_subject(s, &subject, &e, false)) {
+            if (s_link_subject(s, &subject, &e, false)) {
+                /*  "A·B, 무상증자": each company of the list. */
+                for (int i = 1; i < subject.count; i++) {
+                    if (!s_is_company(s, subject.mentions[i]))
+                        continue;
+                    ktag_event_finding_t other = e;
+                    other.company = (int32_t) s_mention(s, subject.mentions[i])->entity;
+                    if (s_emit(f, &other))
+                        return KTAG_ERR_NOMEM;
+                }
+            } else {
                 int32_t sole = subject.state == SUBJ_NONE ? s_sole_company(s, false) : -1;
                 if (sole >= 0) {
                     e.company = (int32_t) s_mention(s, sole)->entity;
@@ -871,6 +882,34 @@ static int s_funding(ktag_events_findings_t *f, const s_sentence_t *s)
 
 /* -------------------------------------------------------- price move */
 
+/*  True when a sector of stocks names the move: "화장품주 이틀째 '급등'",
+    "조선주 동반 강세" (a word ending in 주 or 株 right before, over a few
+    modifiers). */
+static bool s_sector_before(const s_sentence_t *s, uint32_t at)
+{
+    static const char *const modifiers[] = { "이틀째", "사흘째", "연일", "동반", "나란히", "일제히", "모두",
+                                             "또" };
+    const char *text = s->text;
+    for (int rounds = 0; rounds < 4; rounds++) {
+        size_t q;
+        while (at > s->start && (text[at - 1] == ' ' || (q = s_quote_before(text, at))))
+            at -= text[at - 1] == ' ' ? 1 : (uint32_t) q;
+        bool skipped = false;
+        for (size_t i = 0; i < sizeof modifiers / sizeof *modifiers; i++) {
+            size_t n = strlen(modifiers[i]);
+            if (at >= s->start + n && memcmp(text + at - n, modifiers[i], n) == 0) {
+                at -= (uint32_t) n;
+                skipped = true;
+                break;
+            }
+        }
+        if (!skipped)
+            break;
+    }
+    return at >= s->start + 6 && (s_at(text, at, at - 3, "주") || s_at(text, at, at - 3, "株"))
+           && s_hangul_at(text, at, at - 6);
+}
+
 static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
 {
     const char *text = s->text;
@@ -882,7 +921,13 @@ static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
         size_t c = s_clause_of(s, tok->start);
         const s_clause_t *clause = &s->clauses[c];
         int pct = s_amount_before(s, tok->start, clause->start, s_want_percent);
-        bool compared = s_token_in(s, clause->start, tok->start, W_COMPARE | W_KIND);
+        /*  A percent after a measure, a comparison or 목표가 earlier in the
+            sentence (up to a clause with its own subject) is their change:
+            영업이익 650억원…작년보다 336%↑, 목표가 15%↑. */
+        s_subject_t own;
+        s_clause_subject(s, c, c == 0 || clause->after_ellipsis, &own);
+        uint32_t from = own.state == SUBJ_MENTIONS && c > 0 ? clause->start : s->start;
+        bool compared = s_token_in(s, from, tok->start, W_COMPARE | W_KIND | W_TARGET);
         if (flags & W_LIMIT) {
             bool symbol = strcmp(tok->word->word, "上") == 0 || strcmp(tok->word->word, "下") == 0;
             if (symbol && !s_quote_before(text, tok->start))
@@ -949,8 +994,8 @@ static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
         if (stocks.state != SUBJ_MENTIONS) {
             /*  No stock named: a group (관련주, 株), a [특징주] line or a
                 limit move is still a move; a bare 상승 is not. */
-            bool group = s_token_in(s, clause->start, tok->start, W_GROUP);
-            if (!(group || (flags & W_LIMIT) || ((flags & W_MOVE) && s->price_ctx)))
+            bool group = s_token_in(s, clause->start, tok->start, W_GROUP) || s_sector_before(s, tok->start);
+            if (!(group || (flags & W_LIMIT) || ((flags & W_MOVE) && s->feature)))
                 continue;
             e.rule = group ? "group" : "no_stock";
             if (s_emit(f, &e))
@@ -1060,6 +1105,16 @@ static void s_link_actor(const s_sentence_t *s, size_t c, ktag_event_finding_t *
     e->rule = sole >= 0 ? "sole_company" : "no_company";
 }
 
+/*  True when a quotation opens between `from` and `to`: what it says is a
+    statement of its own ("STO 시장 확대로 성장 기대"). */
+static bool s_quote_between(const s_sentence_t *s, uint32_t from, uint32_t to)
+{
+    for (uint32_t p = from; p < to; p++)
+        if (s_quote_at(s->text, to, p))
+            return true;
+    return false;
+}
+
 static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
 {
     const char *text = s->text;
@@ -1071,6 +1126,7 @@ static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
             continue;
         /*  매출 비중, 매출보다: the measure is no result here. */
         if (s_at(text, s->end, tok->end, " 비중") || s_at(text, s->end, tok->end, "보다")
+            || s_at(text, s->end, tok->end, "로") || s_at(text, s->end, tok->end, "으로")
             || s_at(text, s->end, tok->end, " 인식") || s_at(text, s->end, tok->end, "인식"))
             continue;
         size_t c = s_clause_of(s, tok->start);
@@ -1116,7 +1172,7 @@ static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
                 fact = true;
                 break;
             }
-            if ((flags & W_EDIR) && !e.direction && dir->start >= from) {
+            if ((flags & W_EDIR) && !e.direction && dir->start >= from && !s_quote_between(s, from, dir->start)) {
                 int pct = s_amount_before(s, dir->start, tok->end, s_want_percent);
                 bool times = dir->start >= 4 && s_at(text, dir->start, dir->start - 4, "배 ");
                 if (dir->start <= from + 24 || ((pct >= 0 || times) && dir->start <= from + 40)) {
@@ -1249,7 +1305,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     const char *text = s->text;
     /*  Cue words, longest at each position. */
     s->token_count = 0;
-    s->product = s->price_ctx = false;
+    s->product = s->feature = false;
     for (size_t p = s->start; p < s->end;) {
         size_t next;
         const s_word_t *w = s_word_at(text, s->end, p, &next);
@@ -1262,7 +1318,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
                 return KTAG_ERR_NOMEM;
             scratch->tokens[s->token_count++] = (s_token_t) { (uint32_t) p, (uint32_t) (p + w->len), w, false };
             s->product |= (w->flags & W_PRODUCT) != 0;
-            s->price_ctx |= (w->flags & W_PRICE_CTX) != 0;
+            s->feature |= strcmp(w->word, "특징주") == 0;
         }
         p += w->len;
     }
