@@ -252,6 +252,7 @@ typedef struct {
     int32_t source;                 /* the sentence's broker, or -1 */
     s_subject_t subject;
     s_subject_t previous;           /* the previous sentence's own subject */
+    size_t first_event;             /* the findings' first event of this sentence */
     bool product;                   /* ETF/ETN: funding words are fund terms */
     bool feature;                   /* a [특징주] line: it is about a stock's move */
 } s_sentence_t;
@@ -443,8 +444,14 @@ static void s_subject_list_back(const s_sentence_t *s, s_subject_t *subject, uin
         }
         size_t j = s_joiner_before(text, at);
         if (!j || at < floor + j)
-            return;
+            break;
         at -= (uint32_t) j;
+    }
+    /*  Read backwards: put the list in text order. */
+    for (int i = 0, k = subject->count - 1; i < k; i++, k--) {
+        int32_t tmp = subject->mentions[i];
+        subject->mentions[i] = subject->mentions[k];
+        subject->mentions[k] = tmp;
     }
 }
 
@@ -513,7 +520,8 @@ static void s_clause_subject(const s_sentence_t *s, size_t c, bool start_rule, s
                 }
                 s_subject_add(out, m);
                 s_subject_list_forward(s, out, m);
-                out->rule = c == 0 ? "subject_start" : "clause_subject";
+                out->rule = c > 0 ? "clause_subject" : s_topic_at(text, clause->end, end) ? "subject_topic"
+                                                                                       : "subject_start";
                 return;
             }
         }
@@ -632,14 +640,12 @@ static int32_t s_sole_company(const s_sentence_t *s, bool org_too)
 
 /* ---------------------------------------------------------- findings */
 
-static int s_emit(ktag_events_findings_t *f, const ktag_event_finding_t *event)
+static int s_emit(ktag_events_findings_t *f, const s_sentence_t *s, const ktag_event_finding_t *event)
 {
     /*  One event per type, kind, company and direction in a sentence: a
         repeat only fills what the first one lacks. */
-    for (size_t i = f->event_count; i-- > 0;) {
+    for (size_t i = f->event_count; i-- > s->first_event;) {
         ktag_event_finding_t *e = &f->events[i];
-        if (e->field != event->field)
-            break;
         if (e->type == event->type && e->company == event->company
             && (e->kind == event->kind || (e->kind && event->kind && strcmp(e->kind, event->kind) == 0))
             && (event->type == KTAG_EVENT_FUNDING || event->type == KTAG_EVENT_CONTRACT
@@ -853,7 +859,7 @@ static int s_funding(ktag_events_findings_t *f, const s_sentence_t *s)
                         continue;
                     ktag_event_finding_t other = e;
                     other.company = (int32_t) s_mention(s, subject.mentions[i])->entity;
-                    if (s_emit(f, &other))
+                    if (s_emit(f, s, &other))
                         return KTAG_ERR_NOMEM;
                 }
             } else {
@@ -869,11 +875,11 @@ static int s_funding(ktag_events_findings_t *f, const s_sentence_t *s)
         /*  유·무상증자: a rights offering and a bonus issue. */
         bool both = strcmp(e.kind, "bonus_issue") == 0 && mention->start >= 5
                     && s_at(text, s->end, mention->start - 5, "유·");
-        if (s_emit(f, &e))
+        if (s_emit(f, s, &e))
             return KTAG_ERR_NOMEM;
         if (both) {
             e.kind = "rights_offering";
-            if (s_emit(f, &e))
+            if (s_emit(f, s, &e))
                 return KTAG_ERR_NOMEM;
         }
     }
@@ -998,7 +1004,7 @@ static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
             if (!(group || (flags & W_LIMIT) || ((flags & W_MOVE) && s->feature)))
                 continue;
             e.rule = group ? "group" : "no_stock";
-            if (s_emit(f, &e))
+            if (s_emit(f, s, &e))
                 return KTAG_ERR_NOMEM;
             continue;
         }
@@ -1007,7 +1013,7 @@ static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
                 continue;
             e.company = (int32_t) s_mention(s, stocks.mentions[i])->entity;
             e.rule = stocks.rule;
-            if (s_emit(f, &e))
+            if (s_emit(f, s, &e))
                 return KTAG_ERR_NOMEM;
         }
     }
@@ -1029,7 +1035,7 @@ static int s_target_prices(ktag_events_findings_t *f, const s_sentence_t *s)
         if (s->source >= 0)
             e.source = (int32_t) s_mention(s, s->source)->entity;
         for (size_t d = t + 1; d < s->token_count && s->tokens[d].start < limit
-                               && s->tokens[d].start <= tok->end + 28; d++)
+                               && s->tokens[d].start <= tok->end + 40; d++)
             if (s->tokens[d].word->flags & W_TP_DIR) {
                 e.direction = s_directions[s->tokens[d].word->dir];
                 s_widen(&e, s->tokens[d].start, s->tokens[d].end);
@@ -1074,7 +1080,7 @@ static int s_target_prices(ktag_events_findings_t *f, const s_sentence_t *s)
                 e.rule = "no_stock";
             }
         }
-        if (s_emit(f, &e))
+        if (s_emit(f, s, &e))
             return KTAG_ERR_NOMEM;
     }
     return 0;
@@ -1194,7 +1200,7 @@ static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
         if (!fact)
             continue;
         s_link_actor(s, c, &e);
-        if (s_emit(f, &e))
+        if (s_emit(f, s, &e))
             return KTAG_ERR_NOMEM;
     }
     /*  A turn no measure took stands alone (흑자 전환…매출 47%↑). */
@@ -1205,7 +1211,7 @@ static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
         ktag_event_finding_t e = s_event(s, KTAG_EVENT_EARNINGS, tok->start, tok->end);
         e.direction = s_directions[tok->word->dir];
         s_link_actor(s, s_clause_of(s, tok->start), &e);
-        if (s_emit(f, &e))
+        if (s_emit(f, s, &e))
             return KTAG_ERR_NOMEM;
     }
     return 0;
@@ -1272,7 +1278,7 @@ static int s_contracts(ktag_events_findings_t *f, const s_sentence_t *s)
             if (!is_subject)
                 e.counterparty = (int32_t) mention->entity;
         }
-        if (s_emit(f, &e))
+        if (s_emit(f, s, &e))
             return KTAG_ERR_NOMEM;
     }
     return 0;
@@ -1305,6 +1311,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     const char *text = s->text;
     /*  Cue words, longest at each position. */
     s->token_count = 0;
+    s->first_event = f->event_count;
     s->product = s->feature = false;
     for (size_t p = s->start; p < s->end;) {
         size_t next;
@@ -1430,7 +1437,11 @@ static int s_compare_events(const void *a, const void *b)
         return x->field == KTAG_FIELD_TITLE ? -1 : 1;
     if (x->start != y->start)
         return x->start < y->start ? -1 : 1;
-    return (int) x->type - (int) y->type;
+    if (x->type != y->type)
+        return (int) x->type - (int) y->type;
+    if (x->company != y->company)
+        return x->company < y->company ? -1 : 1;   /* a list in text order */
+    return x->kind && y->kind ? strcmp(x->kind, y->kind) : (x->kind != NULL) - (y->kind != NULL);
 }
 
 int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, ktag_events_findings_t *findings)
