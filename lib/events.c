@@ -45,6 +45,7 @@ enum {
     W_TITLE = 1u << 21,      /* 사장 대표: "X 사장," speaks for X */
     W_GROUP = 1u << 22,      /* 관련주 株: a group of stocks */
     W_BLOCK = 1u << 23,      /* a longer word that hides a cue (영업이익률) */
+    W_FEATURE = 1u << 24,    /* 특징주: the line is about a stock's move */
 };
 
 enum { D_NONE = 0, D_UP, D_DOWN, D_KEEP, D_TURN_PROFIT, D_TURN_LOSS };
@@ -126,7 +127,7 @@ static s_word_t s_words[] = {
     WORD("다우", W_INDEX, 0), WORD("달러", W_INDEX, 0), WORD("엔화", W_INDEX, 0), WORD("위안화", W_INDEX, 0),
     /* context */
     WORD("주가", W_PRICE_CTX, 0), WORD("장중", W_PRICE_CTX, 0), WORD("장초반", W_PRICE_CTX, 0),
-    WORD("특징주", W_PRICE_CTX, 0),
+    WORD("특징주", W_PRICE_CTX | W_FEATURE, 0),
     WORD("대비", W_COMPARE, 0), WORD("전년비", W_COMPARE, 0), WORD("比", W_COMPARE, 0), WORD("전년", W_COMPARE, 0),
     WORD("전분기", W_COMPARE, 0), WORD("전월", W_COMPARE, 0), WORD("작년보다", W_COMPARE, 0), WORD("보다", W_COMPARE, 0),
     WORD("yoy", W_COMPARE, 0),
@@ -140,6 +141,7 @@ static s_word_t s_words[] = {
 #undef MEASURE
 
 #define S_WORD_COUNT (sizeof s_words / sizeof *s_words)
+#define S_TRIGGERS (W_MOVE | W_WEAK | W_LIMIT | W_ARROW | W_TARGET | W_KIND | W_TURN | W_CONTRACT | W_GENERIC)
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 
@@ -169,6 +171,34 @@ static int s_compare_words(const void *a, const void *b)
     return x->len > y->len ? -1 : x->len < y->len;   /* longest first */
 }
 
+/*  Which code points start a word (a bit per BMP code point), and where
+    the words starting with each are in the sorted table (an open-addressed
+    index): the scan tests one bit per character and searches only where a
+    word can start. */
+static uint8_t s_first_bits[0x10000 / 8];
+static uint8_t s_single_bits[0x10000 / 8];   /* words of one code point (上, ↑) */
+static uint8_t s_pair_bits[1 << 13];         /* a Bloom bit per (first, second) code point */
+#define S_INDEX_SIZE 512
+static struct {
+    uint32_t first;
+    uint16_t from, count;
+} s_index[S_INDEX_SIZE];
+
+static size_t s_slot(uint32_t c)
+{
+    return (c * 2654435761u) >> 23 & (S_INDEX_SIZE - 1);
+}
+
+static size_t s_pair(uint32_t a, uint32_t b)
+{
+    return ((a * 0x9E3779B1u) ^ (b * 0x85EBCA77u)) >> 16 & ((sizeof s_pair_bits * 8) - 1);
+}
+
+static bool s_bit(const uint8_t *bits, size_t i)
+{
+    return bits[i >> 3] & (1u << (i & 7));
+}
+
 static void s_init_words(void)
 {
     for (size_t i = 0; i < S_WORD_COUNT; i++) {
@@ -176,6 +206,25 @@ static void s_init_words(void)
         s_words[i].first = s_decode(s_words[i].word, s_words[i].len, 0, NULL);
     }
     qsort(s_words, S_WORD_COUNT, sizeof *s_words, s_compare_words);
+    for (size_t i = 0; i < S_WORD_COUNT; i++) {
+        uint32_t c = s_words[i].first;
+        s_first_bits[c >> 3] |= (uint8_t) (1u << (c & 7));
+        size_t after;
+        s_decode(s_words[i].word, s_words[i].len, 0, &after);
+        if (after >= s_words[i].len) {
+            s_single_bits[c >> 3] |= (uint8_t) (1u << (c & 7));
+        } else {
+            uint32_t second = s_decode(s_words[i].word, s_words[i].len, after, NULL);
+            size_t h = s_pair(c, second);
+            s_pair_bits[h >> 3] |= (uint8_t) (1u << (h & 7));
+        }
+        size_t slot = s_slot(c);
+        while (s_index[slot].count && s_index[slot].first != c)
+            slot = (slot + 1) & (S_INDEX_SIZE - 1);
+        if (!s_index[slot].count)
+            s_index[slot] = (__typeof__(s_index[0])) { c, (uint16_t) i, 0 };
+        s_index[slot].count++;
+    }
 }
 
 static char s_lower(char c)
@@ -183,22 +232,31 @@ static char s_lower(char c)
     return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
 }
 
-/*  The longest word of the table at text[at], or NULL.  ASCII letters
-    compare case-insensitively (the normalized view may keep capitals). */
+/*  The longest word of the table at text[at], or NULL; *next is the byte
+    after the code point at `at`.  ASCII letters compare case-insensitively
+    (the normalized view may keep capitals). */
 static const s_word_t *s_word_at(const char *text, size_t len, size_t at, size_t *next)
 {
     uint32_t c = s_decode(text, len, at, next);
     if (c >= 'A' && c <= 'Z')
         c += 32;
-    size_t lo = 0, hi = S_WORD_COUNT;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s_words[mid].first < c)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (c > 0xFFFF || !s_bit(s_first_bits, c))
+        return NULL;
+    if (!s_bit(s_single_bits, c)) {
+        /*  Most characters that can start a word start none here: test
+            the pair with the next character first. */
+        if (*next >= len)
+            return NULL;
+        uint32_t second = s_decode(text, len, *next, NULL);
+        if (second >= 'A' && second <= 'Z')
+            second += 32;
+        if (!s_bit(s_pair_bits, s_pair(c, second)))
+            return NULL;
     }
-    for (size_t i = lo; i < S_WORD_COUNT && s_words[i].first == c; i++) {
+    size_t slot = s_slot(c);
+    while (s_index[slot].first != c)
+        slot = (slot + 1) & (S_INDEX_SIZE - 1);
+    for (size_t i = s_index[slot].from, end = i + s_index[slot].count; i < end; i++) {
         const s_word_t *w = &s_words[i];
         if (at + w->len > len)
             continue;
@@ -299,6 +357,11 @@ static bool s_at(const char *text, size_t len, size_t at, const char *word)
 /*  Quote and bracket characters skipped around subjects. */
 static size_t s_quote_at(const char *text, size_t len, size_t at)
 {
+    if (at >= len)
+        return 0;
+    uint8_t b = (uint8_t) text[at];
+    if (b != '\'' && b != '"' && b != '<' && b != '>' && b != '`' && b != 0xE2 && b != 0xE3)
+        return 0;
     static const char *const quotes[] = { "'", "\"", "‘", "’", "“", "”", "「", "」", "『", "』",
                                           "<", ">", "《", "》", "〈", "〉", "`" };
     for (size_t i = 0; i < sizeof quotes / sizeof *quotes; i++)
@@ -309,6 +372,11 @@ static size_t s_quote_at(const char *text, size_t len, size_t at)
 
 static size_t s_quote_before(const char *text, size_t at)
 {
+    if (at == 0)
+        return 0;
+    uint8_t b = (uint8_t) text[at - 1];
+    if (b != '\'' && b != '"' && b != '>' && b != ')' && (b & 0xC0) != 0x80)
+        return 0;
     static const char *const quotes[] = { "'", "\"", "‘", "’", "“", "”", "」", "』", ">", "》", "〉", ")" };
     for (size_t i = 0; i < sizeof quotes / sizeof *quotes; i++) {
         size_t n = strlen(quotes[i]);
@@ -1286,91 +1354,148 @@ static int s_contracts(ktag_events_findings_t *f, const s_sentence_t *s)
 
 /* ---------------------------------------------------------- sentences */
 
-/*  The end of the sentence starting at `at`: after . ! ? followed by a
-    space or the end (not a decimal point, not "…" turned into "..."), or
-    at a line break. */
-static uint32_t s_sentence_end(const char *text, size_t len, uint32_t at)
+/*  True when the '.', '!' or '?' at `p` ends a sentence: a space, a line
+    break or the end follows, and it is no decimal point and no part of
+    "…" turned into "...". */
+static bool s_stop_at(const char *text, size_t len, uint32_t start, uint32_t p)
 {
-    for (uint32_t p = at; p < len; p++) {
-        char ch = text[p];
-        if (ch == '\n' || ch == '\r')
-            return p + 1;
-        if (ch == '.' || ch == '!' || ch == '?') {
-            bool dots = (p + 1 < len && text[p + 1] == '.') || (p > at && text[p - 1] == '.');
-            bool end = p + 1 >= len || text[p + 1] == ' ' || text[p + 1] == '\n' || text[p + 1] == '\t';
-            if (end && !dots && !(ch == '.' && p > at && text[p - 1] >= '0' && text[p - 1] <= '9'
-                                  && p + 2 < len && text[p + 2] >= '0' && text[p + 2] <= '9'))
-                return p + 1;
-        }
-    }
-    return (uint32_t) len;
+    bool dots = (p + 1 < len && text[p + 1] == '.') || (p > start && text[p - 1] == '.');
+    bool end = p + 1 >= len || text[p + 1] == ' ' || text[p + 1] == '\n' || text[p + 1] == '\t'
+               || text[p + 1] == '\r';
+    return end && !dots;
 }
 
-static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentence_t *s)
+static int s_add_clause(s_scratch_t *scratch, s_sentence_t *s, uint32_t end, uint32_t next, bool ellipsis)
+{
+    if (KTAG_RESERVE(scratch->clauses, scratch->clause_cap, s->clause_count + 1))
+        return KTAG_ERR_NOMEM;
+    scratch->clauses[s->clause_count - 1].end = end;
+    scratch->clauses[s->clause_count++] = (s_clause_t) { next, 0, ellipsis };
+    return 0;
+}
+
+/*  Read the sentence that starts at s->start of a field of `len` bytes, in
+    one pass: its end (set in s->end; the next sentence starts at *next),
+    its cue words, its clauses and where its amounts may start; then, when
+    it holds a trigger, its subject, amounts and events.  `more` says
+    whether a sentence follows (which may need this one's subject). */
+static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentence_t *s, size_t len,
+                      uint32_t *next_start)
 {
     const char *text = s->text;
-    /*  Cue words, longest at each position. */
+    const uint8_t *bytes = (const uint8_t *) text;
     s->token_count = 0;
+    s->clause_count = 0;
     s->first_event = f->event_count;
     s->product = s->feature = false;
-    for (size_t p = s->start; p < s->end;) {
+    bool triggers = false;
+    size_t candidates = 0;    /* amount starts, kept in scratch->amounts[].start */
+    if (KTAG_RESERVE(scratch->clauses, scratch->clause_cap, 1))
+        return KTAG_ERR_NOMEM;
+    scratch->clauses[s->clause_count++] = (s_clause_t) { s->start, 0, true };
+    uint32_t p = s->start, end = (uint32_t) len;
+    while (p < len) {
+        uint8_t b = bytes[p];
+        if (b >= 0xE0 && b < 0xF0 && p + 2 < len) {
+            /*  The bulk of the text: a character no word starts with is
+                skipped without a call. */
+            uint32_t c = ((uint32_t) (b & 0x0F) << 12) | ((uint32_t) (bytes[p + 1] & 0x3F) << 6)
+                         | (bytes[p + 2] & 0x3F);
+            if (!s_bit(s_first_bits, c)) {
+                p += 3;
+                continue;
+            }
+            /*  Common syllables start a few words each: test the pair with
+                the next syllable before looking the words up. */
+            if (p + 5 < len && bytes[p + 3] >= 0xE0 && bytes[p + 3] < 0xF0) {
+                uint32_t c2 = ((uint32_t) (bytes[p + 3] & 0x0F) << 12) | ((uint32_t) (bytes[p + 4] & 0x3F) << 6)
+                              | (bytes[p + 5] & 0x3F);
+                if (!s_bit(s_pair_bits, s_pair(c, c2)) && !s_bit(s_single_bits, c)) {
+                    p += 3;
+                    continue;
+                }
+            }
+        } else if (b < 0x80) {
+            if (b == '\n' || b == '\r') {
+                end = p;
+                break;
+            }
+            if ((b == '.' || b == '!' || b == '?') && s_stop_at(text, len, s->start, p)) {
+                end = p + 1;
+                break;
+            }
+            if (b == '.' && p + 1 < len && text[p + 1] == '.') {
+                uint32_t after = p + 1;
+                while (after < len && text[after] == '.')
+                    after++;
+                if (s_add_clause(scratch, s, p, after, true))
+                    return KTAG_ERR_NOMEM;
+                p = after;
+                continue;
+            }
+            bool digit_before = p > s->start && bytes[p - 1] >= '0' && bytes[p - 1] <= '9';
+            if ((b == ',' || b == ';') && !(digit_before && p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9')) {
+                if (s_add_clause(scratch, s, p, p + 1, false))
+                    return KTAG_ERR_NOMEM;
+                p++;
+                continue;
+            }
+            bool candidate = (b >= '0' && b <= '9' && !digit_before) || b == '$'
+                             || ((b == '-' || b == '+') && p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9')
+                             || ((b == 'u' || b == 'U') && p + 2 < len && bytes[p + 2] == '$');
+            if (candidate) {
+                if (KTAG_RESERVE(scratch->amounts, scratch->amount_cap, candidates + 1))
+                    return KTAG_ERR_NOMEM;
+                scratch->amounts[candidates++].start = p;
+            }
+            if (!s_bit(s_first_bits, b | ((b >= 'A' && b <= 'Z') ? 0x20 : 0))) {
+                p++;
+                continue;
+            }
+        }
         size_t next;
-        const s_word_t *w = s_word_at(text, s->end, p, &next);
+        const s_word_t *w = s_word_at(text, len, p, &next);
         if (!w) {
-            p = next;
+            p = (uint32_t) next;
             continue;
         }
         if (!(w->flags & W_BLOCK)) {
             if (KTAG_RESERVE(scratch->tokens, scratch->token_cap, s->token_count + 1))
                 return KTAG_ERR_NOMEM;
-            scratch->tokens[s->token_count++] = (s_token_t) { (uint32_t) p, (uint32_t) (p + w->len), w, false };
+            scratch->tokens[s->token_count++] = (s_token_t) { p, (uint32_t) (p + w->len), w, false };
             s->product |= (w->flags & W_PRODUCT) != 0;
-            s->feature |= strcmp(w->word, "특징주") == 0;
+            s->feature |= (w->flags & W_FEATURE) != 0;
+            triggers |= (w->flags & S_TRIGGERS) != 0;
         }
-        p += w->len;
+        p += (uint32_t) w->len;
     }
+    if (p >= len)
+        end = (uint32_t) len;
+    *next_start = end < len && (bytes[end] == '\n' || bytes[end] == '\r') ? end + 1 : end;
+    /*  Trailing spaces belong to no clause. */
+    while (end > s->start && (bytes[end - 1] == ' ' || bytes[end - 1] == '\t'))
+        end--;
+    s->end = end;
+    scratch->clauses[s->clause_count - 1].end = end;
+    /*  A token or clause cut by a line break ends at the sentence. */
+    while (s->token_count && scratch->tokens[s->token_count - 1].end > end)
+        s->token_count--;
     s->tokens = scratch->tokens;
-    /*  Amounts. */
-    s->amount_count = 0;
-    ktag_amount_t a;
-    for (size_t p = s->start; ktag_amount_next(text, s->end, p, &a); p = a.end) {
-        if (a.end <= a.start)
-            break;
-        if (KTAG_RESERVE(scratch->amounts, scratch->amount_cap, s->amount_count + 1))
-            return KTAG_ERR_NOMEM;
-        scratch->amounts[s->amount_count++] = a;
-    }
-    s->amounts = scratch->amounts;
-    /*  Clauses: split at "..", "…" made "...", ',' (not in a number), ';'. */
-    s->clause_count = 0;
-    if (KTAG_RESERVE(scratch->clauses, scratch->clause_cap, 1))
-        return KTAG_ERR_NOMEM;
-    scratch->clauses[s->clause_count++] = (s_clause_t) { s->start, s->end, true };
-    for (uint32_t p = s->start; p < s->end; p++) {
-        bool ellipsis = text[p] == '.' && p + 1 < s->end && text[p + 1] == '.';
-        bool comma = (text[p] == ',' || text[p] == ';')
-                     && !(p > s->start && text[p - 1] >= '0' && text[p - 1] <= '9' && p + 1 < s->end
-                          && text[p + 1] >= '0' && text[p + 1] <= '9');
-        if (!ellipsis && !comma)
-            continue;
-        uint32_t next = p + 1;
-        while (ellipsis && next < s->end && text[next] == '.')
-            next++;
-        if (KTAG_RESERVE(scratch->clauses, scratch->clause_cap, s->clause_count + 1))
-            return KTAG_ERR_NOMEM;
-        scratch->clauses[s->clause_count - 1].end = p;
-        scratch->clauses[s->clause_count++] = (s_clause_t) { next, s->end, ellipsis };
-        p = next - 1;
-    }
     s->clauses = scratch->clauses;
-    /*  Mentions of the sentence, and which of them is the broker of a
-        "…-KB증권" tail. */
+    /*  The sentence's mentions: a funding mention is a trigger too. */
     const ktag_field_view_t *view = s->view;
     while (s->m_first < view->mention_count && view->mentions[s->m_first].end <= s->start)
         s->m_first++;
     s->m_last = s->m_first;
     while (s->m_last < view->mention_count && view->mentions[s->m_last].start < s->end)
         s->m_last++;
+    for (size_t m = s->m_first; m < s->m_last && !triggers; m++)
+        triggers = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
+    /*  Most headlines state no event: stop here, unless the next sentence
+        may need this one's subject. */
+    if (!triggers && *next_start >= len)
+        return 0;
+    /*  Which mention is the broker of a "…-KB증권" tail. */
     s->source = -1;
     for (size_t m = s->m_first; m < s->m_last; m++) {
         const ktag_mention_t *mention = &view->mentions[m];
@@ -1417,6 +1542,21 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         }
     }
     s_sentence_subject(s);
+    if (!triggers)
+        return 0;
+    /*  Amounts, read where the pass saw one may start (in place: a read
+        amount never lies before its own candidate). */
+    s->amount_count = 0;
+    uint32_t parsed_to = s->start;
+    for (size_t i = 0; i < candidates; i++) {
+        ktag_amount_t a;
+        uint32_t at = (uint32_t) scratch->amounts[i].start;
+        if (at < parsed_to || at >= s->end || !ktag_amount_parse(text, s->end, at, &a))
+            continue;
+        scratch->amounts[s->amount_count++] = a;
+        parsed_to = (uint32_t) a.end;
+    }
+    s->amounts = scratch->amounts;
 
     int rc = s_funding(f, s);
     if (!rc)
@@ -1461,25 +1601,26 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
         s_sentence_t s = { .view = view, .text = view->norm, .len = view->norm_len, .is_source = scratch->is_source };
         size_t first_event = findings->event_count;
         for (uint32_t at = 0; at < view->norm_len;) {
-            uint32_t end = s_sentence_end(view->norm, view->norm_len, at);
             s.start = at;
-            s.end = end;
-            /*  Trailing line breaks and spaces belong to no clause. */
-            while (s.end > s.start && (view->norm[s.end - 1] == '\n' || view->norm[s.end - 1] == '\r'
-                                       || view->norm[s.end - 1] == ' '))
-                s.end--;
-            if (s.end > s.start) {
-                int rc = s_sentence(findings, scratch, &s);
-                if (rc)
-                    return rc;
-                /*  The next sentence may inherit this one's own subject. */
+            uint32_t next;
+            int rc = s_sentence(findings, scratch, &s, view->norm_len, &next);
+            if (rc)
+                return rc;
+            /*  The next sentence may inherit this one's own subject (a
+                blank line changes nothing). */
+            if (s.end > s.start)
                 s.previous = s.subject.state == SUBJ_MENTIONS ? s.subject : (s_subject_t) { 0 };
-            }
-            at = end;
+            at = next > at ? next : at + 1;
         }
-        if (findings->event_count - first_event > 1)
-            qsort(findings->events + first_event, findings->event_count - first_event,
-                  sizeof *findings->events, s_compare_events);
+        /*  Events come out by type within a sentence: sort by start, and
+            spare the call when they already are. */
+        size_t n = findings->event_count - first_event;
+        ktag_event_finding_t *events = findings->events + first_event;
+        size_t sorted = 1;
+        while (sorted < n && s_compare_events(&events[sorted - 1], &events[sorted]) <= 0)
+            sorted++;
+        if (sorted < n)
+            qsort(events, n, sizeof *events, s_compare_events);
     }
     return 0;
 }
