@@ -55,7 +55,7 @@ enum { K_NONE = 0, K_REVENUE, K_OPERATING, K_NET };
 static const char *const s_kinds[] = { NULL, "revenue", "operating_profit", "net_income" };
 
 typedef struct {
-    const char *word;
+    char word[24];           /* inline: a lookup reads one cache line, not two */
     uint32_t flags;
     uint8_t dir;
     uint8_t kind;
