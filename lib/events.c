@@ -1,14 +1,16 @@
 /*  events.c - the events analyzer (events.h, docs/EVENTS.md).
 
-    Per field, per sentence: one pass finds the cue words (a table looked up
-    by first code point, longest word first), one pass reads the amounts
-    (amount.c); the sentence's subject is read from its structure (the
-    company before the first comma, a topic particle, the company the
-    sentence starts with), each clause after "…" may name its own; then each
-    trigger (a funding mention, a move word, 목표가, an earnings measure or
-    turn, a deal word) is linked by the rules of its type.  Nothing here
-    allocates except the findings and the scratch arrays, reused between
-    documents.
+    Per field, per sentence: one pass over the bytes finds the sentence's
+    end, its clauses, its cue words (a fixed table, longest word at each
+    position, looked up only where a bit filter on the first and the first
+    two code points lets a word start) and where its amounts may start.  A
+    sentence with no trigger stops there.  Otherwise its subject is read
+    from its structure (the entity before the first comma, a topic
+    particle, the entity it starts with; each clause after "…" may name its
+    own), its amounts are read (amount.c), and each trigger (a funding
+    mention, a move word, 목표가, an earnings measure or turn, a deal word)
+    is linked by the rules of its type.  Nothing here allocates but the
+    findings and their scratch arrays, which are reused between documents.
 */
 #include <pthread.h>
 #include <stdlib.h>
