@@ -44,7 +44,7 @@ enum {
     W_AGENT = 1u << 18,      /* 주관 대행: the subject acts for the issuer */
     W_SUBSID = 1u << 19,     /* 자회사 */
     W_PRODUCT = 1u << 20,    /* ETF ETN: funds, not issuers */
-    W_TITLE = 1u << 21,      /* 사장 대표: "X 사장," speaks for X */
+    W_TITLE = 1u << 21,      /* 사장 대표 우선주: "X 사장," stands for X */
     W_GROUP = 1u << 22,      /* 관련주 株: a group of stocks */
     W_BLOCK = 1u << 23,      /* a longer word that hides a cue (영업이익률) */
     W_FEATURE = 1u << 24,    /* 특징주: the line is about a stock's move */
@@ -98,7 +98,7 @@ static s_word_t s_words[] = {
     WORD("늘어", W_EDIR, UP), WORD("늘었", W_EDIR, UP), WORD("성장", W_EDIR, UP), WORD("성장세", W_EDIR, UP),
     WORD("확대", W_EDIR | W_NOT_DEAL, UP), WORD("개선", W_EDIR, UP), WORD("껑충", W_EDIR, UP),
     WORD("호조", W_EDIR, UP), WORD("증익", W_EDIR, UP),
-    WORD("감소", W_EDIR, DN), WORD("급감", W_EDIR, DN), WORD("줄어", W_EDIR, DN), WORD("줄었", W_EDIR, DN),
+    WORD("감소", W_EDIR, DN), WORD("반토막", W_EDIR, DN), WORD("급감", W_EDIR, DN), WORD("줄어", W_EDIR, DN), WORD("줄었", W_EDIR, DN),
     WORD("부진", W_EDIR | W_NOT_DEAL, DN), WORD("악화", W_EDIR, DN), WORD("감익", W_EDIR, DN),
     WORD("최대", W_RECORD, 0), WORD("최고", W_RECORD, 0), WORD("경신", W_RECORD, 0), WORD("돌파", W_RECORD, 0),
     WORD("상회", W_BEAT, 0), WORD("하회", W_BEAT, 0),
@@ -134,7 +134,7 @@ static s_word_t s_words[] = {
     WORD("전분기", W_COMPARE, 0), WORD("전월", W_COMPARE, 0), WORD("작년보다", W_COMPARE, 0), WORD("보다", W_COMPARE, 0),
     WORD("yoy", W_COMPARE, 0),
     WORD("자회사", W_SUBSID, 0), WORD("etf", W_PRODUCT, 0), WORD("etn", W_PRODUCT, 0),
-    WORD("사장", W_TITLE, 0), WORD("대표", W_TITLE, 0), WORD("회장", W_TITLE, 0), WORD("부회장", W_TITLE, 0),
+    WORD("우선주", W_TITLE, 0), WORD("사장", W_TITLE, 0), WORD("대표", W_TITLE, 0), WORD("회장", W_TITLE, 0), WORD("부회장", W_TITLE, 0),
     WORD("관련주", W_GROUP, 0), WORD("관련株", W_GROUP, 0), WORD("株", W_GROUP, 0),
 };
 #undef UP
@@ -1009,8 +1009,11 @@ static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
             if (symbol && !s_quote_before(text, tok->start))
                 continue;   /* 上 and 下 only as '上' */
         } else if (flags & W_ARROW) {
-            if (pct < 0 || compared)
-                continue;   /* ↑ after 목표가, or a growth rate */
+            /*  N%↑, or a quoted '↑' closing a [특징주] line; not ↑ after
+                목표가, nor a growth rate. */
+            bool quoted = s->feature && s_quote_before(text, tok->start) && tok->end + 1 >= s->end;
+            if ((pct < 0 && !quoted) || compared)
+                continue;
         } else if (flags & W_WEAK) {
             uint32_t back = tok->start;
             size_t q;
@@ -1300,7 +1303,11 @@ static int s_contracts(ktag_events_findings_t *f, const s_sentence_t *s)
         const s_clause_t *clause = &s->clauses[c];
         /*  수주 증가 전망, 공급계약 해지: no deal made. */
         uint32_t window = tok->end + 21 < clause->end ? tok->end + 21 : clause->end;
-        if (s_token_in(s, tok->end, window, W_NOT_DEAL))
+        bool denied = false;
+        for (size_t d = t + 1; d < s->token_count && s->tokens[d].start < window; d++)
+            denied |= (s->tokens[d].word->flags & W_NOT_DEAL) && s->tokens[d].end <= window
+                      && !s_quote_between(s, tok->end, s->tokens[d].start);   /* a quote says its own */
+        if (denied)
             continue;
         if ((flags & W_GENERIC)
             && s_token_in(s, tok->start > 12 ? tok->start - 12 : clause->start, tok->start, W_NOT_GENERIC))
