@@ -1,5 +1,7 @@
 /*  ktag_tagger.h - tag one document: entities with offsets into the original
-    text, and sentiment for the document, its sentences and each entity.
+    text, sentiment for the document, its sentences and each entity, and
+    events (funding, price moves, target prices, earnings, contracts) linked
+    to the entities.
 
     ktag_tag() is thread-safe for distinct ktag_result_t objects: give each
     thread its own result and share one lexicon.  A result keeps its buffers
