@@ -1415,11 +1415,16 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
                 continue;
             }
             /*  Common syllables start a few words each: test the pair with
-                the next syllable before looking the words up. */
-            if (p + 5 < len && bytes[p + 3] >= 0xE0 && bytes[p + 3] < 0xF0) {
-                uint32_t c2 = ((uint32_t) (bytes[p + 3] & 0x0F) << 12) | ((uint32_t) (bytes[p + 4] & 0x3F) << 6)
-                              | (bytes[p + 5] & 0x3F);
-                if (!s_bit(s_pair_bits, s_pair(c, c2)) && !s_bit(s_single_bits, c)) {
+                the next character (a syllable, a space, a digit) before
+                looking the words up. */
+            if (!s_bit(s_single_bits, c)) {
+                uint32_t c2 = 0;
+                if (p + 3 < len && bytes[p + 3] < 0x80)
+                    c2 = bytes[p + 3] | ((bytes[p + 3] >= 'A' && bytes[p + 3] <= 'Z') ? 0x20 : 0);
+                else if (p + 5 < len && bytes[p + 3] >= 0xE0 && bytes[p + 3] < 0xF0)
+                    c2 = ((uint32_t) (bytes[p + 3] & 0x0F) << 12) | ((uint32_t) (bytes[p + 4] & 0x3F) << 6)
+                         | (bytes[p + 5] & 0x3F);
+                if (p + 3 >= len || (c2 && !s_bit(s_pair_bits, s_pair(c, c2)))) {
                     p += 3;
                     continue;
                 }
