@@ -346,6 +346,9 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
     json_t *entities = json_object_get(obj, "entities");
     size_t n = json_array_size(entities);
     ktag_cli_buf_printf(out, ": %zu entit%s", n, n == 1 ? "y" : "ies");
+    json_t *events = json_object_get(obj, "events");
+    if (events)
+        ktag_cli_buf_printf(out, ", %zu event%s", json_array_size(events), json_array_size(events) == 1 ? "" : "s");
     json_t *s = json_object_get(obj, "sentiment");
     if (s)
         ktag_cli_buf_printf(out, ", sentiment %s %+.3f (+%" JSON_INTEGER_FORMAT " -%" JSON_INTEGER_FORMAT ")",
