@@ -7,6 +7,7 @@
     5천억 = (5·10^3)·10^8.  Multipliers must come in falling order, so 3만 억
     is read as 3만 and stops.
 */
+#include <math.h>
 #include <string.h>
 
 #include "amount.h"
@@ -165,7 +166,9 @@ static bool s_numeral(const char *text, size_t len, size_t *at, double *value, b
         p = r;
         number = next;
     }
-    *value = total + section + number;
+    /*  A scaled decimal (1.1억) is a whole number of units: drop the
+        binary fraction 1.1 × 10^8 leaves behind. */
+    *value = *scaled ? round(total + section + number) : total + section + number;
     *at = p;
     return true;
 }

@@ -31,6 +31,8 @@ static const s_case_t s_cases[] = {
     { "12억3456만원", 1234560000, KTAG_AMOUNT_KRW, "12억3456만원", S },
     { "4775억 매수 우위", 4.775e11, KTAG_AMOUNT_NONE, "4775억", S },
     { "0.5억원", 5e7, KTAG_AMOUNT_KRW, "0.5억원", S },
+    { "1.1억원", 110000000, KTAG_AMOUNT_KRW, "1.1억원", S },
+    { "25.5억 규모", 2550000000, KTAG_AMOUNT_NONE, "25.5억", S | H },
     /* plain digits with a unit */
     { "85,000원", 85000, KTAG_AMOUNT_KRW, "85,000원", 0 },
     { "목표가 120000원", 120000, KTAG_AMOUNT_KRW, "120000원", 0 },
@@ -104,7 +106,8 @@ static void test_table(void)
         snprintf(span, sizeof span, "%.*s", (int) (a.end - a.start), c->text + a.start);
         int flags = (a.scaled ? S : 0) | (a.points ? P : 0) | (a.approx ? A : 0) | (a.hedged ? H : 0);
         bool ok = strcmp(span, c->span) == 0 && a.unit == c->unit && flags == c->flags
-                  && fabs(a.value - c->value) <= 1e-9 * fabs(c->value) + 1e-9;
+                  && fabs(a.value - c->value) <= 1e-9 * fabs(c->value) + 1e-9
+                  && (!a.scaled || a.value == floor(a.value));   /* scaled amounts are whole */
         check_count++;
         if (!ok) {
             check_failures++;
