@@ -1,16 +1,18 @@
 /*  events.c - the events analyzer (events.h, docs/EVENTS.md).
 
-    Per field, per sentence: one pass over the bytes finds the sentence's
-    end, its clauses, its cue words (a fixed table, longest word at each
-    position, looked up only where a bit filter on the first and the first
-    two code points lets a word start) and where its amounts may start.  A
-    sentence with no trigger stops there.  Otherwise its subject is read
-    from its structure (the entity before the first comma, a topic
-    particle, the entity it starts with; each clause after "…" may name its
-    own), its amounts are read (amount.c), and each trigger (a funding
-    mention, a move word, 목표가, an earnings measure or turn, a deal word)
-    is linked by the rules of its type.  Nothing here allocates but the
-    findings and their scratch arrays, which are reused between documents.
+    Its cue words (the table below) are patterns of the lexicon's matcher,
+    so the scan stage finds them in the same pass as the entities and hands
+    them over in the field view.  Per field, per sentence: one pass over the
+    ASCII bytes finds the sentence's end, its clauses and where its amounts
+    may start, and the cue words of the sentence become its tokens (longest
+    at each start).  A sentence with no trigger stops there.  Otherwise its
+    subject is read from its structure (the entity before the first comma,
+    a topic particle, the entity it starts with; each clause after "…" may
+    name its own), its amounts are read (amount.c), and each trigger (a
+    funding mention, a move word, 목표가, an earnings measure or turn, a deal
+    word) is linked by the rules of its type.  Nothing here allocates but
+    the findings and their scratch arrays, which are reused between
+    documents.
 */
 #include <pthread.h>
 #include <stdlib.h>
@@ -62,14 +64,13 @@ typedef struct {
     uint8_t dir;
     uint8_t kind;
     bool loss;
-    uint32_t first;          /* first code point, filled at init */
     size_t len;
 } s_word_t;
 
 #define UP D_UP
 #define DN D_DOWN
-#define WORD(word, flags, dir) { word, flags, dir, K_NONE, false, 0, 0 }
-#define MEASURE(word, kind, loss) { word, W_KIND, D_NONE, kind, loss, 0, 0 }
+#define WORD(word, flags, dir) { word, flags, dir, K_NONE, false, 0 }
+#define MEASURE(word, kind, loss) { word, W_KIND, D_NONE, kind, loss, 0 }
 static s_word_t s_words[] = {
     /* price moves */
     WORD("급등", W_MOVE, UP), WORD("급등세", W_MOVE, UP), WORD("급락", W_MOVE, DN), WORD("급락세", W_MOVE, DN),
@@ -147,128 +148,22 @@ static s_word_t s_words[] = {
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 
-static uint32_t s_decode(const char *text, size_t len, size_t at, size_t *next)
-{
-    const uint8_t *s = (const uint8_t *) text;
-    uint32_t c = s[at];
-    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (at + n > len)
-        n = len - at;
-    if (n == 2)
-        c = ((c & 0x1F) << 6) | (s[at + 1] & 0x3F);
-    else if (n == 3)
-        c = ((c & 0x0F) << 12) | ((s[at + 1] & 0x3F) << 6) | (s[at + 2] & 0x3F);
-    else if (n == 4)
-        c = ((c & 0x07) << 18) | ((s[at + 1] & 0x3F) << 12) | ((s[at + 2] & 0x3F) << 6) | (s[at + 3] & 0x3F);
-    if (next)
-        *next = at + (n ? n : 1);
-    return c;
-}
-
-static int s_compare_words(const void *a, const void *b)
-{
-    const s_word_t *x = a, *y = b;
-    if (x->first != y->first)
-        return x->first < y->first ? -1 : 1;
-    return x->len > y->len ? -1 : x->len < y->len;   /* longest first */
-}
-
-/*  Which code points start a word (a bit per BMP code point), and where
-    the words starting with each are in the sorted table (an open-addressed
-    index): the scan tests one bit per character and searches only where a
-    word can start. */
-static uint8_t s_first_bits[0x10000 / 8];
-static uint8_t s_single_bits[0x10000 / 8];   /* words of one code point (上, ↑) */
-static uint8_t s_pair_bits[1 << 13];         /* a Bloom bit per (first, second) code point */
-#define S_INDEX_SIZE 512
-static struct {
-    uint32_t first;
-    uint16_t from, count;
-} s_index[S_INDEX_SIZE];
-
-static size_t s_slot(uint32_t c)
-{
-    return (c * 2654435761u) >> 23 & (S_INDEX_SIZE - 1);
-}
-
-static size_t s_pair(uint32_t a, uint32_t b)
-{
-    return ((a * 0x9E3779B1u) ^ (b * 0x85EBCA77u)) >> 16 & ((sizeof s_pair_bits * 8) - 1);
-}
-
-static bool s_bit(const uint8_t *bits, size_t i)
-{
-    return bits[i >> 3] & (1u << (i & 7));
-}
-
 static void s_init_words(void)
 {
-    for (size_t i = 0; i < S_WORD_COUNT; i++) {
+    for (size_t i = 0; i < S_WORD_COUNT; i++)
         s_words[i].len = strlen(s_words[i].word);
-        s_words[i].first = s_decode(s_words[i].word, s_words[i].len, 0, NULL);
-    }
-    qsort(s_words, S_WORD_COUNT, sizeof *s_words, s_compare_words);
-    for (size_t i = 0; i < S_WORD_COUNT; i++) {
-        uint32_t c = s_words[i].first;
-        s_first_bits[c >> 3] |= (uint8_t) (1u << (c & 7));
-        size_t after;
-        s_decode(s_words[i].word, s_words[i].len, 0, &after);
-        if (after >= s_words[i].len) {
-            s_single_bits[c >> 3] |= (uint8_t) (1u << (c & 7));
-        } else {
-            uint32_t second = s_decode(s_words[i].word, s_words[i].len, after, NULL);
-            size_t h = s_pair(c, second);
-            s_pair_bits[h >> 3] |= (uint8_t) (1u << (h & 7));
-        }
-        size_t slot = s_slot(c);
-        while (s_index[slot].count && s_index[slot].first != c)
-            slot = (slot + 1) & (S_INDEX_SIZE - 1);
-        if (!s_index[slot].count)
-            s_index[slot] = (__typeof__(s_index[0])) { c, (uint16_t) i, 0 };
-        s_index[slot].count++;
-    }
 }
 
-static char s_lower(char c)
+size_t ktag_events_word_count(void)
 {
-    return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    pthread_once(&s_once, s_init_words);
+    return S_WORD_COUNT;
 }
 
-/*  The longest word of the table at text[at], or NULL; *next is the byte
-    after the code point at `at`.  ASCII letters compare case-insensitively
-    (the normalized view may keep capitals). */
-static const s_word_t *s_word_at(const char *text, size_t len, size_t at, size_t *next)
+const char *ktag_events_word(size_t index)
 {
-    uint32_t c = s_decode(text, len, at, next);
-    if (c >= 'A' && c <= 'Z')
-        c += 32;
-    if (c > 0xFFFF || !s_bit(s_first_bits, c))
-        return NULL;
-    if (!s_bit(s_single_bits, c)) {
-        /*  Most characters that can start a word start none here: test
-            the pair with the next character first. */
-        if (*next >= len)
-            return NULL;
-        uint32_t second = s_decode(text, len, *next, NULL);
-        if (second >= 'A' && second <= 'Z')
-            second += 32;
-        if (!s_bit(s_pair_bits, s_pair(c, second)))
-            return NULL;
-    }
-    size_t slot = s_slot(c);
-    while (s_index[slot].first != c)
-        slot = (slot + 1) & (S_INDEX_SIZE - 1);
-    for (size_t i = s_index[slot].from, end = i + s_index[slot].count; i < end; i++) {
-        const s_word_t *w = &s_words[i];
-        if (at + w->len > len)
-            continue;
-        size_t k = 0;
-        while (k < w->len && s_lower(text[at + k]) == w->word[k])
-            k++;
-        if (k == w->len)
-            return w;
-    }
-    return NULL;
+    pthread_once(&s_once, s_init_words);
+    return index < S_WORD_COUNT ? s_words[index].word : NULL;
 }
 
 /* ------------------------------------------------------ per sentence */
@@ -313,6 +208,7 @@ typedef struct {
     s_subject_t subject;
     s_subject_t previous;           /* the previous sentence's own subject */
     size_t first_event;             /* the findings' first event of this sentence */
+    size_t w_next;                  /* the next of the field's cue words to read */
     bool product;                   /* ETF/ETN: funding words are fund terms */
     bool feature;                   /* a [특징주] line: it is about a stock's move */
 } s_sentence_t;
@@ -549,6 +445,15 @@ static bool s_token_in(const s_sentence_t *s, uint32_t from, uint32_t to, uint32
     return false;
 }
 
+/*  The cue word starting at byte `at`, or NULL. */
+static const s_word_t *s_word_starting(const s_sentence_t *s, uint32_t at)
+{
+    for (size_t t = 0; t < s->token_count && s->tokens[t].start <= at; t++)
+        if (s->tokens[t].start == at)
+            return s->tokens[t].word;
+    return NULL;
+}
+
 /*  The own subject of clause `c`: the entity it starts with (after quotes
     and a bracketed tag) when a space, comma, joiner or topic particle
     follows; else an entity marked by a topic particle. */
@@ -596,8 +501,7 @@ static void s_clause_subject(const s_sentence_t *s, size_t c, bool start_rule, s
             }
         }
         /*  An index the sentence starts with (코스피 0.5% 하락). */
-        size_t next;
-        const s_word_t *w = s_word_at(text, clause->end, at, &next);
+        const s_word_t *w = s_word_starting(s, at);
         if (w && (w->flags & W_INDEX)) {
             out->state = SUBJ_INDEX;
             return;
@@ -643,8 +547,7 @@ static void s_sentence_subject(s_sentence_t *s)
         uint32_t word = end;
         while (word > floor && text[word - 1] != ' ' && text[word - 1] != ']')
             word = s_back(text, word);
-        size_t next;
-        const s_word_t *w = word < end ? s_word_at(text, end, word, &next) : NULL;
+        const s_word_t *w = word < end ? s_word_starting(s, word) : NULL;
         if (w && (w->flags & W_INDEX)) {
             subject->state = SUBJ_INDEX;
             return;
@@ -1405,83 +1308,45 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     uint32_t p = s->start, end = (uint32_t) len;
     while (p < len) {
         uint8_t b = bytes[p];
-        if (b >= 0xE0 && b < 0xF0 && p + 2 < len) {
-            /*  The bulk of the text: a character no word starts with is
-                skipped without a call. */
-            uint32_t c = ((uint32_t) (b & 0x0F) << 12) | ((uint32_t) (bytes[p + 1] & 0x3F) << 6)
-                         | (bytes[p + 2] & 0x3F);
-            if (!s_bit(s_first_bits, c)) {
-                p += 3;
-                continue;
-            }
-            /*  Common syllables start a few words each: test the pair with
-                the next character (a syllable, a space, a digit) before
-                looking the words up. */
-            if (!s_bit(s_single_bits, c)) {
-                uint32_t c2 = 0;
-                if (p + 3 < len && bytes[p + 3] < 0x80)
-                    c2 = bytes[p + 3] | ((bytes[p + 3] >= 'A' && bytes[p + 3] <= 'Z') ? 0x20 : 0);
-                else if (p + 5 < len && bytes[p + 3] >= 0xE0 && bytes[p + 3] < 0xF0)
-                    c2 = ((uint32_t) (bytes[p + 3] & 0x0F) << 12) | ((uint32_t) (bytes[p + 4] & 0x3F) << 6)
-                         | (bytes[p + 5] & 0x3F);
-                if (p + 3 >= len || (c2 && !s_bit(s_pair_bits, s_pair(c, c2)))) {
-                    p += 3;
-                    continue;
-                }
-            }
-        } else if (b < 0x80) {
-            if (b == '\n' || b == '\r') {
-                end = p;
-                break;
-            }
-            if ((b == '.' || b == '!' || b == '?') && s_stop_at(text, len, s->start, p)) {
-                end = p + 1;
-                break;
-            }
-            if (b == '.' && p + 1 < len && text[p + 1] == '.') {
-                uint32_t after = p + 1;
-                while (after < len && text[after] == '.')
-                    after++;
-                if (s_add_clause(scratch, s, p, after, true))
-                    return KTAG_ERR_NOMEM;
-                p = after;
-                continue;
-            }
-            bool digit_before = p > s->start && bytes[p - 1] >= '0' && bytes[p - 1] <= '9';
-            if ((b == ',' || b == ';') && !(digit_before && p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9')) {
-                if (s_add_clause(scratch, s, p, p + 1, false))
-                    return KTAG_ERR_NOMEM;
-                p++;
-                continue;
-            }
-            bool candidate = (b >= '0' && b <= '9' && !digit_before) || b == '$'
-                             || ((b == '-' || b == '+') && p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9')
-                             || ((b == 'u' || b == 'U') && p + 2 < len && bytes[p + 2] == '$');
-            if (candidate) {
-                if (KTAG_RESERVE(scratch->amounts, scratch->amount_cap, candidates + 1))
-                    return KTAG_ERR_NOMEM;
-                scratch->amounts[candidates++].start = p;
-            }
-            if (!s_bit(s_first_bits, b | ((b >= 'A' && b <= 'Z') ? 0x20 : 0))) {
-                p++;
-                continue;
-            }
-        }
-        size_t next;
-        const s_word_t *w = s_word_at(text, len, p, &next);
-        if (!w) {
-            p = (uint32_t) next;
+        if (b >= 0x80) {
+            /*  The bulk of the text: the cue words come from the engine's
+                matcher pass, so a non-ASCII character is only skipped. */
+            p += b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
             continue;
         }
-        if (!(w->flags & W_BLOCK)) {
-            if (KTAG_RESERVE(scratch->tokens, scratch->token_cap, s->token_count + 1))
-                return KTAG_ERR_NOMEM;
-            scratch->tokens[s->token_count++] = (s_token_t) { p, (uint32_t) (p + w->len), w, false };
-            s->product |= (w->flags & W_PRODUCT) != 0;
-            s->feature |= (w->flags & W_FEATURE) != 0;
-            triggers |= (w->flags & S_TRIGGERS) != 0;
+        if (b == '\n' || b == '\r') {
+            end = p;
+            break;
         }
-        p += (uint32_t) w->len;
+        if ((b == '.' || b == '!' || b == '?') && s_stop_at(text, len, s->start, p)) {
+            end = p + 1;
+            break;
+        }
+        if (b == '.' && p + 1 < len && text[p + 1] == '.') {
+            uint32_t after = p + 1;
+            while (after < len && text[after] == '.')
+                after++;
+            if (s_add_clause(scratch, s, p, after, true))
+                return KTAG_ERR_NOMEM;
+            p = after;
+            continue;
+        }
+        bool digit_before = p > s->start && bytes[p - 1] >= '0' && bytes[p - 1] <= '9';
+        if ((b == ',' || b == ';') && !(digit_before && p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9')) {
+            if (s_add_clause(scratch, s, p, p + 1, false))
+                return KTAG_ERR_NOMEM;
+            p++;
+            continue;
+        }
+        bool candidate = (b >= '0' && b <= '9' && !digit_before) || b == '$'
+                         || ((b == '-' || b == '+') && p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9')
+                         || ((b == 'u' || b == 'U') && p + 2 < len && bytes[p + 2] == '$');
+        if (candidate) {
+            if (KTAG_RESERVE(scratch->amounts, scratch->amount_cap, candidates + 1))
+                return KTAG_ERR_NOMEM;
+            scratch->amounts[candidates++].start = p;
+        }
+        p++;
     }
     if (p >= len)
         end = (uint32_t) len;
@@ -1491,13 +1356,31 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         end--;
     s->end = end;
     scratch->clauses[s->clause_count - 1].end = end;
-    /*  A token or clause cut by a line break ends at the sentence. */
-    while (s->token_count && scratch->tokens[s->token_count - 1].end > end)
-        s->token_count--;
+    /*  Its cue words: the matcher's hits, longest at each start, none
+        inside another (a blocking word like 영업이익률 hides what it
+        holds and is no token itself). */
+    const ktag_field_view_t *view = s->view;
+    uint32_t covered = s->start;
+    while (s->w_next < view->cue_word_count && view->cue_words[s->w_next].start < s->start)
+        s->w_next++;
+    for (; s->w_next < view->cue_word_count && view->cue_words[s->w_next].start < end; s->w_next++) {
+        const ktag_term_hit_t *hit = &view->cue_words[s->w_next];
+        if (hit->start < covered || hit->end > end || hit->term >= S_WORD_COUNT)
+            continue;
+        covered = hit->end;
+        const s_word_t *w = &s_words[hit->term];
+        if (w->flags & W_BLOCK)
+            continue;
+        if (KTAG_RESERVE(scratch->tokens, scratch->token_cap, s->token_count + 1))
+            return KTAG_ERR_NOMEM;
+        scratch->tokens[s->token_count++] = (s_token_t) { hit->start, hit->end, w, false };
+        s->product |= (w->flags & W_PRODUCT) != 0;
+        s->feature |= (w->flags & W_FEATURE) != 0;
+        triggers |= (w->flags & S_TRIGGERS) != 0;
+    }
     s->tokens = scratch->tokens;
     s->clauses = scratch->clauses;
     /*  The sentence's mentions: a funding mention is a trigger too. */
-    const ktag_field_view_t *view = s->view;
     while (s->m_first < view->mention_count && view->mentions[s->m_first].end <= s->start)
         s->m_first++;
     s->m_last = s->m_first;

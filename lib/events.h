@@ -55,6 +55,15 @@ typedef struct {
 int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count,
                         ktag_events_findings_t *findings);
 
+/** The analyzer's cue words (normalized: Hangul, lower-case ASCII), which
+ *  the lexicon adds to its matcher so that the scan stage finds them in the
+ *  same pass as the entities (ktag_field_view_t.cue_words).  Word indexes
+ *  are stable for the life of the process.  This function can't fail. */
+size_t ktag_events_word_count(void);
+
+/** @returns cue word `index` (< ktag_events_word_count()), static. */
+const char *ktag_events_word(size_t index);
+
 /** Free the buffers of `findings` (not the struct). */
 void ktag_events_findings_release(ktag_events_findings_t *findings);
 

@@ -106,6 +106,8 @@ static size_t s_views(const ktag_result_t *self, ktag_field_view_t views[2])
             .term_count = field->scan.term_count,
             .mentions = field->mentions,
             .mention_count = field->mention_count,
+            .cue_words = field->scan.cue_words,
+            .cue_word_count = field->scan.cue_word_count,
         };
     }
     return count;

@@ -4,8 +4,10 @@
     which rule, with which amount.
 
     The analyzer runs on hand-made field views: the sentence normalized by
-    ktag_normalize(), and mentions of the entities below found by plain
-    substring search (longest first), so the test depends on no lexicon. */
+    ktag_normalize(), mentions of the entities below found by plain
+    substring search (longest first), and the analyzer's cue words found the
+    same way (as the lexicon's matcher would), so the test depends on no
+    lexicon. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -53,6 +55,14 @@ static ktag_entry_t s_entries[S_ENTITY_COUNT];
 static ktag_normbuf_t s_buf;
 static ktag_events_findings_t s_found;
 
+static int s_by_start_longest(const void *a, const void *b)
+{
+    const ktag_term_hit_t *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->end > y->end ? -1 : x->end < y->end;
+}
+
 /*  The events of `text` (one field) as one line per event:
     "type kind=… company=… cp=… source=… dir=… amount=…UNIT prev=… limit span=\"…\" rule=…",
     lines joined by " | ". */
@@ -85,8 +95,21 @@ static const char *s_events(const char *text)
         count++;
         at += best_len;
     }
+    /*  The cue words, as the matcher reports them: every occurrence of
+        every word, by start, longest first. */
+    static ktag_term_hit_t words[16384];
+    size_t word_count = 0;
+    for (size_t at = 0; at < len; at++)
+        for (size_t w = 0; w < ktag_events_word_count() && word_count < 16384; w++) {
+            const char *word = ktag_events_word(w);
+            size_t n = strlen(word);
+            if (at + n <= len && strncasecmp(norm + at, word, n) == 0)
+                words[word_count++] = (ktag_term_hit_t) { (uint32_t) at, (uint32_t) (at + n), (uint32_t) w };
+        }
+    qsort(words, word_count, sizeof *words, s_by_start_longest);
     ktag_field_view_t view = { .field = KTAG_FIELD_TEXT, .norm = norm, .norm_len = len,
-                               .mentions = mentions, .mention_count = count };
+                               .mentions = mentions, .mention_count = count,
+                               .cue_words = words, .cue_word_count = word_count };
     if (ktag_events_analyze(&view, 1, &s_found))
         return "(analyze failed)";
     size_t used = 0;
