@@ -1266,6 +1266,15 @@ static int s_contracts(ktag_events_findings_t *f, const s_sentence_t *s)
 
 /* ---------------------------------------------------------- sentences */
 
+/*  Which bytes the sentence pass looks at: line breaks, punctuation,
+    digits, signs and '$' (all below '@'). */
+static const uint8_t s_byte_role[256] = {
+    ['\n'] = 1, ['\r'] = 1, ['.'] = 1, ['!'] = 1, ['?'] = 1, [','] = 1, [';'] = 1, ['$'] = 1,
+    ['-'] = 1, ['+'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+};
+
+
 /*  True when the '.', '!' or '?' at `p` ends a sentence: a space, a line
     break or the end follows, and it is no decimal point and no part of
     "…" turned into "...". */
@@ -1307,11 +1316,28 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     scratch->clauses[s->clause_count++] = (s_clause_t) { s->start, 0, true };
     uint32_t p = s->start, end = (uint32_t) len;
     while (p < len) {
+        /*  The bulk of the text (Hangul, letters, spaces) is stepped over
+            8 bytes at a time: the cue words come from the matcher, and only
+            ASCII below '@' other than the space matters here. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (p + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, bytes + p, 8);
+            uint64_t low = ~w & ~(w << 1) & 0x8080808080808080ull;          /* bytes < 0x40 */
+            uint64_t x = w ^ 0x2020202020202020ull;
+            uint64_t space = ~(((x & 0x7F7F7F7F7F7F7F7Full) + 0x7F7F7F7F7F7F7F7Full) | x
+                               | 0x7F7F7F7F7F7F7F7Full);                     /* bytes == ' ' */
+            uint64_t wanted = low & ~space;
+            if (!wanted) {
+                p += 8;
+                continue;
+            }
+            p += (uint32_t) (__builtin_ctzll(wanted) >> 3);   /* the first such byte */
+        }
+#endif
         uint8_t b = bytes[p];
-        if (b >= 0x80) {
-            /*  The bulk of the text: the cue words come from the engine's
-                matcher pass, so a non-ASCII character is only skipped. */
-            p += b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+        if (!s_byte_role[b]) {
+            p++;
             continue;
         }
         if (b == '\n' || b == '\r') {
@@ -1339,12 +1365,13 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
             continue;
         }
         bool candidate = (b >= '0' && b <= '9' && !digit_before) || b == '$'
-                         || ((b == '-' || b == '+') && p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9')
-                         || ((b == 'u' || b == 'U') && p + 2 < len && bytes[p + 2] == '$');
+                         || ((b == '-' || b == '+') && p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9');
         if (candidate) {
             if (KTAG_RESERVE(scratch->amounts, scratch->amount_cap, candidates + 1))
                 return KTAG_ERR_NOMEM;
-            scratch->amounts[candidates++].start = p;
+            /*  US$: the amount starts at the U. */
+            bool us = b == '$' && p >= s->start + 2 && (bytes[p - 2] | 0x20) == 'u' && (bytes[p - 1] | 0x20) == 's';
+            scratch->amounts[candidates++].start = us ? p - 2 : p;
         }
         p++;
     }
@@ -1495,6 +1522,16 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
         const ktag_field_view_t *view = &fields[fi];
         if (KTAG_RESERVE(scratch->is_source, scratch->source_cap, view->mention_count + 1))
             return KTAG_ERR_NOMEM;
+        /*  Most headlines hold no trigger at all: then no sentence of the
+            field can state an event. */
+        bool triggers = false;
+        for (size_t w = 0; w < view->cue_word_count && !triggers; w++)
+            triggers = view->cue_words[w].term < S_WORD_COUNT
+                       && (s_words[view->cue_words[w].term].flags & S_TRIGGERS);
+        for (size_t m = 0; m < view->mention_count && !triggers; m++)
+            triggers = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
+        if (!triggers)
+            continue;
         s_sentence_t s = { .view = view, .text = view->norm, .len = view->norm_len, .is_source = scratch->is_source };
         size_t first_event = findings->event_count;
         for (uint32_t at = 0; at < view->norm_len;) {
