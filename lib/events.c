@@ -764,6 +764,23 @@ static bool s_link_subject(const s_sentence_t *s, const s_subject_t *subject, kt
 
 /* ----------------------------------------------------------- funding */
 
+/*  One funding of a kind per sentence: an event of that kind without
+    issuer goes when another names one ("11번가, 상장 추진…IPO 주관사에 …"). */
+static void s_drop_issuerless(ktag_events_findings_t *f, const s_sentence_t *s)
+{
+    size_t kept = s->first_event;
+    for (size_t i = s->first_event; i < f->event_count; i++) {
+        const ktag_event_finding_t *e = &f->events[i];
+        bool drop = false;
+        for (size_t j = s->first_event; j < f->event_count && e->type == KTAG_EVENT_FUNDING && e->company < 0; j++)
+            drop |= j != i && f->events[j].type == KTAG_EVENT_FUNDING && f->events[j].company >= 0
+                    && strcmp(f->events[j].kind, e->kind) == 0;
+        if (!drop)
+            f->events[kept++] = *e;
+    }
+    f->event_count = kept;
+}
+
 static int s_funding(ktag_events_findings_t *f, const s_sentence_t *s)
 {
     const char *text = s->text;
@@ -784,6 +801,15 @@ static int s_funding(ktag_events_findings_t *f, const s_sentence_t *s)
         }
         if (metric)
             continue;
+        /*  A role named after the funding (대표주관사 of an IPO) is no
+            event of its own when the sentence names the funding itself. */
+        if (s_token_in(s, mention->start, mention->end, W_AGENT)) {
+            bool named = false;
+            for (size_t o = s->m_first; o < s->m_last; o++)
+                named |= o != m && s->view->mentions[o].entry == mention->entry;
+            if (named)
+                continue;
+        }
         size_t c = s_clause_of(s, mention->start);
         const s_clause_t *clause = &s->clauses[c];
         ktag_event_finding_t e = s_event(s, KTAG_EVENT_FUNDING, mention->start, mention->end);
@@ -1483,6 +1509,8 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     s->amounts = scratch->amounts;
 
     int rc = s_funding(f, s);
+    if (!rc)
+        s_drop_issuerless(f, s);
     if (!rc)
         rc = s_price_moves(f, s);
     if (!rc)
