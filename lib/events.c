@@ -194,7 +194,6 @@ typedef struct {
 typedef struct {
     const ktag_field_view_t *view;
     const char *text;
-    size_t len;
     uint32_t start, end;            /* the sentence */
     size_t m_first, m_last;         /* its mentions [m_first, m_last) */
     s_token_t *tokens;
@@ -1560,7 +1559,7 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
             triggers = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
         if (!triggers)
             continue;
-        s_sentence_t s = { .view = view, .text = view->norm, .len = view->norm_len, .is_source = scratch->is_source };
+        s_sentence_t s = { .view = view, .text = view->norm, .is_source = scratch->is_source };
         size_t first_event = findings->event_count;
         for (uint32_t at = 0; at < view->norm_len;) {
             s.start = at;
