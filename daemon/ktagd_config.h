@@ -28,6 +28,7 @@ typedef struct {
     char *pull;             /**< --pull EP (@EP binds, >EP or EP connects) */
     char *push;             /**< --push EP (same syntax) */
     char *control;          /**< --control EP, NULL = none */
+    char *metrics;          /**< --metrics [HOST:]PORT, NULL = none (ktagd_metrics.h) */
     char *lexicons;         /**< --lexicons DIR, NULL = ktag_lexdir_resolve() */
     char *config;           /**< --config FILE, NULL = none */
     char *curve_secret_key; /**< --curve-secret-key FILE: CURVE server secret key */

@@ -17,6 +17,7 @@
 #include "ktagd_curve.h"
 #include "ktagd_frames.h"
 #include "ktagd_log.h"
+#include "ktagd_metrics.h"
 #include "ktagd_stats.h"
 #include "ktagd_worker.h"
 
@@ -48,6 +49,7 @@ typedef struct {
     ktagd_frames_t pending_back, pending_front;
     int sigfd;
     ktagd_curve_t *curve;   /* NULL: no CURVE */
+    ktagd_metrics_t *metrics;   /* NULL: no --metrics */
     bool reload_running, reload_again;
     s_waiter_t waiting[S_MAX_WAITERS];
     size_t n_waiting;
@@ -123,6 +125,8 @@ ktagd_server_check_exposure(const ktagd_config_t *config)
         if (bind)
             s_check_exposure(ep, eps[i].curve);
     }
+    if (config->metrics)
+        ktagd_metrics_check_exposure(config->metrics);
 }
 
 /* Bind or connect `sock`.  "@ep" binds and ">ep" connects whatever
@@ -598,6 +602,8 @@ s_front_readable(s_server_t *s)
             s->in_flight--;
             ktagd_stats_dropped(s->shared.stats);
             ktagd_frames_close(&f);
+        } else if (s->config->mode == KTAGD_MODE_BROKER) {
+            ktagd_stats_broker_forwarded(s->shared.stats);
         }
     }
 }
@@ -775,8 +781,10 @@ s_loop(s_server_t *s)
         if (i_monitor >= 0 && (items[i_monitor].revents & ZMQ_POLLIN))
             s_monitor_readable(s);
         if (s->pending_back.count && (items[i_back].revents & ZMQ_POLLOUT)) {
-            if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) != 0
-                && errno != EAGAIN) {
+            if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) == 0) {
+                if (s->config->mode == KTAGD_MODE_BROKER)
+                    ktagd_stats_broker_forwarded(s->shared.stats);
+            } else if (errno != EAGAIN) {
                 s->in_flight--;
                 ktagd_stats_dropped(s->shared.stats);
                 ktagd_frames_close(&s->pending_back);
@@ -841,6 +849,16 @@ ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
     }
     if (s_open_sockets(&s) != 0)
         goto done;
+    if (config->metrics) {
+        char err[512];
+        s.metrics = ktagd_metrics_start(config->metrics, s.shared.stats, lexicons,
+                                        config->mode == KTAGD_MODE_BROKER, err, sizeof err);
+        if (!s.metrics) {
+            log_error("%s", err);
+            goto done;
+        }
+        log_info("metrics at %s", ktagd_metrics_url(s.metrics));
+    }
     if (s_start_threads(&s) != 0) {
         log_error("cannot start the worker threads");
         goto done;
@@ -853,6 +871,7 @@ ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
              config->max_message_size, (int) getpid());
     rc = s_loop(&s);
 done:
+    ktagd_metrics_stop(&s.metrics);
     ktagd_frames_close(&s.pending_back);
     ktagd_frames_close(&s.pending_front);
     for (size_t i = 0; i < s.n_waiting; i++)
