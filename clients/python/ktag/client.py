@@ -16,70 +16,22 @@ from __future__ import annotations
 
 import itertools
 import math
-import random
 import time
 from collections import deque
 from typing import (Any, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple,
                     Union)
 
-import msgpack
 import zmq
 
-from .curve import check_key
-from .errors import KtagError, TagError, Timeout
+from . import _wire
+from ._wire import OPTION_KEYS, Document, DocumentId
+from .errors import KtagError, Timeout
 
 __all__ = ["Client", "Document", "DocumentId", "OPTION_KEYS"]
 
-DocumentId = Union[str, int]
-"""A document id: a string or an integer, echoed back in the result."""
-
-Document = Union[str, bytes, Mapping[str, Any]]
-"""An item of :meth:`Client.tag_many`: a text, or a mapping with ``text`` and
-optionally ``id`` and ``title`` (other keys are ignored)."""
-
-OPTION_KEYS = frozenset({"sentiment", "types", "offsets", "overlaps", "explain"})
-"""The tagging options of the wire protocol (SPEC.md, "Wire protocol")."""
-
-_BOOL_OPTIONS = ("sentiment", "overlaps", "explain")
-
-
-def _check_options(options: Mapping[str, Any]) -> Dict[str, Any]:
-    """Return the wire form of tagging options.
-
-    The daemon ignores unknown keys, so a misspelt option would silently do
-    nothing: refuse it here instead.  Values of None mean "the daemon's
-    default" and are left out.  The daemon checks the values themselves.
-    """
-    out: Dict[str, Any] = {}
-    for key, value in options.items():
-        if key not in OPTION_KEYS:
-            raise TypeError("unknown ktag option %r (expected one of %s)"
-                            % (key, ", ".join(sorted(OPTION_KEYS))))
-        if value is None:
-            continue
-        if key in _BOOL_OPTIONS:
-            value = bool(value)
-        elif key == "types":
-            # "company,chip" and ["company", "chip"] say the same thing.
-            if isinstance(value, str):
-                value = [t.strip() for t in value.split(",") if t.strip()]
-            else:
-                value = list(value)
-        out[key] = value
-    return out
-
-
-def _check_id(id: Any) -> None:
-    # bool is an int in Python but not an id on the wire.
-    if id is not None and (isinstance(id, bool) or not isinstance(id, (str, int))):
-        raise TypeError("a document id must be a str or an int, not %s" % type(id).__name__)
-
-
-def _check_text(name: str, value: Any) -> None:
-    # bytes are sent as they are (as a msgpack str) so that the daemon, not
-    # this client, judges their UTF-8 and names the offending byte offset.
-    if not isinstance(value, (str, bytes)):
-        raise TypeError("%s must be str or bytes, not %s" % (name, type(value).__name__))
+# The argument checks and reply handling both clients share (_wire.py).
+_check_options = _wire.check_options
+_split_item = _wire.split_item
 
 
 class _Request:
@@ -148,14 +100,7 @@ class Client:
         self.timeout = float(timeout)
         self.retries = int(retries)
         self._defaults = _check_options(options or {})
-        self._curve: Optional[Tuple[bytes, bytes, bytes]] = None
-        if server_key is not None or secret_key is not None:
-            if server_key is None or secret_key is None:
-                raise ValueError("CURVE needs both server_key and secret_key")
-            secret = check_key(secret_key, "secret_key")
-            public = (check_key(public_key, "public_key") if public_key is not None
-                      else zmq.curve_public(secret))
-            self._curve = (check_key(server_key, "server_key"), public, secret)
+        self._curve = _wire.curve_keys(server_key, secret_key, public_key)
         self._own_context = context is None
         self._context: zmq.Context = context if context is not None else zmq.Context()
         self._socket: Optional[zmq.Socket] = None
@@ -288,26 +233,9 @@ class Client:
     # ----------------------------------------------------------- internals
 
     def _merge(self, options: Mapping[str, Any]) -> Dict[str, Any]:
-        merged = dict(self._defaults)
-        for key, value in _check_options(options).items():
-            merged[key] = value
-        # An explicit None given to this call restores the daemon's default.
-        for key, value in options.items():
-            if value is None:
-                merged.pop(key, None)
-        return merged
+        return _wire.merge_options(self._defaults, options)
 
-    @staticmethod
-    def _tag_body(text: Any, id: Any, title: Any, options: Dict[str, Any]) -> Dict[str, Any]:
-        _check_text("text", text)
-        _check_id(id)
-        body: Dict[str, Any] = {"text": text}
-        if title is not None:
-            _check_text("title", title)
-            body["title"] = title
-        if options:
-            body["options"] = options
-        return body
+    _tag_body = staticmethod(_wire.tag_body)
 
     def _admin(self, op: str) -> Dict[str, Any]:
         request = self._submit({"op": op})
@@ -345,11 +273,7 @@ class Client:
         if self._closed:
             raise KtagError("the client is closed")
         corr = next(self._corr)
-        wire = {"id": corr}
-        wire.update(body)
-        # use_bin_type=False: bytes go out as msgpack str, which is what the
-        # protocol wants for text and title (see _check_text).
-        request = _Request(corr, msgpack.packb(wire, use_bin_type=False))
+        request = _Request(corr, _wire.pack_request(corr, body))
         request.attempts = 1
         self._inflight[corr] = request
         self._send(request)
@@ -365,21 +289,7 @@ class Client:
 
     def _new_socket(self) -> zmq.Socket:
         sock = self._context.socket(zmq.DEALER)
-        try:
-            sock.setsockopt(zmq.LINGER, 0)
-            # The callers bound what is in flight (tag_many's window); the
-            # default high-water mark would make send block on a dead peer.
-            sock.setsockopt(zmq.SNDHWM, 0)
-            sock.setsockopt(zmq.RCVHWM, 0)
-            if self._curve is not None:
-                server, public, secret = self._curve
-                sock.setsockopt(zmq.CURVE_SERVERKEY, server)
-                sock.setsockopt(zmq.CURVE_PUBLICKEY, public)
-                sock.setsockopt(zmq.CURVE_SECRETKEY, secret)
-            sock.connect(self.endpoint)
-        except zmq.ZMQError:
-            sock.close(linger=0)
-            raise
+        _wire.setup_socket(sock, self.endpoint, self._curve)
         return sock
 
     def _rebuild(self) -> None:
@@ -423,14 +333,8 @@ class Client:
         self._expire()
 
     def _accept(self, frames: List[bytes]) -> None:
-        # [empty delimiter, reply]: anything else is not for us.
-        if len(frames) != 2 or frames[0]:
-            return
-        try:
-            reply = msgpack.unpackb(frames[1], raw=False)
-        except Exception:
-            return
-        if not isinstance(reply, dict):
+        reply = _wire.read_reply(frames)
+        if reply is None:
             return
         corr = reply.get("id")
         if type(corr) is int:
@@ -443,22 +347,16 @@ class Client:
             request = None
         if request is None:
             return      # a late reply to an abandoned request
-        if self._overloaded(reply) and request.attempts <= self.retries:
+        if _wire.is_overloaded(reply) and request.attempts <= self.retries:
             # The daemon's queue is full (--max-pending): back off and send it
             # again, as for a timeout but without waiting one out.
-            backoff = min(self.timeout, 0.5, 0.02 * 2 ** (request.attempts - 1))
-            request.resend_at = time.monotonic() + backoff * random.uniform(0.5, 1.5)
+            request.resend_at = (time.monotonic()
+                                 + _wire.overload_backoff(request.attempts, self.timeout))
             request.attempts += 1
             self.retried += 1
             self._inflight[request.corr] = request
             return
         request.reply = reply
-
-    @staticmethod
-    def _overloaded(reply: Dict[str, Any]) -> bool:
-        error = reply.get("error")
-        return (reply.get("ok") is False and isinstance(error, dict)
-                and error.get("code") == "overloaded")
 
     def _resend_due(self) -> None:
         now = time.monotonic()
@@ -491,26 +389,4 @@ class Client:
             raise request.error
         reply = request.reply
         assert reply is not None
-        # Put the caller's id (or its absence) back, first as in the schema.
-        out: Dict[str, Any] = {} if id is None else {"id": id}
-        for key, value in reply.items():
-            if key != "id":
-                out[key] = value
-        if out.get("ok") is not True and raise_errors:
-            error = out.get("error")
-            if not isinstance(error, dict):
-                error = {}
-            raise TagError(str(error.get("code", "internal")),
-                           str(error.get("message", "malformed error reply")), id, out)
-        return out
-
-
-def _split_item(item: Document) -> Tuple[Any, Optional[DocumentId], Any]:
-    if isinstance(item, (str, bytes)):
-        return item, None, None
-    if isinstance(item, Mapping):
-        if "text" not in item:
-            raise TypeError("a tag_many item mapping needs a 'text' key")
-        return item["text"], item.get("id"), item.get("title")
-    raise TypeError("a tag_many item must be a str, bytes or a mapping, not %s"
-                    % type(item).__name__)
+        return _wire.finish(reply, id, raise_errors)
