@@ -1,191 +1,64 @@
-/*  ktag_json.c - libktag result -> SPEC.md JSON object. */
+/*  ktag_json.c - JSON emitters for the schema walk (ktag_schema.h): JSON
+    text written straight to a callback, and a jansson tree (for the CLI's
+    pretty format, and as the reference the tests hold the text against).
+*/
 #include "ktag_json.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-double
-ktag_json_round3(double x)
-{
-    double r = round(x * 1000.0) / 1000.0;
-    /* -0.0 would print as "-0.0"; a score of nothing is plain 0. */
-    return r == 0.0 ? 0.0 : r;
-}
+#include "ktag_msgpack.h"
+
+/*  The schema nests 4 deep; a reply from a daemon is walked generically
+    and may nest deeper, but never this deep unless it is hostile. */
+#define S_MAX_DEPTH 64
 
 const char *
 ktag_json_error_code(int status)
 {
-    switch (status) {
-    case KTAG_ERR_BAD_UTF8:
-        return "bad_utf8";
-    case KTAG_ERR_TOO_LARGE:
-        return "too_large";
-    case KTAG_ERR_INVALID:
-        return "bad_request";
-    default:
-        return "internal";
-    }
+    return ktag_wire_code_name(ktag_wire_code_from_status(status));
 }
 
-/* json_object_set_new() tolerates a NULL value by failing; count failures so
- * that one check at the end covers every allocation. */
-static int
-s_set(json_t *obj, const char *key, json_t *value)
+const ktag_wire_id_t *
+ktag_json_wire_id(json_t *id, ktag_wire_id_t *out)
 {
-    return json_object_set_new_nocheck(obj, key, value);
+    if (json_is_string(id)) {
+        *out = (ktag_wire_id_t) { .kind = KTAG_ID_STR, .str = json_string_value(id),
+                                  .str_len = json_string_length(id) };
+    } else if (json_is_integer(id)) {
+        json_int_t v = json_integer_value(id);
+        *out = v < 0 ? (ktag_wire_id_t) { .kind = KTAG_ID_INT, .num = v }
+                     : (ktag_wire_id_t) { .kind = KTAG_ID_UINT, .unum = (uint64_t) v };
+    } else {
+        return NULL;
+    }
+    return out;
 }
 
-static json_t *
-s_sentiment(const ktag_sentiment_t *s)
-{
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int rc = 0;
-    rc |= s_set(o, "score", json_real(ktag_json_round3(s->score)));
-    rc |= s_set(o, "label", json_string(s->label ? s->label : "neutral"));
-    rc |= s_set(o, "positive", json_integer(s->positive));
-    rc |= s_set(o, "negative", json_integer(s->negative));
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-static json_t *
-s_entity(const ktag_entity_t *e, int with_sentiment)
-{
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int rc = 0;
-    rc |= s_set(o, "type", json_string_nocheck(ktag_type_name(e->type)));
-    rc |= s_set(o, "id", json_string(e->id));
-    rc |= s_set(o, "name", json_string(e->name));
-    rc |= s_set(o, "text", json_string(e->text));
-    rc |= s_set(o, "start", json_integer((json_int_t) e->start));
-    rc |= s_set(o, "end", json_integer((json_int_t) e->end));
-    rc |= s_set(o, "field", json_string_nocheck(ktag_field_name(e->field)));
-    if (with_sentiment)
-        rc |= s_set(o, "sentiment", json_real(ktag_json_round3(e->sentiment)));
-    json_t *attrs = json_object();
-    for (size_t i = 0; attrs && i < e->attr_count; i++)
-        rc |= json_object_set_new(attrs, e->attrs[i].key, json_string(e->attrs[i].value));
-    rc |= s_set(o, "attrs", attrs);
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-json_t *
-ktag_json_result(const ktag_result_t *result, json_t *id,
-                 const ktag_options_t *options, int64_t elapsed_us)
-{
-    ktag_options_t defaults;
-    if (!options) {
-        ktag_options_init(&defaults);
-        options = &defaults;
-    }
-    const ktag_sentiment_t *doc_sentiment = ktag_result_sentiment(result);
-    int with_sentiment = options->sentiment && doc_sentiment != NULL;
-
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int rc = 0;
-    if (id)
-        rc |= s_set(o, "id", json_incref(id));
-    rc |= s_set(o, "ok", json_true());
-
-    size_t n = ktag_result_entity_count(result);
-    json_t *entities = json_array();
-    for (size_t i = 0; entities && i < n; i++)
-        rc |= json_array_append_new(entities, s_entity(ktag_result_entity(result, i), with_sentiment));
-    rc |= s_set(o, "entities", entities);
-
-    if (with_sentiment)
-        rc |= s_set(o, "sentiment", s_sentiment(doc_sentiment));
-
-    if (options->explain) {
-        json_t *sentences = json_array();
-        size_t ns = ktag_result_sentence_count(result);
-        for (size_t i = 0; sentences && i < ns; i++) {
-            const ktag_sentence_t *s = ktag_result_sentence(result, i);
-            json_t *so = json_object();
-            if (so) {
-                rc |= s_set(so, "field", json_string_nocheck(ktag_field_name(s->field)));
-                rc |= s_set(so, "start", json_integer((json_int_t) s->start));
-                rc |= s_set(so, "end", json_integer((json_int_t) s->end));
-                rc |= s_set(so, "score", json_real(ktag_json_round3(s->sentiment.score)));
-                rc |= s_set(so, "label", json_string(s->sentiment.label ? s->sentiment.label : "neutral"));
-            }
-            rc |= json_array_append_new(sentences, so);
-        }
-        rc |= s_set(o, "sentences", sentences);
-
-        json_t *explain = json_array();
-        size_t ne = ktag_result_explain_count(result);
-        for (size_t i = 0; explain && i < ne; i++)
-            rc |= json_array_append_new(explain, json_string(ktag_result_explain(result, i)));
-        rc |= s_set(o, "explain", explain);
-    }
-
-    rc |= s_set(o, "lexicon", json_string(ktag_result_lexicon_version(result)));
-    rc |= s_set(o, "elapsed_us", json_integer(elapsed_us));
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-json_t *
-ktag_json_error(json_t *id, const char *code, const char *message)
-{
-    json_t *o = json_object();
-    json_t *err = json_object();
-    if (!o || !err) {
-        json_decref(o);
-        json_decref(err);
-        return NULL;
-    }
-    int rc = 0;
-    if (id)
-        rc |= s_set(o, "id", json_incref(id));
-    rc |= s_set(o, "ok", json_false());
-    rc |= s_set(err, "code", json_string(code));
-    /* A message may quote a few bytes of bad input; never let that make the
-     * error itself unprintable. */
-    json_t *msg = json_string(message);
-    if (!msg)
-        msg = json_string("(message not valid UTF-8)");
-    rc |= s_set(err, "message", msg);
-    rc |= s_set(o, "error", err);
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* ---- direct writer --------------------------------------------------- */
-
-/* Output is staged in a small buffer so that `fn` sees a few large writes
- * per document instead of one per token. */
+/* Where a container stands: items announced and items written (a map
+ * announces 2 per pair: key, value). */
 typedef struct {
-    char buf[4096];
+    size_t total, done;
+    bool map;
+} s_level_t;
+
+/* ---- JSON text ------------------------------------------------------- */
+
+typedef struct {
+    ktag_emitter_t base;
+    char buf[4096];     /* staged, so that `fn` sees a few large writes */
     size_t len;
     ktag_json_write_fn *fn;
     void *user;
     int failed;
-} s_writer_t;
+    s_level_t stack[S_MAX_DEPTH];
+    int depth;
+} s_text_t;
 
 static void
-s_flush(s_writer_t *w)
+s_flush(s_text_t *w)
 {
     if (w->len && !w->failed && w->fn(w->buf, w->len, w->user) != 0)
         w->failed = 1;
@@ -193,7 +66,7 @@ s_flush(s_writer_t *w)
 }
 
 static void
-s_put(s_writer_t *w, const char *data, size_t len)
+s_put(s_text_t *w, const char *data, size_t len)
 {
     if (len > sizeof w->buf - w->len) {
         s_flush(w);
@@ -210,12 +83,74 @@ s_put(s_writer_t *w, const char *data, size_t len)
 /* String literals only: the "" makes anything else a compile error. */
 #define S_PUTS(w, lit) s_put((w), "" lit, sizeof("" lit) - 1)
 
+/* The separator before an item: ',' between items, ':' after a key. */
+static void
+s_before(s_text_t *w)
+{
+    if (!w->depth)
+        return;
+    const s_level_t *l = &w->stack[w->depth - 1];
+    if (l->map && l->done % 2)
+        S_PUTS(w, ":");
+    else if (l->done)
+        S_PUTS(w, ",");
+}
+
+/* An item is complete: close every container it completes. */
+static int
+s_after(s_text_t *w)
+{
+    while (w->depth) {
+        s_level_t *l = &w->stack[w->depth - 1];
+        if (++l->done < l->total)
+            break;
+        if (l->map)
+            S_PUTS(w, "}");
+        else
+            S_PUTS(w, "]");
+        w->depth--;
+    }
+    return w->failed ? -1 : 0;
+}
+
+static int
+s_text_open(s_text_t *w, bool map, size_t items)
+{
+    s_before(w);
+    if (items == 0) {
+        if (map)
+            S_PUTS(w, "{}");
+        else
+            S_PUTS(w, "[]");
+        return s_after(w);
+    }
+    if (w->depth == S_MAX_DEPTH)
+        return -1;
+    w->stack[w->depth++] = (s_level_t) { map ? 2 * items : items, 0, map };
+    s_put(w, map ? "{" : "[", 1);
+    return w->failed ? -1 : 0;
+}
+
+static int
+s_text_map(ktag_emitter_t *e, size_t pairs)
+{
+    return s_text_open((s_text_t *) e, true, pairs);
+}
+
+static int
+s_text_array(ktag_emitter_t *e, size_t items)
+{
+    return s_text_open((s_text_t *) e, false, items);
+}
+
 /* A JSON string as jansson writes it without JSON_ENSURE_ASCII: UTF-8 kept,
  * '"' and '\\' and control characters escaped (\b \f \n \r \t, else
  * \u00XX with upper-case hex). */
-static void
-s_put_str(s_writer_t *w, const char *s, size_t n)
+static int
+s_text_str(ktag_emitter_t *e, const char *s, size_t n)
 {
+    s_text_t *w = (s_text_t *) e;
+    s_before(w);
     s_put(w, "\"", 1);
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
@@ -240,82 +175,76 @@ s_put_str(s_writer_t *w, const char *s, size_t n)
     }
     s_put(w, s + run, n - run);
     s_put(w, "\"", 1);
-}
-
-static void
-s_put_cstr(s_writer_t *w, const char *s)
-{
-    s_put_str(w, s ? s : "", s ? strlen(s) : 0);
+    return s_after(w);
 }
 
 /* Integers without printf: the writer emits several per entity. */
 static void
-s_put_int(s_writer_t *w, long long v)
+s_put_digits(s_text_t *w, unsigned long long u, bool negative)
 {
     char tmp[24];
     char *p = tmp + sizeof tmp;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long) v : (unsigned long long) v;
     do {
         *--p = (char) ('0' + u % 10);
         u /= 10;
     } while (u);
-    if (v < 0)
+    if (negative)
         *--p = '-';
     s_put(w, p, (size_t) (tmp + sizeof tmp - p));
+}
+
+static int
+s_text_i64(ktag_emitter_t *e, int64_t v)
+{
+    s_text_t *w = (s_text_t *) e;
+    s_before(w);
+    s_put_digits(w, v < 0 ? 0ULL - (unsigned long long) v : (unsigned long long) v, v < 0);
+    return s_after(w);
+}
+
+/* jansson's integers are signed 64-bit: a larger unsigned value wraps the
+ * same way its conversion would. */
+static int
+s_text_u64(ktag_emitter_t *e, uint64_t v)
+{
+    return s_text_i64(e, (int64_t) v);
 }
 
 /* A real as jansson prints it with JSON_REAL_PRECISION(10): "%.10g", then
  * ".0" when that looks like an integer, and no '+' or leading zeros in the
  * exponent. */
-static void
-s_put_real(s_writer_t *w, double v)
+static int
+s_text_real(ktag_emitter_t *e, double v)
 {
+    s_text_t *w = (s_text_t *) e;
+    s_before(w);
     /* Scores arrive rounded to thousandths, which "%.10g" prints as the
      * plain decimal k/1000 with trailing zeros dropped: do that directly. */
     double k = v * 1000.0;
     if (k > -1e9 && k < 1e9 && fabs(k - (double) llround(k)) < 1e-6) {
         long long t = llround(k);
-        char tmp[32];
-        char *p = tmp;
-        if (t < 0) {
-            *p++ = '-';
-            t = -t;
-        }
-        char digits[24];
-        int nd = 0;
-        long long whole = t / 1000;
-        do {
-            digits[nd++] = (char) ('0' + whole % 10);
-            whole /= 10;
-        } while (whole);
-        while (nd)
-            *p++ = digits[--nd];
-        int frac = (int) (t % 1000);
-        *p++ = '.';
-        if (frac == 0) {
-            *p++ = '0';
-        } else {
-            *p++ = (char) ('0' + frac / 100);
-            if (frac % 100) {
-                *p++ = (char) ('0' + frac / 10 % 10);
-                if (frac % 10)
-                    *p++ = (char) ('0' + frac % 10);
-            }
-        }
-        s_put(w, tmp, (size_t) (p - tmp));
-        return;
+        if (t < 0)
+            S_PUTS(w, "-");
+        unsigned long long a = (unsigned long long) (t < 0 ? -t : t);
+        s_put_digits(w, a / 1000, false);
+        char frac[4] = { '.', (char) ('0' + a / 100 % 10), (char) ('0' + a / 10 % 10), (char) ('0' + a % 10) };
+        size_t n = 4;
+        while (n > 2 && frac[n - 1] == '0')
+            n--;
+        s_put(w, frac, n);
+        return s_after(w);
     }
     char tmp[64];
     int n = snprintf(tmp, sizeof tmp, "%.10g", v);
     if (n < 0 || n >= (int) sizeof tmp - 3)
-        return;
-    char *e = strchr(tmp, 'e');
-    if (!strchr(tmp, '.') && !e) {
+        return -1;
+    char *x = strchr(tmp, 'e');
+    if (!strchr(tmp, '.') && !x) {
         memcpy(tmp + n, ".0", 3);
         n += 2;
     }
-    if (e) {
-        char *p = e + 1;
+    if (x) {
+        char *p = x + 1;
         char *q = p;
         if (*q == '+')
             q++;
@@ -327,212 +256,297 @@ s_put_real(s_writer_t *w, double v)
         n = (int) strlen(tmp);
     }
     s_put(w, tmp, (size_t) n);
+    return s_after(w);
 }
 
-static void
-s_put_sentiment(s_writer_t *w, const ktag_sentiment_t *s)
+static int
+s_text_boolean(ktag_emitter_t *e, bool v)
 {
-    S_PUTS(w, "{\"score\":");
-    s_put_real(w, ktag_json_round3(s->score));
-    S_PUTS(w, ",\"label\":");
-    s_put_cstr(w, s->label ? s->label : "neutral");
-    S_PUTS(w, ",\"positive\":");
-    s_put_int(w, s->positive);
-    S_PUTS(w, ",\"negative\":");
-    s_put_int(w, s->negative);
-    S_PUTS(w, "}");
-}
-
-int
-ktag_json_write_result(const ktag_result_t *result, json_t *id,
-                       const ktag_options_t *options, int64_t elapsed_us,
-                       ktag_json_write_fn *fn, void *user)
-{
-    ktag_options_t defaults;
-    if (!options) {
-        ktag_options_init(&defaults);
-        options = &defaults;
-    }
-    const ktag_sentiment_t *doc_sentiment = ktag_result_sentiment(result);
-    int with_sentiment = options->sentiment && doc_sentiment != NULL;
-
-    s_writer_t w;
-    w.len = 0;
-    w.fn = fn;
-    w.user = user;
-    w.failed = 0;
-    S_PUTS(&w, "{");
-    if (json_is_string(id)) {
-        S_PUTS(&w, "\"id\":");
-        s_put_str(&w, json_string_value(id), json_string_length(id));
-        S_PUTS(&w, ",");
-    } else if (json_is_integer(id)) {
-        S_PUTS(&w, "\"id\":");
-        s_put_int(&w, json_integer_value(id));
-        S_PUTS(&w, ",");
-    }
-    S_PUTS(&w, "\"ok\":true,\"entities\":[");
-    size_t n = ktag_result_entity_count(result);
-    for (size_t i = 0; i < n; i++) {
-        const ktag_entity_t *e = ktag_result_entity(result, i);
-        if (i)
-            S_PUTS(&w, ",");
-        S_PUTS(&w, "{\"type\":");
-        s_put_cstr(&w, ktag_type_name(e->type));
-        S_PUTS(&w, ",\"id\":");
-        s_put_cstr(&w, e->id);
-        S_PUTS(&w, ",\"name\":");
-        s_put_cstr(&w, e->name);
-        S_PUTS(&w, ",\"text\":");
-        s_put_cstr(&w, e->text);
-        S_PUTS(&w, ",\"start\":");
-        s_put_int(&w, (long long) e->start);
-        S_PUTS(&w, ",\"end\":");
-        s_put_int(&w, (long long) e->end);
-        S_PUTS(&w, ",\"field\":");
-        s_put_cstr(&w, ktag_field_name(e->field));
-        if (with_sentiment) {
-            S_PUTS(&w, ",\"sentiment\":");
-            s_put_real(&w, ktag_json_round3(e->sentiment));
-        }
-        S_PUTS(&w, ",\"attrs\":{");
-        for (size_t a = 0; a < e->attr_count; a++) {
-            if (a)
-                S_PUTS(&w, ",");
-            s_put_cstr(&w, e->attrs[a].key);
-            S_PUTS(&w, ":");
-            s_put_cstr(&w, e->attrs[a].value);
-        }
-        S_PUTS(&w, "}}");
-    }
-    S_PUTS(&w, "]");
-    if (with_sentiment) {
-        S_PUTS(&w, ",\"sentiment\":");
-        s_put_sentiment(&w, doc_sentiment);
-    }
-    if (options->explain) {
-        S_PUTS(&w, ",\"sentences\":[");
-        size_t ns = ktag_result_sentence_count(result);
-        for (size_t i = 0; i < ns; i++) {
-            const ktag_sentence_t *s = ktag_result_sentence(result, i);
-            if (i)
-                S_PUTS(&w, ",");
-            S_PUTS(&w, "{\"field\":");
-            s_put_cstr(&w, ktag_field_name(s->field));
-            S_PUTS(&w, ",\"start\":");
-            s_put_int(&w, (long long) s->start);
-            S_PUTS(&w, ",\"end\":");
-            s_put_int(&w, (long long) s->end);
-            S_PUTS(&w, ",\"score\":");
-            s_put_real(&w, ktag_json_round3(s->sentiment.score));
-            S_PUTS(&w, ",\"label\":");
-            s_put_cstr(&w, s->sentiment.label ? s->sentiment.label : "neutral");
-            S_PUTS(&w, "}");
-        }
-        S_PUTS(&w, "],\"explain\":[");
-        size_t ne = ktag_result_explain_count(result);
-        for (size_t i = 0; i < ne; i++) {
-            if (i)
-                S_PUTS(&w, ",");
-            s_put_cstr(&w, ktag_result_explain(result, i));
-        }
-        S_PUTS(&w, "]");
-    }
-    S_PUTS(&w, ",\"lexicon\":");
-    s_put_cstr(&w, ktag_result_lexicon_version(result));
-    S_PUTS(&w, ",\"elapsed_us\":");
-    s_put_int(&w, (long long) elapsed_us);
-    S_PUTS(&w, "}");
-    s_flush(&w);
-    return w.failed ? -1 : 0;
-}
-
-/* ---- msgpack -> JSON ------------------------------------------------- */
-
-static void
-s_put_id(s_writer_t *w, json_t *id)
-{
-    if (json_is_string(id))
-        s_put_str(w, json_string_value(id), json_string_length(id));
+    s_text_t *w = (s_text_t *) e;
+    s_before(w);
+    if (v)
+        S_PUTS(w, "true");
     else
-        s_put_int(w, json_integer_value(id));
+        S_PUTS(w, "false");
+    return s_after(w);
+}
+
+static int
+s_text_nil(ktag_emitter_t *e)
+{
+    s_text_t *w = (s_text_t *) e;
+    s_before(w);
+    S_PUTS(w, "null");
+    return s_after(w);
 }
 
 static void
-s_put_msgpack(s_writer_t *w, const msgpack_object *o, json_t *id, int top)
+s_text_init(s_text_t *w, ktag_json_write_fn *fn, void *user)
 {
-    switch (o->type) {
-    case MSGPACK_OBJECT_BOOLEAN:
-        if (o->via.boolean)
-            S_PUTS(w, "true");
-        else
-            S_PUTS(w, "false");
-        break;
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        /* jansson's integers are signed 64-bit: the conversion wraps the
-         * same way. */
-        s_put_int(w, (long long) o->via.u64);
-        break;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        s_put_int(w, (long long) o->via.i64);
-        break;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        s_put_real(w, o->via.f64);
-        break;
-    case MSGPACK_OBJECT_STR:
-    case MSGPACK_OBJECT_BIN:
-        s_put_str(w, o->via.str.ptr, o->via.str.size);
-        break;
-    case MSGPACK_OBJECT_ARRAY:
-        S_PUTS(w, "[");
-        for (uint32_t i = 0; i < o->via.array.size; i++) {
-            if (i)
-                S_PUTS(w, ",");
-            s_put_msgpack(w, &o->via.array.ptr[i], NULL, 0);
-        }
-        S_PUTS(w, "]");
-        break;
-    case MSGPACK_OBJECT_MAP: {
-        S_PUTS(w, "{");
-        int first = 1;
-        if (top && id) {
-            S_PUTS(w, "\"id\":");
-            s_put_id(w, id);
-            first = 0;
-        }
-        for (uint32_t i = 0; i < o->via.map.size; i++) {
-            const msgpack_object *k = &o->via.map.ptr[i].key;
-            if (k->type != MSGPACK_OBJECT_STR)
-                continue;
-            if (top && k->via.str.size == 2 && memcmp(k->via.str.ptr, "id", 2) == 0)
-                continue;
-            if (!first)
-                S_PUTS(w, ",");
-            first = 0;
-            s_put_str(w, k->via.str.ptr, k->via.str.size);
-            S_PUTS(w, ":");
-            s_put_msgpack(w, &o->via.map.ptr[i].val, NULL, 0);
-        }
-        S_PUTS(w, "}");
-        break;
-    }
-    default:
-        S_PUTS(w, "null");
-        break;
-    }
+    w->base = (ktag_emitter_t) { s_text_map, s_text_array, s_text_str, s_text_i64,
+                                 s_text_u64, s_text_real, s_text_boolean, s_text_nil };
+    w->len = 0;
+    w->fn = fn;
+    w->user = user;
+    w->failed = 0;
+    w->depth = 0;
+}
+
+static int
+s_text_finish(s_text_t *w, int rc)
+{
+    s_flush(w);
+    return rc || w->failed ? -1 : 0;
 }
 
 int
-ktag_json_write_msgpack(const msgpack_object *value, json_t *id,
-                        ktag_json_write_fn *fn, void *user)
+ktag_json_write_result(const ktag_result_t *result, json_t *id, const ktag_options_t *options,
+                       int64_t elapsed_us, ktag_json_write_fn *fn, void *user)
 {
-    s_writer_t w;
-    w.len = 0;
-    w.fn = fn;
-    w.user = user;
-    w.failed = 0;
-    s_put_msgpack(&w, value, id, 1);
-    s_flush(&w);
-    return w.failed ? -1 : 0;
+    s_text_t w;
+    s_text_init(&w, fn, user);
+    ktag_wire_id_t wid;
+    int rc = ktag_schema_result(&w.base, ktag_json_wire_id(id, &wid), result, options,
+                                (uint64_t) elapsed_us);
+    return s_text_finish(&w, rc);
+}
+
+int
+ktag_json_write_error(json_t *id, const char *code, const char *message,
+                      ktag_json_write_fn *fn, void *user)
+{
+    s_text_t w;
+    s_text_init(&w, fn, user);
+    ktag_wire_id_t wid;
+    int rc = ktag_schema_error(&w.base, ktag_json_wire_id(id, &wid), code, message);
+    return s_text_finish(&w, rc);
+}
+
+int
+ktag_json_write_msgpack(const msgpack_object *value, json_t *id, ktag_json_write_fn *fn, void *user)
+{
+    s_text_t w;
+    s_text_init(&w, fn, user);
+    ktag_wire_id_t wid;
+    int rc = ktag_msgpack_walk(&w.base, value, true, ktag_json_wire_id(id, &wid));
+    return s_text_finish(&w, rc);
+}
+
+/* ---- jansson tree ---------------------------------------------------- */
+
+typedef struct {
+    ktag_emitter_t base;
+    json_t *root;
+    struct {
+        s_level_t at;
+        json_t *container;
+        char *key;          /* a map's pending key, until its value comes */
+        size_t key_len;
+    } stack[S_MAX_DEPTH];
+    int depth;
+} s_tree_t;
+
+/* Put `v` (a new reference, may be NULL on allocation failure) where the
+ * walk stands; an item completes the containers it fills. */
+static int
+s_tree_add(s_tree_t *t, json_t *v, bool opens)
+{
+    if (!v)
+        return -1;
+    int rc = 0;
+    if (!t->depth) {
+        json_decref(t->root);
+        t->root = v;
+    } else {
+        __typeof__(t->stack[0]) *l = &t->stack[t->depth - 1];
+        if (l->at.map) {
+            rc = l->key ? json_object_setn_new_nocheck(l->container, l->key, l->key_len, v) : -1;
+            free(l->key);
+            l->key = NULL;
+        } else {
+            rc = json_array_append_new(l->container, v);
+        }
+    }
+    if (opens)
+        return rc;
+    while (t->depth) {
+        __typeof__(t->stack[0]) *l = &t->stack[t->depth - 1];
+        l->at.done += l->at.map ? 2 : 1;
+        if (l->at.done < l->at.total)
+            break;
+        t->depth--;
+    }
+    return rc;
+}
+
+static int
+s_tree_open(s_tree_t *t, json_t *container, bool map, size_t items)
+{
+    if (!container || t->depth == S_MAX_DEPTH) {
+        json_decref(container);
+        return -1;
+    }
+    if (items == 0)
+        return s_tree_add(t, container, false);
+    if (s_tree_add(t, container, true))
+        return -1;
+    t->stack[t->depth].at = (s_level_t) { map ? 2 * items : items, 0, map };
+    t->stack[t->depth].container = container;
+    t->stack[t->depth].key = NULL;
+    t->depth++;
+    return 0;
+}
+
+static int
+s_tree_map(ktag_emitter_t *e, size_t pairs)
+{
+    return s_tree_open((s_tree_t *) e, json_object(), true, pairs);
+}
+
+static int
+s_tree_array(ktag_emitter_t *e, size_t items)
+{
+    return s_tree_open((s_tree_t *) e, json_array(), false, items);
+}
+
+static int
+s_tree_str(ktag_emitter_t *e, const char *s, size_t len)
+{
+    s_tree_t *t = (s_tree_t *) e;
+    if (t->depth) {
+        __typeof__(t->stack[0]) *l = &t->stack[t->depth - 1];
+        if (l->at.map && l->key == NULL) {
+            /* A key: held until its value arrives. */
+            l->key = malloc(len + 1);
+            if (!l->key)
+                return -1;
+            memcpy(l->key, s, len);
+            l->key[len] = '\0';
+            l->key_len = len;
+            return 0;
+        }
+    }
+    return s_tree_add(t, json_stringn_nocheck(s, len), false);
+}
+
+static int
+s_tree_i64(ktag_emitter_t *e, int64_t v)
+{
+    return s_tree_add((s_tree_t *) e, json_integer((json_int_t) v), false);
+}
+
+static int
+s_tree_u64(ktag_emitter_t *e, uint64_t v)
+{
+    return s_tree_add((s_tree_t *) e, json_integer((json_int_t) v), false);
+}
+
+static int
+s_tree_real(ktag_emitter_t *e, double v)
+{
+    return s_tree_add((s_tree_t *) e, json_real(v), false);
+}
+
+static int
+s_tree_boolean(ktag_emitter_t *e, bool v)
+{
+    return s_tree_add((s_tree_t *) e, json_boolean(v), false);
+}
+
+static int
+s_tree_nil(ktag_emitter_t *e)
+{
+    return s_tree_add((s_tree_t *) e, json_null(), false);
+}
+
+static void
+s_tree_init(s_tree_t *t)
+{
+    t->base = (ktag_emitter_t) { s_tree_map, s_tree_array, s_tree_str, s_tree_i64,
+                                 s_tree_u64, s_tree_real, s_tree_boolean, s_tree_nil };
+    t->root = NULL;
+    t->depth = 0;
+}
+
+/* @returns the tree when the walk succeeded and completed it, else NULL. */
+static json_t *
+s_tree_finish(s_tree_t *t, int rc)
+{
+    for (int d = 0; d < t->depth; d++)
+        free(t->stack[d].key);
+    if (rc || t->depth) {
+        json_decref(t->root);
+        return NULL;
+    }
+    return t->root;
+}
+
+json_t *
+ktag_json_result(const ktag_result_t *result, json_t *id, const ktag_options_t *options,
+                 int64_t elapsed_us)
+{
+    s_tree_t t;
+    s_tree_init(&t);
+    ktag_wire_id_t wid;
+    int rc = ktag_schema_result(&t.base, ktag_json_wire_id(id, &wid), result, options,
+                                (uint64_t) elapsed_us);
+    return s_tree_finish(&t, rc);
+}
+
+json_t *
+ktag_json_error(json_t *id, const char *code, const char *message)
+{
+    s_tree_t t;
+    s_tree_init(&t);
+    ktag_wire_id_t wid;
+    return s_tree_finish(&t, ktag_schema_error(&t.base, ktag_json_wire_id(id, &wid), code, message));
+}
+
+json_t *
+ktag_json_from_msgpack(const msgpack_object *value, bool replace_id, json_t *id)
+{
+    s_tree_t t;
+    s_tree_init(&t);
+    ktag_wire_id_t wid;
+    int rc = ktag_msgpack_walk(&t.base, value, replace_id, ktag_json_wire_id(id, &wid));
+    return s_tree_finish(&t, rc);
+}
+
+/* ---- jansson tree -> any emitter --------------------------------------- */
+
+int
+ktag_json_walk(ktag_emitter_t *e, json_t *value)
+{
+    switch (json_typeof(value)) {
+    case JSON_OBJECT: {
+        int rc = e->map(e, json_object_size(value));
+        const char *key;
+        json_t *v;
+        json_object_foreach(value, key, v) {
+            rc |= e->str(e, key, strlen(key));
+            rc |= ktag_json_walk(e, v);
+        }
+        return rc ? -1 : 0;
+    }
+    case JSON_ARRAY: {
+        int rc = e->array(e, json_array_size(value));
+        size_t i;
+        json_t *v;
+        json_array_foreach(value, i, v)
+            rc |= ktag_json_walk(e, v);
+        return rc ? -1 : 0;
+    }
+    case JSON_STRING:
+        return e->str(e, json_string_value(value), json_string_length(value));
+    case JSON_INTEGER:
+        return e->i64(e, json_integer_value(value));
+    case JSON_REAL:
+        return e->real(e, json_real_value(value));
+    case JSON_TRUE:
+        return e->boolean(e, true);
+    case JSON_FALSE:
+        return e->boolean(e, false);
+    default:
+        return e->nil(e);
+    }
 }

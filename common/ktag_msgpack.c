@@ -24,6 +24,15 @@ ktag_wire_code_name(ktag_wire_code_t code)
 }
 
 ktag_wire_code_t
+ktag_wire_code_from_name(const char *name)
+{
+    for (int c = 0; c < KTAG_WIRE_CODE_COUNT; c++)
+        if (strcmp(s_code_names[c], name) == 0)
+            return (ktag_wire_code_t) c;
+    return KTAG_WIRE_INTERNAL;
+}
+
+ktag_wire_code_t
 ktag_wire_code_from_status(int status)
 {
     switch (status) {
@@ -40,13 +49,6 @@ ktag_op_name(ktag_op_t op)
     if ((unsigned) op >= sizeof s_op_names / sizeof s_op_names[0])
         return "tag";
     return s_op_names[op];
-}
-
-double
-ktag_msgpack_score_round(double x)
-{
-    double r = round(x * 1000.0) / 1000.0;
-    return r == 0.0 ? 0.0 : r;   /* no -0.0: the JSON writer prints 0.0 */
 }
 
 static int
@@ -94,36 +96,13 @@ s_type_name(const msgpack_object *obj)
     return "unknown";
 }
 
-/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-   Only for the short strings echoed back (id, op): a reply must always
+/* Only for the short strings echoed back (id, op): a reply must always
    decode, so an id that is not UTF-8 is refused rather than echoed.  The
    document text is checked by the engine, which names the offset. */
 static bool
 s_utf8_valid(const char *str, size_t len)
 {
-    const unsigned char *s = (const unsigned char *) str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        uint32_t cp, min;
-        if (c < 0x80) { i++; continue; }
-        else if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; min = 0x80; }
-        else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; min = 0x800; }
-        else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; min = 0x10000; }
-        else return false;
-        if (n > len - i - 1)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
+    return ktag_schema_utf8_prefix(str, len) == len;
 }
 
 const msgpack_object *
@@ -512,50 +491,29 @@ ktag_msgpack_pack_request(msgpack_packer *pk, const ktag_wire_id_t *id,
     return rc ? -1 : 0;
 }
 
-static int
-s_pack_sentiment(msgpack_packer *pk, const ktag_sentiment_t *s)
-{
-    int rc = msgpack_pack_map(pk, 4);
-    rc |= S_KEY(pk, "score");
-    rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(s->score));
-    rc |= S_KEY(pk, "label");
-    rc |= ktag_msgpack_pack_cstr(pk, s->label);
-    rc |= S_KEY(pk, "positive");
-    rc |= msgpack_pack_unsigned_int(pk, s->positive);
-    rc |= S_KEY(pk, "negative");
-    rc |= msgpack_pack_unsigned_int(pk, s->negative);
-    return rc;
-}
+/* ---- msgpack emitter ------------------------------------------------- */
 
-static int
-s_pack_entity(msgpack_packer *pk, const ktag_entity_t *e, bool sentiment)
+typedef struct {
+    ktag_emitter_t base;
+    msgpack_packer *pk;
+} s_packer_t;
+
+#define S_PK(e) (((s_packer_t *) (e))->pk)
+
+static int s_pk_map(ktag_emitter_t *e, size_t pairs) { return msgpack_pack_map(S_PK(e), pairs) ? -1 : 0; }
+static int s_pk_array(ktag_emitter_t *e, size_t items) { return msgpack_pack_array(S_PK(e), items) ? -1 : 0; }
+static int s_pk_str(ktag_emitter_t *e, const char *s, size_t len) { return msgpack_pack_str_with_body(S_PK(e), s, len) ? -1 : 0; }
+static int s_pk_i64(ktag_emitter_t *e, int64_t v) { return msgpack_pack_int64(S_PK(e), v) ? -1 : 0; }
+static int s_pk_u64(ktag_emitter_t *e, uint64_t v) { return msgpack_pack_uint64(S_PK(e), v) ? -1 : 0; }
+static int s_pk_real(ktag_emitter_t *e, double v) { return msgpack_pack_double(S_PK(e), v) ? -1 : 0; }
+static int s_pk_boolean(ktag_emitter_t *e, bool v) { return (v ? msgpack_pack_true(S_PK(e)) : msgpack_pack_false(S_PK(e))) ? -1 : 0; }
+static int s_pk_nil(ktag_emitter_t *e) { return msgpack_pack_nil(S_PK(e)) ? -1 : 0; }
+
+static s_packer_t
+s_packer(msgpack_packer *pk)
 {
-    int rc = msgpack_pack_map(pk, 8 + sentiment);
-    rc |= S_KEY(pk, "type");
-    rc |= ktag_msgpack_pack_cstr(pk, ktag_type_name(e->type));
-    rc |= S_KEY(pk, "id");
-    rc |= ktag_msgpack_pack_cstr(pk, e->id);
-    rc |= S_KEY(pk, "name");
-    rc |= ktag_msgpack_pack_cstr(pk, e->name);
-    rc |= S_KEY(pk, "text");
-    rc |= ktag_msgpack_pack_cstr(pk, e->text);
-    rc |= S_KEY(pk, "start");
-    rc |= msgpack_pack_uint64(pk, e->start);
-    rc |= S_KEY(pk, "end");
-    rc |= msgpack_pack_uint64(pk, e->end);
-    rc |= S_KEY(pk, "field");
-    rc |= ktag_msgpack_pack_cstr(pk, ktag_field_name(e->field));
-    if (sentiment) {
-        rc |= S_KEY(pk, "sentiment");
-        rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(e->sentiment));
-    }
-    rc |= S_KEY(pk, "attrs");
-    rc |= msgpack_pack_map(pk, e->attr_count);
-    for (size_t i = 0; i < e->attr_count; i++) {
-        rc |= ktag_msgpack_pack_cstr(pk, e->attrs[i].key);
-        rc |= ktag_msgpack_pack_cstr(pk, e->attrs[i].value);
-    }
-    return rc;
+    return (s_packer_t) { { s_pk_map, s_pk_array, s_pk_str, s_pk_i64, s_pk_u64, s_pk_real,
+                            s_pk_boolean, s_pk_nil }, pk };
 }
 
 int
@@ -563,78 +521,89 @@ ktag_msgpack_pack_result(msgpack_packer *pk, const ktag_wire_id_t *id,
                          const ktag_result_t *result, const ktag_options_t *options,
                          uint64_t elapsed_us)
 {
-    ktag_options_t defaults;
-    if (!options) {
-        ktag_options_init(&defaults);
-        options = &defaults;
-    }
-    const ktag_sentiment_t *doc = options->sentiment ? ktag_result_sentiment(result) : NULL;
-    bool explain = options->explain;
-    int rc = msgpack_pack_map(pk, 4 + s_has_id(id) + (doc != NULL) + 2 * explain);
-    if (s_has_id(id)) {
-        rc |= S_KEY(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
-    }
-    rc |= S_KEY(pk, "ok");
-    rc |= msgpack_pack_true(pk);
-
-    size_t n = ktag_result_entity_count(result);
-    rc |= S_KEY(pk, "entities");
-    rc |= msgpack_pack_array(pk, n);
-    for (size_t i = 0; i < n; i++)
-        rc |= s_pack_entity(pk, ktag_result_entity(result, i), options->sentiment);
-
-    if (doc) {
-        rc |= S_KEY(pk, "sentiment");
-        rc |= s_pack_sentiment(pk, doc);
-    }
-    if (explain) {
-        n = ktag_result_sentence_count(result);
-        rc |= S_KEY(pk, "sentences");
-        rc |= msgpack_pack_array(pk, n);
-        for (size_t i = 0; i < n; i++) {
-            const ktag_sentence_t *s = ktag_result_sentence(result, i);
-            rc |= msgpack_pack_map(pk, 5);
-            rc |= S_KEY(pk, "field");
-            rc |= ktag_msgpack_pack_cstr(pk, ktag_field_name(s->field));
-            rc |= S_KEY(pk, "start");
-            rc |= msgpack_pack_uint64(pk, s->start);
-            rc |= S_KEY(pk, "end");
-            rc |= msgpack_pack_uint64(pk, s->end);
-            rc |= S_KEY(pk, "score");
-            rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(s->sentiment.score));
-            rc |= S_KEY(pk, "label");
-            rc |= ktag_msgpack_pack_cstr(pk, s->sentiment.label);
-        }
-        n = ktag_result_explain_count(result);
-        rc |= S_KEY(pk, "explain");
-        rc |= msgpack_pack_array(pk, n);
-        for (size_t i = 0; i < n; i++)
-            rc |= ktag_msgpack_pack_cstr(pk, ktag_result_explain(result, i));
-    }
-    rc |= S_KEY(pk, "lexicon");
-    rc |= ktag_msgpack_pack_cstr(pk, ktag_result_lexicon_version(result));
-    rc |= S_KEY(pk, "elapsed_us");
-    rc |= msgpack_pack_uint64(pk, elapsed_us);
-    return rc ? -1 : 0;
+    s_packer_t e = s_packer(pk);
+    return ktag_schema_result(&e.base, id, result, options, elapsed_us);
 }
 
 int
 ktag_msgpack_pack_error(msgpack_packer *pk, const ktag_wire_id_t *id,
                         ktag_wire_code_t code, const char *message)
 {
-    int rc = msgpack_pack_map(pk, 2 + s_has_id(id));
-    if (s_has_id(id)) {
-        rc |= S_KEY(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
+    s_packer_t e = s_packer(pk);
+    return ktag_schema_error(&e.base, id, ktag_wire_code_name(code), message);
+}
+
+int
+ktag_msgpack_pack_msgpack(msgpack_packer *pk, const msgpack_object *value, bool replace_id,
+                          const ktag_wire_id_t *id)
+{
+    s_packer_t e = s_packer(pk);
+    return ktag_msgpack_walk(&e.base, value, replace_id, id);
+}
+
+/* ---- msgpack value -> any emitter -------------------------------------- */
+
+static bool
+s_is_id_key(const msgpack_object *k)
+{
+    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == 2 && memcmp(k->via.str.ptr, "id", 2) == 0;
+}
+
+static int
+s_walk(ktag_emitter_t *e, const msgpack_object *o, bool top, bool replace_id, const ktag_wire_id_t *id,
+       int depth)
+{
+    if (depth > 64)
+        return -1;
+    switch (o->type) {
+    case MSGPACK_OBJECT_BOOLEAN:
+        return e->boolean(e, o->via.boolean);
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return e->u64(e, o->via.u64);
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return e->i64(e, o->via.i64);
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        return e->real(e, o->via.f64);
+    case MSGPACK_OBJECT_STR:
+    case MSGPACK_OBJECT_BIN:
+        return ktag_schema_text(e, o->via.str.ptr, o->via.str.size);
+    case MSGPACK_OBJECT_ARRAY: {
+        int rc = e->array(e, o->via.array.size);
+        for (uint32_t i = 0; i < o->via.array.size && !rc; i++)
+            rc = s_walk(e, &o->via.array.ptr[i], false, false, NULL, depth + 1);
+        return rc;
     }
-    rc |= S_KEY(pk, "ok");
-    rc |= msgpack_pack_false(pk);
-    rc |= S_KEY(pk, "error");
-    rc |= msgpack_pack_map(pk, 2);
-    rc |= S_KEY(pk, "code");
-    rc |= ktag_msgpack_pack_cstr(pk, ktag_wire_code_name(code));
-    rc |= S_KEY(pk, "message");
-    rc |= ktag_msgpack_pack_cstr(pk, message);
-    return rc ? -1 : 0;
+    case MSGPACK_OBJECT_MAP: {
+        bool replacing = top && replace_id;
+        size_t pairs = 0;
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            const msgpack_object *k = &o->via.map.ptr[i].key;
+            pairs += k->type == MSGPACK_OBJECT_STR && !(replacing && s_is_id_key(k));
+        }
+        bool with_id = replacing && ktag_schema_has_id(id);
+        int rc = e->map(e, pairs + with_id);
+        if (with_id) {
+            rc |= e->str(e, "id", 2);
+            rc |= ktag_schema_id(e, id);
+        }
+        for (uint32_t i = 0; i < o->via.map.size && !rc; i++) {
+            const msgpack_object *k = &o->via.map.ptr[i].key;
+            if (k->type != MSGPACK_OBJECT_STR || (replacing && s_is_id_key(k)))
+                continue;
+            rc |= ktag_schema_text(e, k->via.str.ptr, k->via.str.size);
+            rc |= s_walk(e, &o->via.map.ptr[i].val, false, false, NULL, depth + 1);
+        }
+        return rc ? -1 : 0;
+    }
+    default:
+        return e->nil(e);
+    }
+}
+
+int
+ktag_msgpack_walk(ktag_emitter_t *e, const msgpack_object *value, bool replace_id,
+                  const ktag_wire_id_t *id)
+{
+    return s_walk(e, value, true, replace_id, id, 0);
 }

@@ -7,7 +7,7 @@
     decoded from (strings) and into the caller's msgpack_unpacked (the zone),
     so both must outlive the request.
 
-    Key order of every map written here is the one of notes/schema.md:
+    Key order of every map written here is the one of ktag_schema.h:
         success: id, ok, entities, sentiment, sentences, explain, lexicon, elapsed_us
         entity:  type, id, name, text, start, end, field, sentiment, attrs
         error:   id, ok, error{code, message}
@@ -25,6 +25,7 @@
 #include <msgpack.h>
 
 #include "ktag/ktag.h"
+#include "ktag_schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,26 +46,14 @@ typedef enum {
  *  "overloaded" or "internal"; "internal" for an out-of-range value. */
 const char *ktag_wire_code_name(ktag_wire_code_t code);
 
+/** @returns the code named `name` (as ktag_wire_code_name() spells it);
+ *  KTAG_WIRE_INTERNAL for an unknown name. */
+ktag_wire_code_t ktag_wire_code_from_name(const char *name);
+
 /** Map a libktag status (ktag_status_t) to the wire code a client sees:
  *  BAD_UTF8 -> bad_utf8, TOO_LARGE -> too_large, INVALID -> bad_request,
  *  anything else -> internal.  This function can't fail. */
 ktag_wire_code_t ktag_wire_code_from_status(int status);
-
-/** A request or document id: absent, a string, or an integer. */
-typedef enum {
-    KTAG_ID_NONE = 0,
-    KTAG_ID_STR,    /**< str/str_len; borrowed, not NUL-terminated */
-    KTAG_ID_INT,    /**< num: a negative integer */
-    KTAG_ID_UINT,   /**< unum: a non-negative integer */
-} ktag_id_kind_t;
-
-typedef struct {
-    ktag_id_kind_t kind;
-    const char *str;
-    size_t str_len;
-    int64_t num;
-    uint64_t unum;
-} ktag_wire_id_t;
 
 /** The `op` of a request. */
 typedef enum {
@@ -141,16 +130,16 @@ int ktag_msgpack_pack_request(msgpack_packer *pk, const ktag_wire_id_t *id,
                               const char *title, size_t title_len,
                               const ktag_options_t *options);
 
-/** Write the success object of notes/schema.md for `result`, tagged with
+/** Write the success object of ktag_schema.h for `result`, tagged with
  *  `options` (which decide the optional keys), echoing `id` (may be NULL),
  *  with `elapsed_us` as measured by the caller around ktag_tag().
- *  @returns 0, or the packer's error. */
+ *  @returns 0, or -1 on the packer's error. */
 int ktag_msgpack_pack_result(msgpack_packer *pk, const ktag_wire_id_t *id,
                              const ktag_result_t *result, const ktag_options_t *options,
                              uint64_t elapsed_us);
 
 /** Write the error object {id?, ok: false, error: {code, message}}.
- *  `id` may be NULL.  @returns 0, or the packer's error. */
+ *  `id` may be NULL.  @returns 0, or -1 on the packer's error. */
 int ktag_msgpack_pack_error(msgpack_packer *pk, const ktag_wire_id_t *id,
                             ktag_wire_code_t code, const char *message);
 
@@ -158,8 +147,19 @@ int ktag_msgpack_pack_error(msgpack_packer *pk, const ktag_wire_id_t *id,
  *  packer's error. */
 int ktag_msgpack_pack_cstr(msgpack_packer *pk, const char *s);
 
-/** @returns `x` rounded to 3 decimals, as the schema writes scores. */
-double ktag_msgpack_score_round(double x);
+/** Drive `e` with a msgpack value, generically: maps keep their order,
+ *  pairs whose key is not a str are skipped, bin is written as str, ext as
+ *  nil, and strings are UTF-8-repaired (ktag_schema_text).  With
+ *  `replace_id`, the top-level map's "id" is dropped and `id` (when present)
+ *  written first in its place.  @returns 0, or -1 when the emitter stopped
+ *  or the value nests deeper than 64. */
+int ktag_msgpack_walk(ktag_emitter_t *e, const msgpack_object *value, bool replace_id,
+                      const ktag_wire_id_t *id);
+
+/** ktag_msgpack_walk() into a packer: a reply re-packed with its id
+ *  replaced.  @returns 0, or -1. */
+int ktag_msgpack_pack_msgpack(msgpack_packer *pk, const msgpack_object *value, bool replace_id,
+                              const ktag_wire_id_t *id);
 
 #ifdef __cplusplus
 }

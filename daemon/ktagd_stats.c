@@ -274,7 +274,7 @@ ktagd_stats_pack_lexicon(msgpack_packer *pk, const ktag_lexicon_t *lex)
     rc |= s_key(pk, "dir");
     rc |= ktag_msgpack_pack_cstr(pk, ktag_lexicon_dir(lex));
     rc |= s_key(pk, "load_ms");
-    rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(ktag_lexicon_load_ms(lex)));
+    rc |= msgpack_pack_double(pk, ktag_schema_round3(ktag_lexicon_load_ms(lex)));
     rc |= s_key(pk, "entities");
     rc |= msgpack_pack_map(pk, KTAG_TYPE_COUNT);
     for (int t = 0; t < KTAG_TYPE_COUNT; t++) {
@@ -316,7 +316,7 @@ ktagd_stats_pack(ktagd_stats_t *self, msgpack_packer *pk, const ktag_lexicon_t *
 
     int rc = msgpack_pack_map(pk, 16 + (lex != NULL));
     rc |= s_key(pk, "uptime_s");
-    rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(uptime));
+    rc |= msgpack_pack_double(pk, ktag_schema_round3(uptime));
     rc |= s_key(pk, "requests");
     rc |= msgpack_pack_uint64(pk, atomic_load(&self->requests));
     rc |= s_key(pk, "replies");
@@ -336,9 +336,9 @@ ktagd_stats_pack(ktagd_stats_t *self, msgpack_packer *pk, const ktag_lexicon_t *
     rc |= s_key(pk, "bytes_out");
     rc |= msgpack_pack_uint64(pk, atomic_load(&self->bytes_out));
     rc |= s_key(pk, "docs_per_sec");
-    rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(uptime > 0 ? documents / uptime : 0));
+    rc |= msgpack_pack_double(pk, ktag_schema_round3(uptime > 0 ? documents / uptime : 0));
     rc |= s_key(pk, "docs_per_sec_10s");
-    rc |= msgpack_pack_double(pk, ktag_msgpack_score_round(recent));
+    rc |= msgpack_pack_double(pk, ktag_schema_round3(recent));
     rc |= s_key(pk, "latency_us");
     rc |= msgpack_pack_map(pk, 4);
     rc |= s_key(pk, "p50");

@@ -109,13 +109,7 @@ s_vfail(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, bool emit,
         ktag_cli_buf_printf(&slot->diag, "ktag: %s: %s\n", source, message);
     if (!emit)
         return;
-    json_t *obj = ktag_json_error(id, code, message);
-    if (!obj) {
-        fprintf(stderr, "ktag: out of memory\n");
-        exit(1);
-    }
-    ktag_cli_format(config, obj, &slot->out);
-    json_decref(obj);
+    ktag_cli_format_error(config, id, code, message, &slot->out);
 }
 
 void

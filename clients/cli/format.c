@@ -1,10 +1,14 @@
-/*  format.c - a result object (SPEC schema, as jansson) -> jsonl, msgpack,
-    tsv or pretty bytes.  Both in-process tagging and --connect replies end
-    up as the same json_t, so every format is written once, from it.
+/*  format.c - one document's output in the chosen format.  A result (in
+    process), a daemon's reply (--connect) and an error are each one walk
+    (common/ktag_schema.h, or a generic walk of the reply) driving the
+    format's emitter: JSON text, msgpack, or the tsv row picker.  Only the
+    pretty format, written for people, reads a jansson tree of the walk.
 */
 #include "ktag_cli.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,131 +31,11 @@ s_pack_cb(void *user, const char *data, size_t size)
     return 0;
 }
 
-void
-ktag_cli_pack_json(json_t *value, void *packer)
-{
-    msgpack_packer *pk = packer;
-    switch (json_typeof(value)) {
-    case JSON_OBJECT: {
-        msgpack_pack_map(pk, json_object_size(value));
-        const char *key;
-        json_t *v;
-        json_object_foreach(value, key, v) {
-            size_t klen = strlen(key);
-            msgpack_pack_str(pk, klen);
-            msgpack_pack_str_body(pk, key, klen);
-            ktag_cli_pack_json(v, pk);
-        }
-        break;
-    }
-    case JSON_ARRAY: {
-        msgpack_pack_array(pk, json_array_size(value));
-        size_t i;
-        json_t *v;
-        json_array_foreach(value, i, v)
-            ktag_cli_pack_json(v, pk);
-        break;
-    }
-    case JSON_STRING:
-        msgpack_pack_str(pk, json_string_length(value));
-        msgpack_pack_str_body(pk, json_string_value(value), json_string_length(value));
-        break;
-    case JSON_INTEGER:
-        msgpack_pack_int64(pk, json_integer_value(value));
-        break;
-    case JSON_REAL:
-        msgpack_pack_double(pk, json_real_value(value));
-        break;
-    case JSON_TRUE:
-        msgpack_pack_true(pk);
-        break;
-    case JSON_FALSE:
-        msgpack_pack_false(pk);
-        break;
-    default:
-        msgpack_pack_nil(pk);
-        break;
-    }
-}
-
-json_t *
-ktag_cli_json_from_msgpack(const void *object)
-{
-    const msgpack_object *o = object;
-    switch (o->type) {
-    case MSGPACK_OBJECT_BOOLEAN:
-        return json_boolean(o->via.boolean);
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        return json_integer((json_int_t) o->via.u64);
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        return json_integer((json_int_t) o->via.i64);
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        return json_real(o->via.f64);
-    case MSGPACK_OBJECT_STR:
-    case MSGPACK_OBJECT_BIN: {
-        json_t *s = json_stringn(o->via.str.ptr, o->via.str.size);
-        /* Strings from the wire that are not UTF-8 cannot be JSON; keep the
-         * key visible rather than dropping the whole reply. */
-        return s ? s : json_string("(not UTF-8)");
-    }
-    case MSGPACK_OBJECT_ARRAY: {
-        json_t *a = json_array();
-        for (uint32_t i = 0; a && i < o->via.array.size; i++)
-            json_array_append_new(a, ktag_cli_json_from_msgpack(&o->via.array.ptr[i]));
-        return a;
-    }
-    case MSGPACK_OBJECT_MAP: {
-        json_t *m = json_object();
-        for (uint32_t i = 0; m && i < o->via.map.size; i++) {
-            const msgpack_object *k = &o->via.map.ptr[i].key;
-            if (k->type != MSGPACK_OBJECT_STR)
-                continue;
-            /* The key is not NUL-terminated (it may end the frame): copy it
-             * by length. */
-            char *key = malloc((size_t) k->via.str.size + 1);
-            if (key) {
-                memcpy(key, k->via.str.ptr, k->via.str.size);
-                key[k->via.str.size] = '\0';
-                json_object_set_new(m, key, ktag_cli_json_from_msgpack(&o->via.map.ptr[i].val));
-            }
-            free(key);
-        }
-        return m;
-    }
-    default:
-        return json_null();
-    }
-}
-
-void
-ktag_cli_wire_id(json_t *id, void *wire_id)
-{
-    ktag_wire_id_t *w = wire_id;
-    memset(w, 0, sizeof *w);
-    if (json_is_string(id)) {
-        w->kind = KTAG_ID_STR;
-        w->str = json_string_value(id);
-        w->str_len = json_string_length(id);
-    } else if (json_is_integer(id)) {
-        json_int_t v = json_integer_value(id);
-        if (v < 0) {
-            w->kind = KTAG_ID_INT;
-            w->num = v;
-        } else {
-            w->kind = KTAG_ID_UINT;
-            w->unum = (uint64_t) v;
-        }
-    }
-}
-
-/* A TSV cell: tabs and line breaks would break the row. */
+/* Append a value for a one-line cell: tabs and line breaks would break
+ * the row. */
 static void
-s_tsv_cell(ktag_cli_buf_t *out, const char *s)
+s_append_flat(ktag_cli_buf_t *out, const char *s, size_t n)
 {
-    if (!s)
-        return;
-    size_t n = strlen(s);
     size_t start = out->len;
     ktag_cli_buf_append(out, s, n);
     for (size_t i = start; i < out->len; i++)
@@ -163,7 +47,7 @@ static void
 s_scalar(ktag_cli_buf_t *out, json_t *v)
 {
     if (json_is_string(v))
-        s_tsv_cell(out, json_string_value(v));
+        s_append_flat(out, json_string_value(v), json_string_length(v));
     else if (json_is_integer(v))
         ktag_cli_buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     else if (json_is_real(v))
@@ -174,21 +58,177 @@ s_scalar(ktag_cli_buf_t *out, json_t *v)
         ktag_cli_buf_append(out, "false", 5);
 }
 
-static void
-s_tsv(json_t *obj, ktag_cli_buf_t *out)
+/* ---- tsv: a row per entity, picked from the walk ---------------------- */
+
+/* The entity keys that make a row, in column order after the doc id. */
+static const char *const s_tsv_keys[] = {"type", "id", "name", "text", "start", "end", "sentiment"};
+#define S_TSV_COLUMNS (sizeof s_tsv_keys / sizeof *s_tsv_keys)
+#define S_TSV_DEPTH 8
+
+/* Where the walk stands: depth 1 is the document, 2 its "entities" array,
+ * 3 an entity.  Everything else (attrs, sentences, …) passes unseen. */
+typedef struct {
+    ktag_emitter_t base;
+    ktag_cli_buf_t *out;
+    ktag_cli_buf_t id;                     /* the document's id cell */
+    ktag_cli_buf_t cells[S_TSV_COLUMNS];   /* the current entity's cells */
+    struct {
+        size_t total, done;
+        bool map;
+        int key;                           /* what the pending value is: see s_tsv_slot */
+    } stack[S_TSV_DEPTH];
+    int depth, overflow;                   /* levels below S_TSV_DEPTH are only counted */
+} s_tsv_t;
+
+enum { S_KEY_OTHER = -1, S_KEY_ID = -2, S_KEY_ENTITIES = -3 };
+
+/* The cell a scalar at the current position goes to, or NULL. */
+static ktag_cli_buf_t *
+s_tsv_slot(s_tsv_t *t)
 {
-    json_t *id = json_object_get(obj, "id");
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(obj, "entities"), i, e) {
-        s_scalar(out, id);
-        static const char *const keys[] = {"type", "id", "name", "text", "start", "end", "sentiment"};
-        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
-            ktag_cli_buf_append(out, "\t", 1);
-            s_scalar(out, json_object_get(e, keys[k]));
-        }
-        ktag_cli_buf_append(out, "\n", 1);
+    if (t->overflow || t->depth == 0)
+        return NULL;
+    int key = t->stack[t->depth - 1].key;
+    if (t->depth == 1 && key == S_KEY_ID)
+        return &t->id;
+    if (t->depth == 3 && key >= 0)
+        return &t->cells[key];
+    return NULL;
+}
+
+static void
+s_tsv_row(s_tsv_t *t)
+{
+    ktag_cli_buf_append(t->out, t->id.data, t->id.len);
+    for (size_t c = 0; c < S_TSV_COLUMNS; c++) {
+        ktag_cli_buf_append(t->out, "\t", 1);
+        ktag_cli_buf_append(t->out, t->cells[c].data, t->cells[c].len);
+        t->cells[c].len = 0;
     }
+    ktag_cli_buf_append(t->out, "\n", 1);
+}
+
+/* An item is complete: count it, close what it completes (an entity's
+ * map closing writes its row). */
+static void
+s_tsv_after(s_tsv_t *t)
+{
+    if (t->overflow)
+        return;
+    while (t->depth) {
+        __typeof__(t->stack[0]) *l = &t->stack[t->depth - 1];
+        l->done++;
+        if (l->map && l->done % 2 == 0)
+            l->key = S_KEY_OTHER;
+        if (l->done < l->total)
+            return;
+        if (t->depth == 3 && l->map)
+            s_tsv_row(t);
+        t->depth--;
+    }
+}
+
+static int
+s_tsv_open(s_tsv_t *t, bool map, size_t items)
+{
+    if (t->overflow || t->depth == S_TSV_DEPTH) {
+        t->overflow += items > 0;
+        return 0;
+    }
+    bool entity = map && t->depth == 2 && t->stack[1].key == S_KEY_ENTITIES;
+    if (entity)
+        for (size_t c = 0; c < S_TSV_COLUMNS; c++)
+            t->cells[c].len = 0;
+    if (items == 0) {
+        if (entity)
+            s_tsv_row(t);
+        s_tsv_after(t);
+        return 0;
+    }
+    /* The array inherits its key so entities know they are entities. */
+    int key = !map && t->depth ? t->stack[t->depth - 1].key : S_KEY_OTHER;
+    t->stack[t->depth++] = (__typeof__(t->stack[0])) { map ? 2 * items : items, 0, map, key };
+    return 0;
+}
+
+static int s_tsv_map(ktag_emitter_t *e, size_t pairs) { return s_tsv_open((s_tsv_t *) e, true, pairs); }
+static int s_tsv_array(ktag_emitter_t *e, size_t items) { return s_tsv_open((s_tsv_t *) e, false, items); }
+
+static void
+s_tsv_cell(ktag_cli_buf_t *cell, const char *s, size_t n)
+{
+    cell->len = 0;
+    s_append_flat(cell, s, n);
+}
+
+static int
+s_tsv_str(ktag_emitter_t *e, const char *s, size_t n)
+{
+    s_tsv_t *t = (s_tsv_t *) e;
+    if (!t->overflow && t->depth) {
+        __typeof__(t->stack[0]) *l = &t->stack[t->depth - 1];
+        if (l->map && l->done % 2 == 0) {   /* a key: which value comes next */
+            l->key = S_KEY_OTHER;
+            if (t->depth == 1 && n == 2 && memcmp(s, "id", 2) == 0)
+                l->key = S_KEY_ID;
+            else if (t->depth == 1 && n == 8 && memcmp(s, "entities", 8) == 0)
+                l->key = S_KEY_ENTITIES;
+            else if (t->depth == 3)
+                for (size_t c = 0; c < S_TSV_COLUMNS; c++)
+                    if (strlen(s_tsv_keys[c]) == n && memcmp(s_tsv_keys[c], s, n) == 0)
+                        l->key = (int) c;
+            l->done++;
+            return 0;
+        }
+    }
+    ktag_cli_buf_t *cell = s_tsv_slot(t);
+    if (cell)
+        s_tsv_cell(cell, s, n);
+    s_tsv_after(t);
+    return 0;
+}
+
+static int
+s_tsv_printf(ktag_emitter_t *e, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+s_tsv_printf(ktag_emitter_t *e, const char *format, ...)
+{
+    s_tsv_t *t = (s_tsv_t *) e;
+    ktag_cli_buf_t *cell = s_tsv_slot(t);
+    if (cell) {
+        char tmp[64];
+        va_list ap;
+        va_start(ap, format);
+        int n = vsnprintf(tmp, sizeof tmp, format, ap);
+        va_end(ap);
+        s_tsv_cell(cell, tmp, n > 0 ? (size_t) n : 0);
+    }
+    s_tsv_after(t);
+    return 0;
+}
+
+static int s_tsv_i64(ktag_emitter_t *e, int64_t v) { return s_tsv_printf(e, "%" PRId64, v); }
+static int s_tsv_u64(ktag_emitter_t *e, uint64_t v) { return s_tsv_printf(e, "%" PRIu64, v); }
+static int s_tsv_real(ktag_emitter_t *e, double v) { return s_tsv_printf(e, "%.10g", v); }
+static int s_tsv_boolean(ktag_emitter_t *e, bool v) { return s_tsv_printf(e, "%s", v ? "true" : "false"); }
+static int s_tsv_nil(ktag_emitter_t *e) { return s_tsv_printf(e, "%s", ""); }
+
+static void
+s_tsv_init(s_tsv_t *t, ktag_cli_buf_t *out)
+{
+    memset(t, 0, sizeof *t);
+    t->base = (ktag_emitter_t) { s_tsv_map, s_tsv_array, s_tsv_str, s_tsv_i64, s_tsv_u64,
+                                 s_tsv_real, s_tsv_boolean, s_tsv_nil };
+    t->out = out;
+}
+
+static void
+s_tsv_release(s_tsv_t *t)
+{
+    ktag_cli_buf_free(&t->id);
+    for (size_t c = 0; c < S_TSV_COLUMNS; c++)
+        ktag_cli_buf_free(&t->cells[c]);
 }
 
 /* Terminal columns of a UTF-8 string: East Asian wide characters (Hangul,
@@ -320,27 +360,110 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
     ktag_cli_buf_append(out, "\n", 1);
 }
 
-void
-ktag_cli_format(const ktag_cli_config_t *config, json_t *obj, ktag_cli_buf_t *out)
+/* What one document's output is walked from. */
+typedef enum { S_RESULT, S_ERROR, S_REPLY } s_source_kind_t;
+
+typedef struct {
+    s_source_kind_t kind;
+    json_t *id;                        /* the document's id, or NULL */
+    const ktag_result_t *result;       /* S_RESULT */
+    const ktag_options_t *options;
+    int64_t elapsed_us;
+    const char *code, *message;        /* S_ERROR */
+    const msgpack_object *reply;       /* S_REPLY: its id is replaced by `id` */
+} s_source_t;
+
+static int
+s_walk(ktag_emitter_t *e, const s_source_t *src)
 {
+    ktag_wire_id_t wid;
+    const ktag_wire_id_t *id = ktag_json_wire_id(src->id, &wid);
+    switch (src->kind) {
+    case S_RESULT:
+        return ktag_schema_result(e, id, src->result, src->options, (uint64_t) src->elapsed_us);
+    case S_ERROR:
+        return ktag_schema_error(e, id, src->code, src->message);
+    default:
+        return ktag_msgpack_walk(e, src->reply, true, id);
+    }
+}
+
+static void
+s_format(const ktag_cli_config_t *config, const s_source_t *src, ktag_cli_buf_t *out)
+{
+    int rc = 0;
     switch (config->output) {
     case KTAG_CLI_OUT_JSONL:
-        json_dump_callback(obj, s_dump_cb, out, KTAG_JSON_DUMP_FLAGS);
+        if (src->kind == S_RESULT)
+            rc = ktag_json_write_result(src->result, src->id, src->options, src->elapsed_us, s_dump_cb, out);
+        else if (src->kind == S_ERROR)
+            rc = ktag_json_write_error(src->id, src->code, src->message, s_dump_cb, out);
+        else
+            rc = ktag_json_write_msgpack(src->reply, src->id, s_dump_cb, out);
         ktag_cli_buf_append(out, "\n", 1);
         break;
     case KTAG_CLI_OUT_MSGPACK: {
         msgpack_packer pk;
         msgpack_packer_init(&pk, out, s_pack_cb);
-        ktag_cli_pack_json(obj, &pk);
+        ktag_wire_id_t wid;
+        const ktag_wire_id_t *id = ktag_json_wire_id(src->id, &wid);
+        if (src->kind == S_RESULT)
+            rc = ktag_msgpack_pack_result(&pk, id, src->result, src->options, (uint64_t) src->elapsed_us);
+        else if (src->kind == S_ERROR)
+            rc = ktag_msgpack_pack_error(&pk, id, ktag_wire_code_from_name(src->code), src->message);
+        else
+            rc = ktag_msgpack_pack_msgpack(&pk, src->reply, true, id);
         break;
     }
-    case KTAG_CLI_OUT_TSV:
-        s_tsv(obj, out);
-        break;
-    case KTAG_CLI_OUT_PRETTY:
-        s_pretty(obj, out);
+    case KTAG_CLI_OUT_TSV: {
+        s_tsv_t t;
+        s_tsv_init(&t, out);
+        rc = s_walk(&t.base, src);
+        s_tsv_release(&t);
         break;
     }
+    case KTAG_CLI_OUT_PRETTY: {
+        json_t *obj = src->kind == S_RESULT ? ktag_json_result(src->result, src->id, src->options, src->elapsed_us)
+                      : src->kind == S_ERROR ? ktag_json_error(src->id, src->code, src->message)
+                                             : ktag_json_from_msgpack(src->reply, true, src->id);
+        if (obj)
+            s_pretty(obj, out);
+        rc = obj ? 0 : -1;
+        json_decref(obj);
+        break;
+    }
+    }
+    if (rc != 0) {
+        /* The walk fails only when memory does (the buffers exit on it) or
+         * a daemon's reply nests absurdly deep. */
+        fprintf(stderr, "ktag: cannot write this document's output (out of memory or a malformed reply)\n");
+        exit(1);
+    }
+}
+
+void
+ktag_cli_format_result(const ktag_cli_config_t *config, json_t *id, const ktag_result_t *result,
+                       int64_t elapsed_us, ktag_cli_buf_t *out)
+{
+    s_source_t src = { .kind = S_RESULT, .id = id, .result = result, .options = &config->options,
+                       .elapsed_us = elapsed_us };
+    s_format(config, &src, out);
+}
+
+void
+ktag_cli_format_error(const ktag_cli_config_t *config, json_t *id, const char *code,
+                      const char *message, ktag_cli_buf_t *out)
+{
+    s_source_t src = { .kind = S_ERROR, .id = id, .code = code, .message = message };
+    s_format(config, &src, out);
+}
+
+void
+ktag_cli_format_reply(const ktag_cli_config_t *config, const msgpack_object *reply, json_t *id,
+                      ktag_cli_buf_t *out)
+{
+    s_source_t src = { .kind = S_REPLY, .id = id, .reply = reply };
+    s_format(config, &src, out);
 }
 
 const char *

@@ -16,6 +16,7 @@
 
 #include <msgpack.h>
 
+#include "ktag_json.h"
 #include "ktag_msgpack.h"
 
 #define S_CHUNK (1u << 20)
@@ -404,7 +405,7 @@ s_fill_msgpack(ktag_cli_reader_t *self, ktag_cli_slot_t *slot, const msgpack_obj
     const msgpack_object *id = ktag_msgpack_map_get(obj, cfg->id_field);
     if (id && (id->type == MSGPACK_OBJECT_STR || id->type == MSGPACK_OBJECT_POSITIVE_INTEGER
                || id->type == MSGPACK_OBJECT_NEGATIVE_INTEGER))
-        slot->id = ktag_cli_json_from_msgpack(id);
+        slot->id = ktag_json_from_msgpack(id, false, NULL);
     else if (id && id->type != MSGPACK_OBJECT_NIL) {
         s_read_failure(slot, true, "bad_request", "field '%s' must be a string or an integer", cfg->id_field);
         return;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include <jansson.h>
+#include <msgpack.h>
 #include <ktag/ktag.h>
 
 typedef enum {
@@ -136,21 +137,24 @@ void ktag_cli_doc_fail(ktag_cli_slot_t *slot, const ktag_cli_config_t *config,
                        json_t *id, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* ---- format.c: one result object -> bytes of the chosen format ------- */
+/* ---- format.c: one document's output in the chosen format ------------ */
 
-/* Append `obj` (a success or error object of the SPEC schema) to `out` in
- * the configured output format. */
-void ktag_cli_format(const ktag_cli_config_t *config, json_t *obj, ktag_cli_buf_t *out);
+/* Append the output for the last ktag_tag() on `result` (tagged with
+ * config->options, echoing `id`, which may be NULL) to `out`. */
+void ktag_cli_format_result(const ktag_cli_config_t *config, json_t *id, const ktag_result_t *result,
+                            int64_t elapsed_us, ktag_cli_buf_t *out);
+
+/* Append an error object {id?, ok: false, error{code, message}} to `out`. */
+void ktag_cli_format_error(const ktag_cli_config_t *config, json_t *id, const char *code,
+                           const char *message, ktag_cli_buf_t *out);
+
+/* Append a daemon's reply (a msgpack map) to `out`, its "id" replaced by
+ * `id` (the document's own id; NULL: none). */
+void ktag_cli_format_reply(const ktag_cli_config_t *config, const msgpack_object *reply, json_t *id,
+                           ktag_cli_buf_t *out);
 
 /* Bytes written once before the first document (the TSV header), or NULL. */
 const char *ktag_cli_format_header(const ktag_cli_config_t *config);
-
-/* Generic conversions, used for msgpack input/output and --connect. */
-void ktag_cli_pack_json(json_t *value, void *msgpack_packer);
-json_t *ktag_cli_json_from_msgpack(const void *msgpack_object);
-/* Fill the ktag_wire_id_t `wire_id` from a JSON id (string or integer;
- * anything else gives KTAG_ID_NONE).  Strings are borrowed from `id`. */
-void ktag_cli_wire_id(json_t *id, void *wire_id);
 
 /* ---- progress.c ------------------------------------------------------ */
 

@@ -37,20 +37,6 @@ s_line_of(const char *text, size_t len, size_t offset)
     return line;
 }
 
-static int
-s_pack_cb(void *user, const char *data, size_t size)
-{
-    ktag_cli_buf_append(user, data, size);
-    return 0;
-}
-
-static int
-s_dump_cb(const char *data, size_t size, void *user)
-{
-    ktag_cli_buf_append(user, data, size);
-    return 0;
-}
-
 static void
 s_tag(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
       ktag_result_t *result, ktag_cli_slot_t *slot)
@@ -69,27 +55,8 @@ s_tag(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
         ktag_cli_doc_fail(slot, config, doc.id, ktag_json_error_code(rc), "%s", err.message);
         return;
     }
-    if (config->output == KTAG_CLI_OUT_MSGPACK) {
-        /* The daemon's own writer: `-f msgpack` is byte for byte a ktagd reply. */
-        ktag_wire_id_t id;
-        ktag_cli_wire_id(doc.id, &id);
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &slot->out, s_pack_cb);
-        ktag_msgpack_pack_result(&pk, doc.id ? &id : NULL, result, &config->options, (uint64_t) elapsed);
-        return;
-    }
-    if (config->output == KTAG_CLI_OUT_JSONL) {
-        ktag_json_write_result(result, doc.id, &config->options, elapsed, s_dump_cb, &slot->out);
-        ktag_cli_buf_append(&slot->out, "\n", 1);
-        return;
-    }
-    json_t *obj = ktag_json_result(result, doc.id, &config->options, elapsed);
-    if (!obj) {
-        ktag_cli_doc_fail(slot, config, doc.id, "internal", "out of memory building the result");
-        return;
-    }
-    ktag_cli_format(config, obj, &slot->out);
-    json_decref(obj);
+    /* `-f msgpack` is byte for byte a ktagd reply: the same walk and emitter. */
+    ktag_cli_format_result(config, doc.id, result, elapsed, &slot->out);
 }
 
 /* Tag and format one slot.  The parsed JSON line is freed here, by the

@@ -118,13 +118,6 @@ s_handshake(void *sock, const ktag_cli_config_t *config, uint64_t *max_size)
     return rc;
 }
 
-static int
-s_dump_cb(const char *data, size_t size, void *user)
-{
-    ktag_cli_buf_append(user, data, size);
-    return 0;
-}
-
 /* Turn the reply to `slot` into its output, with the document's own id. */
 static void
 s_reply(const ktag_cli_config_t *config, ktag_cli_slot_t *slot, const msgpack_object *reply,
@@ -153,23 +146,7 @@ s_reply(const ktag_cli_config_t *config, ktag_cli_slot_t *slot, const msgpack_ob
             ktag_cli_buf_printf(&slot->diag, "ktag: %s: ", source);
         ktag_cli_buf_printf(&slot->diag, "%.*s: %.*s\n", code_len, c, msg_len, m);
     }
-    if (config->output == KTAG_CLI_OUT_JSONL) {
-        /* The common case goes straight from msgpack to JSON text. */
-        ktag_json_write_msgpack(reply, doc_id, s_dump_cb, &slot->out);
-        ktag_cli_buf_append(&slot->out, "\n", 1);
-        return;
-    }
-    json_t *obj = ktag_cli_json_from_msgpack(reply);
-    if (!obj || !json_is_object(obj)) {
-        fprintf(stderr, "ktag: out of memory\n");
-        exit(1);
-    }
-    if (doc_id)
-        json_object_set(obj, "id", doc_id);
-    else
-        json_object_del(obj, "id");
-    ktag_cli_format(config, obj, &slot->out);
-    json_decref(obj);
+    ktag_cli_format_reply(config, reply, doc_id, &slot->out);
 }
 
 /* What the client knows about one slot of the window. */

@@ -1,7 +1,7 @@
 /*  test_json_writer.c - ktag_json_write_result() writes exactly the bytes
     of json_dumpb(ktag_json_result()), for every option set, id kind and
     escape the fixture lexicon can produce; and the object has the keys of
-    notes/schema.md in order.
+    common/ktag_schema.h in order.
 
     Usage: test_json_writer LEXICON_DIR
 */
@@ -65,7 +65,7 @@ s_compare(ktag_result_t *res, json_t *id, const ktag_options_t *opt, int64_t ela
     CHECK(got.data && strcmp(expect, got.data) == 0, "%s:\n  jansson: %s\n  writer:  %s", what, expect,
           got.data ? got.data : "(null)");
 
-    /* Key order of notes/schema.md. */
+    /* Key order of common/ktag_schema.h. */
     static const char *order[] = {"id", "ok", "entities", "sentiment", "sentences", "explain",
                                   "lexicon", "elapsed_us"};
     const char *key;
@@ -150,7 +150,7 @@ main(int argc, char **argv)
      * noise after rounding. */
     static const double reals[] = {0.0, -0.0, 1.0, -1.0, 0.62, -0.41, 0.0005, 0.001, 0.12345, 1e-9};
     for (size_t i = 0; i < sizeof reals / sizeof *reals; i++) {
-        json_t *r = json_real(ktag_json_round3(reals[i]));
+        json_t *r = json_real(ktag_schema_round3(reals[i]));
         char *s = json_dumps(r, JSON_ENCODE_ANY | KTAG_JSON_DUMP_FLAGS);
         CHECK(strchr(s, '.') != NULL && strchr(s, 'e') == NULL, "real %g printed as %s", reals[i], s);
         if (reals[i] == 0.62)
@@ -165,6 +165,35 @@ main(int argc, char **argv)
                      "\"message\":\"invalid UTF-8 at byte 3\"}}") == 0, "error object: %s", es);
     free(es);
     json_decref(e);
+    /* A message quoting bad bytes: every writer repairs it the same way
+     * (U+FFFD per invalid byte), so no output is ever invalid UTF-8. */
+    const char *bad = "cut \xED\x95 here \xff, 한\xea";
+    const char *repaired = "{\"id\":7,\"ok\":false,\"error\":{\"code\":\"bad_request\","
+                           "\"message\":\"cut \xEF\xBF\xBD\xEF\xBF\xBD here \xEF\xBF\xBD, 한\xEF\xBF\xBD\"}}";
+    s_buf_t direct = {0}, viapack = {0};
+    CHECK(ktag_json_write_error(ids[1], "bad_request", bad, s_append, &direct) == 0, "error writer failed");
+    CHECK(direct.data && strcmp(direct.data, repaired) == 0, "repaired error (text): %s", direct.data);
+    e = ktag_json_error(ids[1], "bad_request", bad);
+    es = e ? json_dumps(e, KTAG_JSON_DUMP_FLAGS) : NULL;
+    CHECK(es && strcmp(es, repaired) == 0, "repaired error (jansson): %s", es ? es : "(null)");
+    free(es);
+    json_decref(e);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    ktag_wire_id_t wid = { .kind = KTAG_ID_UINT, .unum = 7 };
+    CHECK(ktag_msgpack_pack_error(&pk, &wid, KTAG_WIRE_BAD_REQUEST, bad) == 0, "msgpack error writer failed");
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    CHECK(msgpack_unpack_next(&up, sb.data, sb.size, NULL) == MSGPACK_UNPACK_SUCCESS, "unpack error");
+    CHECK(ktag_json_write_msgpack(&up.data, ids[1], s_append, &viapack) == 0, "msgpack->json failed");
+    CHECK(viapack.data && strcmp(viapack.data, repaired) == 0, "repaired error (msgpack): %s", viapack.data);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&sb);
+    free(direct.data);
+    free(viapack.data);
+
     CHECK(strcmp(ktag_json_error_code(KTAG_ERR_BAD_UTF8), "bad_utf8") == 0, "code map");
     CHECK(strcmp(ktag_json_error_code(KTAG_ERR_INVALID), "bad_request") == 0, "code map");
     CHECK(strcmp(ktag_json_error_code(KTAG_ERR_NOMEM), "internal") == 0, "code map");

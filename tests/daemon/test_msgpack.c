@@ -293,7 +293,7 @@ test_result_and_error_maps(const char *lexdir)
     CHECK(strcmp(ktag_wire_code_name(KTAG_WIRE_OVERLOADED), "overloaded") == 0);
     CHECK(ktag_wire_code_from_status(KTAG_ERR_BAD_UTF8) == KTAG_WIRE_BAD_UTF8);
     CHECK(ktag_wire_code_from_status(KTAG_ERR_NOMEM) == KTAG_WIRE_INTERNAL);
-    CHECK(ktag_msgpack_score_round(0.62449) == 0.624 && ktag_msgpack_score_round(-0.6205) < -0.62);
+    CHECK(ktag_schema_round3(0.62449) == 0.624 && ktag_schema_round3(-0.6205) < -0.62);
 
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);

@@ -1,7 +1,7 @@
 /*  fuzz_writers.c - libFuzzer target: the three ways a result becomes JSON
     must agree byte for byte, on whatever the engine finds in arbitrary text.
 
-    notes/schema.md says the JSON writer and the msgpack writer must agree
+    common/ktag_schema.h says the JSON writer and the msgpack writer must agree
     exactly, and `ktag --connect` must print what `ktag` prints in-process.
     For every input (fuzz_doc_from_input()'s layout; a string id is taken from the
     title when it is valid UTF-8, else an integer id from the option bytes):
