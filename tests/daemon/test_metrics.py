@@ -265,14 +265,17 @@ def test_reloads_and_the_lexicon_version_label(env):
     v1 = value(scrape(port), "ktagd_lexicon_info", version=env.request(ctl, {"op": "info"})
                ["lexicon"]["version"])
     assert v1 == 1
+    # A version with a quote and a backslash: the label value is escaped.
     with open(os.path.join(env.lexicons, "VERSION"), "w") as f:
-        f.write("test-2-metrics\n")
+        f.write('test-2 "metrics" \\ x\n')
     assert env.request(ctl, {"op": "reload"})["ok"] is True
+    v2 = env.request(ctl, {"op": "info"})["lexicon"]["version"]
+    assert v2.startswith('test-2 "metrics" \\ x'), v2
     fams = scrape(port)
     assert value(fams, "ktagd_reloads_total", result="ok") == 1
     assert value(fams, "ktagd_reloads_total", result="failed") == 0
     labels = [lab for _, lab, _ in fams["ktagd_lexicon_info"]["samples"]]
-    assert len(labels) == 1 and labels[0]["version"].startswith("test-2-metrics"), labels
+    assert labels == [{"version": v2}], labels
 
     with open(os.path.join(env.lexicons, "entities.tsv"), "a") as f:
         f.write("company\tbroken line\n")
