@@ -259,6 +259,8 @@ class AsyncClient:
         self._inflight.pop(request.corr, None)
         if not request.future.done():
             request.future.cancel()
+        elif not request.future.cancelled():
+            request.future.exception()      # nobody will: asyncio would log it
 
     def _send(self, request: _Request) -> None:
         assert self._socket is not None
@@ -289,16 +291,21 @@ class AsyncClient:
         in flight (the next request starts it again)."""
         try:
             while self._inflight and self._socket is not None:
+                if not await self._drain():
+                    # More replies wait: let the callers' tasks run, then
+                    # take them before judging any deadline.
+                    await asyncio.sleep(0)
+                    continue
+                self._resend_due()
+                self._expire()
+                if not self._inflight:
+                    break
                 now = time.monotonic()
                 self._wake_at = min(r.resend_at or r.deadline for r in self._inflight.values())
                 millis = max(0, int(math.ceil((self._wake_at - now) * 1000)))
                 self._poll = poll = self._socket.poll(millis, zmq.POLLIN)
                 await asyncio.wait((poll,))
                 self._poll = None
-                if not poll.cancelled() and poll.result() & zmq.POLLIN:
-                    await self._drain()
-                self._resend_due()
-                self._expire()
         except asyncio.CancelledError:
             raise
         except Exception as e:      # the socket failed: nobody may wait forever
@@ -309,15 +316,18 @@ class AsyncClient:
         finally:
             self._wake_at = math.inf
 
-    async def _drain(self) -> None:
+    async def _drain(self) -> bool:
+        """Take the replies waiting, at most 256 (the callers' tasks run
+        between rounds); True when none is left."""
         assert self._socket is not None
-        while True:
+        for _ in range(256):
             try:
                 # DONTWAIT: pyzmq answers at once, the future is already done.
                 frames = await self._socket.recv_multipart(flags=zmq.DONTWAIT)
             except zmq.Again:
-                return
+                return True
             self._accept(frames)
+        return False
 
     def _accept(self, frames: List[bytes]) -> None:
         reply = _wire.read_reply(frames)
