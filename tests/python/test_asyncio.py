@@ -18,13 +18,14 @@ import time
 from pathlib import Path
 from typing import Any, Dict
 
+import msgpack
 import pytest
 import zmq
 
 from ktag import Client, KtagError, TagError, Timeout, read_key
 from ktag.asyncio import AsyncClient
 from test_curve import curve_daemon  # noqa: F401  (a fixture)
-from test_tag_many import check, make_doc
+from test_tag_many import COMPANIES, check, make_doc
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus.jsonl"
@@ -82,7 +83,9 @@ def test_tag_many_keeps_input_order(endpoint, window):
         check(i, r, with_id=(i % 7 != 0))
 
 
-def test_tag_many_reads_an_async_source_lazily(endpoint):
+@pytest.mark.parametrize("batch", [1, 64])
+def test_tag_many_reads_an_async_source_lazily(endpoint, batch):
+    """No more than window * batch documents are read ahead of what was yielded."""
     pulled = []
 
     async def source():
@@ -93,19 +96,73 @@ def test_tag_many_reads_an_async_source_lazily(endpoint):
 
     async def main():
         async with AsyncClient(endpoint, timeout=10) as c:
-            results = c.tag_many(source(), window=8)
+            results = c.tag_many(source(), window=8, batch=batch)
             i = 0
             async for r in results:
                 check(i, r, with_id=True)
-                assert len(pulled) <= i + 1 + 8
+                assert len(pulled) <= i + 1 + 8 * batch
                 i += 1
-                if i == 100:
+                if i == 600:
                     break
             await results.aclose()
             assert not c._inflight      # the abandoned ones are forgotten
             return await c.tag("딥시크", id="after")
 
     assert run(main())["entities"][0]["id"] == "x:deepseek"
+
+
+def daemon_has_batches(endpoint):
+    """Whether this ktagd answers a `docs` request with `results`."""
+    ctx = zmq.Context()
+    try:
+        s = ctx.socket(zmq.REQ)
+        s.setsockopt(zmq.LINGER, 0)
+        s.setsockopt(zmq.RCVTIMEO, 10000)
+        s.connect(endpoint)
+        s.send(msgpack.packb({"id": 1, "docs": [{"text": "SK하이닉스"}]}))
+        return "results" in msgpack.unpackb(s.recv(), raw=False)
+    finally:
+        ctx.destroy(0)
+
+
+@pytest.mark.parametrize("batch", [1, 2, 50, 64])
+def test_tag_many_in_batches_equals_one_by_one(endpoint, batch):
+    n = 1000
+
+    async def main():
+        async with AsyncClient(endpoint, timeout=10) as c:
+            before = (await c.stats())["requests"]
+            got = [r async for r in c.tag_many((make_doc(i) for i in range(n)), window=4,
+                                               batch=batch)]
+            return got, (await c.stats())["requests"] - before
+
+    got, requests = run(main())
+    assert len(got) == n
+    for i, r in enumerate(got):
+        check(i, r, with_id=True)
+    if daemon_has_batches(endpoint):
+        # One request per batch, plus `info` (asked once) and `stats`.
+        assert requests <= -(-n // batch) + 2, requests
+    else:
+        print("\nthis ktagd has no batches: each refused batch went again one by one")
+
+
+def test_batches_are_cut_to_the_daemons_message_size(daemons):
+    d = daemons.bind(extra=["--max-message-size", "2K"])
+    docs = [{"id": i, "text": make_doc(i)["text"] + " 가나다라" * 20} for i in range(40)]
+    docs.insert(17, {"id": "big", "text": "삼성전자 " * 400})    # ~5 KB: too large alone
+
+    async def main():
+        async with AsyncClient(d.endpoint, timeout=5, retries=0) as c:
+            return [r async for r in c.tag_many(docs, batch=64, errors="return")]
+
+    got = run(main())
+    assert [r["id"] for r in got] == [doc["id"] for doc in docs]
+    assert [r["ok"] for r in got] == [doc["id"] != "big" for doc in docs]
+    assert got[17]["error"]["code"] == "too_large"
+    for doc, r in zip(docs, got):
+        if doc["id"] != "big":
+            assert r["entities"][0]["id"] == COMPANIES[doc["id"] % len(COMPANIES)][1]
 
 
 def test_concurrent_awaits_on_one_client(endpoint):

@@ -13,7 +13,7 @@ import msgpack
 import zmq
 
 from .curve import check_key
-from .errors import TagError
+from .errors import KtagError, TagError
 
 __all__ = ["OPTION_KEYS"]
 
@@ -28,6 +28,12 @@ OPTION_KEYS = frozenset({"sentiment", "types", "offsets", "overlaps", "explain",
 """The tagging options of the wire protocol (SPEC.md, "Wire protocol")."""
 
 _BOOL_OPTIONS = ("sentiment", "overlaps", "explain", "events")
+
+DEFAULT_BATCH = 64
+"""Documents per request of ``tag_many`` (SPEC.md "Batches")."""
+
+DEFAULT_BATCH_BYTES = 1 << 20
+"""A batch is sent once its documents take this many bytes (1 MiB)."""
 
 CurveKeys = Tuple[bytes, bytes, bytes]
 """(server public key, client public key, client secret key), Z85."""
@@ -106,6 +112,72 @@ def split_item(item: Document) -> Tuple[Any, Optional[DocumentId], Any]:
         return item["text"], item.get("id"), item.get("title")
     raise TypeError("a tag_many item must be a str, bytes or a mapping, not %s"
                     % type(item).__name__)
+
+
+def check_batching(window: int, batch: int, batch_bytes: int, errors: str) -> None:
+    """The checks of ``tag_many``'s arguments; ValueError when one is wrong."""
+    if window < 1:
+        raise ValueError("window must be >= 1")
+    if batch < 1:
+        raise ValueError("batch must be >= 1")
+    if batch_bytes < 1:
+        raise ValueError("batch_bytes must be >= 1")
+    if errors not in ("raise", "return"):
+        raise ValueError('errors must be "raise" or "return"')
+
+
+def text_bytes(value: Union[str, bytes]) -> int:
+    # As msgpack will write it (lone surrogates fail there, not here).
+    return len(value) if isinstance(value, bytes) else len(value.encode("utf-8", "surrogatepass"))
+
+
+def batch_entry(item: Document) -> Tuple[Dict[str, Any], Optional[DocumentId], int]:
+    """A ``tag_many`` item as a batch entry (without its id: entries are
+    matched by position), the caller's id, and the bytes it adds."""
+    text, doc_id, title = split_item(item)
+    entry = tag_body(text, doc_id, title, {})
+    size = text_bytes(text) + (text_bytes(title) if title is not None else 0)
+    return entry, doc_id, size
+
+
+def batch_cap(batch_bytes: int, max_message_size: int) -> int:
+    """libzmq cuts off a peer that sends more than about twice the daemon's
+    limit, without a reply: keep batches well inside it (0: limit unknown)."""
+    return max(1, min(batch_bytes, max_message_size // 2)) if max_message_size > 0 else batch_bytes
+
+
+def documents_body(entries: List[Dict[str, Any]], options: Dict[str, Any]) -> Dict[str, Any]:
+    """The request body of `entries`: a single-document request for one, a
+    batch (``docs``) for more."""
+    body = dict(entries[0]) if len(entries) == 1 else {"docs": entries}
+    if options:
+        body["options"] = options
+    return body
+
+
+def must_split(reply: Dict[str, Any]) -> bool:
+    """Whether a batch must go again one document per request: the daemon
+    refused it whole as too large, or does not know batches (it asked for
+    text: a ktagd older than protocol batches)."""
+    error = reply.get("error")
+    if reply.get("ok") is not False or not isinstance(error, dict):
+        return False
+    code, message = error.get("code"), error.get("message")
+    return code == "too_large" or (code == "bad_request" and message == "missing text")
+
+
+def batch_replies(reply: Dict[str, Any], count: int, endpoint: str) -> List[Dict[str, Any]]:
+    """The reply of each document of a batch of `count`, in order; a batch
+    refused whole gives its error to each of its documents.
+    Raises KtagError when the reply does not hold `count` results."""
+    if reply.get("ok") is not True:
+        return [reply] * count
+    results = reply.get("results")
+    if (not isinstance(results, list) or len(results) != count
+            or not all(isinstance(r, dict) for r in results)):
+        raise KtagError("malformed batch reply from %s: %d documents sent, %s back"
+                        % (endpoint, count, len(results) if isinstance(results, list) else "none"))
+    return results
 
 
 def pack_request(corr: int, body: Dict[str, Any]) -> bytes:

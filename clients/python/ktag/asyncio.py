@@ -22,15 +22,15 @@ import itertools
 import math
 import time
 from collections import deque
-from typing import (Any, AsyncIterable, AsyncIterator, Deque, Dict, Iterable, List, Mapping,
-                    Optional, Tuple, Union)
+from typing import (Any, AsyncIterable, AsyncIterator, Deque, Dict, Iterable, Iterator, List,
+                    Mapping, Optional, Tuple, Union)
 
 import zmq
 import zmq.asyncio
 
 from . import _wire
 from ._wire import Document, DocumentId
-from .errors import KtagError, Timeout
+from .errors import KtagError, TagError, Timeout
 
 __all__ = ["AsyncClient"]
 
@@ -99,6 +99,7 @@ class AsyncClient:
         self._reader: Optional["asyncio.Task[None]"] = None
         self._poll: Optional["asyncio.Future[int]"] = None
         self._wake_at = math.inf
+        self._max_message: Optional[int] = None     # the daemon's limit; 0 = unknown
         self._closed = False
         #: How many requests were sent again (after a timeout or an
         #: ``overloaded`` reply), for monitoring.
@@ -164,26 +165,30 @@ class AsyncClient:
         return _wire.finish(reply, id, raise_errors=True)
 
     def tag_many(self, items: Union[Iterable[Document], AsyncIterable[Document]],
-                 window: int = 64, *, errors: str = "raise",
+                 window: int = 64, *, batch: int = _wire.DEFAULT_BATCH,
+                 batch_bytes: int = _wire.DEFAULT_BATCH_BYTES, errors: str = "raise",
                  **options: Any) -> AsyncIterator[Dict[str, Any]]:
-        """Tag many documents, pipelined; an async iterator of their results
-        in input order (``async for r in c.tag_many(docs)``).
+        """Tag many documents, pipelined, in batches; an async iterator of
+        their results in input order (``async for r in c.tag_many(docs)``).
 
-        As :meth:`ktag.Client.tag_many`: up to ``window`` documents in flight,
+        As :meth:`ktag.Client.tag_many`: one request carries up to ``batch``
+        documents, fewer once they take ``batch_bytes``; up to ``window``
+        requests are in flight; a batch without a reply in time is sent
+        again whole, and one the daemon refuses as too large (or a daemon
+        without batches) is sent again one document per request;
         ``errors="raise"`` or ``"return"``.  ``items`` may be an iterable or
-        an async iterable, read lazily.  Leaving the loop early forgets the
-        documents still in flight.
+        an async iterable, read lazily (``window * batch`` documents ahead at
+        most; a batch is sent once full, so a slow live stream wants
+        ``batch=1``).  Leaving the loop early forgets what is in flight.
         """
-        if window < 1:
-            raise ValueError("window must be >= 1")
-        if errors not in ("raise", "return"):
-            raise ValueError('errors must be "raise" or "return"')
+        _wire.check_batching(window, batch, batch_bytes, errors)
         merged = _wire.merge_options(self._defaults, options)
         if isinstance(items, AsyncIterable):
-            source: Union[AsyncIterator[Document], Iterable[Document]] = items.__aiter__()
+            source: Union[AsyncIterator[Document], Iterator[Document]] = items.__aiter__()
         else:
             source = iter(items)
-        return self._tag_many(source, int(window), errors == "raise", merged)
+        return self._tag_many(source, int(window), int(batch), int(batch_bytes),
+                              errors == "raise", merged)
 
     async def ping(self) -> float:
         """Check that a daemon answers; return the round trip in seconds."""
@@ -207,31 +212,74 @@ class AsyncClient:
         reply = await self._result(self._submit({"op": op}))
         return _wire.finish(reply, None, raise_errors=True)
 
-    async def _tag_many(self, items: Any, window: int, raise_errors: bool,
-                        options: Dict[str, Any]) -> AsyncIterator[Dict[str, Any]]:
-        queue: Deque[Tuple[_Request, Optional[DocumentId]]] = deque()
+    async def _tag_many(self, items: Any, window: int, batch: int, batch_bytes: int,
+                        raise_errors: bool, options: Dict[str, Any]
+                        ) -> AsyncIterator[Dict[str, Any]]:
+        # Requests in input order, each with its wire entries and the
+        # caller's ids of its documents.
+        queue: Deque[Tuple[_Request, List[Dict[str, Any]], List[Optional[DocumentId]]]] = deque()
         exhausted = False
-        is_async = isinstance(items, AsyncIterator)
+        if batch > 1:
+            batch_bytes = _wire.batch_cap(batch_bytes, await self._message_limit())
         try:
             while True:
                 while not exhausted and len(queue) < window:
-                    try:
-                        item = await items.__anext__() if is_async else next(items)
-                    except (StopIteration, StopAsyncIteration):
-                        exhausted = True
-                        break
-                    text, doc_id, title = _wire.split_item(item)
-                    body = _wire.tag_body(text, doc_id, title, options)
-                    queue.append((self._submit(body), doc_id))
+                    entries, ids, exhausted = await self._read_batch(items, batch, batch_bytes)
+                    if entries:
+                        queue.append((self._submit(_wire.documents_body(entries, options)),
+                                      entries, ids))
                 if not queue:
                     return
-                head, head_id = queue[0]
+                head, entries, ids = queue[0]
                 reply = await self._result(head)
                 queue.popleft()
-                yield _wire.finish(reply, head_id, raise_errors)
+                if len(entries) == 1:
+                    yield _wire.finish(reply, ids[0], raise_errors)
+                    continue
+                if _wire.must_split(reply):
+                    # Too large as a whole (or a daemon without batches): the
+                    # same documents again, one request each, at the front.
+                    singles = [(self._submit(_wire.documents_body([e], options)), [e], [i])
+                               for e, i in zip(entries, ids)]
+                    queue.extendleft(reversed(singles))
+                    continue
+                for doc_id, r in zip(ids, _wire.batch_replies(reply, len(ids), self.endpoint)):
+                    yield _wire.finish(r, doc_id, raise_errors)
         finally:
-            for request, _ in queue:
+            for request, _, _ in queue:
                 self._forget(request)
+
+    @staticmethod
+    async def _read_batch(items: Any, batch: int, batch_bytes: int
+                          ) -> Tuple[List[Dict[str, Any]], List[Optional[DocumentId]], bool]:
+        """Up to `batch` documents from `items` (an iterator or an async
+        iterator), cut once they take `batch_bytes` (the first one always
+        goes): their entries, their ids, and whether `items` ended."""
+        entries: List[Dict[str, Any]] = []
+        ids: List[Optional[DocumentId]] = []
+        size = 0
+        is_async = isinstance(items, AsyncIterator)
+        while len(entries) < batch and size < batch_bytes:
+            try:
+                item = await items.__anext__() if is_async else next(items)
+            except (StopIteration, StopAsyncIteration):
+                return entries, ids, True
+            entry, doc_id, n = _wire.batch_entry(item)
+            entries.append(entry)
+            ids.append(doc_id)
+            size += n
+        return entries, ids, False
+
+    async def _message_limit(self) -> int:
+        """The daemon's max_message_size (asked once, with `info`), 0 when
+        it does not say."""
+        if self._max_message is None:
+            try:
+                size = (await self.info()).get("max_message_size")
+            except TagError:
+                size = None
+            self._max_message = size if type(size) is int and size > 0 else 0
+        return self._max_message
 
     def _submit(self, body: Dict[str, Any]) -> _Request:
         if self._closed:
