@@ -41,6 +41,18 @@ s_is_dir(const char *path)
 
 typedef enum { S_FLAG, S_ENV, S_BUILD, S_INSTALLED } s_origin_t;
 
+/* The default set: the build tree's lexicons, else the installed ones. */
+static s_origin_t
+s_resolve_default(const char **dir)
+{
+    if (ktag_lexdir_in_build_tree() && s_is_dir(KTAG_SOURCE_LEXICONS)) {
+        *dir = KTAG_SOURCE_LEXICONS;
+        return S_BUILD;
+    }
+    *dir = ktag_default_lexicon_dir();
+    return S_INSTALLED;
+}
+
 static s_origin_t
 s_resolve(const char *flag, const char **dir)
 {
@@ -53,12 +65,7 @@ s_resolve(const char *flag, const char **dir)
         *dir = env;
         return S_ENV;
     }
-    if (ktag_lexdir_in_build_tree() && s_is_dir(KTAG_SOURCE_LEXICONS)) {
-        *dir = KTAG_SOURCE_LEXICONS;
-        return S_BUILD;
-    }
-    *dir = ktag_default_lexicon_dir();
-    return S_INSTALLED;
+    return s_resolve_default(dir);
 }
 
 const char *
@@ -75,4 +82,47 @@ ktag_lexdir_origin(const char *flag)
     static const char *const names[] = {"flag", "env", "build-tree", "installed"};
     const char *dir;
     return names[s_resolve(flag, &dir)];
+}
+
+static const char *
+s_default_dir(void)
+{
+    const char *dir;
+    s_resolve_default(&dir);
+    return dir;
+}
+
+size_t
+ktag_lexdir_resolve_many(const char *const *flags, size_t nflags, const char **dirs)
+{
+    if (nflags > KTAG_LEXDIR_MAX)
+        return 0;
+    if (nflags > 0) {
+        for (size_t i = 0; i < nflags; i++)
+            dirs[i] = *flags[i] ? flags[i] : s_default_dir();
+        return nflags;
+    }
+    const char *env = getenv("KTAG_LEXICONS");
+    if (!env || !*env) {
+        dirs[0] = s_default_dir();
+        return 1;
+    }
+    /* $KTAG_LEXICONS as found at the first call, split on ':' in place and
+       kept until exit: the directories point into it. */
+    static char *split;
+    static size_t split_len;
+    if (!split) {
+        split_len = strlen(env);
+        if (!(split = strdup(env)))
+            return 0;
+        for (char *p = split; (p = strchr(p, ':'));)
+            *p++ = '\0';
+    }
+    size_t n = 0;
+    for (const char *part = split; part <= split + split_len; part += strlen(part) + 1) {
+        if (n == KTAG_LEXDIR_MAX)
+            return 0;
+        dirs[n++] = *part ? part : s_default_dir();
+    }
+    return n;
 }

@@ -1,6 +1,7 @@
 /*  ktag_msgpack.c - the SPEC.md wire schema in msgpack (see ktag_msgpack.h). */
 #include "ktag_msgpack.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -214,35 +215,94 @@ s_decode_options(ktag_options_t *opt, const msgpack_object *options, ktag_wire_e
     return 0;
 }
 
-int
-ktag_msgpack_request_from_object(ktag_request_t *req, const msgpack_object *obj,
-                                 const char *text_field, const char *id_field,
-                                 const ktag_options_t *defaults, ktag_wire_error_t *err)
+/* The document fields of a request or of a batch entry: `text_field` (a
+   non-empty str) and `title` (a str, or nil = none). */
+static int
+s_doc_fields(ktag_request_t *req, const msgpack_object *obj, const char *text_field,
+             ktag_wire_error_t *err)
+{
+    const msgpack_object *v = ktag_msgpack_map_get(obj, text_field);
+    if (!v)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "missing %s", text_field);
+    if (v->type != MSGPACK_OBJECT_STR)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s must be a str, not %s",
+                      text_field, s_type_name(v));
+    if (v->via.str.size == 0)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s is empty", text_field);
+    req->text = v->via.str.ptr;
+    req->text_len = v->via.str.size;
+
+    v = ktag_msgpack_map_get(obj, "title");
+    if (v && v->type != MSGPACK_OBJECT_NIL) {
+        if (v->type != MSGPACK_OBJECT_STR)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "title must be a str, not %s",
+                          s_type_name(v));
+        req->title = v->via.str.ptr;
+        req->title_len = v->via.str.size;
+    }
+    return 0;
+}
+
+/* The id of a request or batch entry into req->id.  @returns 0, or -1 with
+   `err` filled (req->id stays absent). */
+static int
+s_id_field(ktag_request_t *req, const msgpack_object *obj, const char *id_field,
+           ktag_wire_error_t *err)
+{
+    const msgpack_object *v = ktag_msgpack_map_get(obj, id_field);
+    if (!v || ktag_msgpack_id_from_object(&req->id, v) == 0)
+        return 0;
+    if (v->type == MSGPACK_OBJECT_STR)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s is not valid UTF-8", id_field);
+    return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s must be a str or an int, not %s",
+                  id_field, s_type_name(v));
+}
+
+/* `docs` of a batch: a non-empty array of maps, at most KTAG_MAX_BATCH_DOCS.
+   The entries themselves are read one by one (ktag_msgpack_batch_doc), so
+   that a bad document fails alone. */
+static int
+s_batch(ktag_request_t *req, const msgpack_object *docs, ktag_wire_error_t *err)
+{
+    if (docs->type != MSGPACK_OBJECT_ARRAY)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "docs must be an array of maps, not %s",
+                      s_type_name(docs));
+    uint32_t n = docs->via.array.size;
+    if (n == 0)
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "docs is empty");
+    if (n > KTAG_MAX_BATCH_DOCS)
+        return s_fail(err, KTAG_WIRE_TOO_LARGE,
+                      "a batch of %u documents exceeds the limit of %d documents", n,
+                      KTAG_MAX_BATCH_DOCS);
+    for (uint32_t i = 0; i < n; i++)
+        if (docs->via.array.ptr[i].type != MSGPACK_OBJECT_MAP)
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "docs[%u] must be a map, not %s", i,
+                          s_type_name(&docs->via.array.ptr[i]));
+    req->docs = docs;
+    req->doc_count = n;
+    return 0;
+}
+
+static int
+s_request_from_object(ktag_request_t *req, const msgpack_object *obj, const char *text_field,
+                      const char *id_field, bool batches, const ktag_options_t *defaults,
+                      ktag_wire_error_t *err)
 {
     memset(req, 0, sizeof *req);
     if (defaults)
         req->options = *defaults;
     else
         ktag_options_init(&req->options);
-    if (!text_field)
-        text_field = "text";
-    if (!id_field)
-        id_field = "id";
 
     if (obj->type != MSGPACK_OBJECT_MAP)
         return s_fail(err, KTAG_WIRE_BAD_REQUEST, "request must be a map, not %s",
                       s_type_name(obj));
 
     /* The id first, so that every later error can echo it. */
-    const msgpack_object *v = ktag_msgpack_map_get(obj, id_field);
-    if (v && ktag_msgpack_id_from_object(&req->id, v) != 0) {
-        if (v->type == MSGPACK_OBJECT_STR)
-            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s is not valid UTF-8", id_field);
-        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s must be a str or an int, not %s",
-                      id_field, s_type_name(v));
-    }
+    if (s_id_field(req, obj, id_field, err) != 0)
+        return -1;
 
-    v = ktag_msgpack_map_get(obj, "op");
+    const msgpack_object *v = ktag_msgpack_map_get(obj, "op");
     if (v) {
         if (v->type != MSGPACK_OBJECT_STR)
             return s_fail(err, KTAG_WIRE_BAD_REQUEST, "op must be a str, not %s", s_type_name(v));
@@ -267,26 +327,40 @@ ktag_msgpack_request_from_object(ktag_request_t *req, const msgpack_object *obj,
     if (req->op != KTAG_OP_TAG)
         return 0;
 
-    v = ktag_msgpack_map_get(obj, text_field);
-    if (!v)
-        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "missing %s", text_field);
-    if (v->type != MSGPACK_OBJECT_STR)
-        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s must be a str, not %s",
-                      text_field, s_type_name(v));
-    if (v->via.str.size == 0)
-        return s_fail(err, KTAG_WIRE_BAD_REQUEST, "%s is empty", text_field);
-    req->text = v->via.str.ptr;
-    req->text_len = v->via.str.size;
-
-    v = ktag_msgpack_map_get(obj, "title");
-    if (v && v->type != MSGPACK_OBJECT_NIL) {
-        if (v->type != MSGPACK_OBJECT_STR)
-            return s_fail(err, KTAG_WIRE_BAD_REQUEST, "title must be a str, not %s",
-                          s_type_name(v));
-        req->title = v->via.str.ptr;
-        req->title_len = v->via.str.size;
+    const msgpack_object *docs = batches ? ktag_msgpack_map_get(obj, "docs") : NULL;
+    if (docs) {
+        if (ktag_msgpack_map_get(obj, text_field))
+            return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                          "a request carries text (one document) or docs (a batch), not both");
+        return s_batch(req, docs, err);
     }
-    return 0;
+    if (batches && !ktag_msgpack_map_get(obj, text_field))
+        return s_fail(err, KTAG_WIRE_BAD_REQUEST,
+                      "missing text (one document) or docs (a batch)");
+    return s_doc_fields(req, obj, text_field, err);
+}
+
+int
+ktag_msgpack_request_from_object(ktag_request_t *req, const msgpack_object *obj,
+                                 const char *text_field, const char *id_field,
+                                 const ktag_options_t *defaults, ktag_wire_error_t *err)
+{
+    return s_request_from_object(req, obj, text_field ? text_field : "text",
+                                 id_field ? id_field : "id", false, defaults, err);
+}
+
+int
+ktag_msgpack_batch_doc(const ktag_request_t *batch, size_t index, ktag_request_t *doc,
+                       ktag_wire_error_t *err)
+{
+    assert(batch->docs && index < batch->doc_count);
+    const msgpack_object *obj = &batch->docs->via.array.ptr[index];
+    memset(doc, 0, sizeof *doc);
+    doc->op = KTAG_OP_TAG;
+    doc->options = batch->options;
+    if (s_id_field(doc, obj, "id", err) != 0)
+        return -1;
+    return s_doc_fields(doc, obj, "text", err);
 }
 
 /* Depth msgpack-c's unpacker supports (MSGPACK_EMBED_STACK_SIZE). */
@@ -418,7 +492,7 @@ ktag_msgpack_decode_request(ktag_request_t *req, msgpack_unpacked *unpacked,
     default:
         return s_fail(err, KTAG_WIRE_BAD_REQUEST, "not a msgpack value");
     }
-    return ktag_msgpack_request_from_object(req, &unpacked->data, NULL, NULL, defaults, err);
+    return s_request_from_object(req, &unpacked->data, "text", "id", true, defaults, err);
 }
 
 int
@@ -446,30 +520,15 @@ s_has_id(const ktag_wire_id_t *id)
     return id && id->kind != KTAG_ID_NONE;
 }
 
-int
-ktag_msgpack_pack_request(msgpack_packer *pk, const ktag_wire_id_t *id,
-                          const char *text, size_t text_len,
-                          const char *title, size_t title_len,
-                          const ktag_options_t *options)
+static int
+s_pack_options(msgpack_packer *pk, const ktag_options_t *options)
 {
     ktag_options_t defaults;
     if (!options) {
         ktag_options_init(&defaults);
         options = &defaults;
     }
-    int rc = msgpack_pack_map(pk, 2 + s_has_id(id) + (title != NULL));
-    if (s_has_id(id)) {
-        rc |= S_KEY(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
-    }
-    rc |= S_KEY(pk, "text");
-    rc |= msgpack_pack_str_with_body(pk, text, text_len);
-    if (title) {
-        rc |= S_KEY(pk, "title");
-        rc |= msgpack_pack_str_with_body(pk, title, title_len);
-    }
-    rc |= S_KEY(pk, "options");
-    rc |= msgpack_pack_map(pk, 4 + (options->types != 0));
+    int rc = msgpack_pack_map(pk, 4 + (options->types != 0));
     rc |= S_KEY(pk, "sentiment");
     rc |= options->sentiment ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
     rc |= S_KEY(pk, "overlaps");
@@ -488,6 +547,84 @@ ktag_msgpack_pack_request(msgpack_packer *pk, const ktag_wire_id_t *id,
             if ((options->types >> t) & 1u)
                 rc |= ktag_msgpack_pack_cstr(pk, ktag_type_name((ktag_type_t) t));
     }
+    return rc;
+}
+
+/* {id?, text, title?} and `extra` more pairs the caller writes after. */
+static int
+s_pack_doc(msgpack_packer *pk, const ktag_wire_id_t *id, const char *text, size_t text_len,
+           const char *title, size_t title_len, uint32_t extra)
+{
+    int rc = msgpack_pack_map(pk, 1 + s_has_id(id) + (title != NULL) + extra);
+    if (s_has_id(id)) {
+        rc |= S_KEY(pk, "id");
+        rc |= ktag_msgpack_pack_id(pk, id);
+    }
+    rc |= S_KEY(pk, "text");
+    rc |= msgpack_pack_str_with_body(pk, text, text_len);
+    if (title) {
+        rc |= S_KEY(pk, "title");
+        rc |= msgpack_pack_str_with_body(pk, title, title_len);
+    }
+    return rc;
+}
+
+int
+ktag_msgpack_pack_request(msgpack_packer *pk, const ktag_wire_id_t *id,
+                          const char *text, size_t text_len,
+                          const char *title, size_t title_len,
+                          const ktag_options_t *options)
+{
+    int rc = s_pack_doc(pk, id, text, text_len, title, title_len, 1);
+    rc |= S_KEY(pk, "options");
+    rc |= s_pack_options(pk, options);
+    return rc ? -1 : 0;
+}
+
+int
+ktag_msgpack_pack_batch_request(msgpack_packer *pk, const ktag_wire_id_t *id,
+                                const ktag_wire_doc_t *docs, size_t count,
+                                const ktag_options_t *options)
+{
+    if (count > UINT32_MAX)
+        return -1;
+    int rc = msgpack_pack_map(pk, 2 + s_has_id(id));
+    if (s_has_id(id)) {
+        rc |= S_KEY(pk, "id");
+        rc |= ktag_msgpack_pack_id(pk, id);
+    }
+    rc |= S_KEY(pk, "docs");
+    rc |= msgpack_pack_array(pk, count);
+    for (size_t i = 0; i < count; i++)
+        rc |= s_pack_doc(pk, &docs[i].id, docs[i].text, docs[i].text_len, docs[i].title,
+                         docs[i].title_len, 0);
+    rc |= S_KEY(pk, "options");
+    rc |= s_pack_options(pk, options);
+    return rc ? -1 : 0;
+}
+
+size_t
+ktag_msgpack_batch_doc_size(const ktag_wire_doc_t *doc)
+{
+    /* map header 1, "id" 3 + at most 9, "text" 5 + header 5, "title" 6 + header 5 */
+    return 34 + doc->text_len + (doc->title ? doc->title_len : 0)
+        + (doc->id.kind == KTAG_ID_STR ? doc->id.str_len + 5 : 0);
+}
+
+int
+ktag_msgpack_pack_batch_reply(msgpack_packer *pk, const ktag_wire_id_t *id, size_t count)
+{
+    if (count > UINT32_MAX)
+        return -1;
+    int rc = msgpack_pack_map(pk, 2 + s_has_id(id));
+    if (s_has_id(id)) {
+        rc |= S_KEY(pk, "id");
+        rc |= ktag_msgpack_pack_id(pk, id);
+    }
+    rc |= S_KEY(pk, "ok");
+    rc |= msgpack_pack_true(pk);
+    rc |= S_KEY(pk, "results");
+    rc |= msgpack_pack_array(pk, count);
     return rc ? -1 : 0;
 }
 

@@ -11,6 +11,7 @@
         success: id, ok, entities, sentiment, sentences, explain, lexicon, elapsed_us
         entity:  type, id, name, text, start, end, field, sentiment, attrs
         error:   id, ok, error{code, message}
+        batch:   id, ok, results[one success or error object per document]
     "id" is omitted when the request had none (or it could not be read).
     Scores are rounded to 3 decimals (round(x * 1000) / 1000) and written as
     float64, so a JSON writer that prints the same doubles agrees.
@@ -67,16 +68,34 @@ typedef enum {
 /** @returns "tag", "ping", "info", "stats" or "reload". */
 const char *ktag_op_name(ktag_op_t op);
 
-/** A decoded request.  Every pointer is borrowed (see the file comment). */
+/** Documents a batch request may carry; more is `too_large`. */
+#define KTAG_MAX_BATCH_DOCS 10000
+
+/** A decoded request.  Every pointer is borrowed (see the file comment).
+ *  An op tag request is either one document (`text` set, `docs` NULL) or
+ *  a batch (`docs` set, `text` NULL): read its documents with
+ *  ktag_msgpack_batch_doc(). */
 typedef struct {
     ktag_op_t op;
     ktag_wire_id_t id;
-    const char *text;       /**< op tag: never NULL, text_len > 0, not NUL-terminated */
+    const char *text;       /**< op tag, one document: text_len > 0, not NUL-terminated */
     size_t text_len;        /**< bytes */
     const char *title;      /**< NULL when the request had no title */
     size_t title_len;
     ktag_options_t options; /**< the caller's defaults with the request's `options` applied */
+    const msgpack_object *docs;  /**< op tag, a batch: the `docs` array (every entry a map) */
+    size_t doc_count;            /**< entries of `docs`, 1..KTAG_MAX_BATCH_DOCS */
 } ktag_request_t;
+
+/** One document of a batch request, for ktag_msgpack_pack_batch_request().
+ *  Every pointer is borrowed. */
+typedef struct {
+    ktag_wire_id_t id;      /**< KTAG_ID_NONE: the entry has no id */
+    const char *text;       /**< bytes, not NUL-terminated */
+    size_t text_len;
+    const char *title;      /**< NULL: no title */
+    size_t title_len;
+} ktag_wire_doc_t;
 
 /** Why a request was refused: the wire code and a message naming the key. */
 typedef struct {
@@ -93,6 +112,11 @@ typedef struct {
  *  names; for op tag `text` a non-empty str, `title` a str; `options` a
  *  map of `sentiment`/`overlaps`/`explain` bools, `types` an array of type
  *  names, `offsets` "codepoint"/"byte"/"utf16".  Unknown keys are ignored.
+ *  A batch (op tag) has `docs` instead of `text`: a non-empty array of maps
+ *  (bad_request otherwise, or when both or neither of text/docs are there;
+ *  too_large over KTAG_MAX_BATCH_DOCS entries).  Its entries are not
+ *  checked here: ktag_msgpack_batch_doc() reads each, so that one bad
+ *  document fails alone.
  *  UTF-8 validity is NOT checked here: ktag_tag() checks it and names the
  *  byte offset.
  *  @returns 0, or -1 with `err` filled (bad_request, or unsupported for an
@@ -104,10 +128,21 @@ int ktag_msgpack_decode_request(ktag_request_t *req, msgpack_unpacked *unpacked,
 
 /** Same as ktag_msgpack_decode_request() on an already unpacked value, with
  *  the document fields renamed for `ktag -i msgpack --text-field/--id-field`
- *  (NULL = "text" / "id").  The object must outlive `req`. */
+ *  (NULL = "text" / "id"), and without batches (`docs` is an unknown key:
+ *  an input record is one document).  The object must outlive `req`. */
 int ktag_msgpack_request_from_object(ktag_request_t *req, const msgpack_object *obj,
                                      const char *text_field, const char *id_field,
                                      const ktag_options_t *defaults, ktag_wire_error_t *err);
+
+/** Read document `index` (< batch->doc_count) of the batch `batch` into
+ *  `doc`, as ktag_msgpack_decode_request() reads a one-document request:
+ *  `id` (str or int), `text` (non-empty str), `title` (str); the batch's
+ *  options apply.  Borrows from what `batch` borrows from.
+ *  @returns 0, or -1 with `err` filled (bad_request naming the key); doc->id
+ *  is set whenever the entry's id was readable, so that its error entry can
+ *  echo it. */
+int ktag_msgpack_batch_doc(const ktag_request_t *batch, size_t index, ktag_request_t *doc,
+                           ktag_wire_error_t *err);
 
 /** Read a str or int into `id` (KTAG_ID_NONE for any other type).
  *  A str must be valid UTF-8, so that echoing it keeps replies decodable.
@@ -129,6 +164,24 @@ int ktag_msgpack_pack_request(msgpack_packer *pk, const ktag_wire_id_t *id,
                               const char *text, size_t text_len,
                               const char *title, size_t title_len,
                               const ktag_options_t *options);
+
+/** Write a batch request: {id?, docs: [{id?, text, title?}...], options{as
+ *  ktag_msgpack_pack_request writes them}}.  `id` may be NULL (no batch id).
+ *  @returns 0, or -1 (the packer's error, or more than 2^32 documents). */
+int ktag_msgpack_pack_batch_request(msgpack_packer *pk, const ktag_wire_id_t *id,
+                                    const ktag_wire_doc_t *docs, size_t count,
+                                    const ktag_options_t *options);
+
+/** @returns an upper bound of the bytes `doc` adds to a batch request, for
+ *  a sender that cuts batches at a size.  This function can't fail. */
+size_t ktag_msgpack_batch_doc_size(const ktag_wire_doc_t *doc);
+
+/** Write the head of a batch reply: {id?, ok: true, results: [ and the
+ *  array header for `count` entries, which the caller writes next, in the
+ *  order of the request's docs, each a whole single-document reply
+ *  (ktag_msgpack_pack_result or ktag_msgpack_pack_error).
+ *  @returns 0, or -1 (the packer's error, or more than 2^32 entries). */
+int ktag_msgpack_pack_batch_reply(msgpack_packer *pk, const ktag_wire_id_t *id, size_t count);
 
 /** Write the success object of ktag_schema.h for `result`, tagged with
  *  `options` (which decide the optional keys), echoing `id` (may be NULL),

@@ -51,19 +51,25 @@ main(int argc, char **argv)
     ktagd_lexholder_t *lexicons = NULL;
     int rc = 1;
     if (config.mode != KTAGD_MODE_BROKER) {
-        const char *dir = ktag_lexdir_resolve(config.lexicons);
-        lexicons = ktagd_lexholder_new(dir);
+        const char *dirs[KTAG_LEXDIR_MAX];
+        size_t count = ktag_lexdir_resolve_many((const char *const *) config.lexicons,
+                                                config.lexicon_count, dirs);
+        const char *origin = ktag_lexdir_origin(config.lexicon_count ? config.lexicons[0] : NULL);
+        if (count == 0) {
+            log_error("too many lexicon sets in $KTAG_LEXICONS (at most %d)", KTAG_LEXDIR_MAX);
+            goto done;
+        }
+        lexicons = ktagd_lexholder_new(dirs, count);
         ktag_error_t err = { 0 };
         if (!lexicons || ktagd_lexholder_reload(lexicons, &err) != 0) {
-            log_error("cannot load lexicons from %s (%s): %s", dir,
-                      ktag_lexdir_origin(config.lexicons),
+            log_error("cannot load lexicons from %s (%s): %s",
+                      lexicons ? ktagd_lexholder_dir(lexicons) : dirs[0], origin,
                       err.message[0] ? err.message : ktag_strerror(err.code));
             goto done;
         }
         ktag_lexicon_t *lex = ktagd_lexholder_get(lexicons);
         log_info("lexicons %s from %s (%s): %zu companies, %zu orgs, %zu chips, %zu funding, "
-                 "loaded in %.1f ms", ktag_lexicon_version(lex), dir,
-                 ktag_lexdir_origin(config.lexicons),
+                 "loaded in %.1f ms", ktag_lexicon_version(lex), ktagd_lexholder_dir(lexicons), origin,
                  ktag_lexicon_entity_count(lex, KTAG_TYPE_COMPANY),
                  ktag_lexicon_entity_count(lex, KTAG_TYPE_ORG),
                  ktag_lexicon_entity_count(lex, KTAG_TYPE_CHIP),

@@ -13,6 +13,7 @@
 #include <msgpack.h>
 #include <zmq.h>
 
+#include "ktag_lexdir.h"
 #include "ktagd_log.h"
 #include "ktagd_metrics.h"
 
@@ -21,7 +22,8 @@ enum {
     OPT_LEXICONS = 'L', OPT_THREADS = 't', OPT_VERSION = 'V',
     OPT_BROKER = 256, OPT_PULL, OPT_PUSH, OPT_CONTROL, OPT_MAX_MESSAGE_SIZE,
     OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT, OPT_MAX_PENDING, OPT_CHECK,
-    OPT_CURVE_SECRET_KEY, OPT_CURVE_ALLOW, OPT_METRICS,
+    OPT_CURVE_SECRET_KEY, OPT_CURVE_ALLOW, OPT_HEARTBEAT, OPT_LIVENESS, OPT_CREDIT,
+    OPT_METRICS,
 };
 
 static const struct option s_options[] = {
@@ -38,6 +40,9 @@ static const struct option s_options[] = {
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
     { "max-pending", required_argument, NULL, OPT_MAX_PENDING },
+    { "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
+    { "liveness", required_argument, NULL, OPT_LIVENESS },
+    { "credit", required_argument, NULL, OPT_CREDIT },
     { "curve-secret-key", required_argument, NULL, OPT_CURVE_SECRET_KEY },
     { "curve-allow", required_argument, NULL, OPT_CURVE_ALLOW },
     { "config", required_argument, NULL, OPT_CONFIG },
@@ -64,11 +69,15 @@ ktagd_config_usage(void *fp)
         "\n"
         "Operations:\n"
         "  -t, --threads N          worker threads (default: one per CPU)\n"
-        "  -L, --lexicons DIR       lexicon directory (default: $KTAG_LEXICONS, else installed)\n"
+        "  -L, --lexicons DIR       lexicon directory; repeat to merge sets in order\n"
+        "                           (default: $KTAG_LEXICONS, ':'-separated, else installed)\n"
         "      --max-message-size B requests over B bytes are refused (default 4MiB; K/M/G suffixes)\n"
         "      --max-pending N      requests queued to workers before 'overloaded' (default 1024)\n"
         "      --drain-timeout S    on SIGTERM, wait at most S seconds for in-flight requests (30)\n"
         "      --log-level LEVEL    error, warning, info (default) or debug\n"
+        "      --heartbeat MS       broker and workers: heartbeat interval (default 1000)\n"
+        "      --liveness N         broker and workers: heartbeats missed before the peer is dead (3)\n"
+        "      --credit N           worker: requests taken at once from the broker (32 x threads)\n"
         "\n"
         "      --curve-secret-key FILE  CURVE: encrypt, with this server secret key (docs/SECURITY.md)\n"
         "      --curve-allow DIR        CURVE: admit only clients whose public key is a file in DIR\n"
@@ -89,6 +98,18 @@ ktagd_config_init(ktagd_config_t *self)
     self->log_level = KTAG_LOG_INFO;
     self->drain_timeout = 30;
     self->max_pending = 1024;
+    self->heartbeat_ms = 1000;
+    self->liveness = 3;
+}
+
+static void
+s_clear_lexicons(ktagd_config_t *self)
+{
+    for (size_t i = 0; i < self->lexicon_count; i++)
+        free(self->lexicons[i]);
+    free(self->lexicons);
+    self->lexicons = NULL;
+    self->lexicon_count = 0;
 }
 
 void
@@ -96,12 +117,12 @@ ktagd_config_fini(ktagd_config_t *self)
 {
     char **strings[] = { &self->bind, &self->connect, &self->broker_front, &self->broker_back,
                          &self->pull, &self->push, &self->control, &self->metrics,
-                         &self->lexicons, &self->config, &self->curve_secret_key,
-                         &self->curve_allow };
+                         &self->config, &self->curve_secret_key, &self->curve_allow };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
     }
+    s_clear_lexicons(self);
 }
 
 static int
@@ -112,6 +133,24 @@ s_set_string(char **field, const char *value)
         return -1;
     free(*field);
     *field = copy;
+    return 0;
+}
+
+/* One more lexicon set, after those given before. */
+static int
+s_add_lexicons(ktagd_config_t *self, const char *dir, const char *where)
+{
+    if (self->lexicon_count == KTAG_LEXDIR_MAX) {
+        fprintf(stderr, "ktagd: %s: at most %d lexicon sets\n", where, KTAG_LEXDIR_MAX);
+        return -1;
+    }
+    char **grown = realloc(self->lexicons, (self->lexicon_count + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    self->lexicons = grown;
+    if (!(grown[self->lexicon_count] = strdup(dir)))
+        return -1;
+    self->lexicon_count++;
     return 0;
 }
 
@@ -175,7 +214,7 @@ s_apply(ktagd_config_t *self, int opt, const char *value, const char *value2, co
         fprintf(stderr, "ktagd: %s: %s\n", where, err);
         return -1;
     }
-    case OPT_LEXICONS: return s_set_string(&self->lexicons, value);
+    case OPT_LEXICONS: return s_add_lexicons(self, value, where);
     case OPT_CONFIG: return s_set_string(&self->config, value);
     case OPT_CURVE_SECRET_KEY: return s_set_string(&self->curve_secret_key, value);
     case OPT_CURVE_ALLOW: return s_set_string(&self->curve_allow, value);
@@ -194,6 +233,21 @@ s_apply(ktagd_config_t *self, int opt, const char *value, const char *value2, co
         if (s_parse_int(value, 1, 1 << 20, &self->max_pending) == 0)
             return 0;
         fprintf(stderr, "ktagd: %s: max-pending must be 1..1048576, not '%s'\n", where, value);
+        return -1;
+    case OPT_HEARTBEAT:
+        if (s_parse_int(value, 10, 600000, &self->heartbeat_ms) == 0)
+            return 0;
+        fprintf(stderr, "ktagd: %s: heartbeat must be 10..600000 ms, not '%s'\n", where, value);
+        return -1;
+    case OPT_LIVENESS:
+        if (s_parse_int(value, 1, 100, &self->liveness) == 0)
+            return 0;
+        fprintf(stderr, "ktagd: %s: liveness must be 1..100, not '%s'\n", where, value);
+        return -1;
+    case OPT_CREDIT:
+        if (s_parse_int(value, 1, 1 << 20, &self->credit) == 0)
+            return 0;
+        fprintf(stderr, "ktagd: %s: credit must be 1..1048576, not '%s'\n", where, value);
         return -1;
     case OPT_MAX_MESSAGE_SIZE:
         if (s_parse_size(value, &self->max_message_size) == 0)
@@ -318,7 +372,12 @@ ktagd_config_parse(ktagd_config_t *self, int argc, char **argv, int *exit_code)
 
     opterr = 1;
     optind = 0;
+    bool lexicon_flags = false;   /* the first --lexicons flag replaces the file's list */
     while ((c = getopt_long(argc, argv, shortopts, s_options, NULL)) != -1) {
+        if (c == OPT_LEXICONS && !lexicon_flags) {
+            s_clear_lexicons(self);
+            lexicon_flags = true;
+        }
         char where[64];
         const struct option *o;
         for (o = s_options; o->name && o->val != c; o++)

@@ -4,7 +4,8 @@
     The config file has one `key = value` per line (the `=` is optional),
     `#` comments and blank lines; its keys are the long flag names without
     the dashes (`threads = 4`, `broker = tcp://0.0.0.0:5555 tcp://0.0.0.0:5556`), listed
-    in docs/OPERATIONS.md.  An unknown key or a bad value is an error that
+    in docs/OPERATIONS.md.  `lexicons` may be given several times, in the
+    file or as flags: the sets merge in order; flags replace the file's list.  An unknown key or a bad value is an error that
     names file:line.
 */
 #ifndef KTAGD_CONFIG_H_INCLUDED
@@ -29,7 +30,8 @@ typedef struct {
     char *push;             /**< --push EP (same syntax) */
     char *control;          /**< --control EP, NULL = none */
     char *metrics;          /**< --metrics [HOST:]PORT, NULL = none (ktagd_metrics.h) */
-    char *lexicons;         /**< --lexicons DIR, NULL = ktag_lexdir_resolve() */
+    char **lexicons;        /**< --lexicons DIR, repeatable: sets merged in order */
+    size_t lexicon_count;   /**< 0 = ktag_lexdir_resolve_many() ($KTAG_LEXICONS, else the default) */
     char *config;           /**< --config FILE, NULL = none */
     char *curve_secret_key; /**< --curve-secret-key FILE: CURVE server secret key */
     char *curve_allow;      /**< --curve-allow DIR: allowed client public keys */
@@ -38,6 +40,9 @@ typedef struct {
     int log_level;          /**< --log-level error|warning|info|debug */
     double drain_timeout;   /**< --drain-timeout SECONDS (30) */
     int max_pending;        /**< --max-pending N (1024): requests queued to workers */
+    int heartbeat_ms;       /**< --heartbeat MS (1000): broker/worker heartbeat interval */
+    int liveness;           /**< --liveness N (3): missed heartbeats before a peer is dead */
+    int credit;             /**< --credit N: worker's requests at once, 0 = 32 x threads */
     bool check;             /**< --check: load config and lexicons, then exit */
     ktagd_mode_t mode;      /**< derived by ktagd_config_finish() */
 } ktagd_config_t;

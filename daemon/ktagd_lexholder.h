@@ -13,14 +13,15 @@
 
 typedef struct ktagd_lexholder ktagd_lexholder_t;
 
-/** @returns a new holder that loads from `dir` (copied), or NULL when out of
+/** @returns a new holder that loads the sets `dirs` (`count` >= 1 of them,
+ *  copied) merged in order, as ktag_lexicon_open_many(); NULL when out of
  *  memory.  It holds no lexicon until the first ktagd_lexholder_reload(). */
-ktagd_lexholder_t *ktagd_lexholder_new(const char *dir);
+ktagd_lexholder_t *ktagd_lexholder_new(const char *const *dirs, size_t count);
 
 /** Drop the current lexicon and free the holder.  Accepts NULL. */
 void ktagd_lexholder_destroy(ktagd_lexholder_t **self_p);
 
-/** Load the directory again and swap it in.  On failure the current
+/** Load every set again and swap the merged lexicon in.  On failure the current
  *  lexicon stays in service and `err` says why (file:line).  Only one
  *  reload runs at a time (callers serialise; the daemon has one reloader).
  *  @returns 0 or a negative ktag_status_t. */
@@ -31,7 +32,8 @@ int ktagd_lexholder_reload(ktagd_lexholder_t *self, ktag_error_t *err);
  *  Thread-safe, never blocks on a reload in progress. */
 ktag_lexicon_t *ktagd_lexholder_get(ktagd_lexholder_t *self);
 
-/** @returns the directory lexicons are loaded from.  Borrowed. */
+/** @returns the directories lexicons are loaded from, joined with ':'.
+ *  Borrowed. */
 const char *ktagd_lexholder_dir(const ktagd_lexholder_t *self);
 
 /** @returns how many times a lexicon was swapped in (the first load counts). */

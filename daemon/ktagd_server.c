@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "ktag_msgpack.h"
+#include "ktagd_broker.h"
 #include "ktagd_curve.h"
 #include "ktagd_frames.h"
 #include "ktagd_log.h"
@@ -23,16 +24,19 @@
 
 #define S_BACKEND "inproc://ktagd-workers"
 #define S_RELOADER "inproc://ktagd-reloader"
-#define S_MONITOR "inproc://ktagd-monitor"
+#define S_MONITOR "inproc://ktagd-monitor-%u"
 #define S_BATCH 256             /* messages relayed per socket per poll round */
 #define S_MAX_WAITERS 16        /* control clients waiting for one reload */
 #define S_FRONT_LINGER_MS 1000  /* how long replies may take to flush at exit */
+#define S_CONTROL_MAX 65536     /* bytes of a control request */
 
-/* A control client waiting for the outcome of a reload. */
+/* A control client waiting for the outcome of a reload.  The request frame
+   is closed once the envelope is kept, so a str id lives in its own copy
+   (`idcopy`, freed by s_waiter_done). */
 typedef struct {
     ktagd_frames_t envelope;
     ktag_wire_id_t id;
-    char idbuf[128];
+    char *idcopy;
 } s_waiter_t;
 
 typedef struct {
@@ -47,6 +51,10 @@ typedef struct {
     bool draining;
     double drain_deadline;
     ktagd_frames_t pending_back, pending_front;
+    ktagd_broker_t *broker;     /* --broker: the workers behind the back */
+    ktagd_link_t *link;         /* --connect: our end towards the broker */
+    double next_beat;           /* when broker or link wants its tick */
+    unsigned monitors;          /* front sockets monitored so far (names) */
     int sigfd;
     ktagd_curve_t *curve;   /* NULL: no CURVE */
     ktagd_metrics_t *metrics;   /* NULL: no --metrics */
@@ -179,12 +187,69 @@ s_set_max_size(void *sock, size_t max)
 }
 
 static void
-s_set_heartbeat(void *sock)
+s_set_heartbeat(void *sock, const ktagd_config_t *cfg)
 {
-    /* Notice a broker or worker host that vanished without closing TCP. */
-    int ivl = 5000, timeout = 15000;
+    /* ZMTP heartbeats under ours (docs/PROTOCOL.md): libzmq closes a TCP
+       connection whose other end vanished without a FIN or RST, instead of
+       keeping it (and what is queued on it) forever. */
+    int ivl = cfg->heartbeat_ms, timeout = cfg->heartbeat_ms * cfg->liveness;
     zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TTL, &timeout, sizeof timeout);
+}
+
+/* Count the front's connections and the peers libzmq drops (an oversized
+   message, a failed handshake), which get no reply.  Each front socket
+   gets a monitor endpoint of its own: a worker rebuilds its socket when
+   the broker goes silent. */
+static void
+s_monitor_front(s_server_t *s)
+{
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, S_MONITOR, s->monitors++);
+    if (zmq_socket_monitor(s->front_in, endpoint,
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+        return;
+    s->monitor = s_socket(s, ZMQ_PAIR, 0);
+    if (s->monitor && zmq_connect(s->monitor, endpoint) != 0) {
+        zmq_close(s->monitor);
+        s->monitor = NULL;
+    }
+}
+
+/* --connect: the DEALER towards the broker's back. */
+static int
+s_open_worker_front(s_server_t *s)
+{
+    s->front_in = s->front_out = s_socket(s, ZMQ_DEALER, S_FRONT_LINGER_MS);
+    if (!s->front_in)
+        return -1;
+    s_set_max_size(s->front_in, s->config->max_message_size);
+    s_set_heartbeat(s->front_in, s->config);
+    return s_attach(s, s->front_in, "worker (DEALER)", s->config->connect, false, false);
+}
+
+/* --connect: the broker went silent; start over on a new socket (a new
+   connection, a new identity), as Paranoid Pirate's worker does.  Replies
+   still to come from our threads go out on the new socket. */
+static int
+s_reconnect(s_server_t *s, double now)
+{
+    if (s->monitor) {
+        zmq_socket_monitor(s->front_in, NULL, 0);
+        zmq_close(s->monitor);
+        s->monitor = NULL;
+    }
+    zmq_close(s->front_in);
+    s->front_in = s->front_out = NULL;
+    if (s_open_worker_front(s) != 0)
+        return -1;
+    s_monitor_front(s);
+    ktagd_link_attach(s->link, s->front_in, now);
+    return 0;
 }
 
 /* A ROUTER drops a reply when its peer's queue is full (ZeroMQ's
@@ -218,14 +283,21 @@ s_open_sockets(s_server_t *s)
             return -1;
         s->front_is_router = s->envelope = s->overload_reply = s->limit_pending = true;
         break;
-    case KTAGD_MODE_CONNECT:
-        s->front_in = s->front_out = s_socket(s, ZMQ_DEALER, S_FRONT_LINGER_MS);
-        s_set_max_size(s->front_in, cfg->max_message_size);
-        s_set_heartbeat(s->front_in);
-        if (s_attach(s, s->front_in, "worker (DEALER)", cfg->connect, false, false) != 0)
+    case KTAGD_MODE_CONNECT: {
+        if (s_open_worker_front(s) != 0)
             return -1;
+        int credit = cfg->credit ? cfg->credit : 32 * cfg->threads;
+        /* Below --max-pending, so that a full worker still reads (and
+           hears the broker's heartbeats). */
+        if (credit >= cfg->max_pending)
+            credit = cfg->max_pending > 1 ? cfg->max_pending - 1 : 1;
+        s->link = ktagd_link_new(credit, cfg->heartbeat_ms, cfg->liveness);
+        if (!s->link)
+            return -1;
+        ktagd_link_attach(s->link, s->front_in, s_now());
         s->envelope = s->limit_pending = true;
         break;
+    }
     case KTAGD_MODE_BROKER:
         s->front_in = s->front_out = s_socket(s, ZMQ_ROUTER, S_FRONT_LINGER_MS);
         zmq_setsockopt(s->front_in, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
@@ -233,9 +305,17 @@ s_open_sockets(s_server_t *s)
         s_set_max_size(s->front_in, cfg->max_message_size);
         if (s_attach(s, s->front_in, "broker front (ROUTER)", cfg->broker_front, true, true) != 0)
             return -1;
-        s->back = s_socket(s, ZMQ_DEALER, S_FRONT_LINGER_MS);
-        s_set_heartbeat(s->back);
-        if (s_attach(s, s->back, "broker back (DEALER)", cfg->broker_back, true, false) != 0)
+        /* A ROUTER, to choose the worker; mandatory, so that a worker
+           whose connection closed is an error, not a silent drop.  No
+           high-water mark: the workers' credit bounds what is queued. */
+        s->back = s_socket(s, ZMQ_ROUTER, S_FRONT_LINGER_MS);
+        zmq_setsockopt(s->back, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        zmq_setsockopt(s->back, ZMQ_SNDHWM, &zero, sizeof zero);
+        s_set_heartbeat(s->back, cfg);
+        if (s_attach(s, s->back, "broker back (ROUTER)", cfg->broker_back, true, false) != 0)
+            return -1;
+        s->broker = ktagd_broker_new(s->back, cfg->heartbeat_ms, cfg->liveness, s_now());
+        if (!s->broker)
             return -1;
         s->front_is_router = s->envelope = true;
         break;
@@ -262,19 +342,7 @@ s_open_sockets(s_server_t *s)
             return -1;
         }
     }
-    /* Count the front's connections and the peers libzmq drops (an
-       oversized message, a failed handshake), which get no reply. */
-    if (zmq_socket_monitor(s->front_in, S_MONITOR,
-                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
-        s->monitor = s_socket(s, ZMQ_PAIR, 0);
-        if (zmq_connect(s->monitor, S_MONITOR) != 0) {
-            zmq_close(s->monitor);
-            s->monitor = NULL;
-        }
-    }
+    s_monitor_front(s);
     if (cfg->control) {
         s->control = s_socket(s, ZMQ_ROUTER, 0);
         s_set_max_size(s->control, 65536);
@@ -356,6 +424,14 @@ s_send_control(s_server_t *s, ktagd_frames_t *envelope, const msgpack_sbuffer *b
 }
 
 static void
+s_waiter_done(s_waiter_t *w)
+{
+    ktagd_frames_close(&w->envelope);
+    free(w->idcopy);
+    w->idcopy = NULL;
+}
+
+static void
 s_reload_done(s_server_t *s)
 {
     char reply[700];
@@ -392,17 +468,17 @@ s_reload_done(s_server_t *s)
             ktag_msgpack_pack_error(&pk, &w->id, KTAG_WIRE_INTERNAL, reply);
         }
         s_send_control(s, &w->envelope, &body);
+        s_waiter_done(w);
     }
     msgpack_sbuffer_destroy(&body);
 
     /* Those who asked during this reload get the next one, which reads the
        files as they are now. */
-    memcpy(s->waiting, s->next, sizeof s->next[0] * s->n_next);
     for (size_t i = 0; i < s->n_next; i++) {
+        s->waiting[i] = s->next[i];
         ktagd_frames_init(&s->waiting[i].envelope);
         ktagd_frames_move(&s->waiting[i].envelope, &s->next[i].envelope);
-        if (s->waiting[i].id.kind == KTAG_ID_STR)
-            s->waiting[i].id.str = s->waiting[i].idbuf;
+        s->next[i].idcopy = NULL;
     }
     s->n_waiting = s->n_next;
     s->n_next = 0;
@@ -434,9 +510,16 @@ s_control_readable(s_server_t *s)
         msgpack_packer pk;
         msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
         bool replied = true;
+        char *idcopy = NULL;
         if (f.total != body + 1) {
             ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_BAD_REQUEST,
                                     "a control request is exactly one frame after the envelope");
+        } else if (len > S_CONTROL_MAX) {
+            char message[128];
+            snprintf(message, sizeof message,
+                     "control request of %zu bytes exceeds the limit of %d bytes", len,
+                     S_CONTROL_MAX);
+            ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_TOO_LARGE, message);
         } else if (rc != 0 && !(werr.code == KTAG_WIRE_BAD_REQUEST && req.op == KTAG_OP_TAG
                                 && strncmp(werr.message, "missing text", 12) == 0)) {
             ktag_msgpack_pack_error(&pk, &req.id, werr.code, werr.message);
@@ -450,19 +533,22 @@ s_control_readable(s_server_t *s)
             } else if (*n >= S_MAX_WAITERS) {
                 ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_OVERLOADED,
                                         "too many reloads waiting");
+            } else if (req.id.kind == KTAG_ID_STR && !(idcopy = malloc(req.id.str_len + 1))) {
+                ktag_msgpack_pack_error(&pk, &req.id, KTAG_WIRE_INTERNAL,
+                                        "out of memory keeping the request id");
             } else {
+                /* Copy the id before the request frame it points into is
+                   closed: the reply is sent when the reload is over. */
                 s_waiter_t *w = &list[(*n)++];
+                w->id = req.id;
+                w->idcopy = idcopy;
+                if (idcopy) {
+                    memcpy(idcopy, req.id.str, req.id.str_len);
+                    w->id.str = idcopy;
+                }
                 ktagd_frames_init(&w->envelope);
                 ktagd_frames_truncate(&f, body);
                 ktagd_frames_move(&w->envelope, &f);
-                w->id = req.id;
-                if (w->id.kind == KTAG_ID_STR) {
-                    /* The id points into the request frame, which is gone. */
-                    size_t l = w->id.str_len < sizeof w->idbuf ? w->id.str_len : sizeof w->idbuf;
-                    memcpy(w->idbuf, req.id.str, l);
-                    w->id.str = w->idbuf;
-                    w->id.str_len = l;
-                }
                 replied = false;
                 if (!running)
                     s_start_reload(s);
@@ -547,11 +633,24 @@ s_body_bytes(const s_server_t *s, ktagd_frames_t *f)
     return bytes;
 }
 
+/* Give a request to a worker (broker mode), counted for --metrics.
+   @returns as ktagd_broker_dispatch(). */
+static int
+s_dispatch(s_server_t *s, ktagd_frames_t *request, double now)
+{
+    if (ktagd_broker_dispatch(s->broker, request, now) != 0)
+        return -1;
+    ktagd_stats_broker_forwarded(s->shared.stats);
+    return 0;
+}
+
 static bool
 s_accepting(const s_server_t *s)
 {
     if (s->draining || s->pending_back.count)
         return false;
+    if (s->broker && !ktagd_broker_ready(s->broker))
+        return false;       /* no live worker has room: let clients queue */
     if (s->inline_mode && s->pending_front.count)
         return false;       /* the reply of the last one is still waiting */
     if (s->limit_pending && !s->overload_reply && s->in_flight >= s->config->max_pending)
@@ -567,7 +666,14 @@ s_front_readable(s_server_t *s)
         ktagd_frames_t f;
         if (ktagd_frames_recv(&f, s->front_in, ZMQ_DONTWAIT) != 0)
             return;
+        if (s->link && ktagd_link_filter(s->link, &f, s_now()))
+            continue;       /* the broker's heartbeat */
         ktagd_stats_received(s->shared.stats, f.bytes);
+        if (s->broker) {
+            if (s_dispatch(s, &f, s_now()) != 0)
+                ktagd_frames_move(&s->pending_back, &f);    /* its worker vanished */
+            continue;
+        }
         if (s->config->mode != KTAGD_MODE_BROKER
             && s_body_bytes(s, &f) > s->config->max_message_size) {
             char message[160];
@@ -602,8 +708,6 @@ s_front_readable(s_server_t *s)
             s->in_flight--;
             ktagd_stats_dropped(s->shared.stats);
             ktagd_frames_close(&f);
-        } else if (s->config->mode == KTAGD_MODE_BROKER) {
-            ktagd_stats_broker_forwarded(s->shared.stats);
         }
     }
 }
@@ -613,12 +717,20 @@ s_back_readable(s_server_t *s)
 {
     for (int i = 0; i < S_BATCH && !s->pending_front.count; i++) {
         ktagd_frames_t f;
+        if (s->broker) {
+            int rc = ktagd_broker_recv(s->broker, &f, s_now());
+            if (rc < 0)
+                return;
+            if (rc == 0)
+                continue;   /* a worker's READY or heartbeat */
+            ktagd_stats_replied(s->shared.stats, f.bytes, UINT64_MAX, 0);
+            s_send_front(s, &f);
+            continue;
+        }
         if (ktagd_frames_recv(&f, s->back, ZMQ_DONTWAIT) != 0)
             return;
         if (s->in_flight > 0)
             s->in_flight--;
-        if (s->config->mode == KTAGD_MODE_BROKER)
-            ktagd_stats_replied(s->shared.stats, f.bytes, UINT64_MAX, 0);
         s_send_front(s, &f);
     }
 }
@@ -674,6 +786,10 @@ s_signal_readable(s_server_t *s)
                 log_info("CURVE allow-list reloaded: %d clients allowed", n);
         } else if (!s->draining) {
             s->draining = true;
+            if (s->link)
+                ktagd_link_disconnect(s->link);
+            if (s->broker)
+                s->in_flight = (int64_t) ktagd_broker_held(s->broker);
             s->drain_deadline = s_now() + s->config->drain_timeout;
             log_info("%s: draining %lld in-flight requests (at most %.0f s), "
                      "taking no new ones", strsignal((int) si.ssi_signo),
@@ -741,7 +857,7 @@ s_loop(s_server_t *s)
         }
         items[n] = (zmq_pollitem_t) { s->back, 0,
             (short) ((s->pending_front.count ? 0 : ZMQ_POLLIN)
-                     | (s->pending_back.count ? ZMQ_POLLOUT : 0)), 0 };
+                     | (s->pending_back.count && !s->broker ? ZMQ_POLLOUT : 0)), 0 };
         i_back = n++;
         if (s->control) {
             items[n] = (zmq_pollitem_t) { s->control, 0, ZMQ_POLLIN, 0 };
@@ -760,6 +876,8 @@ s_loop(s_server_t *s)
         double wait = next_tick - now;
         if (s->draining && s->drain_deadline - now < wait)
             wait = s->drain_deadline - now;
+        if ((s->broker || s->link) && s->next_beat - now < wait)
+            wait = s->next_beat - now;
         long timeout = wait > 0 ? (long) (wait * 1000) + 1 : 0;
         if (zmq_poll(items, n, timeout) < 0) {
             if (errno == EINTR)
@@ -774,17 +892,29 @@ s_loop(s_server_t *s)
         }
         if ((items[i_sig].revents & ZMQ_POLLIN) && s_signal_readable(s))
             return 0;
+        if (s->broker && now >= s->next_beat)
+            s->next_beat = ktagd_broker_tick(s->broker, now);
+        if (s->link && now >= s->next_beat) {
+            bool reconnect;
+            s->next_beat = ktagd_link_tick(s->link, now, &reconnect);
+            if (reconnect) {
+                if (s_reconnect(s, now) != 0)
+                    return 1;
+                continue;   /* the poll items name the old socket */
+            }
+        }
         if (i_control >= 0 && (items[i_control].revents & ZMQ_POLLIN))
             s_control_readable(s);
         if (items[i_reload].revents & ZMQ_POLLIN)
             s_reload_done(s);
         if (i_monitor >= 0 && (items[i_monitor].revents & ZMQ_POLLIN))
             s_monitor_readable(s);
-        if (s->pending_back.count && (items[i_back].revents & ZMQ_POLLOUT)) {
-            if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) == 0) {
-                if (s->config->mode == KTAGD_MODE_BROKER)
-                    ktagd_stats_broker_forwarded(s->shared.stats);
-            } else if (errno != EAGAIN) {
+        if (s->broker && s->pending_back.count
+            && s_dispatch(s, &s->pending_back, now) != 0 && s->draining)
+            ktagd_frames_close(&s->pending_back);   /* never given to a worker */
+        if (!s->broker && s->pending_back.count && (items[i_back].revents & ZMQ_POLLOUT)) {
+            if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) != 0
+                && errno != EAGAIN) {
                 s->in_flight--;
                 ktagd_stats_dropped(s->shared.stats);
                 ktagd_frames_close(&s->pending_back);
@@ -801,11 +931,18 @@ s_loop(s_server_t *s)
             s_back_readable(s);
         if (items[i_front].revents & ZMQ_POLLIN)
             s_front_readable(s);
+        if (s->broker) {
+            s->in_flight = (int64_t) ktagd_broker_held(s->broker);
+            ktagd_stats_broker_workers(s->shared.stats, (int64_t) ktagd_broker_workers(s->broker));
+        }
         ktagd_stats_set_in_flight(s->shared.stats, s->in_flight);
 
         if (s->draining) {
+            /* A broker's count drops as its workers answer, expire or go:
+               it stops as soon as nothing it holds can still be answered. */
             if (s->in_flight == 0 && !s->pending_front.count) {
-                log_info("drained: every accepted request was answered");
+                log_info(s->broker ? "drained: no live worker holds a request"
+                                   : "drained: every accepted request was answered");
                 return 0;
             }
             if (now >= s->drain_deadline) {
@@ -875,9 +1012,9 @@ done:
     ktagd_frames_close(&s.pending_back);
     ktagd_frames_close(&s.pending_front);
     for (size_t i = 0; i < s.n_waiting; i++)
-        ktagd_frames_close(&s.waiting[i].envelope);
+        s_waiter_done(&s.waiting[i]);
     for (size_t i = 0; i < s.n_next; i++)
-        ktagd_frames_close(&s.next[i].envelope);
+        s_waiter_done(&s.next[i]);
     if (s.monitor && s.front_in)
         zmq_socket_monitor(s.front_in, NULL, 0);
     void *sockets[] = { s.front_in, s.front_out != s.front_in ? s.front_out : NULL, s.back,
@@ -896,6 +1033,8 @@ done:
         zmq_ctx_term(s.shared.zmq);
     }
     free(s.workers);
+    ktagd_broker_destroy(&s.broker);
+    ktagd_link_destroy(&s.link);
     if (s.inline_mode) {
         ktag_result_destroy(&s.inline_result);
         msgpack_sbuffer_destroy(&s.inline_out);

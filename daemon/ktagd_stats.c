@@ -268,11 +268,21 @@ ktagd_stats_pack_lexicon(msgpack_packer *pk, const ktag_lexicon_t *lex)
 {
     if (!lex)
         return msgpack_pack_nil(pk);
-    int rc = msgpack_pack_map(pk, 5);
+    int rc = msgpack_pack_map(pk, 6);
     rc |= s_key(pk, "version");
     rc |= ktag_msgpack_pack_cstr(pk, ktag_lexicon_version(lex));
     rc |= s_key(pk, "dir");
     rc |= ktag_msgpack_pack_cstr(pk, ktag_lexicon_dir(lex));
+    rc |= s_key(pk, "sets");
+    size_t sets = ktag_lexicon_set_count(lex);
+    rc |= msgpack_pack_array(pk, sets);
+    for (size_t i = 0; i < sets; i++) {
+        rc |= msgpack_pack_map(pk, 2);
+        rc |= s_key(pk, "dir");
+        rc |= ktag_msgpack_pack_cstr(pk, ktag_lexicon_set_dir(lex, i));
+        rc |= s_key(pk, "version");
+        rc |= ktag_msgpack_pack_cstr(pk, ktag_lexicon_set_version(lex, i));
+    }
     rc |= s_key(pk, "load_ms");
     rc |= msgpack_pack_double(pk, ktag_schema_round3(ktag_lexicon_load_ms(lex)));
     rc |= s_key(pk, "entities");

@@ -65,8 +65,9 @@ void ktagd_stats_tick(ktagd_stats_t *self);
  *  @returns 0 or the packer's error. */
 int ktagd_stats_pack(ktagd_stats_t *self, msgpack_packer *pk, const ktag_lexicon_t *lex);
 
-/** Write the lexicon description {version, dir, load_ms, entities{type: n},
- *  aliases{type: n}} of `lex` (nil when NULL).  @returns 0 or the packer's error. */
+/** Write the lexicon description {version, dir, sets[{dir, version}],
+ *  load_ms, entities{type: n}, aliases{type: n}} of `lex` (nil when NULL);
+ *  `sets` lists every merged set in load order.  @returns 0 or the packer's error. */
 int ktagd_stats_pack_lexicon(msgpack_packer *pk, const ktag_lexicon_t *lex);
 
 /** The upper bounds (`le`) of the latency histogram that ktagd_stats_snapshot()

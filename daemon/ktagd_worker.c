@@ -111,6 +111,54 @@ s_error(msgpack_packer *pk, const ktag_wire_id_t *id, ktag_wire_code_t code,
     log_debug("request refused: %s: %s", ktag_wire_code_name(code), message);
 }
 
+/* Tag one document (`doc`, decoded) with `lex` and write its reply: the
+   result, or the error naming what failed.  Sets *code to -1 when it was
+   tagged, else to the error code.  @returns 0, or -1 when the reply could
+   not be written (out of memory). */
+static int
+s_tag_one(ktag_result_t *result, ktag_lexicon_t *lex, const ktag_request_t *doc,
+          msgpack_packer *pk, int *code)
+{
+    ktag_error_t kerr = { 0 };
+    uint64_t t0 = s_now_us();
+    int status = ktag_tag(result, lex, doc->text, doc->text_len, doc->title, doc->title_len,
+                          &doc->options, &kerr);
+    uint64_t elapsed = s_now_us() - t0;
+    *code = -1;
+    if (status == 0)
+        return ktag_msgpack_pack_result(pk, &doc->id, result, &doc->options, elapsed);
+    s_error(pk, &doc->id, ktag_wire_code_from_status(status),
+            kerr.message[0] ? kerr.message : ktag_strerror(status), code);
+    return 0;
+}
+
+/* A batch: {id?, ok: true, results: [...]} with one reply per document, in
+   order; a document that cannot be read or tagged is an error entry (and
+   counted as that error).  All of them are tagged with the same lexicon.
+   Sets *documents to the documents tagged.  @returns 0, or -1 when the
+   reply could not be written (out of memory). */
+static int
+s_tag_batch(ktagd_shared_t *shared, ktag_result_t *result, ktag_lexicon_t *lex,
+            const ktag_request_t *req, msgpack_packer *pk, int *documents)
+{
+    if (ktag_msgpack_pack_batch_reply(pk, &req->id, req->doc_count) != 0)
+        return -1;
+    for (size_t i = 0; i < req->doc_count; i++) {
+        ktag_request_t doc;
+        ktag_wire_error_t werr;
+        int code;
+        if (ktag_msgpack_batch_doc(req, i, &doc, &werr) != 0)
+            s_error(pk, &doc.id, werr.code, werr.message, &code);
+        else if (s_tag_one(result, lex, &doc, pk, &code) != 0)
+            return -1;
+        if (code < 0)
+            (*documents)++;
+        else
+            ktagd_stats_error(shared->stats, (ktag_wire_code_t) code);
+    }
+    return 0;
+}
+
 void
 ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
                      const char *data, size_t len, size_t body_frames,
@@ -132,6 +180,8 @@ ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
     char message[300];
     int rc = ktag_msgpack_decode_request(&req, &unpacked, data, len, NULL, &werr);
     size_t limit = shared->config->max_message_size;
+    ktag_lexicon_t *lex = NULL;
+    int write_failed = 0;
 
     if (len > limit) {
         snprintf(message, sizeof message,
@@ -148,29 +198,22 @@ ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
                 "reload is served on the --control socket only", code);
     } else if (req.op != KTAG_OP_TAG) {
         ktagd_pack_admin_reply(shared, &pk, req.op, &req.id);
+    } else if (!(lex = ktagd_lexholder_get(shared->lexicons))) {
+        s_error(&pk, &req.id, KTAG_WIRE_INTERNAL, "no lexicon loaded", code);
+    } else if (req.docs) {
+        write_failed = s_tag_batch(shared, result, lex, &req, &pk, documents);
     } else {
-        ktag_lexicon_t *lex = ktagd_lexholder_get(shared->lexicons);
-        ktag_error_t kerr = { 0 };
-        if (!lex) {
-            s_error(&pk, &req.id, KTAG_WIRE_INTERNAL, "no lexicon loaded", code);
-        } else {
-            uint64_t t0 = s_now_us();
-            int status = ktag_tag(result, lex, req.text, req.text_len, req.title, req.title_len,
-                                  &req.options, &kerr);
-            uint64_t elapsed = s_now_us() - t0;
-            /* The result keeps its own reference until its next use. */
-            ktag_lexicon_destroy(&lex);
-            if (status != 0) {
-                s_error(&pk, &req.id, ktag_wire_code_from_status(status),
-                        kerr.message[0] ? kerr.message : ktag_strerror(status), code);
-            } else if (ktag_msgpack_pack_result(&pk, &req.id, result, &req.options, elapsed) != 0) {
-                msgpack_sbuffer_clear(out);
-                s_error(&pk, &req.id, KTAG_WIRE_INTERNAL, "out of memory writing the reply", code);
-            } else {
-                *documents = 1;
-            }
-        }
+        write_failed = s_tag_one(result, lex, &req, &pk, code);
+        *documents = *code < 0;
     }
+    if (write_failed) {
+        /* Out of memory for a long reply: a short one may still fit. */
+        msgpack_sbuffer_clear(out);
+        *documents = 0;
+        s_error(&pk, &req.id, KTAG_WIRE_INTERNAL, "out of memory writing the reply", code);
+    }
+    /* The result keeps its own reference until its next use. */
+    ktag_lexicon_destroy(&lex);
     msgpack_unpacked_destroy(&unpacked);
 }
 

@@ -45,9 +45,12 @@ int ktagd_pack_admin_reply(ktagd_shared_t *shared, msgpack_packer *pk, ktag_op_t
                            const ktag_wire_id_t *id);
 
 /** Build the reply to one request body (`data`, `len` bytes, the only body
- *  frame unless `body_frames` says otherwise) into `out`, as a worker does.
- *  `result` is the worker's reusable result.  Sets *documents to 1 when a
- *  document was tagged, *code to the error code or -1 on success.
+ *  frame unless `body_frames` says otherwise) into `out`, as a worker does:
+ *  one document, or a batch (one reply with a result or error entry per
+ *  document; the entries' errors are counted in the stats here).
+ *  `result` is the worker's reusable result.  Sets *documents to the
+ *  documents tagged, *code to the request's error code or -1 on success
+ *  (a batch succeeds even when some of its documents fail).
  *  This function can't fail: every problem becomes an error reply. */
 void ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
                           const char *data, size_t len, size_t body_frames,

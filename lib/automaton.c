@@ -6,7 +6,9 @@
     dense symbol (1, 2, …) and the trie is labelled with symbols.  A code
     point that occurs in no pattern (most spaces, punctuation, rare
     characters) cannot be inside a match, so it sends the scan straight back
-    to the root without touching the automaton.
+    to the root without touching the automaton.  ASCII capitals share the
+    symbol of their small letter, so ASCII letters match case-insensitively
+    at no cost per byte.
 
     The builder grows a plain trie (children in sibling lists, a table at the
     root).  Compilation computes failure and dictionary-suffix links breadth
@@ -159,6 +161,8 @@ int32_t ktag_automaton_builder_add(ktag_automaton_builder_t *self, const char *b
         U8_NEXT(s, i, len, cp);
         if (cp <= 0)
             return -1;   /* invalid UTF-8 or NUL: not a pattern */
+        if (cp >= 'A' && cp <= 'Z')
+            cp += 'a' - 'A';   /* ASCII letters match case-insensitively */
         uint32_t label = s_symbol_assign(&self->symbols, (uint32_t) cp);
         if (!label)
             return -1;
@@ -378,6 +382,8 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **builder_p)
     self->states = n;
     self->symbols = b->symbols;
     memset(&b->symbols, 0, sizeof b->symbols);
+    for (uint32_t c = 'A'; c <= 'Z'; c++)
+        self->symbols.bmp[c] = self->symbols.bmp[c + ('a' - 'A')];
     if (self->symbols.astral_count > 1)
         qsort(self->symbols.astral, self->symbols.astral_count, sizeof(s_astral_t), s_compare_astral);
     ktag_automaton_t *compiled = self;

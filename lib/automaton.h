@@ -12,20 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "matcher.h"   /* ktag_match_t, ktag_match_vec_t */
+
 typedef struct ktag_automaton_builder ktag_automaton_builder_t;
 typedef struct ktag_automaton ktag_automaton_t;
-
-/** An occurrence: pattern id and the byte offset just past its end. */
-typedef struct {
-    uint32_t pattern;
-    uint32_t end;
-} ktag_match_t;
-
-/** A growable vector of matches, owned by the caller and reused. */
-typedef struct {
-    ktag_match_t *items;
-    size_t count, capacity;
-} ktag_match_vec_t;
 
 /** @returns a new builder, or NULL when out of memory. */
 ktag_automaton_builder_t *ktag_automaton_builder_new(void);
@@ -33,9 +23,11 @@ ktag_automaton_builder_t *ktag_automaton_builder_new(void);
 /** Free a builder; sets *self_p to NULL; accepts NULL. */
 void ktag_automaton_builder_destroy(ktag_automaton_builder_t **self_p);
 
-/** Add a pattern of `len` (> 0) bytes.  Adding the same bytes twice gives
- *  the same id.  @returns the pattern id (0, 1, 2, … in order of first
- *  addition), or -1 when out of memory. */
+/** Add a pattern of `len` (> 0) bytes of UTF-8 without NUL.  ASCII letters
+ *  match case-insensitively: patterns equal but for ASCII case get the same
+ *  id, as does adding the same bytes twice.  @returns the pattern id (0, 1,
+ *  2, … in order of first addition), or -1 when out of memory or the bytes
+ *  are not UTF-8. */
 int32_t ktag_automaton_builder_add(ktag_automaton_builder_t *self, const char *bytes, size_t len);
 
 /** @returns how many distinct patterns were added. */
@@ -49,7 +41,8 @@ ktag_automaton_t *ktag_automaton_compile(ktag_automaton_builder_t **self_p);
 void ktag_automaton_destroy(ktag_automaton_t **self_p);
 
 /** Append every occurrence of every pattern in text[0, len) to `out`, in
- *  order of end offset (bytes, exclusive).  @returns 0 or KTAG_ERR_NOMEM. */
+ *  order of end offset (bytes, exclusive), longest first at equal ends.
+ *  ASCII capitals in the text match the small letters of the patterns.  @returns 0 or KTAG_ERR_NOMEM. */
 int ktag_automaton_scan(const ktag_automaton_t *self, const char *text, size_t len,
                         ktag_match_vec_t *out);
 

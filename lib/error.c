@@ -1,11 +1,13 @@
 /*  error.c - status strings, error records and the library's log hook. */
 #include <stdio.h>
+#include <string.h>
 
 #include "ktag/ktag.h"
 #include "util.h"
 
 static ktag_log_fn *s_log_fn;
 static void *s_log_user;
+static ktag_log_level_t s_log_level = KTAG_LOG_DEBUG;
 
 const char *ktag_strerror(int code)
 {
@@ -22,13 +24,24 @@ const char *ktag_strerror(int code)
     }
 }
 
+/*  Format into out[0, size), cut at a character boundary. */
+static void s_format(char *out, size_t size, const char *format, va_list args)
+{
+    char line[1024 + 4];   /* the bytes after the cut tell where a character starts */
+    int len = vsnprintf(line, sizeof line, format, args);
+    size_t kept = len < 0 ? 0 : ktag_utf8_truncate(line, (size_t) len < sizeof line ? (size_t) len : sizeof line - 1,
+                                                   size - 1 < sizeof line - 4 ? size - 1 : sizeof line - 4);
+    memcpy(out, line, kept);
+    out[kept] = '\0';
+}
+
 int ktag_error_set(ktag_error_t *err, int code, const char *format, ...)
 {
     if (err) {
         err->code = code;
         va_list args;
         va_start(args, format);
-        vsnprintf(err->message, sizeof err->message, format, args);
+        s_format(err->message, sizeof err->message, format, args);
         va_end(args);
     }
     return code;
@@ -40,20 +53,24 @@ void ktag_set_log_handler(ktag_log_fn *fn, void *user)
     s_log_user = user;
 }
 
+void ktag_set_log_level(ktag_log_level_t level)
+{
+    s_log_level = level;
+}
+
 int ktag_log_enabled(ktag_log_level_t level)
 {
-    (void) level;
-    return s_log_fn != NULL;
+    return s_log_fn != NULL && level <= s_log_level;
 }
 
 void ktag_log(ktag_log_level_t level, const char *format, ...)
 {
-    if (!s_log_fn)
+    if (!ktag_log_enabled(level))
         return;
     char message[1024];
     va_list args;
     va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
+    s_format(message, sizeof message, format, args);
     va_end(args);
     s_log_fn(s_log_user, level, message);
 }

@@ -1,5 +1,5 @@
 /*  lexicon.c - loads a directory of TSV lexicon files (docs/LEXICONS.md)
-    into entities, patterns and one automaton; validates lexicons.
+    into entities, patterns and one matcher; validates lexicons.
 
     Loading and checking are one code path: a problem either aborts the load
     with `file:line: what` in the error, or, when checking, is reported to
@@ -7,6 +7,7 @@
 */
 #include "lexicon_internal.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -31,7 +32,7 @@ typedef struct {
 
 typedef struct {
     ktag_lexicon_t *lex;
-    ktag_automaton_builder_t *builder;
+    ktag_matcher_builder_t *builder;
     size_t pattern_cap, forms_cap;
     s_origin_t *origins;     /* where a pattern's entity form was first defined */
     size_t origins_cap;
@@ -41,8 +42,9 @@ typedef struct {
     int32_t *id_table;       /* open addressing over (type, id) -> entry */
     size_t id_table_size;
     size_t josa_cap;
-    char **files;            /* base names, for messages */
-    size_t file_count;
+    char **files;            /* base names (one set) or paths (several), for messages */
+    size_t file_count, files_cap;
+    bool many;               /* several sets: files are named by path */
     uint16_t file;           /* file being read */
     uint32_t line;           /* line being read */
     /* reporting */
@@ -89,6 +91,34 @@ static int s_nomem(s_loader_t *loader)
     ktag_error_set(loader->err, KTAG_ERR_NOMEM, "out of memory while loading lexicons");
     loader->failed = true;
     return -1;
+}
+
+/*  Report a problem of the whole set, tied to no file.  @returns as s_problem. */
+static int s_problem_setwide(s_loader_t *loader, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int s_problem_setwide(s_loader_t *loader, const char *format, ...)
+{
+    char message[400];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    size_t files = loader->file_count;
+    loader->file_count = 0;
+    int rc = s_problem(loader, 0, "%s", message);
+    loader->file_count = files;
+    return rc;
+}
+
+/*  @returns a new "dir/name", or NULL when out of memory. */
+static char *s_path(const char *dir, const char *name)
+{
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(len);
+    if (path)
+        snprintf(path, len, "%s/%s", dir, name);
+    return path;
 }
 
 static uint32_t s_fnv1a(uint32_t hash, const void *data, size_t len)
@@ -161,13 +191,13 @@ static int32_t s_entry(s_loader_t *loader, ktag_type_t type, const char *id)
 
 /* ----------------------------------------------------------- patterns */
 
-/*  Add a normalized form to the automaton.  @returns its pattern index, or
+/*  Add a normalized form to the matcher.  @returns its pattern index, or
     -1 when out of memory. */
 static int32_t s_pattern(s_loader_t *loader, const char *norm)
 {
     ktag_lexicon_t *lex = loader->lex;
     size_t len = strlen(norm);
-    int32_t id = ktag_automaton_builder_add(loader->builder, norm, len);
+    int32_t id = ktag_matcher_builder_add(loader->builder, norm, len);
     if (id < 0)
         return -1;
     if ((size_t) id == lex->pattern_count) {
@@ -621,7 +651,7 @@ static void s_loader_release(s_loader_t *loader)
     for (size_t f = 0; f < loader->file_count; f++)
         free(loader->files[f]);
     free(loader->files);
-    ktag_automaton_builder_destroy(&loader->builder);
+    ktag_matcher_builder_destroy(&loader->builder);
 }
 
 static void s_lexicon_free(ktag_lexicon_t *lex)
@@ -648,8 +678,14 @@ static void s_lexicon_free(ktag_lexicon_t *lex)
     for (size_t k = 0; k < lex->attr_key_count; k++)
         free(lex->attr_keys[k]);
     free(lex->attr_keys);
-    ktag_automaton_destroy(&lex->automaton);
+    ktag_matcher_destroy(&lex->matcher);
     ktag_sentiment_lexicon_destroy(&lex->sentiment);
+    for (size_t i = 0; i < lex->set_count; i++) {
+        free(lex->set_dirs[i]);
+        free(lex->set_versions[i]);
+    }
+    free(lex->set_dirs);
+    free(lex->set_versions);
     free(lex->dir);
     free(lex->version);
     free(lex);
@@ -672,9 +708,10 @@ static char *s_version(const char *dir, uint32_t hash)
     return strdup(version);
 }
 
-/*  Read every *.tsv of `dir` into loader->lex.  @returns 0, or -1 when the
+/*  Read every *.tsv of `dir` into loader->lex, after the sets read before.
+    @returns 0 with the hash of the files' bytes in *hash, or -1 when the
     load must stop (the error is filled). */
-static int s_load_dir(s_loader_t *loader, const char *dir)
+static int s_load_dir(s_loader_t *loader, const char *dir, uint32_t *hash)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -683,50 +720,94 @@ static int s_load_dir(s_loader_t *loader, const char *dir)
         loader->failed = true;
         return -1;
     }
-    size_t files_cap = 0;
+    size_t first = loader->file_count;
     for (struct dirent *ent; (ent = readdir(d));) {
         size_t len = strlen(ent->d_name);
         if (len <= 4 || strcmp(ent->d_name + len - 4, ".tsv") != 0 || ent->d_name[0] == '.')
             continue;
-        if (KTAG_RESERVE(loader->files, files_cap, loader->file_count + 1)
-            || !(loader->files[loader->file_count] = strdup(ent->d_name))) {
+        char *name = loader->many ? s_path(dir, ent->d_name) : strdup(ent->d_name);
+        if (!name || KTAG_RESERVE(loader->files, loader->files_cap, loader->file_count + 1)) {
+            free(name);
             closedir(d);
             return s_nomem(loader);
         }
-        loader->file_count++;
+        loader->files[loader->file_count++] = name;
     }
     closedir(d);
-    if (loader->file_count > 1)
-        qsort(loader->files, loader->file_count, sizeof *loader->files, s_compare_names);
+    if (loader->file_count - first > 1)
+        qsort(loader->files + first, loader->file_count - first, sizeof *loader->files, s_compare_names);
     loader->hash = 2166136261u;
-    for (size_t f = 0; f < loader->file_count; f++) {
+    for (size_t f = first; f < loader->file_count; f++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, loader->files[f]);
         loader->file = (uint16_t) f;
-        if (s_load_file(loader, path) && !loader->checking)
+        if (s_load_file(loader, loader->many ? loader->files[f] : path) && !loader->checking)
             return -1;
+    }
+    *hash = loader->hash;
+    return 0;
+}
+
+/*  Read the sets `dirs` in order into loader->lex, then check the merged
+    whole.  Fills the lexicon's per-set directories and versions.
+    @returns 0, or -1 when the load must stop (the error is filled). */
+static int s_load_sets(s_loader_t *loader, const char *const *dirs, size_t count)
+{
+    ktag_lexicon_t *lex = loader->lex;
+    lex->set_dirs = calloc(count, sizeof *lex->set_dirs);
+    lex->set_versions = calloc(count, sizeof *lex->set_versions);
+    if (!lex->set_dirs || !lex->set_versions)
+        return s_nomem(loader);
+    loader->many = count > 1;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t hash;
+        if (s_load_dir(loader, dirs[i], &hash))
+            return -1;
+        lex->set_dirs[i] = strdup(dirs[i]);
+        lex->set_versions[i] = s_version(dirs[i], hash);
+        lex->set_count++;
+        if (!lex->set_dirs[i] || !lex->set_versions[i])
+            return s_nomem(loader);
     }
     if (s_check_set(loader))
         return -1;
     loader->file = 0;
-    if (loader->lex->entry_count == 0) {
-        size_t files = loader->file_count;
-        loader->file_count = 0; /* a set-wide problem names no file */
-        s_problem(loader, 0, "no entities in lexicon directory '%s' (%zu .tsv files)", dir, files);
-        loader->file_count = files;
+    if (lex->entry_count == 0) {
+        s_problem_setwide(loader, "no entities in lexicon director%s '%s' (%zu .tsv files)",
+                          count > 1 ? "ies" : "y", lex->dir, loader->file_count);
         if (!loader->checking)
             return -1;
     }
     return 0;
 }
 
-static ktag_lexicon_t *s_lexicon_new(const char *dir)
+/*  `parts` joined with `sep`.  @returns a new string, or NULL. */
+static char *s_join(char *const *parts, size_t count, char sep)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < count; i++)
+        len += strlen(parts[i]) + 1;
+    char *joined = malloc(len), *p = joined;
+    if (!joined)
+        return NULL;
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            *p++ = sep;
+        size_t n = strlen(parts[i]);
+        memcpy(p, parts[i], n);
+        p += n;
+    }
+    *p = '\0';
+    return joined;
+}
+
+static ktag_lexicon_t *s_lexicon_new(const char *const *dirs, size_t count)
 {
     ktag_lexicon_t *lex = calloc(1, sizeof *lex);
     if (!lex)
         return NULL;
     atomic_init(&lex->refs, 1);
-    lex->dir = strdup(dir);
+    lex->dir = s_join((char *const *) dirs, count, ':');
     lex->sentiment = ktag_sentiment_lexicon_new();
     if (!lex->dir || !lex->sentiment) {
         s_lexicon_free(lex);
@@ -735,18 +816,19 @@ static ktag_lexicon_t *s_lexicon_new(const char *dir)
     return lex;
 }
 
-ktag_lexicon_t *ktag_lexicon_open(const char *dir, ktag_error_t *err)
+ktag_lexicon_t *ktag_lexicon_open_many(const char *const *dirs, size_t count, ktag_error_t *err)
 {
+    assert(dirs && count > 0);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     s_loader_t loader = { .err = err };
-    loader.lex = s_lexicon_new(dir);
-    loader.builder = ktag_automaton_builder_new();
+    loader.lex = s_lexicon_new(dirs, count);
+    loader.builder = ktag_matcher_builder_new();
     if (!loader.lex || !loader.builder) {
         ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (s_load_dir(&loader, dir))
+    if (s_load_sets(&loader, dirs, count))
         goto fail;
     ktag_lexicon_t *lex = loader.lex;
     if (lex->josa_count > 1)
@@ -754,18 +836,18 @@ ktag_lexicon_t *ktag_lexicon_open(const char *dir, ktag_error_t *err)
     for (size_t p = 0; p < lex->pattern_count; p++)
         if (lex->patterns[p].entry >= 0)
             lex->alias_counts[lex->entries[lex->patterns[p].entry].type]++;
-    lex->version = s_version(dir, loader.hash);
-    lex->automaton = ktag_automaton_compile(&loader.builder);
-    if (!lex->version || !lex->automaton) {
+    lex->version = s_join(lex->set_versions, lex->set_count, ',');
+    lex->matcher = ktag_matcher_compile(&loader.builder);
+    if (!lex->version || !lex->matcher) {
         ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory while compiling lexicons");
         goto fail;
     }
     s_loader_release(&loader);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     lex->load_ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
-    KTAG_LOG(KTAG_LOG_INFO, "loaded lexicon %s from %s: %zu entities, %zu patterns, %zu automaton states, %.1f ms",
-             lex->version, dir, lex->entry_count, lex->pattern_count, ktag_automaton_states(lex->automaton),
-             lex->load_ms);
+    KTAG_LOG(KTAG_LOG_INFO, "loaded lexicon %s from %s: %zu entities, %zu patterns, %s matcher of %zu KB, %.1f ms",
+             lex->version, lex->dir, lex->entry_count, lex->pattern_count, ktag_matcher_impl(lex->matcher),
+             ktag_matcher_memory(lex->matcher) / 1024, lex->load_ms);
     return lex;
 
 fail:
@@ -774,24 +856,35 @@ fail:
     return NULL;
 }
 
-int ktag_lexicon_check(const char *dir, ktag_problem_fn *fn, void *user)
+ktag_lexicon_t *ktag_lexicon_open(const char *dir, ktag_error_t *err)
 {
+    return ktag_lexicon_open_many(&dir, 1, err);
+}
+
+int ktag_lexicon_check_many(const char *const *dirs, size_t count, ktag_problem_fn *fn, void *user)
+{
+    assert(dirs && count > 0);
     ktag_error_t err = { 0 };
     s_loader_t loader = { .err = &err, .checking = true, .problem_fn = fn, .problem_user = user };
-    loader.lex = s_lexicon_new(dir);
-    loader.builder = ktag_automaton_builder_new();
+    loader.lex = s_lexicon_new(dirs, count);
+    loader.builder = ktag_matcher_builder_new();
     int rc;
     if (!loader.lex || !loader.builder)
         rc = KTAG_ERR_NOMEM;
-    else if (s_load_dir(&loader, dir) && loader.problems == 0)
-        rc = err.code ? err.code : KTAG_ERR_IO;
+    else if (s_load_sets(&loader, dirs, count) && err.code)
+        rc = err.code;   /* a directory that cannot be read, or out of memory */
     else
         rc = loader.problems;
     if (rc < 0 && fn)
-        fn(user, NULL, 0, err.message);
+        fn(user, NULL, 0, err.message[0] ? err.message : "out of memory");
     s_loader_release(&loader);
     s_lexicon_free(loader.lex);
     return rc;
+}
+
+int ktag_lexicon_check(const char *dir, ktag_problem_fn *fn, void *user)
+{
+    return ktag_lexicon_check_many(&dir, 1, fn, user);
 }
 
 ktag_lexicon_t *ktag_lexicon_retain(ktag_lexicon_t *self)
@@ -839,6 +932,21 @@ void ktag_lexicon_surfaces(const ktag_lexicon_t *self, ktag_surface_fn *fn, void
             fn(user, self->forms[p], pattern->len, entry->type, entry->id);
         }
     }
+}
+
+size_t ktag_lexicon_set_count(const ktag_lexicon_t *self)
+{
+    return self->set_count;
+}
+
+const char *ktag_lexicon_set_dir(const ktag_lexicon_t *self, size_t index)
+{
+    return index < self->set_count ? self->set_dirs[index] : NULL;
+}
+
+const char *ktag_lexicon_set_version(const ktag_lexicon_t *self, size_t index)
+{
+    return index < self->set_count ? self->set_versions[index] : NULL;
 }
 
 double ktag_lexicon_load_ms(const ktag_lexicon_t *self)

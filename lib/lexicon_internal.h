@@ -6,8 +6,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "automaton.h"
 #include "ktag/ktag.h"
+#include "matcher.h"
 #include "sentiment.h"
 
 /** Flags of an alias row (docs/LEXICONS.md). */
@@ -17,7 +17,7 @@ enum {
     KTAG_FLAG_GLUE = 1 << 2,
 };
 
-typedef struct {
+typedef struct ktag_entry {
     ktag_type_t type;
     char *id;
     char *name;
@@ -25,7 +25,7 @@ typedef struct {
     size_t attr_count;
 } ktag_entry_t;
 
-/** What one normalized pattern of the automaton stands for: any of an
+/** What one normalized pattern of the matcher stands for: any of an
  *  entity surface form, a finance context cue and a sentiment term. */
 typedef struct {
     int32_t entry;      /**< entity index, or -1 */
@@ -47,14 +47,14 @@ typedef struct {
 
 struct ktag_lexicon {
     atomic_int refs;
-    char *dir;
-    char *version;
+    char *dir;          /**< the sets' directories joined with ':' */
+    char *version;      /**< the sets' versions joined with ',' */
     ktag_entry_t *entries;
     size_t entry_count;
     ktag_pattern_t *patterns;
     char **forms;       /**< normalized text of each pattern */
     size_t pattern_count;
-    ktag_automaton_t *automaton;
+    ktag_matcher_t *matcher;
     ktag_josa_t *josa;
     size_t josa_count;
     ktag_sentiment_lexicon_t *sentiment;
@@ -63,6 +63,9 @@ struct ktag_lexicon {
     char **attr_keys;   /**< interned attribute names */
     size_t attr_key_count;
     double load_ms;
+    char **set_dirs;     /**< the sets merged, in order (ktag_lexicon_open_many) */
+    char **set_versions; /**< each set's VERSION line + hash of its files */
+    size_t set_count;
 };
 
 /** A finance context cue must lie within this many code points of an

@@ -14,6 +14,28 @@ static const UNormalizer2 *s_nfkc_cf;
 static const UNormalizer2 *s_nfc;
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 
+
+/*  Until the matcher folds ASCII case itself, the view lowercases ASCII
+    capitals (same length: offsets stay the identity). */
+#define S_FOLD_ASCII 1
+
+/*  A segment (a character and the marks that combine with it) longer than
+    this is refused: ICU's capacities are int32_t, and NFKC may make a
+    UTF-16 unit 18. */
+#define S_MAX_SEGMENT ((size_t) 1 << 26)
+
+/*  Two bits per BMP code point, computed once: S_STABLE when NFKC +
+    case folding leave it as it is (it is not decomposable and does not
+    change when NFKC-casefolded), S_BOUNDARY when normalization has a
+    boundary before it (it never combines with what precedes). */
+enum { S_STABLE = 1, S_BOUNDARY = 2 };
+static uint8_t s_bmp[0x10000 / 4];
+
+static inline unsigned s_bmp_bits(UChar32 cp)
+{
+    return (s_bmp[cp >> 2] >> ((cp & 3) * 2)) & 3;
+}
+
 static void s_init_normalizers(void)
 {
     UErrorCode status = U_ZERO_ERROR;
@@ -24,6 +46,19 @@ static void s_init_normalizers(void)
     s_nfc = unorm2_getNFCInstance(&status);
     if (U_FAILURE(status))
         s_nfc = NULL;
+    if (!s_nfkc_cf)
+        return;
+    for (UChar32 cp = 0; cp < 0x10000; cp++) {
+        unsigned bits = 0;
+        if (U_IS_SURROGATE(cp))
+            continue;
+        if (!u_hasBinaryProperty(cp, UCHAR_CHANGES_WHEN_NFKC_CASEFOLDED)
+            && u_getIntPropertyValue(cp, UCHAR_NFD_QUICK_CHECK) == UNORM_YES)
+            bits |= S_STABLE;
+        if (unorm2_hasBoundaryBefore(s_nfkc_cf, cp))
+            bits |= S_BOUNDARY;
+        s_bmp[cp >> 2] |= (uint8_t) (bits << ((cp & 3) * 2));
+    }
 }
 
 static inline bool s_is_hangul_syllable(UChar32 cp)
@@ -44,35 +79,20 @@ static inline UChar32 s_hangul_at(const uint8_t *s, size_t len, size_t pos)
     return s_is_hangul_syllable(cp) ? cp : -1;
 }
 
-/*  @returns 1 for an ASCII character at `pos`, 3 for a Hangul syllable,
-    0 for anything else or the end. */
-static inline size_t s_fast_width(const uint8_t *s, size_t len, size_t pos)
-{
-    if (pos >= len)
-        return 0;
-    if (s[pos] < 0x80)
-        return 1;
-    return s_hangul_at(s, len, pos) >= 0 ? 3 : 0;
-}
-
 /*  True when normalization of text before `pos` cannot depend on what
-    starts at `pos`.  ASCII and Hangul syllables are answered inline; an
-    ill-formed sequence counts as a boundary: the main loop reports it when
-    it gets there. */
-static bool s_boundary_slow(const uint8_t *s, size_t len, size_t pos)
-{
-    UChar32 cp;
-    U8_NEXT(s, pos, len, cp);
-    if (cp < 0 || s_is_hangul_syllable(cp))
-        return true;
-    return unorm2_hasBoundaryBefore(s_nfkc_cf, cp);
-}
-
+    starts at `pos`.  An ill-formed sequence counts as a boundary: the main
+    loop reports it when it gets there. */
 static inline bool s_boundary_at(const uint8_t *s, size_t len, size_t pos)
 {
     if (pos >= len || s[pos] < 0x80 || s_hangul_at(s, len, pos) >= 0)
         return true;
-    return s_boundary_slow(s, len, pos);
+    UChar32 cp;
+    U8_NEXT(s, pos, len, cp);
+    if (cp < 0)
+        return true;
+    if (cp < 0x10000)
+        return s_bmp_bits(cp) & S_BOUNDARY;
+    return unorm2_hasBoundaryBefore(s_nfkc_cf, cp);
 }
 
 static int s_reserve_out(ktag_normbuf_t *buf, size_t needed)
@@ -82,11 +102,34 @@ static int s_reserve_out(ktag_normbuf_t *buf, size_t needed)
     return 0;
 }
 
+/*  Append text[from, to) to the buffer as it is (ASCII capitals lowercased
+    when S_FOLD_ASCII). */
+static int s_copy(ktag_normbuf_t *buf, const char *text, size_t from, size_t to)
+{
+    if (s_reserve_out(buf, buf->len + (to - from)))
+        return KTAG_ERR_NOMEM;
+    char *out = buf->norm + buf->len;
+    if (S_FOLD_ASCII)
+        for (size_t i = from; i < to; i++) {
+            char c = text[i];
+            *out++ = (char) (c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+    else
+        memcpy(out, text + from, to - from);
+    buf->len += to - from;
+    return 0;
+}
+
 /*  The slow path: normalize one segment through ICU's UTF-16 API. */
 static int s_normalize_segment(ktag_normbuf_t *buf, const char *segment, size_t seg_len,
                                ktag_error_t *err)
 {
     UErrorCode status = U_ZERO_ERROR;
+    /*  ICU takes int32_t capacities; a UTF-16 unit becomes at most 3
+        UTF-8 bytes, and NFKC grows a unit at most 18-fold. */
+    if (seg_len > S_MAX_SEGMENT)
+        return ktag_error_set(err, KTAG_ERR_TOO_LARGE, "a run of %zu bytes of combining characters exceeds "
+                              "the limit of %zu", seg_len, S_MAX_SEGMENT);
     if (KTAG_RESERVE(buf->u16, buf->u16_cap, seg_len + 1))
         return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
     int32_t u16_len = 0;
@@ -105,12 +148,12 @@ static int s_normalize_segment(ktag_normbuf_t *buf, const char *segment, size_t 
     }
     if (U_FAILURE(status))
         return ktag_error_set(err, KTAG_ERR_UNICODE, "normalization failed: %s", u_errorName(status));
-    /*  A UTF-16 unit becomes at most 3 UTF-8 bytes. */
     if (s_reserve_out(buf, buf->len + (size_t) out_len * 3))
         return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
     int32_t written = 0;
     status = U_ZERO_ERROR;
-    u_strToUTF8(buf->norm + buf->len, (int32_t) (buf->norm_cap - buf->len), &written,
+    size_t room = buf->norm_cap - buf->len;
+    u_strToUTF8(buf->norm + buf->len, room > INT32_MAX ? INT32_MAX : (int32_t) room, &written,
                 buf->u16_out, out_len, &status);
     if (U_FAILURE(status))
         return ktag_error_set(err, KTAG_ERR_UNICODE, "UTF-8 conversion failed: %s", u_errorName(status));
@@ -145,51 +188,83 @@ static int s_normalize_cached(ktag_normbuf_t *buf, const char *segment, size_t s
     return rc;
 }
 
+/*  Offsets into the view are uint32_t, and NFKC can make a text ~11 times
+    longer (U+FDFA): the normalized length is checked, not only the input's. */
+static int s_too_large(ktag_error_t *err, size_t max_len)
+{
+    return ktag_error_set(err, KTAG_ERR_TOO_LARGE, "the normalized text exceeds the limit of %zu bytes", max_len);
+}
+
 int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error_t *err)
 {
     pthread_once(&s_once, s_init_normalizers);
     if (!s_nfkc_cf)
         return ktag_error_set(err, KTAG_ERR_UNICODE, "ICU NFKC_Casefold normalizer unavailable");
-    if (len >= KTAG_MAX_TEXT_BYTES)
+    size_t max_len = buf->max_len ? buf->max_len : KTAG_MAX_TEXT_BYTES - 1;
+    if (len > max_len)
         return ktag_error_set(err, KTAG_ERR_TOO_LARGE, "text of %zu bytes exceeds the limit of %zu",
-                              len, KTAG_MAX_TEXT_BYTES - 1);
+                              len, max_len);
     buf->len = 0;
     buf->orig_len = len;
     buf->segment_count = 0;
-    /*  Invariant: room for the rest of the input as it is.  The fast paths
-        write no more bytes than they read, so only ICU's segments, which may
-        expand (㈜ -> (주)), need to grow the buffers. */
-    if (s_reserve_out(buf, len + 16))
-        return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+    buf->view = text;
 
+    /*  The view is the text itself until a character must change; from
+        there on it is built in buf->norm: the verbatim runs copied whole,
+        the other characters normalized by ICU segment by segment, each
+        segment recorded for the offset map.  A character stays as it is
+        when it is stable and the next one starts a new segment: each
+        character is decoded once, and one that does not start a segment
+        sends the one before it to ICU with it. */
     const uint8_t *s = (const uint8_t *) text;
-    char *norm = buf->norm;
-    size_t out = 0, i = 0;
-    /*  `width` is the size of the fast character (ASCII or a Hangul
-        syllable) at i, 0 for any other: each position is classified once,
-        as the lookahead of the one before. */
-    size_t width = s_fast_width(s, len, 0);
+    size_t i = 0, run = 0;   /* text[run, i) is verbatim and not yet copied */
+    size_t prev = 0;         /* where the character before i starts */
+    bool copied = false, folded = false;
     while (i < len) {
-        size_t start = i;
-        if (width) {
-            size_t next = i + width;
-            size_t next_width = s_fast_width(s, len, next);
-            if (next_width || next >= len || s_boundary_slow(s, len, next)) {
-                if (width == 1) {
-                    uint8_t byte = s[i];
-                    norm[out++] = (char) (byte >= 'A' && byte <= 'Z' ? byte + 32 : byte);
-                } else {
-                    norm[out] = (char) s[i];
-                    norm[out + 1] = (char) s[i + 1];
-                    norm[out + 2] = (char) s[i + 2];
-                    out += 3;
+        uint8_t b = s[i];
+        if (b < 0x80) {
+            /*  ASCII is stable (but for capitals when folding) and starts a
+                segment: skip it 8 bytes at a time where there are no
+                capitals to fold. */
+            if (!S_FOLD_ASCII) {
+                while (i + 8 <= len) {
+                    uint64_t word;
+                    memcpy(&word, s + i, 8);
+                    if (word & 0x8080808080808080u)
+                        break;
+                    i += 8;
                 }
-                i = next;
-                width = next_width;
-                continue;
+                if (i >= len || s[i] >= 0x80) {
+                    prev = i - 1;
+                    continue;
+                }
+            } else if (b >= 'A' && b <= 'Z') {
+                folded = true;   /* lowercased by s_copy with its run */
             }
+            prev = i++;
+            continue;
         }
+        if (s_hangul_at(s, len, i) >= 0) {
+            prev = i;
+            i += 3;
+            continue;
+        }
+        size_t start = i, at = i;
         UChar32 cp;
+        U8_NEXT(s, at, len, cp);
+        unsigned bits = cp < 0 ? 0 : cp < 0x10000 ? s_bmp_bits(cp)
+                      : unorm2_hasBoundaryBefore(s_nfkc_cf, cp) ? S_BOUNDARY : 0;
+        if (cp >= 0 && (bits & S_STABLE) && (bits & S_BOUNDARY)) {
+            prev = i;
+            i = at;
+            continue;
+        }
+        if (cp >= 0 && !(bits & S_BOUNDARY) && i > run)
+            start = prev;   /* it combines with the character before it */
+        if (s_copy(buf, text, run, start))
+            return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+        copied = true;
+        i = start;
         U8_NEXT(s, i, len, cp);
         if (cp < 0) {
             if (err)
@@ -198,24 +273,30 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
         }
         /*  Extend the segment over the code points that may combine with
             this one, then let ICU normalize it as a unit. */
-        while (i < len && !s_boundary_at(s, len, i)) {
+        while (i < len && !s_boundary_at(s, len, i))
             U8_NEXT(s, i, len, cp);
-        }
-        buf->len = out;
+        size_t out = buf->len;
         int rc = s_normalize_cached(buf, text + start, i - start, cp, err);
         if (rc)
             return rc;
-        if (s_reserve_out(buf, buf->len + (len - i) + 16)
-            || KTAG_RESERVE(buf->segments, buf->segment_cap, buf->segment_count + 1))
+        if (buf->len > max_len)
+            return s_too_large(err, max_len);
+        if (KTAG_RESERVE(buf->segments, buf->segment_cap, buf->segment_count + 1))
             return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
         buf->segments[buf->segment_count++] = (ktag_norm_segment_t) {
             (uint32_t) out, (uint32_t) buf->len, (uint32_t) start, (uint32_t) i };
-        norm = buf->norm;
-        out = buf->len;
-        width = s_fast_width(s, len, i);
+        run = prev = i;
     }
-    buf->len = out;
+    if (!copied && !folded) {
+        buf->len = len;
+        return 0;
+    }
+    if (s_copy(buf, text, run, len))
+        return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+    if (buf->len > max_len)
+        return s_too_large(err, max_len);
     buf->norm[buf->len] = '\0';
+    buf->view = buf->norm;
     return 0;
 }
 
@@ -268,12 +349,16 @@ void ktag_normbuf_release(ktag_normbuf_t *buf)
 char *ktag_normalize_string(const char *text, ktag_error_t *err)
 {
     ktag_normbuf_t buf = { 0 };
-    if (ktag_normalize(&buf, text, strlen(text), err)) {
-        ktag_normbuf_release(&buf);
-        return NULL;
+    char *result = NULL;
+    if (ktag_normalize(&buf, text, strlen(text), err) == 0) {
+        result = malloc(buf.len + 1);
+        if (result) {
+            memcpy(result, buf.view, buf.len);
+            result[buf.len] = '\0';
+        } else {
+            ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+        }
     }
-    char *result = buf.norm;
-    buf.norm = NULL;
     ktag_normbuf_release(&buf);
     return result;
 }
@@ -281,18 +366,20 @@ char *ktag_normalize_string(const char *text, ktag_error_t *err)
 bool ktag_is_nfc(const char *text)
 {
     pthread_once(&s_once, s_init_normalizers);
-    UErrorCode status = U_ZERO_ERROR;
     size_t len = strlen(text);
+    if (!s_nfc || len >= INT32_MAX)
+        return false;
     UChar stack[256];
     UChar *u16 = len < 256 ? stack : malloc((len + 1) * sizeof(UChar));
-    if (!u16 || !s_nfc)
-        return true;
+    if (!u16)
+        return false;
+    UErrorCode status = U_ZERO_ERROR;
     int32_t u16_len = 0;
     u_strFromUTF8(u16, (int32_t) len + 1, &u16_len, text, (int32_t) len, &status);
     bool normalized = U_SUCCESS(status) && unorm2_isNormalized(s_nfc, u16, u16_len, &status);
     if (u16 != stack)
         free(u16);
-    return normalized || U_FAILURE(status);
+    return normalized && U_SUCCESS(status);
 }
 
 static ktag_char_class_t s_classify(UChar32 cp)

@@ -4,10 +4,13 @@
     rules.
 
     Normalization is done segment by segment, a segment being a code point
-    and the non-starters that may combine with it.  ASCII (lowercased) and
-    precomposed Hangul, nearly all of Korean finance news, are copied byte
-    for byte without calling ICU; only the segments ICU changes are recorded,
-    so an offset maps back by a shift, or to the whole segment it falls in.
+    and the non-starters that may combine with it.  A quick check finds the
+    characters NFKC + case folding leave alone (ASCII, precomposed Hangul,
+    and every BMP character that is stable and starts a segment, from a
+    table built once): they are kept as they are, and when a text holds
+    nothing else, the view IS the original text, with no copy.  Only the
+    other segments go through ICU and are recorded, so an offset maps back
+    by a shift, or to the whole segment it falls in.
 */
 #ifndef KTAG_NORMALIZE_H_INCLUDED
 #define KTAG_NORMALIZE_H_INCLUDED
@@ -19,7 +22,8 @@
 
 #include "ktag/ktag_error.h"
 
-/** Texts above this many bytes are refused (offsets are 32-bit inside). */
+/** Texts of this many bytes or more are refused, before and after
+ *  normalization (offsets are 32-bit inside). */
 #define KTAG_MAX_TEXT_BYTES ((size_t) 1 << 30)
 
 /** The normalized form of one code point that ICU had to normalize (…, ·,
@@ -41,9 +45,15 @@ typedef struct {
 } ktag_norm_segment_t;
 
 typedef struct {
-    char *norm;        /**< normalized UTF-8, NUL-terminated */
-    size_t len;        /**< bytes in norm */
+    /** The normalized UTF-8 text, `len` bytes: the caller's text itself
+     *  when nothing in it needed to change (then not NUL-terminated), else
+     *  `norm`.  Valid until the next ktag_normalize() or the caller frees
+     *  the text. */
+    const char *view;
+    size_t len;
+    char *norm;        /**< owned buffer for a view that changed, NUL-terminated then */
     size_t norm_cap;
+    size_t max_len;    /**< 0: refuse texts of KTAG_MAX_TEXT_BYTES or more; else this many bytes (tests) */
     size_t orig_len;   /**< bytes of the original text */
     ktag_norm_segment_t *segments;   /**< in text order */
     size_t segment_count, segment_cap;
@@ -54,9 +64,11 @@ typedef struct {
     ktag_norm_cache_t cache[KTAG_NORM_CACHE_SLOTS];   /**< direct-mapped by code point */
 } ktag_normbuf_t;
 
-/** Normalize `len` bytes of `text` into `buf`, reusing its memory.
+/** Normalize `len` bytes of `text` into `buf`, reusing its memory; the
+ *  view may point into `text`, which must outlive its use.
  *  @returns 0; KTAG_ERR_BAD_UTF8 with err->offset = byte offset of the first
- *  ill-formed sequence; KTAG_ERR_TOO_LARGE; KTAG_ERR_NOMEM; KTAG_ERR_UNICODE. */
+ *  ill-formed sequence; KTAG_ERR_TOO_LARGE when the text or its normalized
+ *  form is too long; KTAG_ERR_NOMEM; KTAG_ERR_UNICODE. */
 int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error_t *err);
 
 /** @returns the original byte offset where the character that produced
@@ -75,7 +87,9 @@ void ktag_normbuf_release(ktag_normbuf_t *buf);
  *  frees, or NULL with `err` filled. */
 char *ktag_normalize_string(const char *text, ktag_error_t *err);
 
-/** @returns true when `text` is in NFC (lexicon check). */
+/** @returns true when the NUL-terminated `text` is in NFC (lexicon
+ *  check); false when it is not, or cannot be told (invalid UTF-8, out of
+ *  memory, ICU unavailable). */
 bool ktag_is_nfc(const char *text);
 
 typedef enum {

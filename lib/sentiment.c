@@ -12,11 +12,16 @@
 #include "sentiment.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
-#include "tagger_internal.h"
+#include "lexicon_internal.h"
+#include "util.h"
 
 /*  Distances in normalized bytes (a Hangul syllable is 3 bytes). */
 #define S_COMPOSE_BACK 64   /* a measure may precede its direction word by this much */
@@ -28,9 +33,8 @@
 #define S_CAUSE_WEIGHT 1.5  /* a cause marker 에 as a contrast: the result weighs more */
 #define S_COMPARE_WEIGHT 0.4 /* a move shown by two numbers, as a direction word's weight */
 #define S_LABEL_THRESHOLD 0.2
-#define S_STACK_ITEMS 64
 #define S_MAX_SENTENCE 600  /* bytes: longer runs without punctuation are cut (~200 Hangul) */
-#define S_STACK_SENTENCES 16
+#define S_FIRST_SENTENCES 16 /* room for this many sentences at first */
 
 static const char *s_class_names[KTAG_SENT_CLASS_COUNT] = {
     "positive", "negative", "up", "down", "better", "worse",
@@ -395,6 +399,28 @@ typedef struct {
     double damper;
 } s_sentence_t;
 
+/*  @returns the first i in [from, n) where s[i] is one of . ! ? and a line
+    break, or n; 16 bytes at a time with SSE2 (x86-64's baseline). */
+static size_t s_next_end(const char *s, size_t from, size_t n)
+{
+    size_t i = from;
+#ifdef __SSE2__
+    const __m128i dot = _mm_set1_epi8('.'), bang = _mm_set1_epi8('!'), ask = _mm_set1_epi8('?'),
+                  nl = _mm_set1_epi8('\n');
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *) (s + i));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, bang)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, ask), _mm_cmpeq_epi8(v, nl)));
+        int mask = _mm_movemask_epi8(hit);
+        if (mask)
+            return i + (size_t) __builtin_ctz((unsigned) mask);
+    }
+#endif
+    while (i < n && s[i] != '.' && s[i] != '!' && s[i] != '?' && s[i] != '\n')
+        i++;
+    return i;
+}
+
 /*  Sentences end at . ! ? (possibly repeated, or followed by a closing
     quote) followed by a space or the end, and at line breaks.  A run of two
     or more dots is an ellipsis, a clause break inside the sentence. */
@@ -423,9 +449,7 @@ static size_t s_split(const char *s, size_t n, s_sentence_t *out, size_t max)
             }
         } else {
             /*  Skip to the next byte that can end a sentence. */
-            i++;
-            while (i < n && s[i] != '.' && s[i] != '!' && s[i] != '?' && s[i] != '\n')
-                i++;
+            i = s_next_end(s, i + 1, n);
             continue;
         }
         size_t a = begin, e = cut;
@@ -934,27 +958,130 @@ static size_t s_clause_start(const char *s, size_t n, const s_sentence_t *sent, 
     return sent->start;
 }
 
+/* ------------------------------------------------------------ findings */
+
+static double s_clamp(double score)
+{
+    return score > 1.0 ? 1.0 : score < -1.0 ? -1.0 : score;
+}
+
+/*  The squash of a raw score into [-1, 1]. */
+static double s_squash(double raw)
+{
+    return tanh(raw);
+}
+
+/*  Append an explanation line, printf-style, cut to KTAG_EXPLAIN_MAX bytes
+    at a character boundary.  @returns 0 or KTAG_ERR_NOMEM. */
+static int s_explain(ktag_sentiment_findings_t *out, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int s_explain(ktag_sentiment_findings_t *out, const char *format, ...)
+{
+    char line[KTAG_EXPLAIN_MAX + 5];   /* the byte after the cut tells where a character starts */
+    va_list args;
+    va_start(args, format);
+    int len = vsnprintf(line, sizeof line, format, args);
+    va_end(args);
+    if (len < 0)
+        return KTAG_ERR_INVALID;
+    size_t kept = ktag_utf8_truncate(line, (size_t) len < sizeof line ? (size_t) len : sizeof line - 1,
+                                     KTAG_EXPLAIN_MAX);
+    if (KTAG_RESERVE(out->explain, out->explain_cap, out->explain_len + kept + 1))
+        return KTAG_ERR_NOMEM;
+    memcpy(out->explain + out->explain_len, line, kept);
+    out->explain[out->explain_len + kept] = '\0';
+    out->explain_len += kept + 1;
+    out->explain_count++;
+    return 0;
+}
+
+static int s_add_entity(ktag_sentiment_findings_t *out, uint32_t entity, double score)
+{
+    if (KTAG_RESERVE(out->entities, out->entity_cap, out->entity_count + 1))
+        return KTAG_ERR_NOMEM;
+    out->entities[out->entity_count++] = (ktag_entity_finding_t) { entity, s_clamp(score) };
+    return 0;
+}
+
+static int s_add_sentence(ktag_sentiment_findings_t *out, ktag_field_t field, const s_sentence_t *sent,
+                          const ktag_sentiment_t *sentiment)
+{
+    if (KTAG_RESERVE(out->sentences, out->sentence_cap, out->sentence_count + 1))
+        return KTAG_ERR_NOMEM;
+    ktag_sentence_finding_t *found = &out->sentences[out->sentence_count++];
+    *found = (ktag_sentence_finding_t) { field, sent->start, sent->end, *sentiment };
+    found->sentiment.score = s_clamp(sentiment->score);
+    return 0;
+}
+
+/*  Record the sentence's non-zero contributions for span scores. */
+static int s_add_contributions(ktag_sentiment_findings_t *out, ktag_field_t field, const s_item_t *items,
+                               const s_sentence_t *sent)
+{
+    for (size_t k = sent->first; k < sent->first + sent->count; k++) {
+        if (items[k].contrib == 0)
+            continue;
+        if (KTAG_RESERVE(out->contributions, out->contribution_cap, out->contribution_count + 1))
+            return KTAG_ERR_NOMEM;
+        out->contributions[out->contribution_count++]
+            = (ktag_contribution_t) { field, items[k].start, items[k].end, items[k].contrib };
+    }
+    return 0;
+}
+
+double ktag_sentiment_span_score(const ktag_sentiment_findings_t *findings, ktag_field_t field,
+                                 uint32_t start, uint32_t end)
+{
+    double raw = 0;
+    for (size_t c = 0; c < findings->contribution_count; c++) {
+        const ktag_contribution_t *it = &findings->contributions[c];
+        if (it->field == field && it->start >= start && it->start < end)
+            raw += it->contrib;
+    }
+    return s_clamp(s_squash(raw));
+}
+
+const char *ktag_sentiment_label(double score, double threshold)
+{
+    return score > threshold ? "positive" : score < -threshold ? "negative" : "neutral";
+}
+
+void ktag_sentiment_findings_release(ktag_sentiment_findings_t *findings)
+{
+    free(findings->sentences);
+    free(findings->entities);
+    free(findings->contributions);
+    free(findings->explain);
+    free(findings->items);
+    free(findings->sents);
+    free(findings->roles);
+    memset(findings, 0, sizeof *findings);
+}
+
+/* --------------------------------------------------------- entities */
+
 /*  Sentiment toward each entity of the field: see docs/SENTIMENT.md
-    "Entities".  `roles` is scratch of view->entity_count elements. */
+    "Entities".  `roles` is scratch of view->mention_count elements. */
 static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items, const s_sentence_t *sents,
-                            size_t sent_count, s_role_t *roles, bool explain, ktag_result_t *result)
+                            size_t sent_count, s_role_t *roles, bool explain, ktag_sentiment_findings_t *out)
 {
     const char *s = view->norm;
     size_t n = view->norm_len;
-    const ktag_entity_span_t *spans = view->entities;
+    const ktag_entity_span_t *spans = view->mentions;
     /*  Spans and sentences are both sorted by start: walk them together. */
     size_t at = 0;
-    for (size_t e = 0; e < view->entity_count; e++) {
+    for (size_t e = 0; e < view->mention_count; e++) {
         roles[e] = S_ROLE_PLAIN;
         while (at < sent_count && sents[at].end <= spans[e].start)
             at++;
         if (at < sent_count && spans[e].start >= sents[at].start)
-            roles[e] = s_role(s, n, &sents[at], spans, view->entity_count, e);
+            roles[e] = s_role(s, n, &sents[at], spans, view->mention_count, e);
     }
     at = 0;
-    for (size_t e = 0; e < view->entity_count; e++) {
+    for (size_t e = 0; e < view->mention_count; e++) {
         const ktag_entity_span_t *span = &spans[e];
-        const ktag_entity_t *entity = ktag_result_entity(result, span->entity);
+        const ktag_entry_t *entity = span->entry;
         while (at < sent_count && sents[at].end <= span->start)
             at++;
         const s_sentence_t *sent = at < sent_count && span->start >= sents[at].start ? &sents[at] : NULL;
@@ -974,14 +1101,14 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
             size_t first = e;
             while (first > 0 && spans[first - 1].start >= sent->start)
                 first--;
-            bool topic = s_is_topic(s, n, sent, spans, view->entity_count, e, roles)
+            bool topic = s_is_topic(s, n, sent, spans, view->mention_count, e, roles)
                          || (e == first && s_leads(s, n, sent, span->start));
             if (topic) {
                 size_t hi = sent->end, last = e;
-                while (s_joined(s, n, sent, spans, view->entity_count, last))
+                while (s_joined(s, n, sent, spans, view->mention_count, last))
                     last++;   /* the coordination governs as one */
-                for (size_t o = last + 1; o < view->entity_count && spans[o].start < sent->end; o++)
-                    if (spans[o].start > span->end && s_is_topic(s, n, sent, spans, view->entity_count, o, roles)) {
+                for (size_t o = last + 1; o < view->mention_count && spans[o].start < sent->end; o++)
+                    if (spans[o].start > span->end && s_is_topic(s, n, sent, spans, view->mention_count, o, roles)) {
                         hi = spans[o].start;
                         break;
                     }
@@ -992,7 +1119,7 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
             } else {
                 bool governed = false;
                 for (size_t o = first; o < e; o++)
-                    if (s_is_topic(s, n, sent, spans, view->entity_count, o, roles)
+                    if (s_is_topic(s, n, sent, spans, view->mention_count, o, roles)
                         || (o == first && s_leads(s, n, sent, spans[o].start)))
                         governed = true;
                 size_t clause_hi = s_clause_end(s, n, sent, span->end);
@@ -1015,10 +1142,9 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
                 }
             }
         }
-        double score = tanh(raw);
-        ktag_result_set_entity_sentiment(result, span->entity, score);
-        if (explain && ktag_result_add_explain(result, "entity %s: %+.2f (%s)",
-                                               entity ? entity->name : "?", score, why))
+        double score = s_squash(raw);
+        if (s_add_entity(out, span->entity, score)
+            || (explain && s_explain(out, "entity %s: %+.2f (%s)", entity ? entity->name : "?", score, why)))
             return KTAG_ERR_NOMEM;
     }
     return 0;
@@ -1028,10 +1154,10 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
 
 static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const ktag_field_view_t *view,
                               const s_item_t *items, const s_sentence_t *sent, size_t number,
-                              ktag_result_t *result)
+                              ktag_sentiment_findings_t *out)
 {
-    double score = tanh(sent->raw);
-    if (ktag_result_add_explain(result, "%s sentence %zu: %+.2f %s", ktag_field_name(view->field), number,
+    double score = s_squash(sent->raw);
+    if (s_explain(out, "%s sentence %zu: %+.2f %s", ktag_field_name(view->field), number,
                                 score, ktag_sentiment_label(score, S_LABEL_THRESHOLD)))
         return KTAG_ERR_NOMEM;
     for (size_t k = sent->first; k < sent->first + sent->count; k++) {
@@ -1039,7 +1165,7 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
         if (it->contrib == 0 && it->measure < 0)
             continue;
         const s_term_t *term = &lexicon->terms[it->term];
-        char rule[160] = "";
+        char rule[KTAG_EXPLAIN_MAX + 5] = "";   /* the line is cut, at a character, by s_explain */
         size_t used = 0;
         if (it->absorbed) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "what %s is about",
@@ -1063,10 +1189,10 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
                                       lexicon->terms[items[it->negator].term].term);
         if (it->contrast != 1 && used < sizeof rule)
             used += (size_t) snprintf(rule + used, sizeof rule - used, ", before a contrast /%g", it->contrast);
-        if (ktag_result_add_explain(result, "  %+.2f %s (%s)", it->contrib, term->term, rule))
+        if (s_explain(out, "  %+.2f %s (%s)", it->contrib, term->term, rule))
             return KTAG_ERR_NOMEM;
     }
-    if (sent->damper != 1 && ktag_result_add_explain(result, "  x%g damped", sent->damper))
+    if (sent->damper != 1 && s_explain(out, "  x%g damped", sent->damper))
         return KTAG_ERR_NOMEM;
     return 0;
 }
@@ -1075,45 +1201,33 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
 
 int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
                          const ktag_field_view_t *fields, size_t field_count,
-                         bool explain, ktag_result_t *result)
+                         bool explain, ktag_sentiment_findings_t *out)
 {
-    s_item_t stack_items[S_STACK_ITEMS];
-    s_sentence_t stack_sents[S_STACK_SENTENCES];
-    s_role_t stack_roles[S_STACK_ITEMS];
-    s_item_t *items = stack_items;
-    s_sentence_t *sents = stack_sents;
-    s_role_t *roles = stack_roles;
-    size_t sent_cap = S_STACK_SENTENCES;
-    int rc = 0;
+    out->sentence_count = out->entity_count = out->contribution_count = 0;
+    out->explain_len = out->explain_count = 0;
     double total = 0;
     unsigned positive = 0, negative = 0, polar_sentences = 0, number = 0;
 
-    for (size_t f = 0; f < field_count && !rc; f++) {
+    for (size_t f = 0; f < field_count; f++) {
         const ktag_field_view_t *view = &fields[f];
-        if (items != stack_items)
-            free(items);
-        items = stack_items;
-        if (view->term_count > S_STACK_ITEMS && !(items = malloc(view->term_count * sizeof *items))) {
-            rc = KTAG_ERR_NOMEM;
-            break;
-        }
+        /*  Scratch lives in the findings and only grows: at least as many
+            items as term hits, sentences as s_split finds, roles as
+            mentions. */
+        if (ktag_reserve(&out->items, &out->item_cap, view->term_count + 1, sizeof(s_item_t)))
+            return KTAG_ERR_NOMEM;
+        s_item_t *items = out->items;
         size_t item_count = s_select(lexicon, view, items);
 
-        size_t sent_count = s_split(view->norm, view->norm_len, sents, sent_cap);
-        while (sent_count > sent_cap) {
-            sent_cap = sent_count * 2 + view->norm_len / 32;
-            if (sents != stack_sents)
-                free(sents);
-            if (!(sents = malloc(sent_cap * sizeof *sents))) {
-                sents = stack_sents;
-                sent_cap = S_STACK_SENTENCES;
-                rc = KTAG_ERR_NOMEM;
-                break;
-            }
-            sent_count = s_split(view->norm, view->norm_len, sents, sent_cap);
+        if (ktag_reserve(&out->sents, &out->sent_cap, S_FIRST_SENTENCES, sizeof(s_sentence_t)))
+            return KTAG_ERR_NOMEM;
+        size_t sent_count = s_split(view->norm, view->norm_len, out->sents, out->sent_cap);
+        while (sent_count > out->sent_cap) {
+            if (ktag_reserve(&out->sents, &out->sent_cap, sent_count * 2 + view->norm_len / 32,
+                             sizeof(s_sentence_t)))
+                return KTAG_ERR_NOMEM;
+            sent_count = s_split(view->norm, view->norm_len, out->sents, out->sent_cap);
         }
-        if (rc)
-            break;
+        s_sentence_t *sents = out->sents;
 
         size_t k = 0;
         double previous = 0;   /* the previous sentence's share of total */
@@ -1126,7 +1240,7 @@ int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
                 k++;
             sent->count = k - sent->first;
             s_score_sentence(view->norm, view->norm_len, items, sent);
-            double score = tanh(sent->raw);
+            double score = s_squash(sent->raw);
             unsigned pos = 0, neg = 0;
             for (size_t j = sent->first; j < sent->first + sent->count; j++) {
                 pos += items[j].contrib > 0;
@@ -1143,52 +1257,34 @@ int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
                 polar_sentences += view->field == KTAG_FIELD_TITLE ? 2 : 1;
             }
             ktag_sentiment_t sentiment = { score, ktag_sentiment_label(score, S_LABEL_THRESHOLD), pos, neg };
-            if (ktag_result_add_sentence(result, view->field, sent->start, sent->end, &sentiment)
-                || (explain && s_explain_sentence(lexicon, view, items, sent, ++number, result))) {
-                rc = KTAG_ERR_NOMEM;
-                break;
-            }
+            if (s_add_sentence(out, view->field, sent, &sentiment)
+                || s_add_contributions(out, view->field, items, sent)
+                || (explain && s_explain_sentence(lexicon, view, items, sent, ++number, out)))
+                return KTAG_ERR_NOMEM;
             /*  A sentence that opens with a contrast (그러나 …, 다만 …) makes
                 the one before it weigh less, as inside a sentence. */
             if (sent->count && items[sent->first].cls == KTAG_SENT_CONTRAST
                 && s_leads(view->norm, view->norm_len, sent, items[sent->first].start) && earlier != 0) {
                 double weight = items[sent->first].weight;
                 total -= earlier - earlier / weight;
-                if (explain && ktag_result_add_explain(result, "  previous sentence /%g (contrast %s)", weight,
-                                                       lexicon->terms[items[sent->first].term].term)) {
-                    rc = KTAG_ERR_NOMEM;
-                    break;
-                }
+                if (explain && s_explain(out, "  previous sentence /%g (contrast %s)", weight,
+                                         lexicon->terms[items[sent->first].term].term))
+                    return KTAG_ERR_NOMEM;
             }
         }
-        if (rc)
-            break;
 
-        if (view->entity_count) {
-            if (roles != stack_roles)
-                free(roles);
-            roles = stack_roles;
-            if (view->entity_count > S_STACK_ITEMS && !(roles = malloc(view->entity_count * sizeof *roles))) {
-                roles = stack_roles;
-                rc = KTAG_ERR_NOMEM;
-                break;
-            }
-            rc = s_score_entities(view, items, sents, sent_count, roles, explain, result);
+        if (view->mention_count) {
+            if (ktag_reserve(&out->roles, &out->role_cap, view->mention_count, sizeof(s_role_t)))
+                return KTAG_ERR_NOMEM;
+            int rc = s_score_entities(view, items, sents, sent_count, out->roles, explain, out);
+            if (rc)
+                return rc;
         }
     }
-    if (items != stack_items)
-        free(items);
-    if (sents != stack_sents)
-        free(sents);
-    if (roles != stack_roles)
-        free(roles);
-    if (rc)
-        return rc;
 
     /*  A long article should not saturate on its number of sentences: the
         sum is scaled by the square root of how many sentences carry any. */
-    double score = tanh(polar_sentences > 1 ? total / sqrt((double) polar_sentences) : total);
-    ktag_sentiment_t doc = { score, ktag_sentiment_label(score, S_LABEL_THRESHOLD), positive, negative };
-    ktag_result_set_sentiment(result, &doc);
+    double score = s_clamp(s_squash(polar_sentences > 1 ? total / sqrt((double) polar_sentences) : total));
+    out->document = (ktag_sentiment_t) { score, ktag_sentiment_label(score, S_LABEL_THRESHOLD), positive, negative };
     return 0;
 }

@@ -1,10 +1,11 @@
 /*  sentiment.h - (internal) Korean finance sentiment: the term table loaded
-    from sentiment files, and the scorer the tagger calls once per document.
+    from sentiment files, and the analyzer the tagger runs once per document.
 
-    The tagger finds sentiment terms with the same automaton pass that finds
-    entities, so the scorer never rescans for terms: it receives, per field,
-    the normalized text, the term hits and the entity spans, and writes its
-    scores back through the result functions of tagger_internal.h.
+    The scan finds sentiment terms in the same matcher pass that finds
+    entities, so the analyzer never rescans for terms: it receives, per
+    field, the normalized text, the term hits and the mentions (analyzer.h),
+    and returns what it found in a ktag_sentiment_findings_t, which the
+    tagger writes into the result.
 
     The term classes, the rules that combine them and the scores are
     described in docs/SENTIMENT.md.
@@ -16,10 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzer.h"
 #include "ktag/ktag_tagger.h"
 
 typedef struct ktag_sentiment_lexicon ktag_sentiment_lexicon_t;
-typedef struct ktag_result ktag_result_t;
 
 /** The class of a sentiment term (the `class` column of a sentiment file). */
 typedef enum {
@@ -80,37 +81,65 @@ size_t ktag_sentiment_lexicon_count(const ktag_sentiment_lexicon_t *self);
 const char *ktag_sentiment_lexicon_term(const ktag_sentiment_lexicon_t *self, size_t index,
                                         ktag_sent_class_t *cls, double *weight, unsigned *flags);
 
-/** A sentiment term found in a field: normalized byte span [start, end). */
-typedef struct {
-    uint32_t start, end;
-    uint32_t term;           /**< index returned by ktag_sentiment_lexicon_add */
-} ktag_term_hit_t;
+/*  The scorer's name for a mention (analyzer.h). */
+typedef ktag_mention_t ktag_entity_span_t;
 
-/** An entity mention in a field: normalized byte span [start, end) and its
- *  index in the result (for ktag_result_set_entity_sentiment). */
-typedef struct {
-    uint32_t start, end;
-    uint32_t entity;
-} ktag_entity_span_t;
-
-/** One field of the document as the tagger saw it. */
+/** A sentence the analyzer found: normalized bytes of its field, trimmed. */
 typedef struct {
     ktag_field_t field;
-    const char *norm;                     /**< NFKC-casefolded UTF-8 */
-    size_t norm_len;                      /**< bytes */
-    const ktag_term_hit_t *terms;         /**< sorted by start, then end */
-    size_t term_count;
-    const ktag_entity_span_t *entities;   /**< sorted by start */
-    size_t entity_count;
-} ktag_field_view_t;
+    uint32_t start, end;
+    ktag_sentiment_t sentiment;   /**< score in [-1, 1], static label */
+} ktag_sentence_finding_t;
 
-/** Score a document: the document sentiment, each sentence's, each
- *  entity's, and (when `explain`) the explanation lines, all written into
- *  `result` through tagger_internal.h.  Fields come title first.  Entity
- *  types are read back with ktag_result_entity().
- *  @returns 0, or KTAG_ERR_NOMEM. */
+/** The sentiment toward one mention. */
+typedef struct {
+    uint32_t entity;              /**< the mention's index in the result */
+    double score;                 /**< in [-1, 1] */
+} ktag_entity_finding_t;
+
+/** A scored term: what it added to its sentence's raw score. */
+typedef struct {
+    ktag_field_t field;
+    uint32_t start, end;          /**< normalized bytes */
+    double contrib;
+} ktag_contribution_t;
+
+/** What the analyzer found in one document.  The caller zero-initializes
+ *  it once and passes it to every ktag_sentiment_score(): its buffers are
+ *  reused, so a stream of documents allocates only while they grow. */
+typedef struct {
+    ktag_sentiment_t document;
+    ktag_sentence_finding_t *sentences;      /**< in text order, title first */
+    size_t sentence_count, sentence_cap;
+    ktag_entity_finding_t *entities;         /**< one per mention, in mention order */
+    size_t entity_count, entity_cap;
+    ktag_contribution_t *contributions;      /**< non-zero ones, title first, by start */
+    size_t contribution_count, contribution_cap;
+    char *explain;                           /**< explain_count NUL-terminated lines, back to back */
+    size_t explain_len, explain_cap, explain_count;
+    void *items, *sents, *roles;             /**< the scorer's scratch */
+    size_t item_cap, sent_cap, role_cap;     /**< in elements */
+} ktag_sentiment_findings_t;
+
+/** Score a document: its sentiment, each sentence's, each mention's, and
+ *  (when `explain`) the explanation lines, into `findings` (emptied first).
+ *  Fields come title first.
+ *  @returns 0, or KTAG_ERR_NOMEM (findings are then incomplete). */
 int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
                          const ktag_field_view_t *fields, size_t field_count,
-                         bool explain, ktag_result_t *result);
+                         bool explain, ktag_sentiment_findings_t *findings);
+
+/** The sentiment of normalized bytes [start, end) of `field`: the squashed
+ *  sum of the contributions of the terms that start inside it (an event's
+ *  span, say).  @returns a score in [-1, 1]; 0 when no term counts. */
+double ktag_sentiment_span_score(const ktag_sentiment_findings_t *findings, ktag_field_t field,
+                                 uint32_t start, uint32_t end);
+
+/** @returns the static label for a score: "positive" above +threshold,
+ *  "negative" below -threshold, else "neutral". */
+const char *ktag_sentiment_label(double score, double threshold);
+
+/** Free the buffers of `findings` (not the struct). */
+void ktag_sentiment_findings_release(ktag_sentiment_findings_t *findings);
 
 #endif

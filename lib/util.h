@@ -5,7 +5,9 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ktag/ktag_error.h"
 
@@ -28,13 +30,16 @@ void ktag_log(ktag_log_level_t level, const char *format, ...)
             ktag_log(level, __VA_ARGS__);   \
     } while (0)
 
-/** Make room for `needed` elements of `size` bytes in *array (capacity in
- *  *capacity), growing geometrically.  @returns 0 or KTAG_ERR_NOMEM, leaving
- *  the array untouched on failure. */
+/** Make room for `needed` elements of `size` (> 0) bytes in *array
+ *  (capacity in *capacity), growing geometrically.  @returns 0 or
+ *  KTAG_ERR_NOMEM (also when the byte count would overflow), leaving the
+ *  array untouched on failure. */
 static inline int ktag_reserve(void **array, size_t *capacity, size_t needed, size_t size)
 {
     if (needed <= *capacity)
         return 0;
+    if (needed > SIZE_MAX / 2 / size)
+        return KTAG_ERR_NOMEM;
     size_t grown = *capacity ? *capacity : 16;
     while (grown < needed)
         grown *= 2;
@@ -48,5 +53,51 @@ static inline int ktag_reserve(void **array, size_t *capacity, size_t needed, si
 
 #define KTAG_RESERVE(array, capacity, needed) \
     ktag_reserve((void **) &(array), &(capacity), (needed), sizeof *(array))
+
+/** Sort like qsort, but do nothing for items already in order (the usual
+ *  case: the stages produce sorted lists) and use insertion sort without
+ *  qsort's call overhead for the handful of items of a headline.  Items are
+ *  at most 32 bytes. */
+static inline void ktag_sort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *))
+{
+    char *items = base;
+    size_t i = 1;
+    while (i < count && compare(items + (i - 1) * size, items + i * size) <= 0)
+        i++;
+    if (i >= count)
+        return;
+    if (count > 24) {
+        qsort(base, count, size, compare);
+        return;
+    }
+    char tmp[32];
+    for (; i < count; i++) {
+        memcpy(tmp, items + i * size, size);
+        size_t j = i;
+        for (; j > 0 && compare(items + (j - 1) * size, tmp) > 0; j--)
+            memcpy(items + j * size, items + (j - 1) * size, size);
+        memcpy(items + j * size, tmp, size);
+    }
+}
+
+/** Explanation lines and messages are cut to this many bytes. */
+#define KTAG_EXPLAIN_MAX 511
+
+/** The length to keep of UTF-8 text[0, len) so that it is at most `max`
+ *  bytes and does not end inside a character: `len` when it fits, else
+ *  `max` moved back to the start of the character it would cut.  Only the
+ *  lead bytes are looked at, so ill-formed text is cut at a byte.  Can't
+ *  fail. */
+static inline size_t ktag_utf8_truncate(const char *text, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t cut = max;
+    /*  Back over at most 3 continuation bytes to the lead byte of the
+        character that text[cut] belongs to. */
+    for (size_t back = 0; back < 3 && cut > 0 && ((unsigned char) text[cut] & 0xC0) == 0x80; back++)
+        cut--;
+    return cut;
+}
 
 #endif

@@ -39,7 +39,8 @@ typedef struct {
     const char *connect;        /* ktagd endpoint, or NULL for in-process */
     int jobs;                   /* worker threads, >= 1 */
     int window;                 /* --connect: requests in flight */
-    double timeout;             /* --connect: seconds without a reply before giving up */
+    double timeout;             /* --connect: seconds before a request is sent again */
+    int retries;                /* --connect: times a late request is sent again */
     int progress;               /* -1 auto, 0 off, 1 on */
     ktag_options_t options;
 } ktag_cli_config_t;
@@ -196,9 +197,30 @@ int ktag_cli_run_local(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
 /* ---- remote.c: tagging through a running ktagd ----------------------- */
 
 /* Send every document of `reader` to config->connect, write the replies to
- * `sink` in input order.  @returns 0, or -1 when the daemon could not be
- * reached or stopped answering (the message is on stderr). */
+ * `sink` in input order, each exactly once; requests without a reply after
+ * config->timeout are sent again on a new socket, up to config->retries
+ * times.  @returns 0, or -1 when the daemon could not be reached or a
+ * request ran out of tries (its documents are error objects in the output,
+ * named on stderr, and the rest of the input is not read). */
 int ktag_cli_run_remote(const ktag_cli_config_t *config,
                         ktag_cli_reader_t *reader, ktag_cli_sink_t *sink);
+
+/* ---- lexicon.c, lexicon_update.c: `ktag lexicon ...` ----------------- */
+
+/* `ktag lexicon check|update ...` (argv[1] is "lexicon").  @returns the
+ * exit status: 0 ok, 1 problems or failure, 2 usage. */
+int ktag_cli_lexicon_main(int argc, char **argv);
+
+/* `ktag lexicon update ...` with argv[0] = "update".  @returns as above. */
+int ktag_cli_lexicon_update(int argc, char **argv);
+
+/* Check the sets `dirs` merged, print every problem on stdout (files named
+ * under `label` when one set, by path when several) and a summary on
+ * stderr; then load them.  @returns 0 when they have at most `allowed`
+ * problems and load, else 1. */
+int ktag_cli_lexicon_verify(const char *const *dirs, size_t count, const char *label, int allowed);
+
+/* @returns `parts` joined with `sep`, malloc'ed (the caller frees). */
+char *ktag_cli_join(const char *const *parts, size_t count, const char *sep);
 
 #endif

@@ -20,7 +20,8 @@
 
 static const char s_usage[] =
     "Usage: ktag [OPTIONS] [FILE|DIR|-]...\n"
-    "       ktag lexicon check [DIR]\n"
+    "       ktag lexicon check [DIR]...\n"
+    "       ktag lexicon update --krx-listing FILE [-L DIR]\n"
     "\n"
     "Tag Korean financial news with companies, orgs, chips, funding events and\n"
     "sentiment.  With no FILE, or with -, read standard input.  Directories are\n"
@@ -36,8 +37,9 @@ static const char s_usage[] =
     "  -f, --format FORMAT     jsonl (default), msgpack, tsv, pretty\n"
     "  -o, --output FILE       write to FILE instead of standard output\n"
     "Tagging:\n"
-    "  -L, --lexicons DIR      lexicon directory (default: $KTAG_LEXICONS, else\n"
-    "                          the bundled set)\n"
+    "  -L, --lexicons DIR      lexicon directory; repeat to merge sets in order\n"
+    "                          (default: $KTAG_LEXICONS, ':'-separated, else the\n"
+    "                          bundled set; an empty entry is the bundled set)\n"
     "      --types LIST        only these types, comma-separated:\n"
     "                          company,org,chip,funding\n"
     "      --offsets UNIT      codepoint (default), byte or utf16\n"
@@ -49,8 +51,10 @@ static const char s_usage[] =
     "                          output stays in input order\n"
     "  -c, --connect ENDPOINT  tag through a running ktagd (e.g. tcp://127.0.0.1:5555)\n"
     "      --window N          --connect: requests in flight, 1-500 (default 256)\n"
-    "      --timeout SECONDS   --connect: give up after this long without a reply\n"
-    "                          (default 30)\n"
+    "      --timeout SECONDS   --connect: a request without a reply after this long\n"
+    "                          is sent again on a new connection (default 10)\n"
+    "      --retries N         --connect: times it is sent again before ktag gives\n"
+    "                          up, naming the documents (default 3)\n"
     "      --progress, --no-progress\n"
     "                          progress bar on stderr (default: when stderr is a\n"
     "                          terminal)\n"
@@ -115,68 +119,6 @@ s_parse_types(const char *list)
     return mask;
 }
 
-typedef struct {
-    const char *dir;
-    int problems;
-} s_check_t;
-
-static void
-s_problem(void *user, const char *file, int line, const char *message)
-{
-    s_check_t *c = user;
-    c->problems++;
-    if (file && line > 0)
-        printf("%s/%s:%d: %s\n", c->dir, file, line, message);
-    else if (file)
-        printf("%s/%s: %s\n", c->dir, file, message);
-    else
-        printf("%s: %s\n", c->dir, message);
-}
-
-/* `ktag lexicon check [DIR]`: every problem as file:line: message. */
-static int
-s_lexicon_command(int argc, char **argv)
-{
-    if (argc < 3 || strcmp(argv[2], "check") != 0 || argc > 4) {
-        fprintf(stderr, "Usage: ktag lexicon check [DIR]\n");
-        return S_EXIT_USAGE;
-    }
-    s_check_t c = {ktag_lexdir_resolve(argc == 4 ? argv[3] : NULL), 0};
-    ktag_set_log_handler(s_log, NULL);
-    int n = ktag_lexicon_check(c.dir, s_problem, &c);
-    if (n < 0) {
-        if (c.problems == 0)    /* the checker usually says why itself */
-            printf("%s: cannot read lexicon directory: %s\n", c.dir, ktag_strerror(n));
-        return 1;
-    }
-    if (n == 0 && c.problems == 0) {
-        /* The checker and the loader should agree; if they do not, loading
-         * is what users will hit, so it has the last word. */
-        ktag_error_t err;
-        ktag_lexicon_t *lex = ktag_lexicon_open(c.dir, &err);
-        if (!lex) {
-            printf("%s: %s\n", c.dir, err.message);
-            return 1;
-        }
-        fprintf(stderr, "%s: ok, %zu companies, %zu orgs, %zu chips, %zu funding ids, "
-                        "%zu surface forms, loaded in %.0f ms (%s)\n",
-                c.dir, ktag_lexicon_entity_count(lex, KTAG_TYPE_COMPANY),
-                ktag_lexicon_entity_count(lex, KTAG_TYPE_ORG),
-                ktag_lexicon_entity_count(lex, KTAG_TYPE_CHIP),
-                ktag_lexicon_entity_count(lex, KTAG_TYPE_FUNDING),
-                ktag_lexicon_alias_count(lex, KTAG_TYPE_COMPANY)
-                    + ktag_lexicon_alias_count(lex, KTAG_TYPE_ORG)
-                    + ktag_lexicon_alias_count(lex, KTAG_TYPE_CHIP)
-                    + ktag_lexicon_alias_count(lex, KTAG_TYPE_FUNDING),
-                ktag_lexicon_load_ms(lex), ktag_lexicon_version(lex));
-        ktag_lexicon_destroy(&lex);
-        return 0;
-    }
-    int total = c.problems > n ? c.problems : n;
-    fprintf(stderr, "ktag: %s: %d problem%s\n", c.dir, total, total == 1 ? "" : "s");
-    return 1;
-}
-
 enum {
     OPT_TEXT_FIELD = 256,
     OPT_ID_FIELD,
@@ -190,6 +132,7 @@ enum {
     OPT_NO_PROGRESS,
     OPT_WINDOW,
     OPT_TIMEOUT,
+    OPT_RETRIES,
 };
 
 static const struct option s_options[] = {
@@ -203,6 +146,7 @@ static const struct option s_options[] = {
     {"connect", required_argument, NULL, 'c'},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
     {"lexicons", required_argument, NULL, 'L'},
     {"no-sentiment", no_argument, NULL, OPT_NO_SENTIMENT},
     {"types", required_argument, NULL, OPT_TYPES},
@@ -220,7 +164,7 @@ int
 main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "lexicon") == 0)
-        return s_lexicon_command(argc, argv);
+        return ktag_cli_lexicon_main(argc, argv);
 
     ktag_cli_config_t cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -229,10 +173,12 @@ main(int argc, char **argv)
     cfg.title_field = "title";
     cfg.jobs = 1;
     cfg.window = 256;
-    cfg.timeout = 30.0;
+    cfg.timeout = 10.0;
+    cfg.retries = 3;
     cfg.progress = -1;
     ktag_options_init(&cfg.options);
-    const char *lexicon_flag = NULL;
+    const char *lexicon_flags[KTAG_LEXDIR_MAX];
+    size_t lexicon_flag_count = 0;
     bool show_version = false;
 
     int c;
@@ -288,8 +234,13 @@ main(int argc, char **argv)
                 s_usage_error("invalid timeout '%s' (expected seconds > 0)", optarg);
             break;
         }
+        case OPT_RETRIES:
+            cfg.retries = (int) s_parse_long(optarg, "retries", 0, 1000);
+            break;
         case 'L':
-            lexicon_flag = optarg;
+            if (lexicon_flag_count == KTAG_LEXDIR_MAX)
+                s_usage_error("too many lexicon sets (at most 32): %s", optarg);
+            lexicon_flags[lexicon_flag_count++] = optarg;
             break;
         case OPT_TEXT_FIELD:
             cfg.text_field = optarg;
@@ -333,10 +284,16 @@ main(int argc, char **argv)
             return S_EXIT_USAGE;
         }
     }
-    cfg.lexicon_dir = ktag_lexdir_resolve(lexicon_flag);
+    const char *lexicon_dirs[KTAG_LEXDIR_MAX];
+    size_t lexicon_count = ktag_lexdir_resolve_many(lexicon_flags, lexicon_flag_count, lexicon_dirs);
+    if (lexicon_count == 0)
+        s_usage_error("too many lexicon sets in $KTAG_LEXICONS (at most 32)%s", "");
+    char *lexicon_list = ktag_cli_join(lexicon_dirs, lexicon_count, ":");
+    cfg.lexicon_dir = lexicon_list;
     if (show_version) {
         printf("ktag %s (libktag %s)\nlexicons: %s (%s)\n", KTAG_CLI_VERSION, ktag_version(),
-               cfg.lexicon_dir, ktag_lexdir_origin(lexicon_flag));
+               cfg.lexicon_dir, ktag_lexdir_origin(lexicon_flag_count ? lexicon_flags[0] : NULL));
+        free(lexicon_list);
         return 0;
     }
 
@@ -347,9 +304,10 @@ main(int argc, char **argv)
     ktag_lexicon_t *lexicon = NULL;
     if (!cfg.connect) {
         ktag_error_t err;
-        lexicon = ktag_lexicon_open(cfg.lexicon_dir, &err);
+        lexicon = ktag_lexicon_open_many(lexicon_dirs, lexicon_count, &err);
         if (!lexicon) {
             fprintf(stderr, "ktag: cannot load lexicons from %s: %s\n", cfg.lexicon_dir, err.message);
+            free(lexicon_list);
             return 1;
         }
     }
@@ -362,6 +320,7 @@ main(int argc, char **argv)
         if (!sink.out) {
             fprintf(stderr, "ktag: cannot write %s: %s\n", cfg.output_path, strerror(errno));
             ktag_lexicon_destroy(&lexicon);
+            free(lexicon_list);
             return 1;
         }
     }
@@ -399,5 +358,6 @@ main(int argc, char **argv)
                 sink.input_errors == 1 ? "" : "s");
     ktag_cli_reader_destroy(&reader);
     ktag_lexicon_destroy(&lexicon);
+    free(lexicon_list);
     return status;
 }

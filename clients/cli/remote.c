@@ -1,10 +1,19 @@
-/*  remote.c - `ktag --connect`: tag through a running ktagd.
+/*  remote.c - `ktag --connect`: tag through a running ktagd or broker.
 
-    One DEALER socket, pipelined: up to `window` requests are in flight, each
-    sent as [empty delimiter, msgpack request] as REQ would, with the slot's
-    sequence number as the request id.  Replies may come back in any order;
-    they are matched by that id, given back the document's own id, and
-    written in input order through the same formatter as in-process results.
+    One DEALER socket, pipelined: up to `window` documents are in flight,
+    each request sent as [empty delimiter, msgpack request] as REQ would,
+    with the sequence number of its (first) document as the request id.
+    Replies may come back in any order; they are matched by that id, given
+    back the documents' own ids, and written in input order through the
+    same formatter as in-process results.
+
+    Lossless, the Lazy Pirate way (docs/PROTOCOL.md, "Broker and workers"):
+    a request without a reply after --timeout seconds is charged a try, the
+    socket is closed and rebuilt (dropping what was queued towards a dead
+    peer and any late reply), and every unanswered request is sent again.
+    Replies are keyed by sequence id, so a late duplicate is ignored and no
+    result is written twice or out of order.  Only when a request has had
+    --retries + 1 tries does the run give up, naming the documents.
 */
 #include "ktag_cli.h"
 
@@ -21,6 +30,33 @@
 
 typedef enum { S_FREE = 0, S_PENDING, S_DONE } s_state_t;
 
+/* What the client knows about one slot of the window.  A request covers the
+ * contiguous documents [head, head + count); its bookkeeping lives in the
+ * slot of its head. */
+typedef struct {
+    s_state_t state;
+    ktag_cli_doc_t doc;         /* borrowed from the slot, alive until its reset */
+    uint64_t head;              /* sequence number of its request's first document */
+    uint32_t count;             /* head slot: documents in the request */
+    int attempts;               /* head slot: tries charged (timeouts), from 1 */
+    int overloaded;             /* head slot: `overloaded` replies retried */
+    double deadline;            /* head slot: its reply is late after this */
+    double resend_at;           /* head slot: > 0 when an `overloaded` reply asks to wait */
+} s_track_t;
+
+#define S_MAX_OVERLOADED 8
+
+typedef struct {
+    const ktag_cli_config_t *config;
+    void *ctx, *sock;
+    ktag_cli_slot_t *slots;
+    s_track_t *track;
+    size_t window;
+    uint64_t produced, next_write;
+    ktag_cli_buf_t request;
+    uint64_t retried;           /* requests sent again after a timeout */
+} s_remote_t;
+
 static int
 s_pack_cb(void *user, const char *data, size_t size)
 {
@@ -36,35 +72,73 @@ s_now(void)
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-static void
-s_pack(const ktag_cli_config_t *config, uint64_t seq, const ktag_cli_doc_t *doc, ktag_cli_buf_t *buf)
-{
-    buf->len = 0;
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, buf, s_pack_cb);
-    ktag_wire_id_t id = {.kind = KTAG_ID_UINT, .unum = seq};
-    ktag_msgpack_pack_request(&pk, &id, doc->text, doc->text_len, doc->title, doc->title_len,
-                              &config->options);
-}
-
+/* Close the socket (if any) and connect a new one: a new identity at the
+ * daemon, so replies to what was sent on the old one never arrive. */
 static int
-s_send(void *sock, const ktag_cli_config_t *config, ktag_cli_buf_t *buf)
+s_open_socket(s_remote_t *r)
 {
-    if (zmq_send(sock, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(sock, buf->data, buf->len, 0) < 0) {
-        fprintf(stderr, "ktag: cannot send to %s: %s\n", config->connect, zmq_strerror(zmq_errno()));
+    if (r->sock)
+        zmq_close(r->sock);
+    r->sock = zmq_socket(r->ctx, ZMQ_DEALER);
+    int linger = 0;
+    /* Queues deep enough for the whole window: a ROUTER drops replies to a
+     * peer whose receive queue is full rather than wait. */
+    int hwm = (int) r->window * 2 + 16;
+    if (!r->sock || zmq_setsockopt(r->sock, ZMQ_LINGER, &linger, sizeof linger) != 0
+        || zmq_setsockopt(r->sock, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0
+        || zmq_setsockopt(r->sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0
+        || zmq_connect(r->sock, r->config->connect) != 0) {
+        fprintf(stderr, "ktag: cannot connect to %s: %s\n", r->config->connect,
+                zmq_strerror(zmq_errno()));
         return -1;
     }
     return 0;
 }
 
+static int
+s_send_buf(s_remote_t *r, const char *data, size_t len)
+{
+    if (zmq_send(r->sock, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(r->sock, data, len, 0) < 0) {
+        fprintf(stderr, "ktag: cannot send to %s: %s\n", r->config->connect,
+                zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    return 0;
+}
+
+/* Pack the request whose head document is `head` into r->request. */
+static void
+s_pack(s_remote_t *r, uint64_t head)
+{
+    const ktag_cli_doc_t *doc = &r->track[head % r->window].doc;
+    r->request.len = 0;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &r->request, s_pack_cb);
+    ktag_wire_id_t id = {.kind = KTAG_ID_UINT, .unum = head};
+    ktag_msgpack_pack_request(&pk, &id, doc->text, doc->text_len, doc->title, doc->title_len,
+                              &r->config->options);
+}
+
+/* (Re)send the request of `head` as packed from its documents. */
+static int
+s_send(s_remote_t *r, uint64_t head)
+{
+    s_track_t *t = &r->track[head % r->window];
+    s_pack(r, head);
+    t->resend_at = 0;
+    t->deadline = s_now() + r->config->timeout;
+    return s_send_buf(r, r->request.data, r->request.len);
+}
+
 /* Ask the daemon for its limits before sending documents: a request over
  * its max_message_size would not be answered (libzmq drops the peer), so
  * such documents fail here instead, each at its place.  Doubles as the
- * check that something answers at all.
- * @returns 0 and sets *max_size (0 = unknown), or -1 on timeout. */
+ * check that something answers at all, with the same tries as documents.
+ * @returns 0 and sets *max_size (0 = unknown), or -1 when nothing answered. */
 static int
-s_handshake(void *sock, const ktag_cli_config_t *config, uint64_t *max_size)
+s_handshake(s_remote_t *r, uint64_t *max_size)
 {
+    const ktag_cli_config_t *config = r->config;
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
@@ -74,47 +148,50 @@ s_handshake(void *sock, const ktag_cli_config_t *config, uint64_t *max_size)
     ktag_msgpack_pack_cstr(&pk, "ktag-info");
     ktag_msgpack_pack_cstr(&pk, "op");
     ktag_msgpack_pack_cstr(&pk, "info");
-    int rc = zmq_send(sock, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(sock, sb.data, sb.size, 0) < 0 ? -1 : 1;
-    msgpack_sbuffer_destroy(&sb);
     *max_size = 0;
-    double deadline = s_now() + config->timeout;
+    int rc = -1;
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-    while (rc > 0) {
-        double left = deadline - s_now();
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        if (left <= 0 || zmq_poll(&item, 1, (long) (left * 1000) + 1) < 0) {
-            if (left > 0 && zmq_errno() == EINTR)
-                continue;
-            rc = -1;
+    for (int attempt = 0; rc != 0 && attempt <= config->retries; attempt++) {
+        if ((attempt > 0 && s_open_socket(r) != 0) || s_send_buf(r, sb.data, sb.size) != 0)
             break;
-        }
-        while (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) >= 0) {
-            if (zmq_msg_more(&msg))
-                continue;
-            msgpack_unpacked up;
-            msgpack_unpacked_init(&up);
-            size_t off = 0;
-            if (msgpack_unpack_next(&up, zmq_msg_data(&msg), zmq_msg_size(&msg), &off)
-                == MSGPACK_UNPACK_SUCCESS) {
-                const msgpack_object *id = ktag_msgpack_map_get(&up.data, "id");
-                const msgpack_object *max = ktag_msgpack_map_get(&up.data, "max_message_size");
-                if (id && id->type == MSGPACK_OBJECT_STR && id->via.str.size == 9
-                    && memcmp(id->via.str.ptr, "ktag-info", 9) == 0) {
-                    if (max && max->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-                        *max_size = max->via.u64;
-                    rc = 0;
-                }
-            }
-            msgpack_unpacked_destroy(&up);
-            if (rc == 0)
+        double deadline = s_now() + config->timeout;
+        while (rc != 0) {
+            double left = deadline - s_now();
+            zmq_pollitem_t item = {r->sock, 0, ZMQ_POLLIN, 0};
+            if (left <= 0)
                 break;
+            if (zmq_poll(&item, 1, (long) (left * 1000) + 1) < 0) {
+                if (zmq_errno() == EINTR)
+                    continue;
+                break;
+            }
+            while (rc != 0 && zmq_msg_recv(&msg, r->sock, ZMQ_DONTWAIT) >= 0) {
+                if (zmq_msg_more(&msg))
+                    continue;
+                msgpack_unpacked up;
+                msgpack_unpacked_init(&up);
+                size_t off = 0;
+                if (msgpack_unpack_next(&up, zmq_msg_data(&msg), zmq_msg_size(&msg), &off)
+                    == MSGPACK_UNPACK_SUCCESS) {
+                    const msgpack_object *id = ktag_msgpack_map_get(&up.data, "id");
+                    const msgpack_object *max = ktag_msgpack_map_get(&up.data, "max_message_size");
+                    if (id && id->type == MSGPACK_OBJECT_STR && id->via.str.size == 9
+                        && memcmp(id->via.str.ptr, "ktag-info", 9) == 0) {
+                        if (max && max->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+                            *max_size = max->via.u64;
+                        rc = 0;
+                    }
+                }
+                msgpack_unpacked_destroy(&up);
+            }
         }
     }
     zmq_msg_close(&msg);
+    msgpack_sbuffer_destroy(&sb);
     if (rc != 0)
-        fprintf(stderr, "ktag: no answer from %s within %g s (is ktagd running there?)\n",
-                config->connect, config->timeout);
+        fprintf(stderr, "ktag: no answer from %s after %d attempt%s of %g s (is ktagd running there?)\n",
+                config->connect, config->retries + 1, config->retries ? "s" : "", config->timeout);
     return rc;
 }
 
@@ -149,159 +226,235 @@ s_reply(const ktag_cli_config_t *config, ktag_cli_slot_t *slot, const msgpack_ob
     ktag_cli_format_reply(config, reply, doc_id, &slot->out);
 }
 
-/* What the client knows about one slot of the window. */
-typedef struct {
-    s_state_t state;
-    ktag_cli_doc_t doc;         /* borrowed from the slot, alive until its reset */
-    int retries;                /* times an `overloaded` reply was retried */
-} s_track_t;
+static bool
+s_is_overloaded(const msgpack_object *reply)
+{
+    const msgpack_object *err = ktag_msgpack_map_get(reply, "error");
+    const msgpack_object *code = err ? ktag_msgpack_map_get(err, "code") : NULL;
+    return code && code->type == MSGPACK_OBJECT_STR && code->via.str.size == 10
+           && memcmp(code->via.str.ptr, "overloaded", 10) == 0;
+}
 
-#define S_MAX_RETRIES 8
+/* Take one reply: @returns the number of documents it answered (0 for a
+ * duplicate, a stray message or an `overloaded` reply to retry later). */
+static uint64_t
+s_accept(s_remote_t *r, const msgpack_object *reply)
+{
+    const msgpack_object *rid = ktag_msgpack_map_get(reply, "id");
+    if (!rid || rid->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return 0;       /* not one of ours (a late handshake reply) */
+    uint64_t head = rid->via.u64;
+    if (head < r->next_write || head >= r->produced)
+        return 0;       /* long answered: a late duplicate */
+    s_track_t *t = &r->track[head % r->window];
+    if (t->state != S_PENDING || t->head != head || t->count == 0)
+        return 0;       /* answered already: a duplicate */
+    if (s_is_overloaded(reply) && t->overloaded < S_MAX_OVERLOADED) {
+        /* The daemon sheds load rather than queueing without bound; back
+         * off a little and ask again. */
+        t->resend_at = s_now() + 0.001 * (1 << t->overloaded);
+        t->overloaded++;
+        return 0;
+    }
+    for (uint32_t i = 0; i < t->count; i++) {
+        size_t idx = (head + i) % r->window;
+        s_reply(r->config, &r->slots[idx], reply, r->track[idx].doc.id);
+        r->track[idx].state = S_DONE;
+    }
+    return t->count;
+}
+
+/* Retries exhausted: every unanswered document becomes an error at its
+ * place, named on stderr. */
+static void
+s_give_up(s_remote_t *r)
+{
+    const ktag_cli_config_t *config = r->config;
+    fprintf(stderr, "ktag: no reply from %s after %d attempt%s of %g s: giving up\n",
+            config->connect, config->retries + 1, config->retries ? "s" : "", config->timeout);
+    for (uint64_t seq = r->next_write; seq < r->produced; seq++) {
+        size_t idx = seq % r->window;
+        if (r->track[idx].state != S_PENDING)
+            continue;
+        ktag_cli_doc_fail(&r->slots[idx], config, r->track[idx].doc.id, "timeout",
+                          "no reply from %s after %d attempt%s of %g s", config->connect,
+                          config->retries + 1, config->retries ? "s" : "", config->timeout);
+        r->track[idx].state = S_DONE;
+    }
+}
+
+/* Deal with the requests whose deadline or backoff passed.  Lazy Pirate: a
+ * late request is charged a try; then a new socket, and every unanswered
+ * request goes again (the others are not charged: they were not late).
+ * @returns 0, 1 when a request is out of tries (the caller gives up), or
+ * -1 when the socket could not be rebuilt. */
+static int
+s_expire(s_remote_t *r, double now)
+{
+    bool late = false, exhausted = false;
+    for (uint64_t seq = r->next_write; seq < r->produced; seq++) {
+        s_track_t *t = &r->track[seq % r->window];
+        if (t->state != S_PENDING || t->head != seq || t->resend_at > 0 || t->deadline > now)
+            continue;
+        late = true;
+        if (++t->attempts > r->config->retries + 1)
+            exhausted = true;
+    }
+    if (exhausted)
+        return 1;
+    if (late) {
+        if (s_open_socket(r) != 0)
+            return -1;
+        for (uint64_t seq = r->next_write; seq < r->produced; seq++) {
+            s_track_t *t = &r->track[seq % r->window];
+            if (t->state == S_PENDING && t->head == seq) {
+                if (s_send(r, seq) != 0)
+                    return -1;
+                r->retried++;
+            }
+        }
+        return 0;
+    }
+    for (uint64_t seq = r->next_write; seq < r->produced; seq++) {
+        s_track_t *t = &r->track[seq % r->window];
+        if (t->state == S_PENDING && t->head == seq && t->resend_at > 0 && t->resend_at <= now
+            && s_send(r, seq) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* When the next request is due (its deadline or backoff), or +inf. */
+static double
+s_next_due(const s_remote_t *r)
+{
+    double due = 1e300;
+    for (uint64_t seq = r->next_write; seq < r->produced; seq++) {
+        const s_track_t *t = &r->track[seq % r->window];
+        if (t->state != S_PENDING || t->head != seq)
+            continue;
+        double when = t->resend_at > 0 ? t->resend_at : t->deadline;
+        if (when < due)
+            due = when;
+    }
+    return due;
+}
 
 int
 ktag_cli_run_remote(const ktag_cli_config_t *config, ktag_cli_reader_t *reader, ktag_cli_sink_t *sink)
 {
-    size_t window = (size_t) config->window;
-    ktag_cli_slot_t *slots = calloc(window, sizeof *slots);
-    s_track_t *track = calloc(window, sizeof *track);
-    if (!slots || !track) {
+    s_remote_t r = {.config = config, .window = (size_t) config->window};
+    r.slots = calloc(r.window, sizeof *r.slots);
+    r.track = calloc(r.window, sizeof *r.track);
+    if (!r.slots || !r.track) {
         fprintf(stderr, "ktag: out of memory\n");
         exit(1);
     }
     int rc = 0;
-    ktag_cli_buf_t request = {0};
     msgpack_unpacked unpacked;
     msgpack_unpacked_init(&unpacked);
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-    void *ctx = zmq_ctx_new();
-    void *sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
-    int linger = 0;
-    /* Queues deep enough for the whole window: a ROUTER drops replies to a
-     * peer whose receive queue is full rather than wait. */
-    int hwm = (int) window * 2 + 16;
-    if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) != 0
-        || zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0
-        || zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0
-        || zmq_connect(sock, config->connect) != 0) {
-        fprintf(stderr, "ktag: cannot connect to %s: %s\n", config->connect, zmq_strerror(zmq_errno()));
-        rc = -1;
-        goto done;
-    }
+    r.ctx = zmq_ctx_new();
     uint64_t max_size;
-    if (s_handshake(sock, config, &max_size) != 0) {
+    if (!r.ctx || s_open_socket(&r) != 0 || s_handshake(&r, &max_size) != 0) {
         rc = -1;
         goto done;
     }
 
-    uint64_t produced = 0, next_write = 0, pending = 0;
-    bool eof = false;
-    double last_reply = s_now();
-
+    uint64_t pending = 0;       /* documents sent and not answered */
+    bool eof = false, gave_up = false;
     for (;;) {
-        while (!eof && produced - next_write < window) {
-            size_t idx = produced % window;
-            ktag_cli_slot_t *slot = &slots[idx];
-            s_track_t *t = &track[idx];
+        while (!eof && !gave_up && r.produced - r.next_write < r.window) {
+            size_t idx = r.produced % r.window;
+            ktag_cli_slot_t *slot = &r.slots[idx];
+            s_track_t *t = &r.track[idx];
             if (!ktag_cli_reader_next(reader, slot)) {
                 eof = true;
                 break;
             }
-            t->retries = 0;
+            memset(t, 0, sizeof *t);
             t->state = S_DONE;
             if (ktag_cli_doc_extract(slot, config, &t->doc) == 0) {
-                s_pack(config, produced, &t->doc, &request);
-                if (max_size && request.len > max_size) {
+                t->head = r.produced;
+                t->count = 1;
+                t->attempts = 1;
+                s_pack(&r, r.produced);
+                if (max_size && r.request.len > max_size) {
                     ktag_cli_doc_fail(slot, config, t->doc.id, "too_large",
                                       "document of %zu bytes exceeds the daemon's limit of %llu bytes",
                                       t->doc.text_len + t->doc.title_len, (unsigned long long) max_size);
                 } else {
-                    if (s_send(sock, config, &request) != 0) {
+                    t->state = S_PENDING;
+                    if (s_send(&r, r.produced) != 0) {
                         rc = -1;
                         goto done;
                     }
-                    t->state = S_PENDING;
-                    if (pending++ == 0)
-                        last_reply = s_now();
+                    pending++;
                 }
             }
-            produced++;
+            r.produced++;
         }
-        while (next_write < produced && track[next_write % window].state == S_DONE) {
-            size_t idx = next_write % window;
-            ktag_cli_sink_write(sink, &slots[idx]);
-            track[idx].state = S_FREE;
-            next_write++;
+        while (r.next_write < r.produced && r.track[r.next_write % r.window].state == S_DONE) {
+            size_t idx = r.next_write % r.window;
+            ktag_cli_sink_write(sink, &r.slots[idx]);
+            r.track[idx].state = S_FREE;
+            r.next_write++;
         }
-        if (eof && next_write == produced)
+        if ((eof || gave_up) && r.next_write == r.produced)
             break;
         if (pending == 0)
             continue;
 
-        double left = config->timeout - (s_now() - last_reply);
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        int n = left > 0 ? zmq_poll(&item, 1, (long) (left * 1000) + 1) : 0;
-        if (n < 0 && zmq_errno() == EINTR)
-            continue;
-        if (n <= 0) {
-            if (s_now() - last_reply < config->timeout)
-                continue;
-            fprintf(stderr, "ktag: no reply from %s within %g s; %llu documents unanswered\n",
-                    config->connect, config->timeout, (unsigned long long) pending);
+        double left = s_next_due(&r) - s_now();
+        zmq_pollitem_t item = {r.sock, 0, ZMQ_POLLIN, 0};
+        int n = zmq_poll(&item, 1, left > 0 ? (long) (left * 1000) + 1 : 0);
+        if (n < 0 && zmq_errno() != EINTR) {
+            fprintf(stderr, "ktag: poll failed: %s\n", zmq_strerror(zmq_errno()));
             rc = -1;
             goto done;
         }
-        /* A reply is [empty delimiter, msgpack]; drain all that arrived. */
-        while (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) >= 0) {
+        /* A reply is [empty delimiter, msgpack]; take all that arrived. */
+        while (n > 0 && zmq_msg_recv(&msg, r.sock, ZMQ_DONTWAIT) >= 0) {
             if (zmq_msg_more(&msg))
                 continue;       /* the delimiter (or a stray envelope frame) */
-            last_reply = s_now();
             size_t off = 0;
             if (msgpack_unpack_next(&unpacked, zmq_msg_data(&msg), zmq_msg_size(&msg), &off)
                 != MSGPACK_UNPACK_SUCCESS) {
                 fprintf(stderr, "ktag: %s sent a reply that is not msgpack; ignored\n", config->connect);
                 continue;
             }
-            const msgpack_object *rid = ktag_msgpack_map_get(&unpacked.data, "id");
-            if (!rid || rid->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-                continue;       /* not one of ours (a late handshake reply) */
-            uint64_t seq = rid->via.u64;
-            size_t idx = seq % window;
-            s_track_t *t = &track[idx];
-            if (seq < next_write || seq >= produced || t->state != S_PENDING)
-                continue;       /* a duplicate */
-            const msgpack_object *err = ktag_msgpack_map_get(&unpacked.data, "error");
-            const msgpack_object *code = err ? ktag_msgpack_map_get(err, "code") : NULL;
-            if (code && code->type == MSGPACK_OBJECT_STR && code->via.str.size == 10
-                && memcmp(code->via.str.ptr, "overloaded", 10) == 0 && t->retries < S_MAX_RETRIES) {
-                /* The daemon sheds load rather than queueing without bound;
-                 * back off a little and ask again. */
-                struct timespec ts = {0, (long) (1000000L << t->retries)};
-                nanosleep(&ts, NULL);
-                t->retries++;
-                s_pack(config, seq, &t->doc, &request);
-                if (s_send(sock, config, &request) != 0) {
-                    rc = -1;
-                    goto done;
-                }
-                continue;
-            }
-            s_reply(config, &slots[idx], &unpacked.data, t->doc.id);
-            t->state = S_DONE;
-            pending--;
+            pending -= s_accept(&r, &unpacked.data);
+        }
+        int expired = s_expire(&r, s_now());
+        if (expired < 0) {
+            rc = -1;
+            goto done;
+        }
+        if (expired > 0) {
+            s_give_up(&r);
+            gave_up = true;
+            pending = 0;
+            rc = -1;
         }
     }
+    if (gave_up && !eof)
+        fprintf(stderr, "ktag: stopped after %llu documents; the rest of the input was not read\n",
+                (unsigned long long) r.produced);
+    if (r.retried)
+        fprintf(stderr, "ktag: %llu request%s sent again after a timeout\n",
+                (unsigned long long) r.retried, r.retried == 1 ? " was" : "s were");
 done:
     msgpack_unpacked_destroy(&unpacked);
     zmq_msg_close(&msg);
-    ktag_cli_buf_free(&request);
-    if (sock)
-        zmq_close(sock);
-    if (ctx)
-        zmq_ctx_term(ctx);
-    for (size_t i = 0; i < window; i++)
-        ktag_cli_slot_free(&slots[i]);
-    free(slots);
-    free(track);
+    ktag_cli_buf_free(&r.request);
+    if (r.sock)
+        zmq_close(r.sock);
+    if (r.ctx)
+        zmq_ctx_term(r.ctx);
+    for (size_t i = 0; i < r.window; i++)
+        ktag_cli_slot_free(&r.slots[i]);
+    free(r.slots);
+    free(r.track);
     return rc;
 }

@@ -53,6 +53,11 @@ typedef void (ktag_log_fn)(void *user, ktag_log_level_t level, const char *messa
  *  start-up, before loading lexicons. */
 KTAG_EXPORT void ktag_set_log_handler(ktag_log_fn *fn, void *user);
 
+/** Pass only messages at `level` or more severe to the handler (the
+ *  default: KTAG_LOG_DEBUG, all of them); the others are not even
+ *  formatted.  Not thread-safe, like ktag_set_log_handler(). */
+KTAG_EXPORT void ktag_set_log_level(ktag_log_level_t level);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,10 +39,12 @@ typedef struct {
     bool overlaps;              /**< report every match, not only leftmost-longest */
     bool sentiment;             /**< compute sentiment (document, sentences, entities) */
     bool explain;               /**< record the terms and rules behind the sentiment */
+    bool events;                /**< extract events (funding, price moves, …) */
 } ktag_options_t;
 
 /** Fill `options` with the defaults: all types, code points, no overlaps,
- *  sentiment on, explain off. */
+ *  sentiment on, explain off, events on.  Initialize options with this
+ *  function: fields added later get their defaults from it. */
 KTAG_EXPORT void ktag_options_init(ktag_options_t *options);
 
 /** Which input field an entity was found in. */

@@ -63,6 +63,6 @@ def test_broker_three_workers_one_killed_retrying_client_gets_every_answer(env):
     assert env.request(env.ipc("ctl"), {"op": "info"})["mode"] == "broker"
     for w in (workers[0], workers[2]):
         assert w.stop() == 0
-    # Requests lost with the killed worker never come back: the broker's
-    # drain ends at its --drain-timeout and still exits 0.
+    # Requests lost with the killed worker never come back: the broker
+    # forgot them with the worker, so its drain ends at once.
     assert broker.stop(signal.SIGTERM) == 0

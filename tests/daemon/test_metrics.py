@@ -324,6 +324,7 @@ def test_broker_exports_its_own_counters(env):
     assert value(fams, "ktagd_broker_forwarded_total") == n
     assert value(fams, "ktagd_broker_replies_total") == n
     assert value(fams, "ktagd_requests_total") == n
+    assert value(fams, "ktagd_broker_workers") == 1     # one worker process
     assert broker.stop() == 0
 
 

@@ -211,6 +211,25 @@ test_config(void)
     CHECK(c.threads == 4);
     ktagd_config_fini(&c);
 
+    /* `lexicons` repeats, in the file and as flags: the sets merge in order,
+       and flags replace the file's list. */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    text = "lexicons = /srv/bundled\nthreads = 1\nlexicons = /srv/watchlist\n";
+    CHECK(write(fd, text, strlen(text)) == (ssize_t) strlen(text));
+    close(fd);
+    ktagd_config_init(&c);
+    char *argv5[] = { "ktagd", "--config", path, NULL };
+    CHECK(ktagd_config_parse(&c, 3, argv5, &code) == 0);
+    CHECK(c.lexicon_count == 2 && strcmp(c.lexicons[0], "/srv/bundled") == 0
+          && strcmp(c.lexicons[1], "/srv/watchlist") == 0);
+    ktagd_config_fini(&c);
+    CHECK(c.lexicon_count == 0 && c.lexicons == NULL);
+    ktagd_config_init(&c);
+    char *argv6[] = { "ktagd", "-L", "/a", "--config", path, "--lexicons", "/b", NULL };
+    CHECK(ktagd_config_parse(&c, 7, argv6, &code) == 0);
+    CHECK(c.lexicon_count == 2 && strcmp(c.lexicons[0], "/a") == 0 && strcmp(c.lexicons[1], "/b") == 0);
+    ktagd_config_fini(&c);
+
     ktagd_config_init(&c);
     char *argv4[] = { "ktagd", NULL };
     CHECK(ktagd_config_parse(&c, 1, argv4, &code) == 0);
@@ -223,7 +242,7 @@ test_config(void)
 static void
 test_lexholder(const char *dir)
 {
-    ktagd_lexholder_t *h = ktagd_lexholder_new(dir);
+    ktagd_lexholder_t *h = ktagd_lexholder_new(&dir, 1);
     CHECK(ktagd_lexholder_get(h) == NULL);
     ktag_error_t err;
     CHECK(ktagd_lexholder_reload(h, &err) == 0);
@@ -238,7 +257,8 @@ test_lexholder(const char *dir)
     ktag_lexicon_destroy(&b);
     ktagd_lexholder_destroy(&h);
 
-    h = ktagd_lexholder_new("/nonexistent/lexicons");
+    const char *missing = "/nonexistent/lexicons";
+    h = ktagd_lexholder_new(&missing, 1);
     CHECK(ktagd_lexholder_reload(h, &err) < 0 && err.message[0]);
     CHECK(ktagd_lexholder_get(h) == NULL && ktagd_lexholder_generation(h) == 0);
     ktagd_lexholder_destroy(&h);

@@ -8,6 +8,9 @@
         text, title, id and options must survive the round trip;
       - tagged (fuzz_common.h invariants) and its reply packed, and the
         reply must decode as one msgpack map with ok, the id echoed.
+    An accepted batch has every entry read alone (an error or a document
+    inside the input), and its good documents survive a round trip through
+    ktag_msgpack_pack_batch_request().
 */
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +70,49 @@ s_check_reply(const msgpack_sbuffer *buf, int ok, const ktag_wire_id_t *id)
     msgpack_unpacked_destroy(&reply);
 }
 
+static void
+s_check_batch(const ktag_request_t *req, const char *msg, size_t size)
+{
+    ktag_wire_doc_t *docs = calloc(req->doc_count, sizeof *docs);
+    FUZZ_ASSERT(docs);
+    size_t n = 0;
+    for (size_t i = 0; i < req->doc_count; i++) {
+        ktag_request_t doc;
+        ktag_wire_error_t werr;
+        memset(&werr, 0, sizeof werr);
+        if (ktag_msgpack_batch_doc(req, i, &doc, &werr) != 0) {
+            FUZZ_ASSERT(werr.code == KTAG_WIRE_BAD_REQUEST && werr.message[0] != '\0');
+            continue;
+        }
+        FUZZ_ASSERT(doc.text && doc.text_len > 0);
+        FUZZ_ASSERT(doc.text >= msg && doc.text + doc.text_len <= msg + size);
+        docs[n++] = (ktag_wire_doc_t) { doc.id, doc.text, doc.text_len, doc.title, doc.title_len };
+    }
+    if (n > 0) {
+        msgpack_sbuffer buf;
+        msgpack_sbuffer_init(&buf);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+        FUZZ_ASSERT(ktag_msgpack_pack_batch_request(&pk, &req->id, docs, n, &req->options) == 0);
+        msgpack_unpacked up;
+        msgpack_unpacked_init(&up);
+        ktag_request_t again, doc;
+        ktag_wire_error_t werr;
+        FUZZ_ASSERT(ktag_msgpack_decode_request(&again, &up, buf.data, buf.size, NULL, &werr) == 0);
+        FUZZ_ASSERT(again.doc_count == n && s_id_equal(&again.id, &req->id));
+        for (size_t i = 0; i < n; i++) {
+            FUZZ_ASSERT(ktag_msgpack_batch_doc(&again, i, &doc, &werr) == 0);
+            FUZZ_ASSERT(s_id_equal(&doc.id, &docs[i].id));
+            FUZZ_ASSERT(doc.text_len == docs[i].text_len
+                        && !memcmp(doc.text, docs[i].text, doc.text_len));
+            FUZZ_ASSERT((doc.title == NULL) == (docs[i].title == NULL));
+        }
+        msgpack_unpacked_destroy(&up);
+        msgpack_sbuffer_destroy(&buf);
+    }
+    free(docs);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -99,6 +145,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (req.op != KTAG_OP_TAG)
         goto done;
+    if (req.docs) {
+        s_check_batch(&req, msg, size);
+        goto done;
+    }
     FUZZ_ASSERT(req.text && req.text_len > 0);
     FUZZ_ASSERT(req.text >= msg && req.text + req.text_len <= msg + size);
     if (req.title)

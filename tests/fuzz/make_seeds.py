@@ -111,6 +111,16 @@ def request_seeds():
     s.append(b"\x83\xa4text\xa1a\xa4text\xa1b\xa2id\x01")
     s.append(b"")
     s.append(b"\xc1")
+    # Batches: good, mixed, and every whole-batch refusal.
+    s.append(req(id="b", docs=[{"id": i, "text": h} for i, h in enumerate(HEADLINES)]))
+    s.append(req(id=9, docs=[{"id": "t", "text": HEADLINES[0], "title": HEADLINES[1]},
+                             {"text": ""}, {"id": 1.5, "text": "x"}, {"text": 3},
+                             {"id": "u", "text": b"\xff".decode("latin-1")}],
+                 options={"sentiment": False, "offsets": "byte"}))
+    s.append(req(id="both", text="a", docs=[{"text": "b"}]))
+    s.append(req(id="e", docs=[]))
+    s.append(req(id="m", docs={"text": "a"}))
+    s.append(req(id="n", docs=[{"text": "a"}, "b"]))
     return s
 
 

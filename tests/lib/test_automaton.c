@@ -103,11 +103,15 @@ static void test_every_ascii_character_and_code_points_of_every_width(void)
 {
     ktag_automaton_builder_t *builder = ktag_automaton_builder_new();
     char all[128];
+    int32_t ids[128];
     for (int c = 1; c < 128; c++) {
         all[c - 1] = (char) c;
-        CHECK(ktag_automaton_builder_add(builder, &all[c - 1], 1) >= 0);
+        ids[c] = ktag_automaton_builder_add(builder, &all[c - 1], 1);
+        CHECK(ids[c] >= 0);
     }
-    CHECK_INT(ktag_automaton_builder_add(builder, "é가🙂", strlen("é가🙂")), 127);
+    for (int c = 'a'; c <= 'z'; c++)
+        CHECK_INT(ids[c], ids[c - 'a' + 'A']);   /* ASCII case folds */
+    CHECK_INT(ktag_automaton_builder_add(builder, "é가🙂", strlen("é가🙂")), 101);
     CHECK_INT(ktag_automaton_builder_add(builder, "\xff", 1), -1);    /* not UTF-8 */
     CHECK_INT(ktag_automaton_builder_add(builder, "", 0), -1);        /* empty */
     ktag_automaton_t *automaton = ktag_automaton_compile(&builder);
@@ -121,8 +125,29 @@ static void test_every_ascii_character_and_code_points_of_every_width(void)
     ktag_automaton_scan(automaton, text, strlen(text), &found);
     size_t ends = 0;
     for (size_t i = 0; i < found.count; i++)
-        ends += found.items[i].pattern == 127;
+        ends += found.items[i].pattern == 101;
     CHECK_INT(ends, 2);
+    free(found.items);
+    ktag_automaton_destroy(&automaton);
+}
+
+static void test_ascii_letters_match_whatever_their_case(void)
+{
+    ktag_automaton_builder_t *builder = ktag_automaton_builder_new();
+    CHECK_INT(ktag_automaton_builder_add(builder, "sk하이닉스", strlen("sk하이닉스")), 0);
+    CHECK_INT(ktag_automaton_builder_add(builder, "lg", 2), 1);
+    CHECK_INT(ktag_automaton_builder_add(builder, "LG", 2), 1);
+    ktag_automaton_t *automaton = ktag_automaton_compile(&builder);
+    ktag_match_vec_t found = { 0 };
+    const char *text = "SK하이닉스, Sk하이닉스, LG와 lG, É";
+    CHECK_INT(ktag_automaton_scan(automaton, text, strlen(text), &found), 0);
+    CHECK_INT(found.count, 4);
+    if (found.count == 4) {
+        CHECK_INT(found.items[0].end, strlen("SK하이닉스"));
+        CHECK_INT(found.items[1].pattern, 0);
+        CHECK_INT(found.items[2].pattern, 1);
+        CHECK_INT(found.items[3].end, strlen("SK하이닉스, Sk하이닉스, LG와 lG"));
+    }
     free(found.items);
     ktag_automaton_destroy(&automaton);
 }
@@ -134,5 +159,6 @@ int main(void)
     test_duplicate_patterns_share_an_id();
     test_random_patterns_over_a_small_alphabet();
     test_every_ascii_character_and_code_points_of_every_width();
+    test_ascii_letters_match_whatever_their_case();
     return check_report("test_automaton");
 }

@@ -192,8 +192,163 @@ static void test_check_reports_every_problem_and_goes_on(void)
     CHECK(ktag_lexicon_check("/nonexistent/ktag", s_collect, &clean) < 0);
 }
 
+/*  Write `content` to dir/name. */
+static void s_write(const char *dir, const char *name, const char *content)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *file = fopen(path, "w");
+    fputs(content, file);
+    fclose(file);
+}
+
+/*  A fresh empty directory.  @returns its path in `buf`. */
+static const char *s_empty_dir(char *buf, size_t size)
+{
+    static int serial;
+    snprintf(buf, size, "%s/ktag-overlay-test-%d-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+             (int) getpid(), serial++);
+    mkdir(buf, 0700);
+    return buf;
+}
+
+typedef struct {
+    const char *surface;
+    const char *id;   /* found */
+} s_find_t;
+
+static void s_find_surface(void *user, const char *surface, size_t len, ktag_type_t type, const char *id)
+{
+    (void) len;
+    (void) type;
+    s_find_t *find = user;
+    if (strcmp(surface, find->surface) == 0)
+        find->id = id;
+}
+
+/*  @returns the id the normalized `surface` names in `lex`, or NULL. */
+static const char *s_id_of(const ktag_lexicon_t *lex, const char *surface)
+{
+    s_find_t find = { surface, NULL };
+    ktag_lexicon_surfaces(lex, s_find_surface, &find);
+    return find.id;
+}
+
+static void test_an_overlay_adds_aliases_entities_and_stop_phrases_to_earlier_ids(void)
+{
+    char overlay[256];
+    s_empty_dir(overlay, sizeof overlay);
+    s_write(overlay, "VERSION", "watchlist-1\n");
+    s_write(overlay, "watch.tsv", HEADER
+            "company\t000660\t\t하닉\n"                       /* alias of an id of the first set */
+            "company\tx:acme\t에이크미\tACME Corp\t\tNASDAQ\n"); /* a new entity */
+    s_write(overlay, "house_stop.tsv", "stop\n삼전 떡밥\n");
+    s_write(overlay, "house_josa.tsv", "josa\n께서\n");
+
+    const char *dirs[] = { FIXTURES "/good", overlay };
+    ktag_error_t err = { 0 };
+    ktag_lexicon_t *base = ktag_lexicon_open(FIXTURES "/good", &err);
+    ktag_lexicon_t *lex = ktag_lexicon_open_many(dirs, 2, &err);
+    CHECK(base != NULL && lex != NULL);
+    if (!base || !lex) {
+        fprintf(stderr, "%s\n", err.message);
+        ktag_lexicon_destroy(&base);
+        s_remove_dir(overlay);
+        return;
+    }
+    CHECK_INT(ktag_lexicon_entity_count(lex, KTAG_TYPE_COMPANY), ktag_lexicon_entity_count(base, KTAG_TYPE_COMPANY) + 1);
+    CHECK_INT(ktag_lexicon_alias_count(lex, KTAG_TYPE_COMPANY), ktag_lexicon_alias_count(base, KTAG_TYPE_COMPANY) + 3);
+    CHECK_STR(s_id_of(lex, "하닉"), "000660");
+    CHECK_STR(s_id_of(lex, "acme corp"), "x:acme");
+    CHECK(s_id_of(base, "하닉") == NULL);
+
+    /* Each set keeps its own version; the lexicon's lists them in order. */
+    CHECK_INT(ktag_lexicon_set_count(lex), 2);
+    CHECK_INT(ktag_lexicon_set_count(base), 1);
+    CHECK_STR(ktag_lexicon_set_dir(lex, 0), FIXTURES "/good");
+    CHECK_STR(ktag_lexicon_set_dir(lex, 1), overlay);
+    CHECK(ktag_lexicon_set_dir(lex, 2) == NULL);
+    CHECK_STR(ktag_lexicon_set_version(lex, 0), ktag_lexicon_version(base));
+    CHECK(strncmp(ktag_lexicon_set_version(lex, 1), "watchlist-1+", 12) == 0);
+    CHECK(ktag_lexicon_set_version(lex, 2) == NULL);
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s,%s", ktag_lexicon_version(base), ktag_lexicon_set_version(lex, 1));
+    CHECK_STR(ktag_lexicon_version(lex), expected);
+    snprintf(expected, sizeof expected, "%s:%s", FIXTURES "/good", overlay);
+    CHECK_STR(ktag_lexicon_dir(lex), expected);
+    CHECK_STR(ktag_lexicon_set_version(base, 0), ktag_lexicon_version(base));
+    ktag_lexicon_destroy(&lex);
+
+    /* The overlay's bytes are in its hash: an edit changes its version only. */
+    s_write(overlay, "watch.tsv", HEADER "company\t000660\t\t하닉스\n");
+    lex = ktag_lexicon_open_many(dirs, 2, &err);
+    CHECK(lex != NULL);
+    if (lex) {
+        CHECK_STR(ktag_lexicon_set_version(lex, 0), ktag_lexicon_version(base));
+        CHECK(strcmp(ktag_lexicon_version(lex), expected) != 0);
+        CHECK_STR(s_id_of(lex, "하닉스"), "000660");
+    }
+    ktag_lexicon_destroy(&lex);
+    ktag_lexicon_destroy(&base);
+    s_remove_dir(overlay);
+}
+
+static void test_a_surface_naming_two_ids_across_sets_names_both_files_and_lines(void)
+{
+    char overlay[256];
+    s_empty_dir(overlay, sizeof overlay);
+    s_write(overlay, "mine.tsv", HEADER "# my companies\ncompany\tx:hynix-fan\t하이닉스 팬\tSK hynix\n");
+    const char *dirs[] = { FIXTURES "/good", overlay };
+    ktag_error_t err = { 0 };
+    CHECK(ktag_lexicon_open_many(dirs, 2, &err) == NULL);
+    CHECK_INT(err.code, KTAG_ERR_LEXICON);
+    char expected[768];
+    snprintf(expected, sizeof expected,
+             "%s/mine.tsv:3: alias 'SK hynix' names 'x:hynix-fan' here and company '000660' at %s/companies.tsv:3",
+             overlay, FIXTURES "/good");
+    if (!strstr(err.message, expected)) {
+        check_failures++;
+        fprintf(stderr, "expected an error containing \"%s\", got \"%s\"\n", expected, err.message);
+    }
+
+    /* The checker finds the same, naming the files by path. */
+    s_problems_t problems = { 0 };
+    CHECK_INT(ktag_lexicon_check_many(dirs, 2, s_collect, &problems), 1);
+    CHECK(strstr(problems.all, overlay) && strstr(problems.all, "/mine.tsv:3: alias 'SK hynix' names"));
+
+    /* A stop phrase of a later set may not be an entity form of an earlier one. */
+    s_write(overlay, "mine.tsv", "stop\n삼전\n");
+    CHECK(ktag_lexicon_open_many(dirs, 2, &err) == NULL);
+    snprintf(expected, sizeof expected, "%s/mine.tsv:2: stop phrase '삼전' is also a form of company '005930'", overlay);
+    CHECK(strstr(err.message, expected) != NULL);
+
+    /* The same set twice gives every form twice, for the same id: fine. */
+    const char *twice[] = { FIXTURES "/good", FIXTURES "/good" };
+    ktag_lexicon_t *lex = ktag_lexicon_open_many(twice, 2, &err);
+    CHECK(lex != NULL);
+    ktag_lexicon_destroy(&lex);
+
+    /* A missing overlay is an I/O error naming it, for open and check alike. */
+    const char *missing[] = { FIXTURES "/good", "/nonexistent/overlay" };
+    CHECK(ktag_lexicon_open_many(missing, 2, &err) == NULL);
+    CHECK_INT(err.code, KTAG_ERR_IO);
+    CHECK(strstr(err.message, "/nonexistent/overlay") != NULL);
+    s_problems_t none = { 0 };
+    CHECK(ktag_lexicon_check_many(missing, 2, s_collect, &none) < 0);
+    CHECK(strstr(none.all, "/nonexistent/overlay") != NULL);
+
+    /* An overlay without entities is fine; a merged set without any is not. */
+    s_write(overlay, "mine.tsv", "cue\n공시\n");
+    const char *cues_only[] = { overlay, overlay };
+    CHECK(ktag_lexicon_open_many(cues_only, 2, &err) == NULL);
+    CHECK(strstr(err.message, "no entities in lexicon directories") != NULL);
+    s_remove_dir(overlay);
+}
+
 int main(void)
 {
+    test_an_overlay_adds_aliases_entities_and_stop_phrases_to_earlier_ids();
+    test_a_surface_naming_two_ids_across_sets_names_both_files_and_lines();
     test_good_fixture_loads_with_counts_and_version();
     test_broken_files_name_file_line_and_problem();
     test_one_alias_may_carry_a_flag_on_a_second_row();

@@ -6,12 +6,16 @@
 
 static ktag_normbuf_t buf;
 
+/*  @returns the normalized view of `text` as a string. */
 static const char *s_norm(const char *text)
 {
+    static char view[4096];
     ktag_error_t err = { 0 };
-    if (ktag_normalize(&buf, text, strlen(text), &err))
+    if (ktag_normalize(&buf, text, strlen(text), &err) || buf.len >= sizeof view)
         return NULL;
-    return buf.norm;
+    memcpy(view, buf.view, buf.len);
+    view[buf.len] = '\0';
+    return view;
 }
 
 static void test_ascii_is_lowercased_and_mapped_one_to_one(void)
@@ -39,6 +43,43 @@ static void test_fullwidth_latin_maps_to_its_original_bytes(void)
 static void test_hangul_is_kept_as_is(void)
 {
     CHECK_STR(s_norm("삼성전자가 상승"), "삼성전자가 상승");
+}
+
+static void test_text_that_needs_no_change_is_its_own_view(void)
+{
+    /*  Hangul, lowercase ASCII and stable punctuation: no copy, no segment. */
+    const char *text = "삼성전자·sk하이닉스 “급등”… 證 3.5%";
+    ktag_error_t err = { 0 };
+    CHECK_INT(ktag_normalize(&buf, text, strlen(text) - strlen("… 證 3.5%"), &err), 0);
+    CHECK(buf.view == text);
+    CHECK_INT(buf.segment_count, 0);
+    /*  … becomes "...": from there the view is a copy, and only … is a
+        segment; 證 is stable. */
+    CHECK_STR(s_norm(text), "삼성전자·sk하이닉스 “급등”... 證 3.5%");
+    CHECK_INT(buf.segment_count, 1);
+    /*  A stable character followed by a combining mark goes through ICU. */
+    CHECK_STR(s_norm("·\xcc\x81"), "·\xcc\x81");
+    CHECK_STR(s_norm("\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8"), "각");
+    CHECK_STR(s_norm("가\xe1\x86\xa8"), "각");          /* LV + T composes */
+}
+
+static void test_normalized_growth_beyond_the_limit_is_too_large(void)
+{
+    /*  U+FDFA is 3 bytes and becomes 33 under NFKC: the input fits the
+        limit, its normalized form does not. */
+    char text[3 * 100 + 1] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(text, "\xef\xb7\xba");
+    ktag_error_t err = { 0 };
+    buf.max_len = 1000;
+    CHECK_INT(ktag_normalize(&buf, text, 30, &err), 0);             /* 10 of them: 330 bytes */
+    CHECK_INT(buf.len, 330);
+    CHECK_INT(ktag_normalize(&buf, text, strlen(text), &err), KTAG_ERR_TOO_LARGE);
+    CHECK(strstr(err.message, "normalized") != NULL);
+    CHECK_INT(ktag_normalize(&buf, "0123456789", 10, &err), 0);
+    buf.max_len = 9;
+    CHECK_INT(ktag_normalize(&buf, "0123456789", 10, &err), KTAG_ERR_TOO_LARGE);
+    buf.max_len = 0;
 }
 
 static void test_emoji_and_4_byte_characters_keep_offsets(void)
@@ -121,6 +162,8 @@ int main(void)
     test_ascii_is_lowercased_and_mapped_one_to_one();
     test_fullwidth_latin_maps_to_its_original_bytes();
     test_hangul_is_kept_as_is();
+    test_text_that_needs_no_change_is_its_own_view();
+    test_normalized_growth_beyond_the_limit_is_too_large();
     test_emoji_and_4_byte_characters_keep_offsets();
     test_combining_marks_compose_and_map_to_the_whole_segment();
     test_crlf_and_compatibility_characters();

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "ktag/ktag.h"
+#include "result.h"
 
 static ktag_lexicon_t *lex;
 static ktag_result_t *res;
@@ -197,6 +198,41 @@ static void test_a_long_text_without_punctuation_is_scored_in_pieces(void)
     free(text);
 }
 
+/*  The work (cues and stop phrases visited) the tagger spends filtering
+    `reps` copies of `unit`. */
+static size_t s_filter_work(const char *unit, size_t reps, size_t *entities)
+{
+    size_t unit_len = strlen(unit);
+    char *text = malloc(reps * unit_len + 1);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(text + i * unit_len, unit, unit_len);
+    ktag_options_t options;
+    ktag_options_init(&options);
+    options.sentiment = false;
+    CHECK_INT(ktag_tag(res, lex, text, reps * unit_len, NULL, 0, &options, NULL), 0);
+    *entities = ktag_result_entity_count(res);
+    free(text);
+    return ktag_result_filter_work(res);
+}
+
+static void test_ambiguous_names_and_stop_phrases_filter_in_linear_work(void)
+{
+    /*  Issue 16: each ambiguous candidate scanned every cue and every
+        candidate every stop phrase, so 4x the text cost 16x the work. */
+    static const char *const units[] = { "대상 주가 ", "전방 산업 대상 주가 ", "(대상) 주가 ", "주가 대상으로 " };
+    static const size_t expected[] = { 1, 1, 0, 0 };   /* entities per unit */
+    for (size_t u = 0; u < sizeof units / sizeof *units; u++) {
+        size_t small_entities, big_entities;
+        size_t small = s_filter_work(units[u], 1000, &small_entities);
+        size_t big = s_filter_work(units[u], 4000, &big_entities);
+        CHECK_INT(small_entities, 1000 * expected[u]);
+        CHECK_INT(big_entities, 4000 * expected[u]);
+        CHECK(small > 0);
+        CHECK(2 * big <= 9 * small);   /* linear: 4x plus the edges; quadratic was 16x */
+        CHECK(big <= 4000 * 16);   /* a bounded number of visits per candidate */
+    }
+}
+
 static void *s_worker(void *arg)
 {
     (void) arg;
@@ -249,6 +285,7 @@ int main(void)
     test_sentiment_can_be_turned_off();
     test_results_outlive_the_callers_lexicon_reference();
     test_a_long_text_without_punctuation_is_scored_in_pieces();
+    test_ambiguous_names_and_stop_phrases_filter_in_linear_work();
     test_one_lexicon_shared_by_threads();
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);

@@ -69,8 +69,10 @@ def test_windows(client, window):
         check(i, r, with_id=True)
 
 
-def test_items_are_read_lazily(client):
-    """tag_many pulls no more than `window` items ahead of what it yielded."""
+@pytest.mark.parametrize("batch", [1, 5, 64])
+def test_items_are_read_lazily(client, batch):
+    """tag_many pulls no more than `window` requests of `batch` items ahead
+    of what it yielded."""
     pulled = []
 
     def source():
@@ -78,10 +80,10 @@ def test_items_are_read_lazily(client):
             pulled.append(i)
             yield make_doc(i)
 
-    results = client.tag_many(source(), window=8)
-    for i, r in zip(range(50), results):
+    results = client.tag_many(source(), window=8, batch=batch)
+    for i, r in zip(range(200), results):
         check(i, r, with_id=True)
-        assert len(pulled) <= i + 1 + 8
+        assert len(pulled) <= i + 1 + 8 * batch
     results.close()
 
 
@@ -123,6 +125,10 @@ def test_bad_arguments(client):
         client.tag_many(["x"], window=0)
     with pytest.raises(ValueError):
         client.tag_many(["x"], errors="ignore")
+    with pytest.raises(ValueError):
+        client.tag_many(["x"], batch=0)
+    with pytest.raises(ValueError):
+        client.tag_many(["x"], batch_bytes=0)
     with pytest.raises(TypeError):
         client.tag_many(["x"], offset="byte")
     with pytest.raises(TypeError):
@@ -138,9 +144,10 @@ def test_bad_arguments(client):
 # to misbehave on demand: replies in reverse order, lost requests.
 
 class FakeDaemon:
-    """Answers tag requests with {id, ok, entities: [], echo: text}, in
-    batches of `batch` replied in reverse order; drops the first copy of
-    every request whose text is in `drop_once`."""
+    """Answers one-document tag requests with {id, ok, entities: [], echo:
+    text}, in groups of `batch` replied in reverse order; drops the first
+    copy of every request whose text is in `drop_once`.  (Batches of
+    documents: tests/python/test_batch.py.)"""
 
     def __init__(self, endpoint: str, batch: int = 1, drop_once=()):
         self.ctx = zmq.Context()
@@ -199,7 +206,7 @@ def test_out_of_order_replies_come_out_in_order(fake_endpoint):
         with Client(fake_endpoint, timeout=5, retries=0) as c:
             items = [{"id": "d%d" % i, "text": "t%d" % i} if i % 2 else "t%d" % i
                      for i in range(95)]
-            got = list(c.tag_many(items, window=10))
+            got = list(c.tag_many(items, window=10, batch=1))
         assert [r["echo"] for r in got] == ["t%d" % i for i in range(95)]
         assert [r.get("id") for r in got] == [("d%d" % i if i % 2 else None) for i in range(95)]
         assert all(list(r)[0] == "id" for r in got if "id" in r)
@@ -214,7 +221,7 @@ def test_lost_requests_are_sent_again(fake_endpoint):
     fake = FakeDaemon(fake_endpoint, batch=1, drop_once={"t3", "t17"})
     try:
         with Client(fake_endpoint, timeout=0.3, retries=2) as c:
-            got = list(c.tag_many(("t%d" % i for i in range(40)), window=8))
+            got = list(c.tag_many(("t%d" % i for i in range(40)), window=8, batch=1))
             assert [r["echo"] for r in got] == ["t%d" % i for i in range(40)]
             assert c.retried >= 2
             assert c.tag("t-single")["echo"] == "t-single"

@@ -2,7 +2,10 @@
 
 Every request carries a correlation id of the client's own (an integer), so
 replies can be matched whatever order they come back in; the caller's id (or
-its absence) is put back into what the caller gets.  A request without a reply
+its absence) is put back into what the caller gets.  :meth:`Client.tag_many`
+sends batches (SPEC.md "Batches": one request carries many documents under
+``docs``, the reply has one entry per document in the same order), so a
+request here is one document or one batch.  A request without a reply
 after ``timeout`` seconds is retried the Lazy Pirate way: the socket is closed
 and rebuilt (which drops whatever was queued towards a dead peer and any late
 reply) and everything still in flight is sent again.  An ``overloaded`` reply
@@ -24,24 +27,24 @@ from typing import (Any, Deque, Dict, Iterable, Iterator, List, Mapping, Optiona
 import zmq
 
 from . import _wire
-from ._wire import OPTION_KEYS, Document, DocumentId
-from .errors import KtagError, Timeout
+from ._wire import DEFAULT_BATCH, DEFAULT_BATCH_BYTES, OPTION_KEYS, Document, DocumentId
+from .errors import KtagError, TagError, Timeout
 
 __all__ = ["Client", "Document", "DocumentId", "OPTION_KEYS"]
 
 # The argument checks and reply handling both clients share (_wire.py).
 _check_options = _wire.check_options
-_split_item = _wire.split_item
 
 
 class _Request:
     """One request in flight: its packed bytes, its tries and its outcome."""
 
-    __slots__ = ("corr", "payload", "attempts", "deadline", "resend_at", "reply", "error")
+    __slots__ = ("corr", "payload", "attempts", "deadline", "resend_at", "reply", "error", "docs")
 
     def __init__(self, corr: int, payload: bytes) -> None:
         self.corr = corr
         self.payload = payload
+        self.docs: Optional[List[Dict[str, Any]]] = None   # a batch: its wire entries
         self.attempts = 0
         self.deadline = 0.0     # when the reply to the last send is late
         self.resend_at = 0.0    # > 0: refused as overloaded, send again then
@@ -107,6 +110,7 @@ class Client:
         self._corr = itertools.count(1)
         self._inflight: Dict[int, _Request] = {}
         self._closed = False
+        self._max_message: Optional[int] = None     # the daemon's limit; 0 = unknown
         #: How many requests were sent again (after a timeout or an
         #: ``overloaded`` reply), for monitoring.
         self.retried = 0
@@ -177,17 +181,29 @@ class Client:
         return self._finish(request, id, raise_errors=True)
 
     def tag_many(self, items: Iterable[Document], window: int = 64, *,
+                 batch: int = DEFAULT_BATCH, batch_bytes: int = DEFAULT_BATCH_BYTES,
                  errors: str = "raise", **options: Any) -> Iterator[Dict[str, Any]]:
         """Tag many documents, pipelined, and yield their results in input order.
 
-        Up to ``window`` documents are in flight at once on the one socket; the
+        Documents go in batches: one request carries up to ``batch`` documents,
+        fewer when they reach ``batch_bytes`` (a longer document goes alone).
+        Up to ``window`` requests are in flight at once on the one socket; the
         daemon's worker threads may answer them in any order, and each result
         is yielded as soon as it and every earlier one are in.  ``items`` is
-        read lazily, so it can be an endless generator.
+        read lazily, ``window * batch`` documents ahead at most, so it can be
+        an endless generator; a batch is sent once it is full, so a slow live
+        stream wants ``batch=1``.
+
+        A batch that gets no reply in time is sent again whole (Lazy
+        Pirate); a reply comes back for each document exactly once.  A batch
+        the daemon refuses as too large is sent again one document per
+        request, so that only the document at fault fails.
 
         Args:
             items: texts, or mappings with ``text`` and optional ``id`` and ``title``.
-            window: how many documents may be in flight (and buffered) at once.
+            window: how many requests may be in flight at once.
+            batch: documents per request (1: one request per document).
+            batch_bytes: bytes of documents (text and title) at which a batch is cut.
             errors: ``"raise"`` (default) raises :class:`TagError` at the
                 position of a refused document, ending the iteration;
                 ``"return"`` yields its error object (``"ok": False``) in place
@@ -198,12 +214,10 @@ class Client:
             TagError: with ``errors="raise"``, for a refused document.
             Timeout: a document got no reply after ``retries + 1`` attempts.
         """
-        if window < 1:
-            raise ValueError("window must be >= 1")
-        if errors not in ("raise", "return"):
-            raise ValueError('errors must be "raise" or "return"')
+        _wire.check_batching(window, batch, batch_bytes, errors)
         merged = self._merge(options)
-        return self._tag_many(iter(items), int(window), errors == "raise", merged)
+        return self._tag_many(iter(items), int(window), int(batch), int(batch_bytes),
+                              errors == "raise", merged)
 
     def ping(self) -> float:
         """Check that a daemon answers; return the round trip in seconds.
@@ -242,32 +256,102 @@ class Client:
         self._wait(request)
         return self._finish(request, None, raise_errors=True)
 
-    def _tag_many(self, items: Iterator[Document], window: int, raise_errors: bool,
-                  options: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
-        queue: Deque[Tuple[_Request, Optional[DocumentId]]] = deque()
+    def _tag_many(self, items: Iterator[Document], window: int, batch: int, batch_bytes: int,
+                  raise_errors: bool, options: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+        # Requests in input order: each with the caller's ids of its
+        # documents, and whether it is a batch (its reply has `results`).
+        queue: Deque[Tuple[_Request, List[Optional[DocumentId]], bool]] = deque()
         exhausted = False
+        if batch > 1:
+            batch_bytes = _wire.batch_cap(batch_bytes, self._message_limit())
         try:
             while True:
                 while not exhausted and len(queue) < window:
-                    try:
-                        item = next(items)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    text, doc_id, title = _split_item(item)
-                    queue.append((self._submit(self._tag_body(text, doc_id, title, options)),
-                                  doc_id))
+                    docs, exhausted = self._read_batch(items, batch, batch_bytes)
+                    if docs:
+                        queue.append(self._submit_docs(docs, options))
                 if not queue:
                     return
-                head, head_id = queue[0]
+                head, ids, is_batch = queue[0]
                 self._wait(head)
                 queue.popleft()
-                yield self._finish(head, head_id, raise_errors)
+                if is_batch and self._split(head):
+                    # Too large as a whole (or a daemon without batches): the
+                    # same documents again, one request each, at the front.
+                    assert head.docs is not None
+                    singles = [self._submit_docs([doc], options)
+                               for doc in zip(head.docs, ids)]
+                    queue.extendleft(reversed(singles))
+                    continue
+                for doc_id, reply in zip(ids, self._replies(head, len(ids), is_batch)):
+                    yield _wire.finish(reply, doc_id, raise_errors)
         finally:
             # Abandoned (break, an exception, close()): forget what is still
             # in flight; its replies will be dropped as unknown when they come.
-            for request, _ in queue:
+            for request, _, _ in queue:
                 self._inflight.pop(request.corr, None)
+
+    def _message_limit(self) -> int:
+        """The daemon's max_message_size (asked once, with `info`), 0 when it
+        does not say."""
+        if self._max_message is None:
+            try:
+                size = self.info().get("max_message_size")
+            except TagError:
+                size = None
+            self._max_message = size if type(size) is int and size > 0 else 0
+        return self._max_message
+
+    @staticmethod
+    def _read_batch(items: Iterator[Document], batch: int, batch_bytes: int
+                    ) -> Tuple[List[Tuple[Dict[str, Any], Optional[DocumentId]]], bool]:
+        """Up to `batch` documents from `items`, as (wire entry without id,
+        caller's id), cut once they take `batch_bytes` (the first one always
+        goes); and whether `items` came to its end."""
+        docs: List[Tuple[Dict[str, Any], Optional[DocumentId]]] = []
+        size = 0
+        while len(docs) < batch and size < batch_bytes:
+            try:
+                item = next(items)
+            except StopIteration:
+                return docs, True
+            entry, doc_id, n = _wire.batch_entry(item)
+            docs.append((entry, doc_id))
+            size += n
+        return docs, False
+
+    def _submit_docs(self, docs: List[Tuple[Dict[str, Any], Optional[DocumentId]]],
+                     options: Dict[str, Any]
+                     ) -> Tuple[_Request, List[Optional[DocumentId]], bool]:
+        """One request for `docs`: a batch, or a single-document request for
+        one document.  The caller's ids stay here (entries are matched by
+        position), so the wire carries none."""
+        ids = [doc_id for _, doc_id in docs]
+        entries = [entry for entry, _ in docs]
+        request = self._submit(_wire.documents_body(entries, options))
+        if len(docs) == 1:
+            return request, ids, False
+        request.docs = entries
+        return request, ids, True
+
+    @staticmethod
+    def _split(request: _Request) -> bool:
+        """Whether a batch must go again one document per request: the daemon
+        refused it whole as too large, or does not know batches (it asked
+        for text: a ktagd older than protocol batches)."""
+        return request.reply is not None and _wire.must_split(request.reply)
+
+    def _replies(self, request: _Request, count: int, is_batch: bool) -> List[Dict[str, Any]]:
+        """The reply of each document of `request`, in order: the entries of a
+        batch reply, or the one reply; a batch refused whole gives its error
+        to each of its documents."""
+        if request.error is not None:
+            raise request.error
+        reply = request.reply
+        assert reply is not None
+        if not is_batch:
+            return [reply]
+        return _wire.batch_replies(reply, count, self.endpoint)
 
     def _submit(self, body: Dict[str, Any]) -> _Request:
         if self._closed:
@@ -387,6 +471,5 @@ class Client:
                 raise_errors: bool) -> Dict[str, Any]:
         if request.error is not None:
             raise request.error
-        reply = request.reply
-        assert reply is not None
-        return _wire.finish(reply, id, raise_errors)
+        assert request.reply is not None
+        return _wire.finish(request.reply, id, raise_errors)

@@ -1,0 +1,235 @@
+/*  result.c - a tagged document: its storage, the offset conversion, and
+    the public accessors. */
+#include "result.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lexicon_internal.h"
+#include "util.h"
+
+ktag_result_t *ktag_result_new(void)
+{
+    return calloc(1, sizeof(ktag_result_t));
+}
+
+void ktag_result_destroy(ktag_result_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ktag_result_t *self = *self_p;
+    ktag_lexicon_destroy(&self->lexicon);
+    free(self->entities);
+    free(self->entity_text);
+    free(self->sentences);
+    free(self->explain);
+    free(self->strings);
+    for (int f = 0; f < 2; f++) {
+        ktag_field_state_t *field = &self->fields[f];
+        ktag_normbuf_release(&field->normbuf);
+        ktag_scan_release(&field->scan);
+        free(field->mentions);
+    }
+    ktag_sentiment_findings_release(&self->sentiment_findings);
+    free(self->refs);
+    free(self);
+    *self_p = NULL;
+}
+
+void ktag_result_reset(ktag_result_t *self)
+{
+    self->entity_count = 0;
+    self->sentence_count = 0;
+    self->explain_count = 0;
+    self->strings_len = 0;
+    self->has_sentiment = false;
+    self->filter_work = 0;
+    self->fields[0].present = self->fields[1].present = false;
+}
+
+/*  @returns the offset in `strings` of a copy of bytes[0, len), NUL-ended,
+    or (size_t) -1 when out of memory. */
+static size_t s_store(ktag_result_t *self, const char *bytes, size_t len)
+{
+    if (KTAG_RESERVE(self->strings, self->strings_cap, self->strings_len + len + 1))
+        return (size_t) -1;
+    size_t offset = self->strings_len;
+    memcpy(self->strings + offset, bytes, len);
+    self->strings[offset + len] = '\0';
+    self->strings_len += len + 1;
+    return offset;
+}
+
+int ktag_result_add_entity(ktag_result_t *self, const ktag_entry_t *entry, ktag_field_t field,
+                           const char *orig, size_t byte_start, size_t byte_end)
+{
+    size_t n = self->entity_count;
+    if (KTAG_RESERVE(self->entities, self->entity_cap, n + 1)
+        || KTAG_RESERVE(self->entity_text, self->entity_text_cap, n + 1))
+        return KTAG_ERR_NOMEM;
+    size_t stored = s_store(self, orig + byte_start, byte_end - byte_start);
+    if (stored == (size_t) -1)
+        return KTAG_ERR_NOMEM;
+    self->entity_text[n] = stored;
+    self->entities[n] = (ktag_entity_t) {
+        .type = entry->type,
+        .id = entry->id,
+        .name = entry->name,
+        .start = byte_start,
+        .end = byte_end,
+        .byte_start = byte_start,
+        .byte_end = byte_end,
+        .field = field,
+        .attrs = entry->attrs,
+        .attr_count = entry->attr_count,
+    };
+    self->entity_count++;
+    return 0;
+}
+
+int ktag_result_add_sentence(ktag_result_t *self, ktag_field_t field, size_t byte_start, size_t byte_end,
+                             const ktag_sentiment_t *sentiment)
+{
+    if (KTAG_RESERVE(self->sentences, self->sentence_cap, self->sentence_count + 1))
+        return KTAG_ERR_NOMEM;
+    self->sentences[self->sentence_count++] = (ktag_sentence_t) { field, byte_start, byte_end, *sentiment };
+    return 0;
+}
+
+int ktag_result_add_explain(ktag_result_t *self, const char *line, size_t len)
+{
+    if (KTAG_RESERVE(self->explain, self->explain_cap, self->explain_count + 1))
+        return KTAG_ERR_NOMEM;
+    size_t offset = s_store(self, line, len);
+    if (offset == (size_t) -1)
+        return KTAG_ERR_NOMEM;
+    self->explain[self->explain_count++] = offset;
+    return 0;
+}
+
+static int s_compare_refs(const void *a, const void *b)
+{
+    const ktag_offset_ref_t *x = a, *y = b;
+    return x->byte < y->byte ? -1 : x->byte > y->byte;
+}
+
+static int s_add_ref(ktag_result_t *self, size_t *dest)
+{
+    if (KTAG_RESERVE(self->refs, self->ref_cap, self->ref_count + 1))
+        return KTAG_ERR_NOMEM;
+    self->refs[self->ref_count++] = (ktag_offset_ref_t) { *dest, dest };
+    return 0;
+}
+
+/*  @returns how many bytes of `w` have their high bit set (no other bit
+    may be): the bits moved to the bottom of each byte and summed by a
+    multiplication. */
+static inline size_t s_count_high(uint64_t w)
+{
+    return (size_t) ((((w >> 7) * 0x0101010101010101u)) >> 56);
+}
+
+/*  @returns the code points (with `utf16`: UTF-16 units) in the UTF-8
+    text[0, len): its bytes that are not continuation bytes, plus one for
+    each 4-byte lead with `utf16`.  Counted 8 bytes at a time. */
+static size_t s_count_units(const uint8_t *text, size_t len, bool utf16)
+{
+    const uint64_t high = 0x8080808080808080u;
+    size_t units = 0, i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, text + i, 8);
+        units += 8 - s_count_high(w & ~(w << 1) & high);   /* 10xxxxxx */
+        if (utf16)
+            units += s_count_high(w & (w << 1) & (w << 2) & (w << 3) & high);   /* 1111xxxx */
+    }
+    for (; i < len; i++)
+        if ((text[i] & 0xC0) != 0x80)
+            units += (utf16 && text[i] >= 0xF0) ? 2 : 1;
+    return units;
+}
+
+/*  Rewrite the byte offsets of a field's entities and sentences in the
+    requested unit with one walk over the original text. */
+static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
+{
+    self->ref_count = 0;
+    for (size_t i = 0; i < self->entity_count; i++) {
+        ktag_entity_t *entity = &self->entities[i];
+        if (entity->field == which && (s_add_ref(self, &entity->start) || s_add_ref(self, &entity->end)))
+            return KTAG_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < self->sentence_count; i++) {
+        ktag_sentence_t *sentence = &self->sentences[i];
+        if (sentence->field == which && (s_add_ref(self, &sentence->start) || s_add_ref(self, &sentence->end)))
+            return KTAG_ERR_NOMEM;
+    }
+    if (self->ref_count == 0)
+        return 0;
+    ktag_sort(self->refs, self->ref_count, sizeof *self->refs, s_compare_refs);
+    const uint8_t *text = (const uint8_t *) self->fields[which].orig;
+    bool utf16 = self->options.offsets == KTAG_OFFSETS_UTF16;
+    size_t byte = 0, units = 0;
+    for (size_t r = 0; r < self->ref_count; r++) {
+        size_t to = self->refs[r].byte;
+        units += s_count_units(text + byte, to - byte, utf16);
+        byte = to;
+        *self->refs[r].dest = units;
+    }
+    return 0;
+}
+
+int ktag_result_finish(ktag_result_t *self)
+{
+    for (int f = 0; f < 2 && self->options.offsets != KTAG_OFFSETS_BYTE; f++)
+        if (self->fields[f].present && s_convert_offsets(self, (ktag_field_t) f))
+            return KTAG_ERR_NOMEM;
+    for (size_t i = 0; i < self->entity_count; i++)
+        self->entities[i].text = self->strings + self->entity_text[i];
+    return 0;
+}
+
+size_t ktag_result_filter_work(const ktag_result_t *self)
+{
+    return self->filter_work;
+}
+
+size_t ktag_result_entity_count(const ktag_result_t *self)
+{
+    return self->entity_count;
+}
+
+const ktag_entity_t *ktag_result_entity(const ktag_result_t *self, size_t index)
+{
+    return index < self->entity_count ? &self->entities[index] : NULL;
+}
+
+const ktag_sentiment_t *ktag_result_sentiment(const ktag_result_t *self)
+{
+    return self->has_sentiment ? &self->sentiment : NULL;
+}
+
+size_t ktag_result_sentence_count(const ktag_result_t *self)
+{
+    return self->sentence_count;
+}
+
+const ktag_sentence_t *ktag_result_sentence(const ktag_result_t *self, size_t index)
+{
+    return index < self->sentence_count ? &self->sentences[index] : NULL;
+}
+
+size_t ktag_result_explain_count(const ktag_result_t *self)
+{
+    return self->explain_count;
+}
+
+const char *ktag_result_explain(const ktag_result_t *self, size_t index)
+{
+    return index < self->explain_count ? self->strings + self->explain[index] : NULL;
+}
+
+const char *ktag_result_lexicon_version(const ktag_result_t *self)
+{
+    return self->lexicon ? ktag_lexicon_version(self->lexicon) : "";
+}

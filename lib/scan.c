@@ -1,0 +1,90 @@
+/*  scan.c - the matcher once over a field, its hits split by what they are. */
+#include "scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static int s_compare_candidates(const void *a, const void *b)
+{
+    const ktag_candidate_t *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+static int s_compare_spans(const void *a, const void *b)
+{
+    const ktag_span_t *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+static int s_compare_terms(const void *a, const void *b)
+{
+    const ktag_term_hit_t *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, size_t len,
+              unsigned types, bool terms)
+{
+    self->candidate_count = self->cue_count = self->stop_count = self->term_count = 0;
+    self->cue_max = self->stop_max = 0;
+    self->matches.count = 0;
+    if (ktag_matcher_scan(lex->matcher, norm, len, &self->matches))
+        return KTAG_ERR_NOMEM;
+    if (!types)
+        types = ~0u;
+    for (size_t m = 0; m < self->matches.count; m++) {
+        const ktag_match_t *match = &self->matches.items[m];
+        const ktag_pattern_t *pattern = &lex->patterns[match->pattern];
+        uint32_t end = match->end, start = end - pattern->len;
+        if (pattern->cue) {
+            if (KTAG_RESERVE(self->cues, self->cue_cap, self->cue_count + 1))
+                return KTAG_ERR_NOMEM;
+            self->cues[self->cue_count++] = (ktag_span_t) { start, end };
+            if (pattern->len > self->cue_max)
+                self->cue_max = pattern->len;
+        }
+        if (pattern->stop) {
+            if (KTAG_RESERVE(self->stops, self->stop_cap, self->stop_count + 1))
+                return KTAG_ERR_NOMEM;
+            self->stops[self->stop_count++] = (ktag_span_t) { start, end };
+            if (pattern->len > self->stop_max)
+                self->stop_max = pattern->len;
+        }
+        if (pattern->sentiment >= 0 && terms) {
+            if (KTAG_RESERVE(self->terms, self->term_cap, self->term_count + 1))
+                return KTAG_ERR_NOMEM;
+            self->terms[self->term_count++] = (ktag_term_hit_t) { start, end, (uint32_t) pattern->sentiment };
+        }
+        if (pattern->entry >= 0 && (types & (1u << lex->entries[pattern->entry].type))) {
+            if (KTAG_RESERVE(self->candidates, self->candidate_cap, self->candidate_count + 1))
+                return KTAG_ERR_NOMEM;
+            self->candidates[self->candidate_count++]
+                = (ktag_candidate_t) { start, end, pattern->entry, pattern->flags };
+        }
+    }
+    ktag_sort(self->candidates, self->candidate_count, sizeof *self->candidates, s_compare_candidates);
+    ktag_sort(self->cues, self->cue_count, sizeof *self->cues, s_compare_spans);
+    ktag_sort(self->stops, self->stop_count, sizeof *self->stops, s_compare_spans);
+    ktag_sort(self->terms, self->term_count, sizeof *self->terms, s_compare_terms);
+    return 0;
+}
+
+void ktag_scan_release(ktag_scan_t *self)
+{
+    free(self->candidates);
+    free(self->cues);
+    free(self->stops);
+    free(self->terms);
+    free(self->matches.items);
+    memset(self, 0, sizeof *self);
+}
