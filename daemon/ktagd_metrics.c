@@ -181,6 +181,15 @@ s_lexicon(FILE *fp, const ktag_lexicon_t *lex)
     fputs("ktagd_lexicon_info{version=\"", fp);
     s_label(fp, ktag_lexicon_version(lex));
     fputs("\"} 1\n", fp);
+    s_head(fp, "ktagd_lexicon_set_info", "gauge",
+           "Each lexicon set in service, in merge order: its directory and version.");
+    for (size_t i = 0; i < ktag_lexicon_set_count(lex); i++) {
+        fprintf(fp, "ktagd_lexicon_set_info{index=\"%zu\",dir=\"", i);
+        s_label(fp, ktag_lexicon_set_dir(lex, i));
+        fputs("\",version=\"", fp);
+        s_label(fp, ktag_lexicon_set_version(lex, i));
+        fputs("\"} 1\n", fp);
+    }
     s_head(fp, "ktagd_lexicon_entities", "gauge", "Entities in the lexicons in service, by type.");
     for (int t = 0; t < KTAG_TYPE_COUNT; t++)
         fprintf(fp, "ktagd_lexicon_entities{type=\"%s\"} %zu\n", ktag_type_name((ktag_type_t) t),

@@ -412,3 +412,27 @@ def test_the_strict_parser_refuses_malformed_text(broken):
     assert value(parse_exposition(GOOD), "a_total", code='x\\y"z') == 3
     with pytest.raises(AssertionError):
         parse_exposition(broken)
+
+
+def test_overlay_sets_each_have_a_series(env):
+    overlay = os.path.join(env.dir, "watch")
+    os.makedirs(overlay)
+    with open(os.path.join(overlay, "VERSION"), "w") as f:
+        f.write("watchlist-1\n")
+    with open(os.path.join(overlay, "watch.tsv"), "w") as f:
+        f.write("type\tid\tname\taliases\tflags\ncompany\tx:acme\t에이크미\t\t\n")
+    ctl = env.ipc("ctl")
+    d, port = start_with_metrics(env, "--bind", env.ipc("front"), "--control", ctl,
+                                 "--lexicons", overlay, "--threads", "1")
+    lexicon = env.request(ctl, {"op": "info"})["lexicon"]
+    fams = scrape(port)
+    # The combined version (every set's, in order) is the label of lexicon_info.
+    assert "," in lexicon["version"]
+    assert value(fams, "ktagd_lexicon_info", version=lexicon["version"]) == 1
+    sets = [lab for _, lab, _ in fams["ktagd_lexicon_set_info"]["samples"]]
+    assert sets == [{"index": str(i), "dir": s["dir"], "version": s["version"]}
+                    for i, s in enumerate(lexicon["sets"])]
+    # The fixture adds its --lexicons after ours: the overlay comes first.
+    assert [s["dir"] for s in sets] == [overlay, env.lexicons]
+    assert sets[0]["version"].startswith("watchlist-1")
+    assert d.stop() == 0
