@@ -247,9 +247,8 @@ ktagd_metrics_render(ktagd_stats_t *stats, ktagd_lexholder_t *lexicons, bool bro
                   snap.broker_forwarded);
         s_counter(fp, "ktagd_broker_replies_total", "Worker replies the broker passed back.",
                   snap.replies);
-        if (snap.broker_workers >= 0)
-            s_gauge(fp, "ktagd_broker_workers", "Workers the broker can give work to.",
-                    (double) snap.broker_workers);
+        s_gauge(fp, "ktagd_broker_workers", "Live workers the broker can give work to.",
+                (double) snap.broker_workers);
     }
     if (fclose(fp) != 0) {
         free(text);

@@ -52,7 +52,6 @@ ktagd_stats_new(void)
     if (!self)
         return NULL;
     clock_gettime(CLOCK_MONOTONIC, &self->started);
-    atomic_init(&self->broker_workers, -1);
     pthread_mutex_init(&self->lock, NULL);
     return self;
 }

@@ -88,7 +88,7 @@ typedef struct {
     uint64_t reloads, reload_failures;
     uint64_t connections[3];        /**< by ktagd_conn_event_t */
     uint64_t broker_forwarded;      /**< requests a broker passed to a worker */
-    int64_t broker_workers;         /**< workers a broker knows of; -1: not known */
+    int64_t broker_workers;         /**< live workers of a broker */
 } ktagd_stats_snapshot_t;
 
 /** Fill `out` with the counters now.  This function can't fail. */
@@ -97,7 +97,7 @@ void ktagd_stats_snapshot(ktagd_stats_t *self, ktagd_stats_snapshot_t *out);
 /** Broker mode: a request was passed on to a worker. */
 void ktagd_stats_broker_forwarded(ktagd_stats_t *self);
 
-/** Broker mode: how many workers the broker can give work to now. */
+/** Broker mode: how many live workers the broker has now. */
 void ktagd_stats_broker_workers(ktagd_stats_t *self, int64_t workers);
 
 /** @returns how many requests were received and how many replies sent. */

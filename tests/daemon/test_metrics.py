@@ -311,6 +311,7 @@ def test_broker_exports_its_own_counters(env):
     fams = scrape(port)
     assert value(fams, "ktagd_broker_forwarded_total") == 0
     assert value(fams, "ktagd_broker_replies_total") == 0
+    assert value(fams, "ktagd_broker_workers") == 0
     assert "ktagd_lexicon_info" not in fams         # a broker holds no lexicon
     assert value(fams, "ktagd_build_info", version=fams["ktagd_build_info"]["samples"][0][1]
                  ["version"], mode="broker") == 1

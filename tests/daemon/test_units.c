@@ -134,10 +134,11 @@ test_metrics_render(void)
     CHECK(text && !strstr(text, "ktagd_broker_") && !strstr(text, "ktagd_lexicon_"));
     free(text);
 
-    /* A broker: its counters; the workers gauge only once it is known. */
+    /* A broker: its counters and its live workers. */
     text = ktagd_metrics_render(st, NULL, true, &len);
     CHECK(text && strstr(text, "ktagd_broker_forwarded_total 2\n")
-          && strstr(text, "ktagd_broker_replies_total 3\n") && !strstr(text, "ktagd_broker_workers"));
+          && strstr(text, "ktagd_broker_replies_total 3\n")
+          && strstr(text, "ktagd_broker_workers 0\n"));
     free(text);
     ktagd_stats_broker_workers(st, 5);
     text = ktagd_metrics_render(st, NULL, true, &len);
