@@ -201,6 +201,19 @@ def read_reply(frames: List[bytes]) -> Optional[Dict[str, Any]]:
     return reply if isinstance(reply, dict) else None
 
 
+def take_request(inflight: Dict[int, Any], reply: Dict[str, Any]) -> Any:
+    """Remove from `inflight` (requests by correlation id) and return the
+    request `reply` answers, or None (a late reply to an abandoned one)."""
+    corr = reply.get("id")
+    if type(corr) is int:
+        return inflight.pop(corr, None)
+    if "id" not in reply and len(inflight) == 1:
+        # A reply the daemon could not tie to an id (it could not read the
+        # request) can only be for the one request in flight.
+        return inflight.popitem()[1]
+    return None
+
+
 def is_overloaded(reply: Dict[str, Any]) -> bool:
     error = reply.get("error")
     return (reply.get("ok") is False and isinstance(error, dict)

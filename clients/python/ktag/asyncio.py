@@ -381,15 +381,7 @@ class AsyncClient:
         reply = _wire.read_reply(frames)
         if reply is None:
             return
-        corr = reply.get("id")
-        if type(corr) is int:
-            request = self._inflight.pop(corr, None)
-        elif "id" not in reply and len(self._inflight) == 1:
-            # A reply the daemon could not tie to an id (it could not read
-            # the request) can only be for the one request in flight.
-            request = self._inflight.popitem()[1]
-        else:
-            request = None
+        request = _wire.take_request(self._inflight, reply)
         if request is None or request.future.done():
             return      # a late reply to an abandoned request
         if _wire.is_overloaded(reply) and request.attempts <= self.retries:

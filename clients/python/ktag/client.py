@@ -32,10 +32,6 @@ from .errors import KtagError, TagError, Timeout
 
 __all__ = ["Client", "Document", "DocumentId", "OPTION_KEYS"]
 
-# The argument checks and reply handling both clients share (_wire.py).
-_check_options = _wire.check_options
-
-
 class _Request:
     """One request in flight: its packed bytes, its tries and its outcome."""
 
@@ -102,7 +98,7 @@ class Client:
         self.endpoint = endpoint
         self.timeout = float(timeout)
         self.retries = int(retries)
-        self._defaults = _check_options(options or {})
+        self._defaults = _wire.check_options(options or {})
         self._curve = _wire.curve_keys(server_key, secret_key, public_key)
         self._own_context = context is None
         self._context: zmq.Context = context if context is not None else zmq.Context()
@@ -420,15 +416,7 @@ class Client:
         reply = _wire.read_reply(frames)
         if reply is None:
             return
-        corr = reply.get("id")
-        if type(corr) is int:
-            request = self._inflight.pop(corr, None)
-        elif "id" not in reply and len(self._inflight) == 1:
-            # A reply the daemon could not tie to an id (it could not read
-            # the request) can only be for the one request in flight.
-            request = self._inflight.popitem()[1]
-        else:
-            request = None
+        request = _wire.take_request(self._inflight, reply)
         if request is None:
             return      # a late reply to an abandoned request
         if _wire.is_overloaded(reply) and request.attempts <= self.retries:
