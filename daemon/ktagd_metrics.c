@@ -46,7 +46,7 @@ ktagd_metrics_parse_address(const char *spec, struct sockaddr_storage *addr, soc
             n -= 2;
         }
         if (n == 0 || n >= sizeof host) {
-            snprintf(err, errlen, "--metrics '%s': expected PORT or HOST:PORT", orig);
+            snprintf(err, errlen, "'%s': expected PORT or HOST:PORT", orig);
             return -1;
         }
         memcpy(host, spec, n);
@@ -56,7 +56,7 @@ ktagd_metrics_parse_address(const char *spec, struct sockaddr_storage *addr, soc
     char *end;
     long p = strtol(port, &end, 10);
     if (!*port || *end || p < 0 || p > 65535) {
-        snprintf(err, errlen, "--metrics '%s': the port must be 0..65535", orig);
+        snprintf(err, errlen, "'%s': the port must be 0..65535", orig);
         return -1;
     }
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -64,7 +64,7 @@ ktagd_metrics_parse_address(const char *spec, struct sockaddr_storage *addr, soc
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0 || !res) {
-        snprintf(err, errlen, "--metrics '%s': cannot resolve '%s': %s", orig, host,
+        snprintf(err, errlen, "'%s': cannot resolve '%s': %s", orig, host,
                  rc ? gai_strerror(rc) : "no address");
         return -1;
     }
@@ -330,8 +330,10 @@ ktagd_metrics_start(const char *spec, ktagd_stats_t *stats, ktagd_lexholder_t *l
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    /* The port in MHD_start_daemon is ignored when a socket address is given. */
-    self->mhd = MHD_start_daemon(flags, 0, NULL, NULL, s_handle, self,
+    /* With a socket address, the port argument only names it in messages. */
+    uint16_t port = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &addr)->sin6_port
+                                                     : ((struct sockaddr_in *) &addr)->sin_port);
+    self->mhd = MHD_start_daemon(flags, port, NULL, NULL, s_handle, self,
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) 32,
                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 10,

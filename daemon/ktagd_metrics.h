@@ -29,7 +29,7 @@ typedef struct ktagd_metrics ktagd_metrics_t;
  *  HOST an IPv4 address or a name that resolves, or `[IPV6]:PORT`.  PORT
  *  0 asks the system for a free port.
  *  @returns 0 with the address in `addr`/`*addrlen`, or -1 with a message
- *  in `err` (`errlen` bytes) naming the value. */
+ *  in `err` (`errlen` bytes) that quotes the value. */
 int ktagd_metrics_parse_address(const char *spec, struct sockaddr_storage *addr,
                                 socklen_t *addrlen, char *err, size_t errlen);
 

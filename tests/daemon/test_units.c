@@ -170,7 +170,9 @@ test_metrics_address(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
         CHECK(ktagd_metrics_parse_address(bad[i], &addr, &len, err, sizeof err) == -1);
-        CHECK(strstr(err, "--metrics") != NULL);
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "'%s'", bad[i]);
+        CHECK(strstr(err, quoted) != NULL);
     }
 }
 
