@@ -232,17 +232,18 @@ def test_counters_move_with_requests_and_errors(env):
         pack({"id": "o", "op": "frobnicate"}),                        # unsupported
         pack({"id": "big", "text": "가" * 40000}),                    # too_large (120 KB)
     ]
-    for body in [pack(g) for g in good] + bad:
+    batch = pack({"id": "b", "docs": [{"text": text} for text, _ in DOCS[:3]]})
+    for body in [pack(g) for g in good] + bad + [batch]:
         s.send_multipart([b"", body])
-    replies = [unpack(s.recv_multipart()[1]) for _ in range(len(good) + len(bad))]
+    replies = [unpack(s.recv_multipart()[1]) for _ in range(len(good) + len(bad) + 1)]
     codes = sorted(r["error"]["code"] for r in replies if not r["ok"])
     assert codes == ["bad_request", "bad_request", "bad_utf8", "too_large", "unsupported"]
 
     after = scrape(port)
-    sent = len(good) + len(bad)
+    sent = len(good) + len(bad) + 1
     assert value(after, "ktagd_requests_total") == sent
     assert value(after, "ktagd_replies_total") == sent
-    assert value(after, "ktagd_documents_total") == len(good)
+    assert value(after, "ktagd_documents_total") == len(good) + 3     # a batch counts each
     expected = {"bad_request": 2, "bad_utf8": 1, "too_large": 1, "unsupported": 1}
     for code in WIRE_CODES:
         assert value(after, "ktagd_errors_total", code=code) == expected.get(code, 0), code
