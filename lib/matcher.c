@@ -40,17 +40,6 @@ struct ktag_matcher {
     ktag_prefilter_t prefilter;    /* the others */
 };
 
-static const uint8_t s_fold_table[256] = {
-#define S_ROW(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
-    S_ROW(0), S_ROW(8), S_ROW(16), S_ROW(24), S_ROW(32), S_ROW(40), S_ROW(48), S_ROW(56),
-    64, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
-    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 91, 92, 93, 94, 95,
-    S_ROW(96), S_ROW(104), S_ROW(112), S_ROW(120), S_ROW(128), S_ROW(136), S_ROW(144), S_ROW(152),
-    S_ROW(160), S_ROW(168), S_ROW(176), S_ROW(184), S_ROW(192), S_ROW(200), S_ROW(208), S_ROW(216),
-    S_ROW(224), S_ROW(232), S_ROW(240), S_ROW(248),
-#undef S_ROW
-};
-
 ktag_matcher_builder_t *ktag_matcher_builder_new(void)
 {
     ktag_matcher_builder_t *self = calloc(1, sizeof *self);
@@ -88,7 +77,7 @@ int32_t ktag_matcher_builder_add(ktag_matcher_builder_t *self, const char *bytes
         self->lens[id] = (uint32_t) len;
         self->offsets[id] = (uint32_t) self->blob_len;
         for (size_t i = 0; i < len; i++)
-            self->blob[self->blob_len++] = (char) s_fold_table[(uint8_t) bytes[i]];
+            self->blob[self->blob_len++] = (char) (bytes[i] >= 'A' && bytes[i] <= 'Z' ? bytes[i] + ('a' - 'A') : bytes[i]);
     }
     return id;
 }
@@ -100,17 +89,17 @@ size_t ktag_matcher_builder_count(const ktag_matcher_builder_t *self)
 
 /* ---------------------------------------------------------- choosing */
 
+/*  By measurement (docs/PERFORMANCE.md, "Matcher"): with AVX-512 the
+    prefilter beats the automaton on articles and ties on headlines; with
+    AVX2 only, or none, the automaton is the faster on the engine's
+    patterns, so the avx2 and portable paths run only when forced. */
 static s_impl_t s_best_impl(void)
 {
-    if (ktag_cpu_has_avx512())
-        return S_IMPL_AVX512;
-    if (ktag_cpu_has_avx2())
-        return S_IMPL_AVX2;
-    return S_IMPL_PORTABLE;
+    return ktag_cpu_has_avx512() ? S_IMPL_AVX512 : S_IMPL_AUTOMATON;
 }
 
 /*  KTAG_MATCHER names the implementation; a SIMD one the CPU lacks, or an
-    unknown name, gives the best the CPU has. */
+    unknown name, gives the default. */
 static s_impl_t s_choose_impl(void)
 {
     const char *wanted = getenv("KTAG_MATCHER");
@@ -183,7 +172,11 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
         groups += keyed[p].rung < KTAG_RUNGS
                   && (p == 0 || keyed[p].rung != keyed[p - 1].rung || keyed[p].key != keyed[p - 1].key);
 
-    size_t words = s_pow2_at_least(groups) / 2;
+    /*  Two to four 32-bit words per key: at 2 bits per key, few false
+        positives, and 128 KB for the bundled lexicons' ~9,000 keys (a
+        filter 4 times smaller, L1-resident, measured slower: its extra
+        false positives cost a lookup in the key table each). */
+    size_t words = 2 * s_pow2_at_least(groups);
     words = words < 64 ? 64 : words;
     size_t slots = s_pow2_at_least(groups + groups / 4 + 16);
     pf->bloom = calloc(words, sizeof *pf->bloom);
@@ -216,7 +209,7 @@ static int s_prefilter_build(ktag_prefilter_t *pf, ktag_matcher_builder_t *b, si
             continue;
         }
         uint32_t h = ktag_key_hash(k->key, k->rung);
-        pf->bloom[h >> pf->bloom_shift] |= (1ull << (h & 63)) | (1ull << ((h >> 6) & 63));
+        pf->bloom[h >> pf->bloom_shift] |= (1u << (h & 31)) | (1u << ((h >> 5) & 31));
         uint32_t at = h & pf->slot_mask;
         while (pf->slots[at].info)
             at = (at + 1) & pf->slot_mask;
@@ -426,7 +419,7 @@ int ktag_matcher_scan(const ktag_matcher_t *self, const char *text, size_t len, 
     }
     size_t first = out->count;
     int rc = ktag_automaton_scan(self->automaton, text, len, out);
-    if (rc == 0)
+    if (rc == 0 && out->count - first > 1)
         rc = s_sort_by_start(self, out->items + first, out->count - first);
     return rc;
 }
@@ -443,6 +436,6 @@ size_t ktag_matcher_memory(const ktag_matcher_t *self)
         return bytes + ktag_automaton_memory(self->automaton);
     const ktag_prefilter_t *pf = &self->prefilter;
     size_t words = (size_t) 1 << (32 - pf->bloom_shift);
-    return bytes + words * sizeof(uint64_t) + (pf->slot_mask + 1) * sizeof(ktag_slot_t)
+    return bytes + words * sizeof(uint32_t) + (pf->slot_mask + 1) * sizeof(ktag_slot_t)
            + pf->pat_count * sizeof(ktag_pat_t) + pf->blob_len;
 }

@@ -5,11 +5,12 @@
     Several implementations answer the same calls with the same output: a
     portable C prefilter (the reference), the same prefilter with AVX2 or
     AVX-512 candidate search, and the Aho-Corasick automaton of
-    automaton.h.  One is chosen when the matcher is compiled, from the CPU;
-    the environment variable KTAG_MATCHER=portable|avx2|avx512|automaton
-    forces one (a path the CPU lacks falls back to the best it has, and
-    ktag_matcher_impl says which ran).  Built once per lexicon, then
-    immutable and shared by all threads.
+    automaton.h.  One is chosen when the matcher is compiled, from the CPU
+    (AVX-512: the avx512 prefilter; otherwise the automaton, measured
+    faster than the avx2 and portable prefilters); the environment variable
+    KTAG_MATCHER=portable|avx2|avx512|automaton forces one (a path the CPU
+    lacks gives the default, and ktag_matcher_impl says which runs).  Built
+    once per lexicon, then immutable and shared by all threads.
 */
 #ifndef KTAG_MATCHER_H_INCLUDED
 #define KTAG_MATCHER_H_INCLUDED
@@ -57,7 +58,8 @@ ktag_matcher_t *ktag_matcher_compile(ktag_matcher_builder_t **self_p);
 /** Free a matcher; sets *self_p to NULL; accepts NULL. */
 void ktag_matcher_destroy(ktag_matcher_t **self_p);
 
-/** Append to `out` every occurrence of every pattern in text[0, len), ASCII
+/** Append to `out` every occurrence of every pattern in text[0, len) (len
+ *  below 4 GiB: ends are 32-bit), ASCII
  *  capitals of the text matching the small letters of the patterns.  The
  *  appended matches are sorted by start (end minus the pattern's length,
  *  bytes) ascending, and at equal starts longest first.  The text should be

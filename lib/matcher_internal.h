@@ -6,7 +6,7 @@
     ladder 2, 3, 4, 6, 8 that fits it (1-byte patterns sit in a table by
     byte).  The scan looks at the positions whose byte can start a pattern
     (`first`), and for each rung that byte allows, hashes the k bytes there
-    into a blocked Bloom filter (two bits in one 64-bit word); a key that
+    into a blocked Bloom filter (two bits in one 32-bit word); a key that
     passes is looked up exactly, and each pattern of that key is verified
     to its end.  A pattern's rung bounds its length (2, 3: exactly; 4: 4-5;
     6: 6-7; 8: 8 and more), so trying the rungs longest first and each
@@ -48,9 +48,9 @@ typedef struct {
 typedef struct {
     uint8_t first[256];     /**< rung bits (and KTAG_FIRST_SINGLE) a byte allows */
     uint8_t nibbles[32];    /**< the set of first bytes, for the SIMD test (matcher_simd.c) */
-    uint64_t first64[256];  /**< `first` widened, for the SIMD gathers */
+    uint32_t first32[256];  /**< `first` widened, for the AVX-512 gather */
     int32_t single[256];    /**< the 1-byte pattern that is this byte, or -1 */
-    uint64_t *bloom;
+    uint32_t *bloom;
     uint32_t bloom_shift;   /**< 32 - log2(words) */
     ktag_slot_t *slots;
     uint32_t slot_mask;
@@ -94,24 +94,24 @@ static const uint32_t ktag_rung_salts[KTAG_RUNGS] = {
     0x5BD1E995u, 0xCC9E2D51u, 0x1B873593u, 0xE6546B64u, 0x85EBCA6Bu,
 };
 #define KTAG_HASH_MULTIPLIER 0x9E3779B1u
+#define KTAG_HASH_MIX 0x85EBCA6Bu
 
-/** The hash of a key: its halves xored with the rung's salt, one 32x32->64
- *  multiply, the product's halves xored.  Built from operations AVX2 and
- *  AVX-512 have lane by lane (vpmuludq), so the SIMD paths compute the
- *  very same value. */
+/** The hash of a key: its halves xored with the rung's salt, then two
+ *  32-bit multiply-xorshift rounds.  Only 32-bit lane operations, so the
+ *  AVX-512 path computes the very same value 16 lanes at a time. */
 static inline uint32_t ktag_key_hash(uint64_t key, unsigned rung)
 {
-    uint32_t f = (uint32_t) key ^ (uint32_t) (key >> 32) ^ ktag_rung_salts[rung];
-    uint64_t m = (uint64_t) f * KTAG_HASH_MULTIPLIER;
-    return (uint32_t) m ^ (uint32_t) (m >> 32);
+    uint32_t h = ((uint32_t) key ^ (uint32_t) (key >> 32) ^ ktag_rung_salts[rung]) * KTAG_HASH_MULTIPLIER;
+    h = (h ^ (h >> 16)) * KTAG_HASH_MIX;
+    return h ^ (h >> 13);
 }
 
 /** 1 when the Bloom filter may hold the key of hash `h`: two bits of one
- *  64-bit word, so one load. */
+ *  32-bit word, so one load. */
 static inline unsigned ktag_bloom_test(const ktag_prefilter_t *pf, uint32_t h)
 {
-    uint64_t word = pf->bloom[h >> pf->bloom_shift];
-    return (unsigned) ((word >> (h & 63)) & (word >> ((h >> 6) & 63)) & 1);
+    uint32_t word = pf->bloom[h >> pf->bloom_shift];
+    return (word >> (h & 31)) & (word >> ((h >> 5) & 31)) & 1;
 }
 
 /** Append the matches of the patterns keyed (rung, key) that start at
@@ -123,18 +123,18 @@ int ktag_prefilter_verify(const ktag_prefilter_t *pf, const uint8_t *text, size_
 int ktag_prefilter_single(const ktag_prefilter_t *pf, const uint8_t *text, size_t i, ktag_match_vec_t *out);
 
 /** Everything that starts at text[i], in order, given the 8 bytes there
- *  (ktag_load8), ASCII-folded here.  Every rung is probed, allowed or not,
- *  without a branch: the probes are independent loads the CPU overlaps,
- *  cheaper than mispredicting which rungs to try; one branch then skips
- *  the position, as it does nearly always.  @returns 0 or KTAG_ERR_NOMEM. */
+ *  (ktag_load8), ASCII-folded here.  The rungs the byte allows are probed
+ *  first, all of them (independent loads the CPU overlaps); one branch then
+ *  skips the position, as it does nearly always.  @returns 0 or
+ *  KTAG_ERR_NOMEM. */
 static inline int ktag_prefilter_at(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, size_t i,
                                     uint64_t word, ktag_match_vec_t *out)
 {
     unsigned allowed = pf->first[text[i]], pass = 0;
     word = ktag_fold8(word);
     for (unsigned rung = 0; rung < KTAG_RUNGS; rung++)
-        pass |= ktag_bloom_test(pf, ktag_key_hash(word & ktag_rung_masks[rung], rung)) << rung;
-    pass &= allowed;
+        if (allowed & (1u << rung))
+            pass |= ktag_bloom_test(pf, ktag_key_hash(word & ktag_rung_masks[rung], rung)) << rung;
     if (__builtin_expect(!(pass | (allowed & KTAG_FIRST_SINGLE)), 1))
         return 0;
     for (; pass; pass &= pass - 1) {
@@ -163,6 +163,7 @@ static inline int ktag_prefilter_scan_from(const ktag_prefilter_t *pf, const uin
 int ktag_prefilter_scan_avx2(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, ktag_match_vec_t *out);
 int ktag_prefilter_scan_avx512(const ktag_prefilter_t *pf, const uint8_t *text, size_t len,
                                ktag_match_vec_t *out);
+/** Fill `nibbles` and `first32` from `first`. */
 void ktag_prefilter_nibbles(ktag_prefilter_t *pf);
 bool ktag_cpu_has_avx2(void);
 bool ktag_cpu_has_avx512(void);

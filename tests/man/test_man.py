@@ -18,12 +18,12 @@ import pytest
 SOURCES = Path(os.environ.get("KTAG_MAN_SOURCES", Path(__file__).resolve().parents[2] / "man"))
 BUILT = os.environ.get("KTAG_MAN_BUILT")
 
-# Options the man pages document ahead of their landing from other branches
-# of this round (COORD.md's plan).  Each one is checked like any other as
-# soon as the program prints it; until then its absence from --help is
-# reported, not failed.  Empty this once every branch is merged.
+# Options the man pages may document ahead of the programs (a feature
+# landing from another branch): each is checked like any other as soon as
+# the program prints it; until then its absence from --help is reported,
+# not failed.  Empty when every branch is in.
 PENDING = {
-    "ktag": {"batch", "no-events"},
+    "ktag": set(),
     "ktagd": set(),
 }
 

@@ -161,10 +161,13 @@ class Client:
             **options: ``sentiment`` (bool), ``types`` (list or comma-separated
                 str of company/org/chip/funding), ``offsets`` (``"codepoint"``,
                 the default, which makes ``text[start:end]`` the mention;
-                ``"byte"``; ``"utf16"``), ``overlaps`` (bool), ``explain`` (bool).
+                ``"byte"``; ``"utf16"``), ``overlaps`` (bool), ``explain`` (bool),
+                ``events`` (bool, default on; a ``types`` list turns events on
+                only when it names ``"events"``).
 
         Returns:
-            ``{"id"?, "ok": True, "entities": [...], "sentiment": {...}, "lexicon", "elapsed_us", ...}``
+            ``{"id"?, "ok": True, "entities": [...], "sentiment": {...}, "events": [...], "lexicon",
+            "elapsed_us", ...}``; each event is a dict (SPEC.md "Events").
 
         Raises:
             TagError: the daemon refused the document (bad UTF-8, too large...).
