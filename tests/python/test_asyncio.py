@@ -43,7 +43,8 @@ def without_timing(result: Dict[str, Any]) -> Dict[str, Any]:
 def test_results_equal_the_blocking_client(endpoint):
     docs = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
     option_sets = [{}, {"offsets": "byte"}, {"sentiment": False, "types": "company,chip"},
-                   {"overlaps": True, "explain": True}]
+                   {"overlaps": True, "explain": True}, {"events": False},
+                   {"types": "company,events"}]
     with Client(endpoint, timeout=10) as c:
         want = [[without_timing(c.tag(d["text"], id=d.get("id"), title=d.get("title"), **o))
                  for d in docs] for o in option_sets]
