@@ -285,9 +285,8 @@ ktagd_broker_ready(const ktagd_broker_t *self)
 }
 
 int
-ktagd_broker_dispatch(ktagd_broker_t *self, ktagd_frames_t *request, double now)
+ktagd_broker_dispatch(ktagd_broker_t *self, ktagd_frames_t *request)
 {
-    (void) now;
     s_worker_t *w;
     while ((w = s_pick(self)) != NULL) {
         if (zmq_send(self->back, w->id, w->id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
@@ -373,6 +372,7 @@ struct ktagd_link {
     double next_heartbeat;
     double backoff;         /* wait before the next rebuild */
     double reconnect_at;    /* 0: none planned */
+    bool speaks;            /* a broker heartbeat was heard: silence counts */
     bool leaving;
     msgpack_sbuffer announce;   /* the READY/HEARTBEAT map */
 };
@@ -438,9 +438,14 @@ ktagd_link_filter(ktagd_link_t *self, ktagd_frames_t *msg, double now)
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
     const msgpack_object *map;
-    if (s_parse_control(msg, &up, &map) == S_HEARTBEAT)
+    if (s_parse_control(msg, &up, &map) == S_HEARTBEAT) {
         self->broker_interval = (double) s_map_int(map, "heartbeat_ms",
                                                    (int64_t) (self->interval * 1000)) / 1000.0;
+        if (!self->speaks)
+            log_info("the broker speaks %s: heartbeats every %.0f ms", KTAGD_WORKER_PROTOCOL,
+                     self->broker_interval * 1000);
+        self->speaks = true;
+    }
     msgpack_unpacked_destroy(&up);
     ktagd_frames_close(msg);
     return true;
@@ -458,8 +463,10 @@ ktagd_link_tick(ktagd_link_t *self, double now, bool *reconnect)
         self->next_heartbeat = now + self->interval;
     }
     double silent_until = self->last_heard + self->liveness * self->broker_interval;
-    /* A stopping worker no longer reads its socket: it cannot hear. */
-    if (self->reconnect_at == 0 && !self->leaving && now >= silent_until) {
+    /* Silence means nothing from a plain ROUTER/DEALER proxy, which never
+       sends heartbeats, nor to a stopping worker, which no longer reads. */
+    bool watch = self->speaks && !self->leaving;
+    if (self->reconnect_at == 0 && watch && now >= silent_until) {
         log_warning("the broker has been silent for %.1f s: reconnecting in %.1f s",
                     now - self->last_heard, self->backoff);
         self->reconnect_at = now + self->backoff;
@@ -474,7 +481,7 @@ ktagd_link_tick(ktagd_link_t *self, double now, bool *reconnect)
     double next = self->next_heartbeat;
     if (self->reconnect_at > 0 && self->reconnect_at < next)
         next = self->reconnect_at;
-    if (self->reconnect_at == 0 && !self->leaving && silent_until < next)
+    if (self->reconnect_at == 0 && watch && silent_until < next)
         next = silent_until;
     return next;
 }

@@ -49,7 +49,7 @@ bool ktagd_broker_ready(const ktagd_broker_t *self);
  *  way are dropped (logged).
  *  @returns 0 when sent (`request` is consumed and empty), -1 when no live
  *  worker has credit left (`request` is unchanged). */
-int ktagd_broker_dispatch(ktagd_broker_t *self, ktagd_frames_t *request, double now);
+int ktagd_broker_dispatch(ktagd_broker_t *self, ktagd_frames_t *request);
 
 /** Receive one message from the back socket without waiting.  A control
  *  message (READY, HEARTBEAT, DISCONNECT) is handled here; a reply gives
@@ -96,9 +96,11 @@ void ktagd_link_attach(ktagd_link_t *self, void *socket, double now);
  *  empty), false when it is a request for the caller. */
 bool ktagd_link_filter(ktagd_link_t *self, ktagd_frames_t *msg, double now);
 
-/** Send the heartbeat when due and watch the broker's silence.  Sets
- *  *reconnect when the broker has been silent too long and the backoff has
- *  passed: the caller closes the socket, connects a new one and calls
+/** Send the heartbeat when due and watch the broker's silence (once it
+ *  has been heard to speak ktagw/1: a plain ROUTER/DEALER proxy never
+ *  sends heartbeats, and its silence means nothing).  Sets *reconnect when
+ *  the broker has been silent too long and the backoff has passed: the
+ *  caller closes the socket, connects a new one and calls
  *  ktagd_link_attach().
  *  @returns when to call it next. */
 double ktagd_link_tick(ktagd_link_t *self, double now, bool *reconnect);

@@ -73,7 +73,7 @@ ktagd_config_usage(void *fp)
         "      --log-level LEVEL    error, warning, info (default) or debug\n"
         "      --heartbeat MS       broker and workers: heartbeat interval (default 1000)\n"
         "      --liveness N         broker and workers: heartbeats missed before the peer is dead (3)\n"
-        "      --credit N           worker: requests taken at once from the broker (32 x threads)\n"
+        "      --credit N           worker: requests taken at once from the broker (64 x threads)\n"
         "\n"
         "      --curve-secret-key FILE  CURVE: encrypt, with this server secret key (docs/SECURITY.md)\n"
         "      --curve-allow DIR        CURVE: admit only clients whose public key is a file in DIR\n"

@@ -41,7 +41,7 @@ typedef struct {
     int max_pending;        /**< --max-pending N (1024): requests queued to workers */
     int heartbeat_ms;       /**< --heartbeat MS (1000): broker/worker heartbeat interval */
     int liveness;           /**< --liveness N (3): missed heartbeats before a peer is dead */
-    int credit;             /**< --credit N: worker's requests at once, 0 = 32 x threads */
+    int credit;             /**< --credit N: worker's requests at once, 0 = 64 x threads */
     bool check;             /**< --check: load config and lexicons, then exit */
     ktagd_mode_t mode;      /**< derived by ktagd_config_finish() */
 } ktagd_config_t;

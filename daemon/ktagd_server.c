@@ -1,6 +1,7 @@
 /*  ktagd_server.c - the relay loop, control socket, signals, reloads, drain. */
 #include "ktagd_server.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #define S_MAX_WAITERS 16        /* control clients waiting for one reload */
 #define S_FRONT_LINGER_MS 1000  /* how long replies may take to flush at exit */
 #define S_CONTROL_MAX 65536     /* bytes of a control request */
+#define S_JOBS_PER_WORKER 2     /* jobs in flight per worker thread: one served, one queued */
 
 /* A control client waiting for the outcome of a reload.  The request frame
    is closed once the envelope is kept, so a str id lives in its own copy
@@ -65,11 +67,21 @@ typedef struct {
     bool reload_thread_started;
     ktagd_worker_t **workers;
     int n_workers;
+    /* --bind with worker threads: requests go to the workers in jobs
+       (ktagd_worker.h), one per worker each poll round. */
+    bool use_jobs;
+    ktagd_job_t **jobs;         /* every job (n_jobs), freed at exit */
+    ktagd_job_t **free_jobs;    /* those the main loop holds, empty */
+    ktagd_job_t **open_jobs;    /* being filled this round */
+    size_t n_jobs, n_free, n_open, next_open;
     /* --threads 1: the main loop tags itself, saving two thread hand-offs
        per request (see docs/OPERATIONS.md). */
     bool inline_mode;
     ktag_result_t *inline_result;
     msgpack_sbuffer inline_out;
+    /* --bind inline: the replies of a poll round go out together, so that
+       the I/O thread wakes once per round and writes them in one go. */
+    ktagd_job_t *inline_replies;
 } s_server_t;
 
 static double
@@ -225,6 +237,11 @@ s_open_worker_front(s_server_t *s)
         return -1;
     s_set_max_size(s->front_in, s->config->max_message_size);
     s_set_heartbeat(s->front_in, s->config);
+    /* A connection attempt into a cut link would wait for TCP's own SYN
+       retries (seconds, then minutes); give up as soon as a heartbeat
+       would have, and let libzmq try again. */
+    int connect_timeout = s->config->heartbeat_ms * s->config->liveness;
+    zmq_setsockopt(s->front_in, ZMQ_CONNECT_TIMEOUT, &connect_timeout, sizeof connect_timeout);
     return s_attach(s, s->front_in, "worker (DEALER)", s->config->connect, false, false);
 }
 
@@ -282,7 +299,7 @@ s_open_sockets(s_server_t *s)
     case KTAGD_MODE_CONNECT: {
         if (s_open_worker_front(s) != 0)
             return -1;
-        int credit = cfg->credit ? cfg->credit : 32 * cfg->threads;
+        int credit = cfg->credit ? cfg->credit : 64 * cfg->threads;
         /* Below --max-pending, so that a full worker still reads (and
            hears the broker's heartbeats). */
         if (credit >= cfg->max_pending)
@@ -638,29 +655,116 @@ s_accepting(const s_server_t *s)
         return false;       /* no live worker has room: let clients queue */
     if (s->inline_mode && s->pending_front.count)
         return false;       /* the reply of the last one is still waiting */
+    if (s->use_jobs && s->n_free == 0 && s->n_open == 0)
+        return false;       /* every job is with a worker: let the front queue */
     if (s->limit_pending && !s->overload_reply && s->in_flight >= s->config->max_pending)
         return false;       /* backpressure: let the upstream queue fill */
     return true;
+}
+
+/* Open one job per worker (as many as are free) for this round. */
+static void
+s_jobs_open(s_server_t *s)
+{
+    while (s->n_open < (size_t) s->n_workers && s->n_free > 0)
+        s->open_jobs[s->n_open++] = s->free_jobs[--s->n_free];
+    s->next_open = 0;
+}
+
+/* Put a request into the open jobs, round robin, so that the workers get
+   even shares.  @returns true when every open job is full. */
+static bool
+s_jobs_add(s_server_t *s, ktagd_frames_t *f)
+{
+    ktagd_job_t *job = s->open_jobs[s->next_open];
+    ktagd_frames_init(&job->msg[job->count]);
+    ktagd_frames_move(&job->msg[job->count++], f);
+    s->next_open = (s->next_open + 1) % s->n_open;
+    return s->open_jobs[s->n_open - 1]->count == KTAGD_JOB_MAX;
+}
+
+/* Hand the open jobs that hold requests to the workers. */
+static void
+s_jobs_flush(s_server_t *s)
+{
+    for (size_t i = 0; i < s->n_open; i++) {
+        ktagd_job_t *job = s->open_jobs[i];
+        if (job->count == 0) {
+            s->free_jobs[s->n_free++] = job;
+            continue;
+        }
+        /* inproc without a high-water mark: only a stopping context fails */
+        if (zmq_send(s->back, &job, sizeof job, ZMQ_DONTWAIT) != (int) sizeof job) {
+            log_error("cannot hand a job to the workers: %s", zmq_strerror(errno));
+            for (size_t k = 0; k < job->count; k++) {
+                ktagd_frames_close(&job->msg[k]);
+                ktagd_stats_dropped(s->shared.stats);
+            }
+            s->in_flight -= (int64_t) job->count;
+            job->count = 0;
+            s->free_jobs[s->n_free++] = job;
+        }
+    }
+    s->n_open = 0;
+}
+
+/* Send the replies held in `job` and empty it. */
+static void
+s_send_job(s_server_t *s, ktagd_job_t *job)
+{
+    for (size_t i = 0; i < job->count; i++)
+        if (job->msg[i].count)      /* else the worker could not build its reply */
+            s_send_front(s, &job->msg[i]);
+    job->count = 0;
+}
+
+/* --threads 1: send a reply now, or (--bind) hold it until the end of the
+   poll round. */
+static void
+s_reply_inline(s_server_t *s, ktagd_frames_t *f)
+{
+    ktagd_job_t *held = s->inline_replies;
+    if (!held) {
+        s_send_front(s, f);
+        return;
+    }
+    ktagd_frames_move(&held->msg[held->count++], f);
+    if (held->count == KTAGD_JOB_MAX)
+        s_send_job(s, held);
+}
+
+/* A job came back from a worker: send its replies. */
+static void
+s_job_done(s_server_t *s, ktagd_frames_t *f)
+{
+    ktagd_job_t *job;
+    assert(f->count == 1 && zmq_msg_size(&f->part[0]) == sizeof job);
+    memcpy(&job, zmq_msg_data(&f->part[0]), sizeof job);
+    ktagd_frames_close(f);
+    s->in_flight -= (int64_t) job->count;
+    s_send_job(s, job);
+    s->free_jobs[s->n_free++] = job;
 }
 
 static void
 s_front_readable(s_server_t *s)
 {
     double started = s->inline_mode ? s_now() : 0;
+    if (s->use_jobs)
+        s_jobs_open(s);
     for (int i = 0; i < S_BATCH && s_accepting(s); i++) {
         ktagd_frames_t f;
         if (ktagd_frames_recv(&f, s->front_in, ZMQ_DONTWAIT) != 0)
-            return;
+            break;
         if (s->link && ktagd_link_filter(s->link, &f, s_now()))
             continue;       /* the broker's heartbeat */
         ktagd_stats_received(s->shared.stats, f.bytes);
         if (s->broker) {
-            if (ktagd_broker_dispatch(s->broker, &f, s_now()) != 0)
+            if (ktagd_broker_dispatch(s->broker, &f) != 0)
                 ktagd_frames_move(&s->pending_back, &f);    /* its worker vanished */
             continue;
         }
-        if (s->config->mode != KTAGD_MODE_BROKER
-            && s_body_bytes(s, &f) > s->config->max_message_size) {
+        if (s_body_bytes(s, &f) > s->config->max_message_size) {
             char message[160];
             snprintf(message, sizeof message,
                      "request of %zu bytes exceeds the limit of %zu bytes", s_body_bytes(s, &f),
@@ -671,10 +775,10 @@ s_front_readable(s_server_t *s)
         if (s->inline_mode) {
             if (ktagd_worker_serve(&s->shared, s->inline_result, &s->inline_out, &f,
                                    s->envelope) == 0)
-                s_send_front(s, &f);
+                s_reply_inline(s, &f);
             /* Signals and the control socket wait while we tag: bound it. */
             if (s_now() - started > 0.01)
-                return;
+                break;
             continue;
         }
         if (s->limit_pending && s->overload_reply && s->in_flight >= s->config->max_pending) {
@@ -685,16 +789,25 @@ s_front_readable(s_server_t *s)
             continue;
         }
         s->in_flight++;
+        if (s->use_jobs) {
+            if (s_jobs_add(s, &f))
+                break;
+            continue;
+        }
         if (ktagd_frames_send(&f, s->back, ZMQ_DONTWAIT) != 0) {
             if (errno == EAGAIN && f.count > 0) {
                 ktagd_frames_move(&s->pending_back, &f);
-                return;
+                break;
             }
             s->in_flight--;
             ktagd_stats_dropped(s->shared.stats);
             ktagd_frames_close(&f);
         }
     }
+    if (s->use_jobs)
+        s_jobs_flush(s);
+    if (s->inline_replies)
+        s_send_job(s, s->inline_replies);
 }
 
 static void
@@ -714,6 +827,10 @@ s_back_readable(s_server_t *s)
         }
         if (ktagd_frames_recv(&f, s->back, ZMQ_DONTWAIT) != 0)
             return;
+        if (s->use_jobs) {
+            s_job_done(s, &f);
+            continue;
+        }
         if (s->in_flight > 0)
             s->in_flight--;
         s_send_front(s, &f);
@@ -807,13 +924,30 @@ s_start_threads(s_server_t *s)
         s->inline_mode = true;
         s->inline_result = ktag_result_new();
         msgpack_sbuffer_init(&s->inline_out);
+        if (s->config->mode == KTAGD_MODE_BIND
+            && !(s->inline_replies = calloc(1, sizeof *s->inline_replies)))
+            return -1;
         return s->inline_result ? 0 : -1;
     }
     s->workers = calloc((size_t) s->config->threads, sizeof *s->workers);
     if (!s->workers)
         return -1;
+    if (s->config->mode == KTAGD_MODE_BIND) {
+        size_t n = (size_t) s->config->threads * S_JOBS_PER_WORKER;
+        s->jobs = calloc(n, sizeof *s->jobs);
+        s->free_jobs = calloc(n, sizeof *s->free_jobs);
+        s->open_jobs = calloc((size_t) s->config->threads, sizeof *s->open_jobs);
+        if (!s->jobs || !s->free_jobs || !s->open_jobs)
+            return -1;
+        for (; s->n_jobs < n; s->n_jobs++) {
+            if (!(s->jobs[s->n_jobs] = calloc(1, sizeof **s->jobs)))
+                return -1;
+            s->free_jobs[s->n_free++] = s->jobs[s->n_jobs];
+        }
+        s->use_jobs = true;
+    }
     for (int i = 0; i < s->config->threads; i++) {
-        s->workers[i] = ktagd_worker_start(&s->shared, S_BACKEND, s->envelope, i);
+        s->workers[i] = ktagd_worker_start(&s->shared, S_BACKEND, s->envelope, s->use_jobs, i);
         if (!s->workers[i])
             return -1;
         s->n_workers++;
@@ -895,7 +1029,7 @@ s_loop(s_server_t *s)
         if (i_monitor >= 0 && (items[i_monitor].revents & ZMQ_POLLIN))
             s_monitor_readable(s);
         if (s->broker && s->pending_back.count
-            && ktagd_broker_dispatch(s->broker, &s->pending_back, now) != 0 && s->draining)
+            && ktagd_broker_dispatch(s->broker, &s->pending_back) != 0 && s->draining)
             ktagd_frames_close(&s->pending_back);   /* never given to a worker */
         if (!s->broker && s->pending_back.count && (items[i_back].revents & ZMQ_POLLOUT)) {
             if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) != 0
@@ -1005,11 +1139,21 @@ done:
         zmq_ctx_term(s.shared.zmq);
     }
     free(s.workers);
+    /* The workers are gone: what the jobs still hold is ours to close. */
+    for (size_t i = 0; i < s.n_jobs; i++) {
+        for (size_t k = 0; k < s.jobs[i]->count; k++)
+            ktagd_frames_close(&s.jobs[i]->msg[k]);
+        free(s.jobs[i]);
+    }
+    free(s.jobs);
+    free(s.free_jobs);
+    free(s.open_jobs);
     ktagd_broker_destroy(&s.broker);
     ktagd_link_destroy(&s.link);
     if (s.inline_mode) {
         ktag_result_destroy(&s.inline_result);
         msgpack_sbuffer_destroy(&s.inline_out);
+        free(s.inline_replies);     /* empty: sent at the end of every round */
     }
     if (s.sigfd >= 0)
         close(s.sigfd);

@@ -1,6 +1,7 @@
 /*  ktagd_worker.c - the worker threads: decode, tag, reply. */
 #include "ktagd_worker.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ struct ktagd_worker {
     pthread_t thread;
     void *socket;
     bool envelope;
+    bool jobs;
     int index;
 };
 
@@ -247,6 +249,21 @@ ktagd_worker_serve(ktagd_shared_t *shared, ktag_result_t *result, msgpack_sbuffe
     return 0;
 }
 
+/* `frames` holds a job's address: serve its requests, send it back. */
+static void
+s_serve_job(ktagd_worker_t *self, ktag_result_t *result, msgpack_sbuffer *out,
+            ktagd_frames_t *frames)
+{
+    ktagd_job_t *job;
+    assert(frames->count == 1 && zmq_msg_size(&frames->part[0]) == sizeof job);
+    memcpy(&job, zmq_msg_data(&frames->part[0]), sizeof job);
+    for (size_t i = 0; i < job->count; i++)
+        ktagd_worker_serve(self->shared, result, out, &job->msg[i], self->envelope);
+    /* On ETERM the daemon is stopping and frees the jobs itself. */
+    if (ktagd_frames_send(frames, self->socket, 0) != 0)
+        ktagd_frames_close(frames);
+}
+
 static void *
 s_run(void *arg)
 {
@@ -268,6 +285,10 @@ s_run(void *arg)
                 continue;
             break;          /* ETERM: the daemon is stopping */
         }
+        if (self->jobs) {
+            s_serve_job(self, result, &out, &frames);
+            continue;
+        }
         if (ktagd_worker_serve(shared, result, &out, &frames, self->envelope) != 0)
             continue;
         if (ktagd_frames_send(&frames, self->socket, 0) != 0) {
@@ -287,13 +308,15 @@ done:
 }
 
 ktagd_worker_t *
-ktagd_worker_start(ktagd_shared_t *shared, const char *endpoint, bool envelope, int index)
+ktagd_worker_start(ktagd_shared_t *shared, const char *endpoint, bool envelope, bool jobs,
+                   int index)
 {
     ktagd_worker_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
     self->shared = shared;
     self->envelope = envelope;
+    self->jobs = jobs;
     self->index = index;
     self->socket = zmq_socket(shared->zmq, ZMQ_DEALER);
     int zero = 0;

@@ -26,13 +26,29 @@ typedef struct {
 
 typedef struct ktagd_worker ktagd_worker_t;
 
+/** Requests a job carries at most. */
+#define KTAGD_JOB_MAX 32
+
+/** Several requests handed to a worker at once: the main loop moves the
+ *  messages in, sends the job's address (a one-frame message holding the
+ *  pointer) over inproc, the worker turns each message into its reply in
+ *  place (ktagd_worker_serve) and sends the address back.  One hand-off
+ *  per job instead of one per request: the thread wake-ups are what a
+ *  request costs most beside tagging (docs/PERFORMANCE.md).  Whoever holds
+ *  the address owns the job. */
+typedef struct {
+    size_t count;                           /**< messages in msg[] */
+    ktagd_frames_t msg[KTAGD_JOB_MAX];      /**< each emptied if its reply failed */
+} ktagd_job_t;
+
 /** Start a worker that connects a DEALER to `endpoint` (inproc).  With
  *  `envelope` the messages carry a ROUTER envelope (bind/connect modes),
- *  without it the whole message is the request (pipeline mode).
- *  @returns the worker, or NULL when the thread or its socket could not be
- *  created (logged). */
+ *  without it the whole message is the request (pipeline mode).  With
+ *  `jobs` every message it receives is a ktagd_job_t address, not a
+ *  request.  @returns the worker, or NULL when the thread or its socket
+ *  could not be created (logged). */
 ktagd_worker_t *ktagd_worker_start(ktagd_shared_t *shared, const char *endpoint,
-                                   bool envelope, int index);
+                                   bool envelope, bool jobs, int index);
 
 /** Wait for the worker to end and free it.  The worker ends when the
  *  context is shut down (zmq_ctx_shutdown), so call that first.  Accepts NULL. */

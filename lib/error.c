@@ -29,8 +29,9 @@ static void s_format(char *out, size_t size, const char *format, va_list args)
 {
     char line[1024 + 4];   /* the bytes after the cut tell where a character starts */
     int len = vsnprintf(line, sizeof line, format, args);
-    size_t kept = len < 0 ? 0 : ktag_utf8_truncate(line, (size_t) len < sizeof line ? (size_t) len : sizeof line - 1,
-                                                   size - 1 < sizeof line - 4 ? size - 1 : sizeof line - 4);
+    size_t have = len < 0 ? 0 : (size_t) len < sizeof line ? (size_t) len : sizeof line - 1;
+    size_t max = size - 1 < sizeof line - 4 ? size - 1 : sizeof line - 4;
+    size_t kept = ktag_utf8_truncate(line, have, max);
     memcpy(out, line, kept);
     out[kept] = '\0';
 }

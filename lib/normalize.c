@@ -7,6 +7,9 @@
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "util.h"
 
@@ -14,14 +17,9 @@ static const UNormalizer2 *s_nfkc_cf;
 static const UNormalizer2 *s_nfc;
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 
-
-/*  Until the matcher folds ASCII case itself, the view lowercases ASCII
-    capitals (same length: offsets stay the identity). */
-#define S_FOLD_ASCII 1
-
 /*  A segment (a character and the marks that combine with it) longer than
-    this is refused: ICU's capacities are int32_t, and NFKC may make a
-    UTF-16 unit 18. */
+    this is refused: ICU's capacities are int32_t, and NFKC may turn one
+    UTF-16 unit into 18. */
 #define S_MAX_SEGMENT ((size_t) 1 << 26)
 
 /*  Two bits per BMP code point, computed once: S_STABLE when NFKC +
@@ -95,6 +93,50 @@ static inline bool s_boundary_at(const uint8_t *s, size_t len, size_t pos)
     return unorm2_hasBoundaryBefore(s_nfkc_cf, cp);
 }
 
+#ifdef __SSE2__
+/*  x >= y, bytewise unsigned. */
+static inline __m128i s_ge(__m128i x, __m128i y)
+{
+    return _mm_cmpeq_epi8(_mm_max_epu8(x, y), x);
+}
+
+/*  The common case 16 bytes at a time: s[0, 16) (with s[16], s[17] for a
+    character that straddles the end) holds only ASCII and well-formed
+    precomposed Hangul syllables, starting at a character boundary.
+    @returns 0 when not; else (bytes to skip << 8) | (offset of the last
+    character that starts in the block). */
+static inline size_t s_fast_block(const uint8_t *s)
+{
+    const __m128i v0 = _mm_loadu_si128((const __m128i *) s);
+    const __m128i v1 = _mm_loadu_si128((const __m128i *) (s + 1));
+    const __m128i v2 = _mm_loadu_si128((const __m128i *) (s + 2));
+    const __m128i mask_c0 = _mm_set1_epi8((char) 0xC0), b80 = _mm_set1_epi8((char) 0x80);
+    unsigned ascii = ~(unsigned) _mm_movemask_epi8(v0) & 0xFFFF;
+    if (ascii == 0xFFFF)
+        return (16u << 8) | 15;
+    __m128i off = _mm_sub_epi8(v0, _mm_set1_epi8((char) 0xEA));
+    unsigned lead = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(off, _mm_set1_epi8(3)), off));
+    unsigned cont = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v0, mask_c0), b80));
+    unsigned cont1 = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v1, mask_c0), b80));
+    unsigned cont2 = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v2, mask_c0), b80));
+    /*  A syllable is U+AC00..U+D7A3: after EA the second byte is >= B0;
+        after ED it is < 9E, or 9E with a third byte <= A3. */
+    unsigned ea = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v0, _mm_set1_epi8((char) 0xEA)));
+    unsigned ed = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v0, _mm_set1_epi8((char) 0xED)));
+    unsigned ea_ok = (unsigned) _mm_movemask_epi8(s_ge(v1, _mm_set1_epi8((char) 0xB0)));
+    unsigned ed_ok = ~(unsigned) _mm_movemask_epi8(s_ge(v1, _mm_set1_epi8((char) 0x9E)))
+                     | ((unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v1, _mm_set1_epi8((char) 0x9E)))
+                        & (unsigned) _mm_movemask_epi8(s_ge(_mm_set1_epi8((char) 0xA3), v2)));
+    if ((ascii | lead | cont) != 0xFFFF || cont != (((lead << 1) | (lead << 2)) & 0xFFFF)
+        || (lead & ~(cont1 & cont2)) || (ea & ~ea_ok) || (ed & ~ed_ok))
+        return 0;
+    unsigned starts = ascii | lead;
+    unsigned last = 31u - (unsigned) __builtin_clz(starts);
+    size_t skip = (lead >> last) & 1 ? last + 3 : 16;
+    return (skip << 8) | last;
+}
+#endif
+
 static int s_reserve_out(ktag_normbuf_t *buf, size_t needed)
 {
     if (KTAG_RESERVE(buf->norm, buf->norm_cap, needed + 1))
@@ -102,20 +144,12 @@ static int s_reserve_out(ktag_normbuf_t *buf, size_t needed)
     return 0;
 }
 
-/*  Append text[from, to) to the buffer as it is (ASCII capitals lowercased
-    when S_FOLD_ASCII). */
+/*  Append text[from, to) to the buffer as it is. */
 static int s_copy(ktag_normbuf_t *buf, const char *text, size_t from, size_t to)
 {
     if (s_reserve_out(buf, buf->len + (to - from)))
         return KTAG_ERR_NOMEM;
-    char *out = buf->norm + buf->len;
-    if (S_FOLD_ASCII)
-        for (size_t i = from; i < to; i++) {
-            char c = text[i];
-            *out++ = (char) (c >= 'A' && c <= 'Z' ? c + 32 : c);
-        }
-    else
-        memcpy(out, text + from, to - from);
+    memcpy(buf->norm + buf->len, text + from, to - from);
     buf->len += to - from;
     return 0;
 }
@@ -125,8 +159,6 @@ static int s_normalize_segment(ktag_normbuf_t *buf, const char *segment, size_t 
                                ktag_error_t *err)
 {
     UErrorCode status = U_ZERO_ERROR;
-    /*  ICU takes int32_t capacities; a UTF-16 unit becomes at most 3
-        UTF-8 bytes, and NFKC grows a unit at most 18-fold. */
     if (seg_len > S_MAX_SEGMENT)
         return ktag_error_set(err, KTAG_ERR_TOO_LARGE, "a run of %zu bytes of combining characters exceeds "
                               "the limit of %zu", seg_len, S_MAX_SEGMENT);
@@ -219,29 +251,33 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
     const uint8_t *s = (const uint8_t *) text;
     size_t i = 0, run = 0;   /* text[run, i) is verbatim and not yet copied */
     size_t prev = 0;         /* where the character before i starts */
-    bool copied = false, folded = false;
+    bool copied = false;
+    size_t scalar_until = 0;   /* where to try 16-byte blocks again */
     while (i < len) {
-        uint8_t b = s[i];
-        if (b < 0x80) {
-            /*  ASCII is stable (but for capitals when folding) and starts a
-                segment: skip it 8 bytes at a time where there are no
-                capitals to fold. */
-            if (!S_FOLD_ASCII) {
-                while (i + 8 <= len) {
-                    uint64_t word;
-                    memcpy(&word, s + i, 8);
-                    if (word & 0x8080808080808080u)
-                        break;
-                    i += 8;
-                }
-                if (i >= len || s[i] >= 0x80) {
-                    prev = i - 1;
-                    continue;
-                }
-            } else if (b >= 'A' && b <= 'Z') {
-                folded = true;   /* lowercased by s_copy with its run */
+#ifdef __SSE2__
+        if (i >= scalar_until && i + 18 <= len) {
+            size_t last = s_fast_block(s + i);
+            if (last) {
+                prev = i + (last & 0xFF);
+                i += last >> 8;
+                continue;
             }
-            prev = i++;
+            scalar_until = i + 16;
+        }
+#endif
+        if (s[i] < 0x80) {
+            /*  ASCII is kept (the matcher folds its capitals) and starts a
+                segment: skip it 8 bytes at a time. */
+            while (i + 8 <= len) {
+                uint64_t word;
+                memcpy(&word, s + i, 8);
+                if (word & 0x8080808080808080u)
+                    break;
+                i += 8;
+            }
+            while (i < len && s[i] < 0x80)
+                i++;
+            prev = i - 1;
             continue;
         }
         if (s_hangul_at(s, len, i) >= 0) {
@@ -287,7 +323,7 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
             (uint32_t) out, (uint32_t) buf->len, (uint32_t) start, (uint32_t) i };
         run = prev = i;
     }
-    if (!copied && !folded) {
+    if (!copied) {
         buf->len = len;
         return 0;
     }
@@ -353,7 +389,12 @@ char *ktag_normalize_string(const char *text, ktag_error_t *err)
     if (ktag_normalize(&buf, text, strlen(text), err) == 0) {
         result = malloc(buf.len + 1);
         if (result) {
-            memcpy(result, buf.view, buf.len);
+            /*  The whole of NFKC + case folding: the view keeps ASCII
+                capitals for the matcher to fold, a lexicon form does not. */
+            for (size_t i = 0; i < buf.len; i++) {
+                char c = buf.view[i];
+                result[i] = (char) (c >= 'A' && c <= 'Z' ? c + 32 : c);
+            }
             result[buf.len] = '\0';
         } else {
             ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
@@ -399,12 +440,25 @@ static ktag_char_class_t s_classify(UChar32 cp)
     return KTAG_CHAR_OTHER;
 }
 
+static inline ktag_char_class_t s_ascii_class(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? KTAG_CHAR_ALNUM
+                                                                                       : KTAG_CHAR_OTHER;
+}
+
+/*  ASCII and Hangul syllables, nearly every neighbour of a mention, are
+    classified without a general decoder. */
 ktag_char_class_t ktag_class_at(const char *text, size_t len, size_t pos)
 {
     if (pos >= len)
         return KTAG_CHAR_OTHER;
+    const uint8_t *s = (const uint8_t *) text;
+    if (s[pos] < 0x80)
+        return s_ascii_class(s[pos]);
+    if (s_hangul_at(s, len, pos) >= 0)
+        return KTAG_CHAR_HANGUL;
     UChar32 cp;
-    U8_NEXT((const uint8_t *) text, pos, len, cp);
+    U8_NEXT(s, pos, len, cp);
     return cp < 0 ? KTAG_CHAR_OTHER : s_classify(cp);
 }
 
@@ -412,9 +466,14 @@ ktag_char_class_t ktag_class_before(const char *text, size_t pos)
 {
     if (pos == 0)
         return KTAG_CHAR_OTHER;
+    const uint8_t *s = (const uint8_t *) text;
+    if (s[pos - 1] < 0x80)
+        return s_ascii_class(s[pos - 1]);
+    if (pos >= 3 && s_hangul_at(s, pos, pos - 3) >= 0)
+        return KTAG_CHAR_HANGUL;
     UChar32 cp;
     int32_t i = (int32_t) pos;
-    U8_PREV((const uint8_t *) text, 0, i, cp);
+    U8_PREV(s, 0, i, cp);
     return cp < 0 ? KTAG_CHAR_OTHER : s_classify(cp);
 }
 

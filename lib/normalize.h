@@ -8,7 +8,9 @@
     characters NFKC + case folding leave alone (ASCII, precomposed Hangul,
     and every BMP character that is stable and starts a segment, from a
     table built once): they are kept as they are, and when a text holds
-    nothing else, the view IS the original text, with no copy.  Only the
+    nothing else, the view IS the original text, with no copy.  ASCII
+    capitals are kept too: the matcher folds them, and whatever reads the
+    view compares ASCII letters case-insensitively or by class.  Only the
     other segments go through ICU and are recorded, so an offset maps back
     by a shift, or to the whole segment it falls in.
 */
@@ -37,8 +39,8 @@ typedef struct {
 #define KTAG_NORM_CACHE_SLOTS 256
 
 /** A stretch of text that ICU normalized: where it was and what it became.
- *  Between two of them the text was copied byte for byte (ASCII, only
- *  lowercased, and Hangul syllables), so offsets there differ by a constant. */
+ *  Between two of them the text was kept byte for byte, so offsets there
+ *  differ by a constant. */
 typedef struct {
     uint32_t norm_start, norm_end;   /**< normalized bytes it produced (may be empty) */
     uint32_t orig_start, orig_end;   /**< original bytes */
@@ -83,8 +85,9 @@ size_t ktag_norm_orig_end(const ktag_normbuf_t *buf, size_t norm_end);
 /** Free the buffers of `buf` (not `buf` itself). */
 void ktag_normbuf_release(ktag_normbuf_t *buf);
 
-/** Normalize a NUL-terminated string.  @returns a new string the caller
- *  frees, or NULL with `err` filled. */
+/** Normalize a NUL-terminated string, ASCII capitals folded too (a lexicon
+ *  form).  @returns a new string the caller frees, or NULL with `err`
+ *  filled. */
 char *ktag_normalize_string(const char *text, ktag_error_t *err);
 
 /** @returns true when the NUL-terminated `text` is in NFC (lexicon

@@ -2,10 +2,21 @@
     phrases, leftmost-longest. */
 #include "resolve.h"
 
-#include <string.h>
 #include <unicode/utf8.h>
 
 #include "normalize.h"
+
+/*  True when text[pos, pos + len) equals the lexicon form `form`, ASCII
+    capitals of the text matching its small letters (the view keeps them). */
+static bool s_equal_folded(const char *text, size_t pos, const char *form, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = text[pos + i];
+        if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != form[i])
+            return false;
+    }
+    return true;
+}
 
 /*  True when a particle or ending of the josa lexicon starts at `pos` and
     is followed by a non-Hangul character or the end. */
@@ -14,6 +25,8 @@ static bool s_josa_at(const ktag_lexicon_t *lex, const char *text, size_t len, s
     UChar32 first;
     size_t at = pos;
     U8_NEXT((const uint8_t *) text, at, len, first);
+    if (first >= 'A' && first <= 'Z')
+        first += 32;
     /*  Binary search for the first josa starting with `first`. */
     size_t lo = 0, hi = lex->josa_count;
     while (lo < hi) {
@@ -25,7 +38,7 @@ static bool s_josa_at(const ktag_lexicon_t *lex, const char *text, size_t len, s
     }
     for (size_t j = lo; j < lex->josa_count && lex->josa[j].first == (uint32_t) first; j++) {
         const ktag_josa_t *josa = &lex->josa[j];
-        if (pos + josa->len <= len && memcmp(text + pos, josa->text, josa->len) == 0
+        if (pos + josa->len <= len && s_equal_folded(text, pos, josa->text, josa->len)
             && ktag_class_at(text, len, pos + josa->len) != KTAG_CHAR_HANGUL)
             return true;
     }

@@ -2,8 +2,12 @@
     the public accessors. */
 #include "result.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lexicon_internal.h"
 #include "util.h"
@@ -131,11 +135,33 @@ static inline size_t s_count_high(uint64_t w)
 
 /*  @returns the code points (with `utf16`: UTF-16 units) in the UTF-8
     text[0, len): its bytes that are not continuation bytes, plus one for
-    each 4-byte lead with `utf16`.  Counted 8 bytes at a time. */
-static size_t s_count_units(const uint8_t *text, size_t len, bool utf16)
+    each 4-byte lead with `utf16`.  Counted 16 bytes at a time with SSE2
+    (x86-64's baseline), 8 at a time otherwise. */
+static inline size_t s_count_units(const uint8_t *text, size_t len, bool utf16)
 {
-    const uint64_t high = 0x8080808080808080u;
     size_t units = 0, i = 0;
+#ifdef __SSE2__
+    /*  Signed, a continuation byte 0x80..0xBF is below -64, a 4-byte lead
+        0xF0..0xFF in [-16, -1].  Matching lanes are -1: subtracting them
+        counts per lane, and a sum of absolute differences adds the lanes
+        up before any can pass 255. */
+    const __m128i zero = _mm_setzero_si128(), below = _mm_set1_epi8(-64), above = _mm_set1_epi8(-17);
+    size_t conts = 0, leads4 = 0;
+    while (i + 16 <= len) {
+        __m128i cont = zero, lead4 = zero;
+        for (int n = 0; n < 255 && i + 16 <= len; n++, i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *) (text + i));
+            cont = _mm_sub_epi8(cont, _mm_cmplt_epi8(v, below));
+            if (utf16)
+                lead4 = _mm_sub_epi8(lead4, _mm_and_si128(_mm_cmpgt_epi8(v, above), _mm_cmplt_epi8(v, zero)));
+        }
+        __m128i c = _mm_sad_epu8(cont, zero), l = _mm_sad_epu8(lead4, zero);
+        conts += (size_t) _mm_cvtsi128_si32(c) + (size_t) _mm_cvtsi128_si32(_mm_srli_si128(c, 8));
+        leads4 += (size_t) _mm_cvtsi128_si32(l) + (size_t) _mm_cvtsi128_si32(_mm_srli_si128(l, 8));
+    }
+    units = i - conts + leads4;
+#endif
+    const uint64_t high = 0x8080808080808080u;
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy(&w, text + i, 8);
@@ -149,21 +175,56 @@ static size_t s_count_units(const uint8_t *text, size_t len, bool utf16)
     return units;
 }
 
-/*  Rewrite the byte offsets of a field's entities and sentences in the
-    requested unit with one walk over the original text. */
+/*  A list of items that carry offsets (entities, sentences, …): where each
+    item's start, end and field are.  Every list a result holds is named in
+    s_runs(), the one place both conversions below read. */
+typedef struct {
+    char *items;
+    size_t count, size;
+    size_t start_at, end_at, field_at;
+} s_run_t;
+
+#define S_RUN(array, count, type) \
+    ((s_run_t) { (char *) (array), (count), sizeof(type), offsetof(type, start), offsetof(type, end), \
+                 offsetof(type, field) })
+#define S_MAX_RUNS 4
+
+/*  @returns how many lists of `self` carry offsets, written to runs[]. */
+static size_t s_runs(ktag_result_t *self, s_run_t runs[S_MAX_RUNS])
+{
+    size_t n = 0;
+    runs[n++] = S_RUN(self->entities, self->entity_count, ktag_entity_t);
+    runs[n++] = S_RUN(self->sentences, self->sentence_count, ktag_sentence_t);
+    return n;
+}
+
+static inline size_t *s_start(const s_run_t *run, size_t i)
+{
+    return (size_t *) (run->items + i * run->size + run->start_at);
+}
+
+static inline size_t *s_end(const s_run_t *run, size_t i)
+{
+    return (size_t *) (run->items + i * run->size + run->end_at);
+}
+
+static inline ktag_field_t s_field(const s_run_t *run, size_t i)
+{
+    return *(const ktag_field_t *) (run->items + i * run->size + run->field_at);
+}
+
+/*  Rewrite the byte offsets of a field's items in the requested unit:
+    references to all of them sorted by byte, then one walk over the text. */
 static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
 {
+    s_run_t runs[S_MAX_RUNS];
+    size_t run_count = s_runs(self, runs);
     self->ref_count = 0;
-    for (size_t i = 0; i < self->entity_count; i++) {
-        ktag_entity_t *entity = &self->entities[i];
-        if (entity->field == which && (s_add_ref(self, &entity->start) || s_add_ref(self, &entity->end)))
-            return KTAG_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < self->sentence_count; i++) {
-        ktag_sentence_t *sentence = &self->sentences[i];
-        if (sentence->field == which && (s_add_ref(self, &sentence->start) || s_add_ref(self, &sentence->end)))
-            return KTAG_ERR_NOMEM;
-    }
+    for (size_t r = 0; r < run_count; r++)
+        for (size_t i = 0; i < runs[r].count; i++)
+            if (s_field(&runs[r], i) == which
+                && (s_add_ref(self, s_start(&runs[r], i)) || s_add_ref(self, s_end(&runs[r], i))))
+                return KTAG_ERR_NOMEM;
     if (self->ref_count == 0)
         return 0;
     ktag_sort(self->refs, self->ref_count, sizeof *self->refs, s_compare_refs);
@@ -179,10 +240,61 @@ static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
     return 0;
 }
 
+/*  The usual case, with no overlapping mentions: each list's items of the
+    field are one contiguous run whose offsets never go back (start0 <=
+    end0 <= start1 …), so a merge of the runs converts them all in one walk
+    over the text, without collecting and sorting references.  @returns
+    false (nothing converted) when a run goes back or is not contiguous. */
+static bool s_convert_merged(ktag_result_t *self, ktag_field_t which)
+{
+    s_run_t runs[S_MAX_RUNS];
+    size_t run_count = s_runs(self, runs);
+    size_t next[S_MAX_RUNS];   /* offset k of a run: item k / 2, its start or end */
+    for (size_t r = 0; r < run_count; r++) {
+        s_run_t *run = &runs[r];
+        size_t lo = 0, hi;
+        while (lo < run->count && s_field(run, lo) != which)
+            lo++;
+        for (hi = lo; hi < run->count && s_field(run, hi) == which; hi++)
+            if (*s_start(run, hi) > *s_end(run, hi) || (hi > lo && *s_start(run, hi) < *s_end(run, hi - 1)))
+                return false;
+        for (size_t i = hi; i < run->count; i++)
+            if (s_field(run, i) == which)
+                return false;
+        run->items += lo * run->size;
+        run->count = hi - lo;
+        next[r] = 0;
+    }
+    const uint8_t *text = (const uint8_t *) self->fields[which].orig;
+    bool utf16 = self->options.offsets == KTAG_OFFSETS_UTF16;
+    size_t byte = 0, units = 0;
+    for (;;) {
+        size_t *dest = NULL, pick = 0;
+        for (size_t r = 0; r < run_count; r++) {
+            if (next[r] == 2 * runs[r].count)
+                continue;
+            size_t k = next[r];
+            size_t *at = k & 1 ? s_end(&runs[r], k / 2) : s_start(&runs[r], k / 2);
+            if (!dest || *at < *dest) {
+                dest = at;
+                pick = r;
+            }
+        }
+        if (!dest)
+            return true;
+        next[pick]++;
+        size_t to = *dest;
+        units += s_count_units(text + byte, to - byte, utf16);
+        byte = to;
+        *dest = units;
+    }
+}
+
 int ktag_result_finish(ktag_result_t *self)
 {
     for (int f = 0; f < 2 && self->options.offsets != KTAG_OFFSETS_BYTE; f++)
-        if (self->fields[f].present && s_convert_offsets(self, (ktag_field_t) f))
+        if (self->fields[f].present && !s_convert_merged(self, (ktag_field_t) f)
+            && s_convert_offsets(self, (ktag_field_t) f))
             return KTAG_ERR_NOMEM;
     for (size_t i = 0; i < self->entity_count; i++)
         self->entities[i].text = self->strings + self->entity_text[i];

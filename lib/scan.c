@@ -32,6 +32,30 @@ static int s_compare_terms(const void *a, const void *b)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
+/*  Terms go by start, then end ascending (the sentiment analyzer picks the
+    last passing one of a start).  The matcher gives starts in order and,
+    at a start, the longest first: reversing each run of equal starts
+    orders them in one pass; any other order is sorted. */
+static void s_order_terms(ktag_term_hit_t *terms, size_t count)
+{
+    for (size_t i = 0; i < count;) {
+        size_t j = i + 1;
+        while (j < count && terms[j].start == terms[i].start && terms[j].end < terms[j - 1].end)
+            j++;
+        if (j < count && terms[j].start == terms[i].start) {
+            ktag_sort(terms, count, sizeof *terms, s_compare_terms);   /* not the matcher's order */
+            return;
+        }
+        for (size_t a = i, b = j - 1; a < b; a++, b--) {
+            ktag_term_hit_t tmp = terms[a];
+            terms[a] = terms[b];
+            terms[b] = tmp;
+        }
+        i = j;
+    }
+    ktag_sort(terms, count, sizeof *terms, s_compare_terms);   /* in order now: a check */
+}
+
 int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, size_t len,
               unsigned types, bool terms)
 {
@@ -40,8 +64,7 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
     self->matches.count = 0;
     if (ktag_matcher_scan(lex->matcher, norm, len, &self->matches))
         return KTAG_ERR_NOMEM;
-    if (!types)
-        types = ~0u;
+    bool all_types = types == 0;   /* no look-up of the entry's type then */
     for (size_t m = 0; m < self->matches.count; m++) {
         const ktag_match_t *match = &self->matches.items[m];
         const ktag_pattern_t *pattern = &lex->patterns[match->pattern];
@@ -65,7 +88,7 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
                 return KTAG_ERR_NOMEM;
             self->terms[self->term_count++] = (ktag_term_hit_t) { start, end, (uint32_t) pattern->sentiment };
         }
-        if (pattern->entry >= 0 && (types & (1u << lex->entries[pattern->entry].type))) {
+        if (pattern->entry >= 0 && (all_types || (types & (1u << lex->entries[pattern->entry].type)))) {
             if (KTAG_RESERVE(self->candidates, self->candidate_cap, self->candidate_count + 1))
                 return KTAG_ERR_NOMEM;
             self->candidates[self->candidate_count++]
@@ -75,7 +98,7 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
     ktag_sort(self->candidates, self->candidate_count, sizeof *self->candidates, s_compare_candidates);
     ktag_sort(self->cues, self->cue_count, sizeof *self->cues, s_compare_spans);
     ktag_sort(self->stops, self->stop_count, sizeof *self->stops, s_compare_spans);
-    ktag_sort(self->terms, self->term_count, sizeof *self->terms, s_compare_terms);
+    s_order_terms(self->terms, self->term_count);
     return 0;
 }
 

@@ -120,13 +120,25 @@ static int s_parse_flags(const char *text, unsigned *flags, char *errbuf, size_t
             *flags |= KTAG_SENT_FLAG_SOLO;
         else if (n == 4 && strncmp(p, "back", 4) == 0)
             *flags |= KTAG_SENT_FLAG_BACK;
+        else if (n == 5 && strncmp(p, "frame", 5) == 0)
+            *flags |= KTAG_SENT_FLAG_FRAME;
+        else if (n == 3 && strncmp(p, "doc", 3) == 0)
+            *flags |= KTAG_SENT_FLAG_DOC;
         else if (n) {
-            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo or back)", (int) n, p);
+            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo, back, frame or doc)", (int) n, p);
             return -1;
         }
         p = q;
     }
     return 0;
+}
+
+/*  KTAG_SENTIMENT_WEIGHTS=plain: ignore the fitted weights of sentiment
+    files and score with the hand-set ones (docs/SENTIMENT.md). */
+static bool s_plain_weights(void)
+{
+    const char *v = getenv("KTAG_SENTIMENT_WEIGHTS");
+    return v && strcmp(v, "plain") == 0;
 }
 
 int ktag_sentiment_lexicon_add(ktag_sentiment_lexicon_t *self, const char *term,
@@ -147,16 +159,28 @@ int ktag_sentiment_lexicon_add(ktag_sentiment_lexicon_t *self, const char *term,
         snprintf(errbuf, errlen, "unknown class '%s' (see docs/SENTIMENT.md)", cls_text);
         return -1;
     }
-    char *end;
-    double weight = strtod(weight_text, &end);
-    if (end == weight_text || *end || !isfinite(weight) || weight < 0 || weight > 10) {
-        snprintf(errbuf, errlen, "weight '%s' is not a number in [0, 10]", weight_text);
-        return -1;
+    /*  A `fitted` cell (written by lexicons/tools/fit_sentiment.py) replaces
+        the hand weight unless KTAG_SENTIMENT_WEIGHTS=plain asks for the
+        plain rules; both are checked. */
+    const char *fitted_text = s_column(columns, column_count, header, "fitted");
+    double weight = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *text = pass ? fitted_text : weight_text;
+        if (pass && (!text || !*text))
+            break;
+        char *end;
+        double w = strtod(text, &end);
+        if (end == text || *end || !isfinite(w) || w < 0 || w > 10) {
+            snprintf(errbuf, errlen, "%s '%s' is not a number in [0, 10]", pass ? "fitted" : "weight", text);
+            return -1;
+        }
+        if (pass == 0 || !s_plain_weights())
+            weight = w;
     }
     if ((cls == KTAG_SENT_INTENSIFIER && weight < 1) || (cls == KTAG_SENT_DIMINISHER && weight >= 1)
         || (cls == KTAG_SENT_CONTRAST && weight < 1)) {
-        snprintf(errbuf, errlen, "%s weight %s out of range (intensifier and contrast >= 1, "
-                 "diminisher < 1)", cls_text, weight_text);
+        snprintf(errbuf, errlen, "%s weight %g out of range (intensifier and contrast >= 1, "
+                 "diminisher < 1)", cls_text, weight);
         return -1;
     }
     unsigned flags;
@@ -305,7 +329,8 @@ static bool s_cause_between(const char *s, size_t n, size_t lo, size_t hi)
 {
     static const char ey[] = "\xec\x97\x90";   /* 에 */
     for (size_t i = lo; i + 3 <= hi && i + 3 <= n; i++)
-        if (memcmp(s + i, ey, 3) == 0 && !s_is_hangul(s_next(s, n, i + 3)))
+        if (memcmp(s + i, ey, 3) == 0 && !s_is_hangul(s_next(s, n, i + 3))
+            && s_prev(s, i) != 0xB9CC)   /* 만에: "after (a time)", no cause */
             return true;
     return false;
 }
@@ -329,6 +354,8 @@ typedef struct {
     double from, to;      /* a measure compared by numbers: from -> to */
     bool compared;
     bool absorbed;        /* a move that is the object of a `back` state */
+    bool chained;         /* a move that repeats the move of a no-news measure */
+    bool reference;       /* a measure that is the point of comparison (손실에서, 손실과 비교) */
 } s_item_t;
 
 static bool s_is_content(int cls)
@@ -556,11 +583,13 @@ static size_t s_numbers(const char *s, size_t n, size_t lo, size_t hi, s_number_
 }
 
 /*  True when only a unit, blanks and Latin (EUR, mn) stand between an
-    amount and the comparison marker after it: 14.1 mn에 비해, 0.08유로에서;
-    not 6개국에서. */
+    amount and the comparison marker after it: 14.1 mn에 비해, 0.08유로에서,
+    1.9 mn의 손실과 비교; not 6개국에서. */
 static bool s_amount_gap(const char *s, size_t n, size_t lo, size_t hi)
 {
-    static const char *const units[] = { "유로", "달러", "원", "포인트", "톤", "명" };
+    /*  Units, and the state an amount is given as (1.9 mn의 손실과 비교하여). */
+    static const char *const units[] = { "유로", "달러", "원", "포인트", "톤", "명", "의", "순", "영업",
+                                         "세전", "손실", "이익", "적자", "흑자" };
     for (size_t i = lo; i < hi;) {
         size_t len;
         uint32_t c = s_decode(s, n, i, &len);
@@ -624,6 +653,30 @@ static double s_sign_of(const s_item_t *it)
     return it->cls == KTAG_SENT_UP || it->cls == KTAG_SENT_BETTER ? 1 : -1;
 }
 
+/*  Bytes of Hangul in [lo, hi): how far apart two terms are in words,
+    whatever amounts and Latin units stand between them (순손실이 530만
+    유로에서 50만 유로(68만 달러)로 줄었다). */
+static size_t s_gap(const char *s, size_t n, size_t lo, size_t hi)
+{
+    size_t gap = 0, len;
+    for (size_t i = lo; i < hi && i < n; i += len)
+        if (s_is_hangul(s_decode(s, n, i, &len)))
+            gap += len;
+    return gap;
+}
+
+/*  A measure right before a comparison marker is the point the move
+    starts from, not what moved: 4.0mn 손실에서 7.0mn로 증가 (the profit
+    rose from a loss), 159.2mn의 손실과 비교하여 2.0mn의 수익. */
+static bool s_is_reference(const char *s, size_t n, size_t at)
+{
+    static const char *const markers[] = { "에서", "에 비해", "에 비하여", "과 비교", "와 비교", "보다" };
+    for (size_t m = 0; m < sizeof markers / sizeof *markers; m++)
+        if (s_starts(s, n, at, markers[m]))
+            return true;
+    return false;
+}
+
 /*  Score the items [first, first+count) of one sentence: modifiers, then
     composition, then standalone polarity, negation and contrast.  Fills
     each item's contrib and the sentence's raw score and damper. */
@@ -646,6 +699,13 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         }
     }
 
+    for (size_t k = 0; k < count; k++)
+        if (s_is_measure(it[k].cls) && it[k].cls != KTAG_SENT_MEASURE_NEUTRAL
+            && s_is_reference(s, n, it[k].end)) {
+            it[k].reference = true;
+            it[k].bound = true;   /* neither moved nor standing alone */
+        }
+
     for (size_t k = 0; k < count; k++) {
         s_item_t *d = &it[k];
         if (!s_is_direction(d->cls))
@@ -653,17 +713,31 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         s_item_t *m = NULL;
         for (size_t j = k; j-- > 0;) {
             s_item_t *t = &it[j];
-            if (d->start - t->end > S_COMPOSE_BACK)
+            if (s_gap(s, n, t->end, d->start) > S_COMPOSE_BACK)
                 break;
+            if (t->reference)
+                continue;
             if (s_is_measure(t->cls)) {
                 if (!t->bound && !s_cause_between(s, n, t->end, d->start))
                     m = t;
+                break;
+            }
+            /*  A second move right after a move of a no-news quantity is
+                the same move told again (환율, 1,300원 밑으로…19원 급락). */
+            if (s_is_direction(t->cls) && t->measure >= 0 && !t->absorbed
+                && items[t->measure].cls == KTAG_SENT_MEASURE_NEUTRAL
+                && !s_cause_between(s, n, t->end, d->start)) {
+                d->measure = t->measure;
+                d->contrib = 0;
+                d->chained = true;
                 break;
             }
             if (t->cls == KTAG_SENT_POSITIVE || t->cls == KTAG_SENT_NEGATIVE || s_is_direction(t->cls)
                 || t->cls == KTAG_SENT_CONTRAST)
                 break;
         }
+        if (d->chained)
+            continue;
         if (!m && k + 1 < count) {
             s_item_t *t = &it[k + 1];
             if (s_is_measure(t->cls) && !t->bound && t->start - d->end <= S_COMPOSE_FWD
@@ -707,6 +781,12 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         double from, to;
         if (s_comparison(s, n, sent->start, sent->end, &from, &to)) {
             bool good = m->cls == KTAG_SENT_MEASURE_GOOD || m->cls == KTAG_SENT_STATE_GOOD;
+            /*  From a loss to a profit (or back): the reference amount
+                counts below zero. */
+            for (size_t j = 0; j < count; j++)
+                if (it[j].reference
+                    && (it[j].cls == KTAG_SENT_STATE_GOOD || it[j].cls == KTAG_SENT_MEASURE_GOOD) != good)
+                    from = -fabs(from);
             m->bound = m->compared = true;
             m->from = from;
             m->to = to;
@@ -933,11 +1013,14 @@ static bool s_leads(const char *s, size_t n, const s_sentence_t *sent, size_t at
     return true;
 }
 
+/*  The contributions toward an entity in [lo, hi) of a sentence; `doc`
+    terms (a plain MOU: news for the market, neutral for both sides) count
+    for the document only. */
 static double s_sum(const s_item_t *items, const s_sentence_t *sent, size_t lo, size_t hi)
 {
     double sum = 0;
     for (size_t k = sent->first; k < sent->first + sent->count; k++)
-        if (items[k].start >= lo && items[k].start < hi)
+        if (items[k].start >= lo && items[k].start < hi && !(items[k].flags & KTAG_SENT_FLAG_DOC))
             sum += items[k].contrib;
     return sum;
 }
@@ -965,10 +1048,14 @@ static double s_clamp(double score)
     return score > 1.0 ? 1.0 : score < -1.0 ? -1.0 : score;
 }
 
-/*  The squash of a raw score into [-1, 1]. */
+/*  The squash of a raw score into [-1, 1]: tanh, as (1 - e^-2|x|) /
+    (1 + e^-2|x|) with the sign of x.  glibc's exp is table-driven and
+    several times cheaper than the expm1 its tanh calls; the two agree to
+    about 1e-16, far below the 3 decimals a score is reported with. */
 static double s_squash(double raw)
 {
-    return tanh(raw);
+    double t = exp(-2 * fabs(raw));
+    return copysign((1 - t) / (1 + t), raw);
 }
 
 /*  Append an explanation line, printf-style, cut to KTAG_EXPLAIN_MAX bytes
@@ -998,9 +1085,11 @@ static int s_explain(ktag_sentiment_findings_t *out, const char *format, ...)
 
 static int s_add_entity(ktag_sentiment_findings_t *out, uint32_t entity, double score)
 {
-    if (KTAG_RESERVE(out->entities, out->entity_cap, out->entity_count + 1))
+    if (KTAG_RESERVE(out->entity_scores, out->entity_cap, (size_t) entity + 1))
         return KTAG_ERR_NOMEM;
-    out->entities[out->entity_count++] = (ktag_entity_finding_t) { entity, s_clamp(score) };
+    while (out->entity_count <= entity)
+        out->entity_scores[out->entity_count++] = 0;
+    out->entity_scores[entity] = s_clamp(score);
     return 0;
 }
 
@@ -1025,7 +1114,9 @@ static int s_add_contributions(ktag_sentiment_findings_t *out, ktag_field_t fiel
         if (KTAG_RESERVE(out->contributions, out->contribution_cap, out->contribution_count + 1))
             return KTAG_ERR_NOMEM;
         out->contributions[out->contribution_count++]
-            = (ktag_contribution_t) { field, items[k].start, items[k].end, items[k].contrib };
+            = (ktag_contribution_t) { items[k].start, items[k].end, items[k].contrib };
+        if (field == KTAG_FIELD_TITLE)
+            out->title_contributions = out->contribution_count;
     }
     return 0;
 }
@@ -1033,10 +1124,12 @@ static int s_add_contributions(ktag_sentiment_findings_t *out, ktag_field_t fiel
 double ktag_sentiment_span_score(const ktag_sentiment_findings_t *findings, ktag_field_t field,
                                  uint32_t start, uint32_t end)
 {
+    size_t lo = field == KTAG_FIELD_TITLE ? 0 : findings->title_contributions;
+    size_t hi = field == KTAG_FIELD_TITLE ? findings->title_contributions : findings->contribution_count;
     double raw = 0;
-    for (size_t c = 0; c < findings->contribution_count; c++) {
+    for (size_t c = lo; c < hi; c++) {
         const ktag_contribution_t *it = &findings->contributions[c];
-        if (it->field == field && it->start >= start && it->start < end)
+        if (it->start >= start && it->start < end)
             raw += it->contrib;
     }
     return s_clamp(s_squash(raw));
@@ -1050,7 +1143,7 @@ const char *ktag_sentiment_label(double score, double threshold)
 void ktag_sentiment_findings_release(ktag_sentiment_findings_t *findings)
 {
     free(findings->sentences);
-    free(findings->entities);
+    free(findings->entity_scores);
     free(findings->contributions);
     free(findings->explain);
     free(findings->items);
@@ -1095,8 +1188,19 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
             why = s_role_names[roles[e]];
         } else if (entity && entity->type == KTAG_TYPE_FUNDING) {
             size_t hi = span->end + S_FUNDING_FWD, clause = s_clause_end(s, n, sent, span->end);
-            raw = s_sum(items, sent, span->start, hi < clause ? hi : clause);
-            why = "funding: its own phrase";
+            if (hi > clause)
+                hi = clause;
+            raw = s_sum(items, sent, span->start, hi);
+            /*  Framing words (흥행, 주주가치 제고, 과열) judge every funding
+                event of their sentence, wherever they stand. */
+            bool framed = false;
+            for (size_t k = sent->first; k < sent->first + sent->count; k++)
+                if ((items[k].flags & KTAG_SENT_FLAG_FRAME) && (items[k].start < span->start || items[k].start >= hi)) {
+                    raw += items[k].contrib;
+                    framed = framed || items[k].contrib != 0;
+                }
+            why = framed ? "funding: its own phrase and the framing words of its sentence"
+                         : "funding: its own phrase";
         } else {
             size_t first = e;
             while (first > 0 && spans[first - 1].start >= sent->start)
@@ -1170,6 +1274,9 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
         if (it->absorbed) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "what %s is about",
                                       lexicon->terms[items[it->measure].term].term);
+        } else if (it->chained) {
+            used += (size_t) snprintf(rule + used, sizeof rule - used, "%s moved again, no news",
+                                      lexicon->terms[items[it->measure].term].term);
         } else if (it->compared) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "%s compared: %g -> %g",
                                       s_class_names[term->cls], it->from, it->to);
@@ -1203,7 +1310,7 @@ int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
                          const ktag_field_view_t *fields, size_t field_count,
                          bool explain, ktag_sentiment_findings_t *out)
 {
-    out->sentence_count = out->entity_count = out->contribution_count = 0;
+    out->sentence_count = out->entity_count = out->contribution_count = out->title_contributions = 0;
     out->explain_len = out->explain_count = 0;
     double total = 0;
     unsigned positive = 0, negative = 0, polar_sentences = 0, number = 0;

@@ -50,6 +50,8 @@ enum {
     KTAG_SENT_FLAG_START = 1, /**< the character before it is not a letter of its script */
     KTAG_SENT_FLAG_SOLO = 2,  /**< neither the character before nor after it is */
     KTAG_SENT_FLAG_BACK = 4,  /**< a state that composes only with a move after it (우려) */
+    KTAG_SENT_FLAG_FRAME = 8, /**< frames every funding event of its sentence (흥행, 주주가치 제고) */
+    KTAG_SENT_FLAG_DOC = 16,  /**< counts for the sentence and document, never toward an entity (MOU) */
 };
 
 /** @returns the class name as written in sentiment files, e.g. "state_bad";
@@ -91,16 +93,9 @@ typedef struct {
     ktag_sentiment_t sentiment;   /**< score in [-1, 1], static label */
 } ktag_sentence_finding_t;
 
-/** The sentiment toward one mention. */
-typedef struct {
-    uint32_t entity;              /**< the mention's index in the result */
-    double score;                 /**< in [-1, 1] */
-} ktag_entity_finding_t;
-
 /** A scored term: what it added to its sentence's raw score. */
 typedef struct {
-    ktag_field_t field;
-    uint32_t start, end;          /**< normalized bytes */
+    uint32_t start, end;          /**< normalized bytes of its field */
     double contrib;
 } ktag_contribution_t;
 
@@ -111,10 +106,11 @@ typedef struct {
     ktag_sentiment_t document;
     ktag_sentence_finding_t *sentences;      /**< in text order, title first */
     size_t sentence_count, sentence_cap;
-    ktag_entity_finding_t *entities;         /**< one per mention, in mention order */
+    double *entity_scores;                   /**< toward each mention, by its `entity` index, in [-1, 1] */
     size_t entity_count, entity_cap;
-    ktag_contribution_t *contributions;      /**< non-zero ones, title first, by start */
+    ktag_contribution_t *contributions;      /**< non-zero ones, the title's first, each field's by start */
     size_t contribution_count, contribution_cap;
+    size_t title_contributions;              /**< how many of them are the title's */
     char *explain;                           /**< explain_count NUL-terminated lines, back to back */
     size_t explain_len, explain_cap, explain_count;
     void *items, *sents, *roles;             /**< the scorer's scratch */

@@ -121,9 +121,8 @@ static int s_write_sentiment(ktag_result_t *self, const ktag_sentiment_findings_
         if (ktag_result_add_sentence(self, sentence->field, byte_start, byte_end, &sentence->sentiment))
             return KTAG_ERR_NOMEM;
     }
-    for (size_t i = 0; i < found->entity_count; i++)
-        if (found->entities[i].entity < self->entity_count)
-            self->entities[found->entities[i].entity].sentiment = found->entities[i].score;
+    for (size_t i = 0; i < found->entity_count && i < self->entity_count; i++)
+        self->entities[i].sentiment = found->entity_scores[i];
     const char *line = found->explain;
     for (size_t i = 0; i < found->explain_count; i++) {
         size_t len = strlen(line);

@@ -85,9 +85,9 @@ static inline void ktag_sort(void *base, size_t count, size_t size, int (*compar
 
 /** The length to keep of UTF-8 text[0, len) so that it is at most `max`
  *  bytes and does not end inside a character: `len` when it fits, else
- *  `max` moved back to the start of the character it would cut.  Only the
- *  lead bytes are looked at, so ill-formed text is cut at a byte.  Can't
- *  fail. */
+ *  `max` moved back over at most 3 continuation bytes to the start of the
+ *  character it would cut (ill-formed text may still be cut at a byte).
+ *  text[max] must be readable.  Can't fail. */
 static inline size_t ktag_utf8_truncate(const char *text, size_t len, size_t max)
 {
     if (len <= max)

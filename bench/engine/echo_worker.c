@@ -91,6 +91,10 @@ main(int argc, char **argv)
     void *sock = zmq_socket(ctx, ZMQ_ROUTER);
     int linger = 0;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    /* A SIGTERM that lands between the s_stop check and the blocking
+       receive would otherwise go unnoticed until the next request. */
+    int wake_ms = 200;
+    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &wake_ms, sizeof wake_ms);
     if (zmq_bind(sock, endpoint) != 0) {
         fprintf(stderr, "echo_worker: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
         return 1;
@@ -120,7 +124,7 @@ main(int argc, char **argv)
             n++;
         }
         if (failed || more) {
-            int interrupted = failed && (errno == EINTR || errno == ETERM);
+            int interrupted = failed && (errno == EINTR || errno == ETERM || errno == EAGAIN);
             for (int i = 0; i < n; i++)
                 zmq_msg_close(&frames[i]);
             while (!failed && more) {   /* an envelope too deep to answer: drop it */

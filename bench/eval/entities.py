@@ -34,6 +34,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 from find_cli import find_ktag
 
@@ -116,6 +117,56 @@ def prf(tp, fp, fn):
     return p, r, f
 
 
+def error_class(kind, typ, eid, surface, known):
+    """The class of one error, for the count table: its group, miss or false
+    alarm, and for misses whether the lexicon knows the surface at all (a
+    lexicon gap) or knows it and the rules did not tag it (a boundary,
+    ambiguity or overlap question); a funding error also names its id."""
+    grp = group_of(typ, eid)
+    if grp == "funding":
+        return "%s %s %s" % (grp, kind, eid)
+    if kind == "miss":
+        return "%s miss %s" % (grp, "form known" if norm(surface) in known else "form unknown")
+    return "%s false alarm" % grp
+
+
+def norm(s):
+    return unicodedata.normalize("NFKC", s).casefold()
+
+
+def known_forms(lexicons):
+    """Every normalized entity surface form of the lexicon set (names and aliases)."""
+    forms = set()
+    for path in glob.glob(os.path.join(lexicons, "*.tsv")):
+        header = None
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\r\n")
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                cols = line.split("\t")
+                if header is None:
+                    header = cols
+                    continue
+                if header[0] != "type":
+                    break
+                for form in ([cols[2]] if len(cols) > 2 else []) + \
+                        (cols[3].split("|") if len(cols) > 3 else []):
+                    if form:
+                        forms.add(norm(form))
+    return forms
+
+
+def print_error_classes(items, known):
+    """Errors by class, largest first: where the next round starts."""
+    cnt = collections.Counter(error_class(kind, typ, eid, text, known)
+                              for kind, (i, typ, eid, text, line) in items)
+    print("\nErrors by class (%d):" % sum(cnt.values()))
+    for cls, c in cnt.most_common():
+        print("  %4d  %s" % (c, cls))
+    return dict(cnt)
+
+
 def evaluate_gold(tagger, gold_path, n_show):
     gold = [json.loads(l) for l in open(gold_path, encoding="utf-8") if l.strip()]
     preds = tagger.tag_texts([g["text"] for g in gold])
@@ -152,10 +203,17 @@ def evaluate_gold(tagger, gold_path, n_show):
         rows.append({"group": name, "tp": c[0], "fp": c[1], "fn": c[2], "gold": c[0] + c[2],
                      "precision": p, "recall": r, "f1": f})
     print("Gold headlines: %s (%d lines)" % (gold_path, len(gold)))
-    print("%-20s %6s %6s %6s %5s %5s %5s" % ("group", "P", "R", "F1", "TP", "FP", "FN"))
+    print("%-20s %6s %6s %6s %5s %5s %5s  %s" % ("group", "P", "R", "F1", "TP", "FP", "FN",
+                                                 "errors by class"))
+    by_group = collections.defaultdict(collections.Counter)
+    for kind, items in (("miss", misses), ("false alarm", alarms)):
+        for i, typ, eid, text, line in items:
+            by_group[group_of(typ, eid)][kind] += 1
     for r in rows:
-        print("%-20s %6.3f %6.3f %6.3f %5d %5d %5d" % (r["group"], r["precision"], r["recall"],
-                                                     r["f1"], r["tp"], r["fp"], r["fn"]))
+        errs = by_group.get(r["group"], {})
+        print("%-20s %6.3f %6.3f %6.3f %5d %5d %5d  %s" % (
+            r["group"], r["precision"], r["recall"], r["f1"], r["tp"], r["fp"], r["fn"],
+            ", ".join("%s %d" % kv for kv in sorted(errs.items()))))
     for title, items in (("Misses (in gold, not tagged)", misses),
                          ("False alarms (tagged, not in gold)", alarms)):
         print("\n%s: %d" % (title, len(items)))
@@ -167,31 +225,65 @@ def evaluate_gold(tagger, gold_path, n_show):
     return rows, misses, alarms
 
 
-def evaluate_general(tagger, files, n_top):
-    lines = []
+def read_review(path):
+    """{(file, line, id): (verdict, note)} from general_news_review.tsv."""
+    out = {}
+    if not os.path.isfile(path):
+        return out
+    with open(path, encoding="utf-8") as f:
+        rows = [l.rstrip("\n").split("\t") for l in f if l.strip() and not l.startswith("#")]
+    for r in rows[1:]:
+        out[(r[0], int(r[1]), r[2])] = (r[3], r[4] if len(r) > 4 else "")
+    return out
+
+
+def evaluate_general(tagger, files, n_top, review):
+    """Tags per 1,000 general-news sentences, and false alarms per 1,000: the
+    tags reviewed `false` in general_news_review.tsv plus every tag not
+    reviewed yet (counted as false until someone reads it)."""
+    lines, where = [], []
     for fn in files:
         with open(fn, encoding="utf-8") as f:
-            lines += [l.rstrip("\n") for l in f if l.strip()]
+            for no, l in enumerate(f, 1):
+                if l.strip():
+                    lines.append(l.rstrip("\n"))
+                    where.append((os.path.basename(fn), no))
     preds = tagger.tag_texts(lines)
     cnt = collections.Counter()
     ex = {}
     by_type = collections.Counter()
+    verdicts = collections.Counter()
+    unreviewed = []
     n = 0
-    for line, pred in zip(lines, preds):
+    for line, at, pred in zip(lines, where, preds):
         for typ, eid, name, text in pred:
             n += 1
             by_type[typ] += 1
             k = (typ, eid, name, text)
             cnt[k] += 1
             ex.setdefault(k, line)
+            v = review.get((at[0], at[1], eid))
+            verdicts[v[0] if v else "unreviewed"] += 1
+            if not v:
+                unreviewed.append((at, eid, text, line))
     rate = 1000.0 * n / len(lines) if lines else 0.0
+    false = verdicts["false"] + verdicts["unreviewed"]
+    fa_rate = 1000.0 * false / len(lines) if lines else 0.0
     print("\nGeneral news (false-alarm rate): %s" % ", ".join(os.path.basename(f) for f in files))
     print("  %d sentences, %d tags: %.1f tags per 1,000 sentences (%s)"
           % (len(lines), n, rate, ", ".join("%s %d" % kv for kv in sorted(by_type.items()))))
-    print("  top offenders:")
+    print("  false alarms: %d reviewed false + %d not reviewed = %.1f per 1,000 sentences "
+          "(%d tags reviewed as true mentions; bench/eval/general_news_review.tsv)"
+          % (verdicts["false"], verdicts["unreviewed"], fa_rate, verdicts["true"]))
+    for at, eid, text, line in unreviewed:
+        print("    not reviewed: %s:%d %s %s | %s" % (at[0], at[1], eid, text, line[:70]))
+    print("  top forms:")
     for k, c in cnt.most_common(n_top):
         print("  %4d  %-8s %-20s %-14s %-10s | %s" % (c, k[0], k[1], k[2], k[3], ex[k][:70]))
     return {"sentences": len(lines), "tags": n, "per_1000": rate,
+            "false_alarms": false, "false_alarms_per_1000": fa_rate,
+            "reviewed_true": verdicts["true"], "reviewed_false": verdicts["false"],
+            "unreviewed": verdicts["unreviewed"],
             "top": [[c] + list(k) for k, c in cnt.most_common(n_top)]}
 
 
@@ -219,7 +311,8 @@ def main():
     ap.add_argument("--ref", action="store_true",
                     help="use lexicons/tools/refmatch.py instead of the CLI")
     ap.add_argument("--lexicons", default=os.path.join(REPO, "lexicons"))
-    ap.add_argument("--data", default=os.path.join(os.path.dirname(REPO), "shared", "data"))
+    ap.add_argument("--data", default=os.environ.get("KTAG_BENCH_DATA",
+                                                     os.path.join(os.path.dirname(REPO), "shared", "data")))
     ap.add_argument("--misses", type=int, default=200, help="misses/false alarms to list")
     ap.add_argument("--top", type=int, default=25, help="general-news offenders to list")
     ap.add_argument("--review-headlines", type=int, default=0, metavar="N")
@@ -237,13 +330,17 @@ def main():
     if not a.ref:
         print("ktag: %s   lexicons: %s" % (tagger.ktag, a.lexicons))
     rows, misses, alarms = evaluate_gold(tagger, gold, a.misses)
-    fp = evaluate_general(tagger, general, a.top)
+    classes = print_error_classes([("miss", m) for m in misses] +
+                                  [("false alarm", x) for x in alarms], known_forms(a.lexicons))
+    fp = evaluate_general(tagger, general, a.top,
+                          read_review(os.path.join(HERE, "general_news_review.tsv")))
     if a.review_headlines:
         review_headlines(tagger, os.path.join(a.data, "corpus", "headlines.csv"),
                          a.review_headlines)
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
             json.dump({"gold": rows, "misses": misses, "false_alarms": alarms,
+                       "error_classes": classes,
                        "general": fp}, f, ensure_ascii=False, indent=1)
 
 

@@ -38,7 +38,8 @@ typedef struct {
     const char *lexicon_dir;    /* resolved */
     const char *connect;        /* ktagd endpoint, or NULL for in-process */
     int jobs;                   /* worker threads, >= 1 */
-    int window;                 /* --connect: requests in flight */
+    int window;                 /* --connect: documents in flight */
+    int batch;                  /* --connect: documents per request (1 = no batches) */
     double timeout;             /* --connect: seconds before a request is sent again */
     int retries;                /* --connect: times a late request is sent again */
     int progress;               /* -1 auto, 0 off, 1 on */

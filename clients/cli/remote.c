@@ -1,11 +1,14 @@
 /*  remote.c - `ktag --connect`: tag through a running ktagd or broker.
 
     One DEALER socket, pipelined: up to `window` documents are in flight,
-    each request sent as [empty delimiter, msgpack request] as REQ would,
-    with the sequence number of its (first) document as the request id.
-    Replies may come back in any order; they are matched by that id, given
-    back the documents' own ids, and written in input order through the
-    same formatter as in-process results.
+    in batches of up to --batch documents or 1 MiB (docs/PROTOCOL.md,
+    "Batches"), each request sent as [empty delimiter, msgpack request] as
+    REQ would, with the sequence number of its first document as the
+    request id.  Replies may come back in any order; they are matched by
+    that id, given back the documents' own ids, and written in input order
+    through the same formatter as in-process results.  A batch refused as a
+    whole (too large for the daemon, a daemon from before batches) is sent
+    again one document at a time, so that only a document at fault fails.
 
     Lossless, the Lazy Pirate way (docs/PROTOCOL.md, "Broker and workers"):
     a request without a reply after --timeout seconds is charged a try, the
@@ -25,7 +28,6 @@
 #include <msgpack.h>
 #include <zmq.h>
 
-#include "ktag_json.h"
 #include "ktag_msgpack.h"
 
 typedef enum { S_FREE = 0, S_PENDING, S_DONE } s_state_t;
@@ -38,6 +40,7 @@ typedef struct {
     ktag_cli_doc_t doc;         /* borrowed from the slot, alive until its reset */
     uint64_t head;              /* sequence number of its request's first document */
     uint32_t count;             /* head slot: documents in the request */
+    bool batch;                 /* head slot: sent as a batch (`docs`), not as one `text` */
     int attempts;               /* head slot: tries charged (timeouts), from 1 */
     int overloaded;             /* head slot: `overloaded` replies retried */
     double deadline;            /* head slot: its reply is late after this */
@@ -45,6 +48,12 @@ typedef struct {
 } s_track_t;
 
 #define S_MAX_OVERLOADED 8
+#define S_BATCH_BYTES (1u << 20)    /* a batch ends before 1 MiB of documents */
+#define S_BATCH_OVERHEAD 512        /* room for the batch's id and options */
+/* A batch's id is its head's sequence number with this bit set, so that a
+ * reply to a batch is never taken for the reply to its first document
+ * alone (after a split) and the other way round. */
+#define S_BATCH_ID (UINT64_C(1) << 62)
 
 typedef struct {
     const ktag_cli_config_t *config;
@@ -54,7 +63,14 @@ typedef struct {
     size_t window;
     uint64_t produced, next_write;
     ktag_cli_buf_t request;
+    ktag_wire_doc_t *docs;      /* a batch's documents, as packed */
+    uint64_t max_size;          /* the daemon's message limit, 0 = unknown */
+    int batch;                  /* documents per request: --batch, 1 after a refusal */
+    uint64_t open_head;         /* the batch being filled: its first document, */
+    uint32_t open_count;        /* its documents (0 = none open) */
+    size_t open_bytes;          /* and their packed size, at most */
     uint64_t retried;           /* requests sent again after a timeout */
+    bool failed;                /* a send failed: stop */
 } s_remote_t;
 
 static int
@@ -106,17 +122,32 @@ s_send_buf(s_remote_t *r, const char *data, size_t len)
     return 0;
 }
 
+static ktag_wire_doc_t
+s_wire_doc(const ktag_cli_doc_t *doc)
+{
+    return (ktag_wire_doc_t) {.id = {.kind = KTAG_ID_NONE}, .text = doc->text,
+                              .text_len = doc->text_len, .title = doc->title,
+                              .title_len = doc->title_len};
+}
+
 /* Pack the request whose head document is `head` into r->request. */
 static void
 s_pack(s_remote_t *r, uint64_t head)
 {
-    const ktag_cli_doc_t *doc = &r->track[head % r->window].doc;
+    const s_track_t *t = &r->track[head % r->window];
     r->request.len = 0;
     msgpack_packer pk;
     msgpack_packer_init(&pk, &r->request, s_pack_cb);
-    ktag_wire_id_t id = {.kind = KTAG_ID_UINT, .unum = head};
-    ktag_msgpack_pack_request(&pk, &id, doc->text, doc->text_len, doc->title, doc->title_len,
-                              &r->config->options);
+    ktag_wire_id_t id = {.kind = KTAG_ID_UINT, .unum = t->batch ? head | S_BATCH_ID : head};
+    if (!t->batch) {
+        ktag_msgpack_pack_request(&pk, &id, t->doc.text, t->doc.text_len, t->doc.title,
+                                  t->doc.title_len, &r->config->options);
+        return;
+    }
+    /* The entries carry no id: results come back in the order of docs. */
+    for (uint32_t i = 0; i < t->count; i++)
+        r->docs[i] = s_wire_doc(&r->track[(head + i) % r->window].doc);
+    ktag_msgpack_pack_batch_request(&pk, &id, r->docs, t->count, &r->config->options);
 }
 
 /* (Re)send the request of `head` as packed from its documents. */
@@ -235,6 +266,43 @@ s_is_overloaded(const msgpack_object *reply)
            && memcmp(code->via.str.ptr, "overloaded", 10) == 0;
 }
 
+/* Send the batch being filled, if any.  @returns 0, or -1 when the send
+ * failed. */
+static int
+s_flush(s_remote_t *r)
+{
+    if (r->open_count == 0)
+        return 0;
+    s_track_t *t = &r->track[r->open_head % r->window];
+    t->count = r->open_count;
+    t->batch = r->open_count > 1;
+    t->attempts = 1;
+    r->open_count = 0;
+    return s_send(r, r->open_head);
+}
+
+/* The daemon refused the batch of `head` as a whole: send its documents
+ * again one at a time, and no more batches in this run. */
+static void
+s_split(s_remote_t *r, uint64_t head)
+{
+    uint32_t count = r->track[head % r->window].count;
+    if (r->batch > 1)
+        fprintf(stderr, "ktag: %s refused a batch of %u documents; sending them one by one\n",
+                r->config->connect, count);
+    r->batch = 1;
+    for (uint64_t seq = head; seq < head + count; seq++) {
+        s_track_t *t = &r->track[seq % r->window];
+        t->head = seq;
+        t->count = 1;
+        t->batch = false;
+        t->attempts = 1;
+        t->overloaded = 0;
+        if (s_send(r, seq) != 0)
+            r->failed = true;
+    }
+}
+
 /* Take one reply: @returns the number of documents it answered (0 for a
  * duplicate, a stray message or an `overloaded` reply to retry later). */
 static uint64_t
@@ -243,11 +311,12 @@ s_accept(s_remote_t *r, const msgpack_object *reply)
     const msgpack_object *rid = ktag_msgpack_map_get(reply, "id");
     if (!rid || rid->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
         return 0;       /* not one of ours (a late handshake reply) */
-    uint64_t head = rid->via.u64;
+    bool batch = (rid->via.u64 & S_BATCH_ID) != 0;
+    uint64_t head = rid->via.u64 & ~S_BATCH_ID;
     if (head < r->next_write || head >= r->produced)
         return 0;       /* long answered: a late duplicate */
     s_track_t *t = &r->track[head % r->window];
-    if (t->state != S_PENDING || t->head != head || t->count == 0)
+    if (t->state != S_PENDING || t->head != head || t->count == 0 || t->batch != batch)
         return 0;       /* answered already: a duplicate */
     if (s_is_overloaded(reply) && t->overloaded < S_MAX_OVERLOADED) {
         /* The daemon sheds load rather than queueing without bound; back
@@ -255,6 +324,20 @@ s_accept(s_remote_t *r, const msgpack_object *reply)
         t->resend_at = s_now() + 0.001 * (1 << t->overloaded);
         t->overloaded++;
         return 0;
+    }
+    if (t->batch) {
+        const msgpack_object *results = ktag_msgpack_map_get(reply, "results");
+        if (!results || results->type != MSGPACK_OBJECT_ARRAY
+            || results->via.array.size != t->count) {
+            s_split(r, head);
+            return 0;
+        }
+        for (uint32_t i = 0; i < t->count; i++) {
+            size_t idx = (head + i) % r->window;
+            s_reply(r->config, &r->slots[idx], &results->via.array.ptr[i], r->track[idx].doc.id);
+            r->track[idx].state = S_DONE;
+        }
+        return t->count;
     }
     for (uint32_t i = 0; i < t->count; i++) {
         size_t idx = (head + i) % r->window;
@@ -340,13 +423,79 @@ s_next_due(const s_remote_t *r)
     return due;
 }
 
+/* Read documents until the window is full or the input ends (*eof), and
+ * send them in batches of consecutive documents; a document that cannot be
+ * sent (unreadable, too large) is done at once, with its error.  Counts
+ * the documents sent in *pending.  @returns 0, or -1 when a send failed. */
+static int
+s_fill(s_remote_t *r, ktag_cli_reader_t *reader, bool *eof, uint64_t *pending)
+{
+    const ktag_cli_config_t *config = r->config;
+    size_t room = r->max_size && r->max_size < S_BATCH_BYTES ? r->max_size : S_BATCH_BYTES;
+    while (r->produced - r->next_write < r->window) {
+        /* Input that trickles in (a pipe) is tagged as it comes. */
+        if (r->open_count && ktag_cli_reader_may_wait(reader) && s_flush(r) != 0)
+            return -1;
+        size_t idx = r->produced % r->window;
+        ktag_cli_slot_t *slot = &r->slots[idx];
+        s_track_t *t = &r->track[idx];
+        if (!ktag_cli_reader_next(reader, slot)) {
+            *eof = true;
+            break;
+        }
+        memset(t, 0, sizeof *t);
+        t->state = S_DONE;
+        bool added = false;
+        if (ktag_cli_doc_extract(slot, config, &t->doc) == 0) {
+            ktag_wire_doc_t wire = s_wire_doc(&t->doc);
+            size_t size = ktag_msgpack_batch_doc_size(&wire);
+            bool too_large = false;
+            if (r->max_size && size + S_BATCH_OVERHEAD > r->max_size) {
+                /* Near the limit: measure it packed alone. */
+                t->head = r->produced;
+                t->count = 1;
+                s_pack(r, r->produced);
+                too_large = r->request.len > r->max_size;
+            }
+            if (too_large) {
+                ktag_cli_doc_fail(slot, config, t->doc.id, "too_large",
+                                  "document of %zu bytes exceeds the daemon's limit of %llu bytes",
+                                  t->doc.text_len + t->doc.title_len,
+                                  (unsigned long long) r->max_size);
+            } else {
+                if (r->open_count
+                    && (r->open_count >= (uint32_t) r->batch
+                        || r->open_bytes + size + S_BATCH_OVERHEAD > room)
+                    && s_flush(r) != 0)
+                    return -1;
+                if (r->open_count == 0) {
+                    r->open_head = r->produced;
+                    r->open_bytes = 0;
+                }
+                t->head = r->open_head;
+                t->state = S_PENDING;
+                r->open_count++;
+                r->open_bytes += size;
+                (*pending)++;
+                added = true;
+            }
+        }
+        /* A batch is a run of consecutive documents. */
+        if (!added && s_flush(r) != 0)
+            return -1;
+        r->produced++;
+    }
+    return s_flush(r);
+}
+
 int
 ktag_cli_run_remote(const ktag_cli_config_t *config, ktag_cli_reader_t *reader, ktag_cli_sink_t *sink)
 {
-    s_remote_t r = {.config = config, .window = (size_t) config->window};
+    s_remote_t r = {.config = config, .window = (size_t) config->window, .batch = config->batch};
     r.slots = calloc(r.window, sizeof *r.slots);
     r.track = calloc(r.window, sizeof *r.track);
-    if (!r.slots || !r.track) {
+    r.docs = calloc(r.window, sizeof *r.docs);
+    if (!r.slots || !r.track || !r.docs) {
         fprintf(stderr, "ktag: out of memory\n");
         exit(1);
     }
@@ -356,8 +505,7 @@ ktag_cli_run_remote(const ktag_cli_config_t *config, ktag_cli_reader_t *reader, 
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     r.ctx = zmq_ctx_new();
-    uint64_t max_size;
-    if (!r.ctx || s_open_socket(&r) != 0 || s_handshake(&r, &max_size) != 0) {
+    if (!r.ctx || s_open_socket(&r) != 0 || s_handshake(&r, &r.max_size) != 0) {
         rc = -1;
         goto done;
     }
@@ -365,35 +513,9 @@ ktag_cli_run_remote(const ktag_cli_config_t *config, ktag_cli_reader_t *reader, 
     uint64_t pending = 0;       /* documents sent and not answered */
     bool eof = false, gave_up = false;
     for (;;) {
-        while (!eof && !gave_up && r.produced - r.next_write < r.window) {
-            size_t idx = r.produced % r.window;
-            ktag_cli_slot_t *slot = &r.slots[idx];
-            s_track_t *t = &r.track[idx];
-            if (!ktag_cli_reader_next(reader, slot)) {
-                eof = true;
-                break;
-            }
-            memset(t, 0, sizeof *t);
-            t->state = S_DONE;
-            if (ktag_cli_doc_extract(slot, config, &t->doc) == 0) {
-                t->head = r.produced;
-                t->count = 1;
-                t->attempts = 1;
-                s_pack(&r, r.produced);
-                if (max_size && r.request.len > max_size) {
-                    ktag_cli_doc_fail(slot, config, t->doc.id, "too_large",
-                                      "document of %zu bytes exceeds the daemon's limit of %llu bytes",
-                                      t->doc.text_len + t->doc.title_len, (unsigned long long) max_size);
-                } else {
-                    t->state = S_PENDING;
-                    if (s_send(&r, r.produced) != 0) {
-                        rc = -1;
-                        goto done;
-                    }
-                    pending++;
-                }
-            }
-            r.produced++;
+        if (!eof && !gave_up && s_fill(&r, reader, &eof, &pending) != 0) {
+            rc = -1;
+            goto done;
         }
         while (r.next_write < r.produced && r.track[r.next_write % r.window].state == S_DONE) {
             size_t idx = r.next_write % r.window;
@@ -426,6 +548,10 @@ ktag_cli_run_remote(const ktag_cli_config_t *config, ktag_cli_reader_t *reader, 
             }
             pending -= s_accept(&r, &unpacked.data);
         }
+        if (r.failed) {
+            rc = -1;
+            goto done;
+        }
         int expired = s_expire(&r, s_now());
         if (expired < 0) {
             rc = -1;
@@ -456,5 +582,6 @@ done:
         ktag_cli_slot_free(&r.slots[i]);
     free(r.slots);
     free(r.track);
+    free(r.docs);
     return rc;
 }

@@ -45,7 +45,7 @@ REPO = os.path.dirname(LEXDIR)
 
 LISTING = "krx_listing_2026-03-22.csv"
 DELISTING = "krx_delisting_2026-03-22.csv"
-GENERATED = ("companies_krx.tsv", "companies_delisted.tsv")
+GENERATED = ("companies_krx.tsv", "companies_delisted.tsv", "companies_krx_short.tsv")
 DELISTED_SINCE = "2010-01-01"
 DESC = "krx_desc_2026-03-22.csv"
 ENGLISH = "english_names_2024-05-13.csv"

@@ -78,7 +78,9 @@ def test_help_and_version_exit_0():
     ["--no-such-option"],
     ["--timeout", "0"],
     ["--window", "0"],
-    ["--window", "501"],
+    ["--batch", "1", "--window", "501"],
+    ["--batch", "0"],
+    ["--retries", "-1"],
 ])
 def test_usage_errors_exit_2(args):
     rc, out, err = run(args, stdin=b"")

@@ -165,7 +165,7 @@ def test_worker_speaks_ktagw1_and_reconnects_to_a_silent_broker(env):
     router.setsockopt(zmq.LINGER, 0)
     router.bind(env.ipc("back"))
     env.sockets.append(router)
-    worker = env.start("--connect", env.ipc("back"), "--threads", "2", *BEAT)
+    worker = env.start("--connect", env.ipc("back"), "--threads", "1", *BEAT)
 
     def recv(timeout_ms=3000):
         assert router.poll(timeout_ms), "the worker said nothing"
@@ -177,7 +177,6 @@ def test_worker_speaks_ktagw1_and_reconnects_to_a_silent_broker(env):
     assert ready["credit"] == 64 and ready["heartbeat_ms"] == 200
     assert ready["name"].endswith("/%d" % worker.proc.pid)
     # Heartbeats follow, every 200 ms.
-    t0 = time.monotonic()
     frames = recv()
     assert frames[:4] == [ident, b"", b"ktagw/1", b"HEARTBEAT"]
     # A request as the broker forwards it: [worker, client, "", body].
@@ -188,8 +187,12 @@ def test_worker_speaks_ktagw1_and_reconnects_to_a_silent_broker(env):
             break
     assert frames[:3] == [ident, b"client-1", b""]
     assert found(unpack(frames[3])) == DOCS[1][1]
-    # Our broker says nothing back: after 3 x 200 ms the worker starts over
-    # on a new connection (new identity) and announces itself again.
+    # One heartbeat tells the worker that it has a ktagw/1 broker; then our
+    # broker says nothing: after 3 x 200 ms the worker starts over on a new
+    # connection (new identity) and announces itself again.
+    router.send_multipart([ident, b"", b"ktagw/1", b"HEARTBEAT", pack({"heartbeat_ms": 200})])
+    worker.wait_log("the broker speaks ktagw/1: heartbeats every 200 ms")
+    t0 = time.monotonic()
     while True:
         frames = recv()
         if frames[0] != ident:
@@ -205,3 +208,35 @@ def test_worker_speaks_ktagw1_and_reconnects_to_a_silent_broker(env):
         if frames[0] == new and frames[3:4] == [b"DISCONNECT"]:
             break
     assert worker.wait() == 0
+
+
+def test_worker_behind_a_plain_proxy_does_not_count_its_silence(env):
+    """A plain ROUTER/DEALER proxy never sends heartbeats: the worker must
+    not take it for a dead broker and keep reconnecting."""
+    import threading
+    front, back = env.ctx.socket(zmq.ROUTER), env.ctx.socket(zmq.DEALER)
+    for sock in (front, back):
+        sock.setsockopt(zmq.LINGER, 0)
+    front.bind(env.ipc("pf"))
+    back.bind(env.ipc("pb"))
+
+    def proxy():
+        try:
+            zmq.proxy(front, back)
+        except zmq.ContextTerminated:
+            pass
+        finally:
+            front.close(0)
+            back.close(0)
+
+    threading.Thread(target=proxy, daemon=True).start()
+    worker = env.start("--connect", env.ipc("pb"), "--threads", "1", "--heartbeat", "50",
+                       "--liveness", "2")
+    s = env.socket(zmq.DEALER, env.ipc("pf"))
+    for round in range(3):
+        time.sleep(0.4)         # 4 x liveness x interval: silence, were it counted
+        s.send_multipart([b"", pack({"id": round, "text": DOCS[0][0]})])
+        r = unpack(s.recv_multipart()[1])
+        assert r["id"] == round and found(r) == DOCS[0][1]
+    assert "silent" not in worker.log_text()
+    assert worker.stop() == 0

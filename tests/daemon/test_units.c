@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "ktagd_broker.h"
 #include "ktagd_config.h"
 #include "ktagd_frames.h"
 #include "ktagd_lexholder.h"
@@ -216,6 +217,147 @@ test_frames(void)
     zmq_ctx_term(ctx);
 }
 
+/* Receive a whole message from `sock` (waiting up to 1 s) as frames. */
+static int
+s_recv_wait(ktagd_frames_t *f, void *sock)
+{
+    zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll(&item, 1, 1000) != 1)
+        return -1;
+    return ktagd_frames_recv(f, sock, 0);
+}
+
+static bool
+s_frame_is(ktagd_frames_t *f, size_t i, const char *s)
+{
+    return i < f->count && zmq_msg_size(&f->part[i]) == strlen(s)
+           && memcmp(zmq_msg_data(&f->part[i]), s, strlen(s)) == 0;
+}
+
+/* The broker side of ktagw/1 on inproc, with a clock of our own: READY,
+   credit, the choice of worker, replies, heartbeats, DISCONNECT, expiry. */
+static void
+test_broker(void)
+{
+    void *ctx = zmq_ctx_new();
+    void *back = zmq_socket(ctx, ZMQ_ROUTER);
+    int one = 1;
+    zmq_setsockopt(back, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    CHECK(zmq_bind(back, "inproc://back") == 0);
+    void *w[2];
+    for (int i = 0; i < 2; i++) {
+        w[i] = zmq_socket(ctx, ZMQ_DEALER);
+        zmq_setsockopt(w[i], ZMQ_ROUTING_ID, i ? "w2" : "w1", 2);
+        CHECK(zmq_connect(w[i], "inproc://back") == 0);
+    }
+    double now = 100.0;
+    ktagd_broker_t *b = ktagd_broker_new(back, 100, 3, now);
+    CHECK(!ktagd_broker_ready(b) && ktagd_broker_workers(b) == 0);
+
+    /* Both announce themselves: w1 takes 1 request at a time, w2 takes 2. */
+    ktagd_link_t *l1 = ktagd_link_new(1, 100, 3), *l2 = ktagd_link_new(2, 100, 3);
+    ktagd_link_attach(l1, w[0], now);
+    ktagd_link_attach(l2, w[1], now);
+    ktagd_frames_t f;
+    for (int got = 0; got < 2;) {
+        zmq_pollitem_t item = { back, 0, ZMQ_POLLIN, 0 };
+        CHECK(zmq_poll(&item, 1, 1000) == 1);
+        if (ktagd_broker_recv(b, &f, now) == 0)
+            got++;
+    }
+    CHECK(ktagd_broker_workers(b) == 2 && ktagd_broker_ready(b));
+
+    /* Three requests: as much as their credit, w2 two, w1 one; then none. */
+    for (int i = 0; i < 3; i++) {
+        ktagd_frames_init(&f);
+        CHECK(ktagd_frames_append(&f, "client", 6) == 0 && ktagd_frames_append(&f, "", 0) == 0
+              && ktagd_frames_append(&f, "req", 3) == 0);
+        CHECK(ktagd_broker_dispatch(b, &f) == 0 && f.count == 0);
+    }
+    CHECK(!ktagd_broker_ready(b) && ktagd_broker_held(b) == 3);
+    ktagd_frames_init(&f);
+    ktagd_frames_append(&f, "client", 6);
+    CHECK(ktagd_broker_dispatch(b, &f) == -1 && f.count == 1);
+    ktagd_frames_close(&f);
+    CHECK(s_recv_wait(&f, w[1]) == 0 && s_frame_is(&f, 0, "client") && s_frame_is(&f, 2, "req"));
+    CHECK(!ktagd_link_filter(l2, &f, now) && f.count == 3);   /* a request: for the caller */
+    /* Its reply gives w2 a credit back and comes out without w2's id. */
+    CHECK(ktagd_frames_send(&f, w[1], 0) == 0);
+    zmq_pollitem_t item = { back, 0, ZMQ_POLLIN, 0 };
+    CHECK(zmq_poll(&item, 1, 1000) == 1);
+    CHECK(ktagd_broker_recv(b, &f, now) == 1 && s_frame_is(&f, 0, "client") && f.count == 3);
+    ktagd_frames_close(&f);
+    CHECK(ktagd_broker_held(b) == 2 && ktagd_broker_ready(b));
+
+    /* Heartbeats go out each interval; the workers hear them. */
+    double next = ktagd_broker_tick(b, now + 0.1);
+    CHECK(next > now + 0.1 && next <= now + 0.2 + 1e-9);
+    for (int i = 0; i < 2; i++) {
+        int requests = 0;
+        for (;;) {
+            CHECK(s_recv_wait(&f, w[i]) == 0);
+            if (f.count == 0 || zmq_msg_size(&f.part[0]) == 0)
+                break;
+            ktagd_frames_close(&f);     /* w1's and w2's requests */
+            requests++;
+        }
+        CHECK(requests == 1);           /* w2's other one was answered above */
+        CHECK(s_frame_is(&f, 1, KTAGD_WORKER_PROTOCOL) && s_frame_is(&f, 2, "HEARTBEAT"));
+        CHECK(ktagd_link_filter(i ? l2 : l1, &f, now + 0.1) && f.count == 0);
+    }
+
+    /* w1 stops: DISCONNECT takes its credit away. */
+    ktagd_link_disconnect(l1);
+    CHECK(zmq_poll(&item, 1, 1000) == 1);
+    CHECK(ktagd_broker_recv(b, &f, now + 0.1) == 0);
+    ktagd_frames_init(&f);
+    ktagd_frames_append(&f, "client", 6);
+    CHECK(ktagd_broker_dispatch(b, &f) == 0);     /* to w2, its last credit */
+    CHECK(!ktagd_broker_ready(b) && ktagd_broker_held(b) == 3);
+
+    /* Nobody speaks for 3 intervals: both expire, and what they held with
+       them, so a draining broker has nothing left to wait for. */
+    ktagd_broker_tick(b, now + 0.45);
+    CHECK(ktagd_broker_workers(b) == 0 && ktagd_broker_held(b) == 0);
+
+    /* A heartbeat from a worker the broker does not know adopts it. */
+    bool reconnect;
+    ktagd_link_tick(l2, now + 1.0, &reconnect);
+    CHECK(zmq_poll(&item, 1, 1000) == 1);
+    CHECK(ktagd_broker_recv(b, &f, now + 1.0) == 0);
+    CHECK(ktagd_broker_workers(b) == 1 && ktagd_broker_ready(b));
+
+    /* The worker side: w2 heard the broker last at +0.1, so at +1.0 (above)
+       it planned a new connection one interval later; then the backoff
+       doubles; a word from the broker cancels a planned one. */
+    CHECK(!reconnect);
+    ktagd_link_tick(l2, now + 1.1, &reconnect);
+    CHECK(reconnect);
+    ktagd_link_attach(l2, w[1], now + 1.1);
+    next = ktagd_link_tick(l2, now + 1.41, &reconnect);
+    CHECK(!reconnect && next <= now + 1.61 + 1e-9);    /* planned in 0.2 s */
+    ktagd_link_tick(l2, now + 1.62, &reconnect);
+    CHECK(reconnect);
+    ktagd_link_attach(l2, w[1], now + 1.62);
+    ktagd_link_tick(l2, now + 1.93, &reconnect);      /* planned in 0.4 s */
+    ktagd_frames_init(&f);
+    ktagd_frames_append(&f, "client", 6);
+    CHECK(!ktagd_link_filter(l2, &f, now + 2.0));      /* a request from the broker */
+    ktagd_frames_close(&f);
+    ktagd_link_tick(l2, now + 2.34, &reconnect);
+    CHECK(!reconnect);
+
+    ktagd_link_destroy(&l1);
+    ktagd_link_destroy(&l2);
+    ktagd_broker_destroy(&b);
+    CHECK(b == NULL && l1 == NULL);
+    ktagd_broker_destroy(&b);
+    for (int i = 0; i < 2; i++)
+        zmq_close(w[i]);
+    zmq_close(back);
+    zmq_ctx_term(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -228,6 +370,7 @@ main(int argc, char **argv)
     test_config();
     test_lexholder(argv[1]);
     test_frames();
+    test_broker();
     if (s_failures)
         fprintf(stderr, "%d checks failed\n", s_failures);
     else

@@ -1,6 +1,8 @@
 /*  test_normalize.c - the normalized view and its map back to the original:
     full-width Latin, case, 4-byte characters, combining marks, CRLF,
     compatibility expansions, invalid UTF-8. */
+#include <stdlib.h>
+
 #include "check.h"
 #include "normalize.h"
 
@@ -18,14 +20,26 @@ static const char *s_norm(const char *text)
     return view;
 }
 
-static void test_ascii_is_lowercased_and_mapped_one_to_one(void)
+static void test_ascii_is_kept_as_written_and_mapped_one_to_one(void)
 {
-    CHECK_STR(s_norm("SK Hynix HBM3E"), "sk hynix hbm3e");
+    /*  The matcher folds ASCII case: the view keeps the capitals, and is
+        the text itself. */
+    const char *text = "SK Hynix HBM3E";
+    CHECK_STR(s_norm(text), "SK Hynix HBM3E");
+    CHECK(buf.view == text);
     for (size_t i = 0; i <= buf.len; i++) {
         CHECK_INT(ktag_norm_orig_start(&buf, i), i);
         CHECK_INT(ktag_norm_orig_end(&buf, i), i);
     }
     CHECK_INT(buf.segment_count, 0);   /* nothing went through ICU */
+}
+
+static void test_lexicon_forms_are_fully_case_folded(void)
+{
+    ktag_error_t err = { 0 };
+    char *form = ktag_normalize_string("SK하이닉스 ＨＢＭ É", &err);
+    CHECK_STR(form, "sk하이닉스 hbm é");
+    free(form);
 }
 
 static void test_fullwidth_latin_maps_to_its_original_bytes(void)
@@ -85,7 +99,7 @@ static void test_normalized_growth_beyond_the_limit_is_too_large(void)
 static void test_emoji_and_4_byte_characters_keep_offsets(void)
 {
     const char *text = "🙂A𝐁";    /* U+1D401 MATHEMATICAL BOLD CAPITAL B -> b */
-    CHECK_STR(s_norm(text), "🙂ab");
+    CHECK_STR(s_norm(text), "🙂Ab");
     CHECK_INT(ktag_norm_orig_start(&buf, 4), 4);   /* 'a' comes from byte 4 */
     CHECK_INT(ktag_norm_orig_start(&buf, 5), 5);   /* 'b' comes from the 4-byte 𝐁 at 5 */
     CHECK_INT(ktag_norm_orig_end(&buf, 6), 9);
@@ -125,6 +139,38 @@ static void test_invalid_utf8_names_the_byte_offset(void)
     CHECK_INT(ktag_normalize(&buf, "\xea\xb0", 2, &err), KTAG_ERR_BAD_UTF8);         /* truncated */
 }
 
+static void test_long_texts_check_every_byte(void)
+{
+    /*  Long runs of Hangul and ASCII are checked 16 bytes at a time: a bad
+        byte, a surrogate, a non-syllable, a missing continuation byte or a
+        trailing conjoining jamo at any position must still be seen. */
+    static const char *const bad[] = { "\xff", "\xed\xa0\x80", "\xea\xb0", "\x80" };
+    for (size_t pos = 0; pos < 40; pos++)
+        for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+            char text[128] = "";
+            const char *units[] = { "가", "a", "힣", " " };
+            size_t len = 0;
+            while (len < pos) {
+                const char *u = units[len % 4];
+                memcpy(text + len, u, strlen(u));
+                len += strlen(u);
+            }
+            size_t at = len;
+            strcpy(text + len, bad[b]);
+            strcat(text, "삼성전자 SK하이닉스 반도체 업황");
+            ktag_error_t err = { 0 };
+            CHECK_INT(ktag_normalize(&buf, text, strlen(text), &err), KTAG_ERR_BAD_UTF8);
+            CHECK_INT(err.offset, at);
+        }
+    /*  Valid characters next to syllables that are no syllables (U+A000,
+        U+D7A4, U+D7B0) or combine with them (a trailing jamo). */
+    CHECK_STR(s_norm("가나다라마바사아자차카타파하\xea\x80\x80가"), "가나다라마바사아자차카타파하\xea\x80\x80가");
+    CHECK_STR(s_norm("가나다라마바사아자차카타파하\xed\x9e\xa3\xed\x9e\xa4"), "가나다라마바사아자차카타파하힣\xed\x9e\xa4");
+    CHECK_STR(s_norm("가나다라마바사아자차카타파하가\xe1\x86\xa8 abc"), "가나다라마바사아자차카타파하각 abc");
+    CHECK_INT(ktag_norm_orig_end(&buf, strlen("가나다라마바사아자차카타파하각")),
+              strlen("가나다라마바사아자차카타파하가\xe1\x86\xa8"));
+}
+
 static void test_removed_characters_and_runs_between_segments(void)
 {
     /* a soft hyphen normalizes to nothing; 가 after it is 2 bytes further */
@@ -159,7 +205,8 @@ static void test_character_classes(void)
 
 int main(void)
 {
-    test_ascii_is_lowercased_and_mapped_one_to_one();
+    test_ascii_is_kept_as_written_and_mapped_one_to_one();
+    test_lexicon_forms_are_fully_case_folded();
     test_fullwidth_latin_maps_to_its_original_bytes();
     test_hangul_is_kept_as_is();
     test_text_that_needs_no_change_is_its_own_view();
@@ -168,6 +215,7 @@ int main(void)
     test_combining_marks_compose_and_map_to_the_whole_segment();
     test_crlf_and_compatibility_characters();
     test_invalid_utf8_names_the_byte_offset();
+    test_long_texts_check_every_byte();
     test_removed_characters_and_runs_between_segments();
     test_empty_text();
     test_character_classes();

@@ -233,6 +233,77 @@ static void test_ambiguous_names_and_stop_phrases_filter_in_linear_work(void)
     }
 }
 
+/*  text[0, byte) in `unit`, counted the slow way. */
+static size_t s_units(const char *text, size_t byte, int unit)
+{
+    if (unit == KTAG_OFFSETS_BYTE)
+        return byte;
+    size_t units = 0;
+    for (size_t i = 0; i < byte; i++) {
+        unsigned char b = (unsigned char) text[i];
+        if ((b & 0xC0) != 0x80)
+            units += unit == KTAG_OFFSETS_UTF16 && b >= 0xF0 ? 2 : 1;
+    }
+    return units;
+}
+
+static void test_offsets_far_into_a_long_text_in_every_unit(void)
+{
+    /*  Offsets are counted 16 bytes at a time, with partial sums every
+        4,080 bytes: mentions after 5,000 bytes of mixed 1-, 3- and 4-byte
+        characters, at every alignment. */
+    static const char filler[] = "a가🙂, 나，😀b";
+    char *text = malloc(6000);
+    for (size_t shift = 0; shift < 20; shift++) {
+        size_t len = 0;
+        while (len < 5000 + shift) {
+            size_t n = len + sizeof filler - 1 <= 5000 + shift ? sizeof filler - 1 : 1;
+            memcpy(text + len, n == 1 ? " " : filler, n);
+            len += n;
+        }
+        const char *tail = " 엔비디아가 H800으로";
+        strcpy(text + len, tail);
+        size_t total = len + strlen(tail);
+        for (int run = 0; run < 6; run++) {
+            int unit = run % 3;
+            ktag_options_t options;
+            ktag_options_init(&options);
+            options.offsets = (ktag_offset_unit_t) unit;
+            options.sentiment = run < 3;   /* without sentences, one count runs over 5,000 bytes */
+            CHECK_INT(ktag_tag(res, lex, text, total, NULL, 0, &options, NULL), 0);
+            CHECK_INT(ktag_result_entity_count(res), 2);
+            for (size_t e = 0; e < ktag_result_entity_count(res) && e < 2; e++) {
+                const ktag_entity_t *entity = ktag_result_entity(res, e);
+                CHECK_INT(entity->start, s_units(text, entity->byte_start, unit));
+                CHECK_INT(entity->end, s_units(text, entity->byte_end, unit));
+            }
+            size_t sentences = ktag_result_sentence_count(res);
+            CHECK(options.sentiment ? sentences > 0 : sentences == 0);
+            if (sentences)   /* the last sentence ends with the text */
+                CHECK_INT(ktag_result_sentence(res, sentences - 1)->end, s_units(text, total, unit));
+        }
+    }
+    free(text);
+}
+
+static void test_sentiment_of_a_span_for_the_events_analyzer(void)
+{
+    /*  Normalized byte offsets of the title and the text (ASCII and Hangul
+        are kept as they are, so they are the original bytes here). */
+    const char *title = "엔비디아 급등";
+    const char *text = "SK하이닉스 급등. 삼성전자 하락.";
+    CHECK_INT(ktag_tag(res, lex, text, strlen(text), title, strlen(title), NULL, NULL), 0);
+    const ktag_sentiment_findings_t *found = &res->sentiment_findings;
+    size_t rise = strlen("SK하이닉스 "), fall = strlen("SK하이닉스 급등. 삼성전자 ");
+    CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TEXT, 0, (uint32_t) rise + 6) > 0.5);
+    CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TEXT, (uint32_t) fall, (uint32_t) strlen(text)) < -0.3);
+    CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TEXT, 0, (uint32_t) rise) == 0);   /* no term inside */
+    double both = ktag_sentiment_span_score(found, KTAG_FIELD_TEXT, 0, (uint32_t) strlen(text));
+    CHECK(both > 0 && both < ktag_sentiment_span_score(found, KTAG_FIELD_TEXT, 0, (uint32_t) rise + 6));
+    CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TITLE, 0, (uint32_t) strlen(title)) > 0.5);
+    CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TITLE, 0, 3) == 0);
+}
+
 static void *s_worker(void *arg)
 {
     (void) arg;
@@ -286,6 +357,8 @@ int main(void)
     test_results_outlive_the_callers_lexicon_reference();
     test_a_long_text_without_punctuation_is_scored_in_pieces();
     test_ambiguous_names_and_stop_phrases_filter_in_linear_work();
+    test_sentiment_of_a_span_for_the_events_analyzer();
+    test_offsets_far_into_a_long_text_in_every_unit();
     test_one_lexicon_shared_by_threads();
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);

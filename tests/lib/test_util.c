@@ -47,7 +47,7 @@ static void test_reserve_refuses_sizes_that_overflow(void)
     size_t capacity = 0;
     CHECK_INT(KTAG_RESERVE(array, capacity, 10), 0);
     CHECK(capacity >= 10);
-    CHECK_INT(KTAG_RESERVE(array, capacity, SIZE_MAX / 2), KTAG_ERR_NOMEM);
+    CHECK_INT(KTAG_RESERVE(array, capacity, SIZE_MAX / 2 + 1), KTAG_ERR_NOMEM);   /* doubling would wrap */
     uint64_t *wide = NULL;
     size_t wide_cap = 0;
     CHECK_INT(KTAG_RESERVE(wide, wide_cap, SIZE_MAX / 8 + 2), KTAG_ERR_NOMEM);   /* n * 8 wraps */

@@ -148,7 +148,12 @@ def net():
     log_dir = tempfile.mkdtemp(prefix="ktag-netns-")
     n = Net(log_dir)
     try:
-        n.build()
+        try:
+            n.build()
+        except AssertionError as e:
+            # Namespaces but no veth pairs (a restricted container): the
+            # environment cannot host the test, which is not a failure of ktag.
+            pytest.skip("cannot build the test network here: %s" % e)
         yield n
     finally:
         n.close()
@@ -202,10 +207,15 @@ class Faults:
         self.gates = [p for p, _, _ in self.plan]
         self.done = []          # (label, time)
         self.cut_at = None
+        self.rejoined = None    # seconds from restore to the broker's taking w2 again
         self.progress = []      # (time, position)
 
     def kill(self):
-        self.net.workers["w1"].kill()
+        # Frozen first, so that it certainly holds requests when it dies.
+        w1 = self.net.workers["w1"]
+        w1.proc.send_signal(signal.SIGSTOP)
+        time.sleep(0.2)
+        w1.kill()
 
     def cut(self):
         self.net.cut(2)
@@ -214,10 +224,18 @@ class Faults:
     def restore(self):
         # Long enough for the broker to expire w2 (3 x 250 ms) and more.
         time.sleep(max(0.0, self.cut_at + 2.0 - time.monotonic()))
+        w2 = r"worker \S+/%d (ready|adopted)" % self.net.workers["w2"].proc.pid
+        known = len(re.findall(w2, self.net.broker.text()))
+        self.net.broker.wait_log(r"worker \S+/%d expired" % self.net.workers["w2"].proc.pid)
+        t = time.monotonic()
         self.net.restore(2)
+        self.net.broker.wait_log(w2, count=known + 1)
+        self.rejoined = time.monotonic() - t
         self.net.start_worker("w1")
 
     def restart_broker(self):
+        self.net.broker.proc.send_signal(signal.SIGSTOP)
+        time.sleep(0.2)
         self.net.broker.kill()
         self.net.start_broker()
 
@@ -269,6 +287,7 @@ def report(what, seconds, faults):
           % (what, N, seconds, N / seconds))
     for label, stall in faults.stalls():
         print("  %-20s stream stood still for %.2f s" % (label, stall))
+    print("  w2 back in the broker's pool %.2f s after its link came back" % faults.rejoined)
 
 
 def test_broker_and_workers_in_namespaces_survive_kill_cut_and_restart(net, tmp_path):

@@ -414,6 +414,106 @@ static void test_random_token_soup_stays_in_range(void)
     CHECK(ok);
 }
 
+
+/*  Round 2 rules (issue 13), each on sentences written for it. */
+static void test_fitted_weights_and_the_plain_path(void)
+{
+    char *header[] = { "term", "class", "weight", "flags", "note", "fitted" };
+    char err[200];
+    char *row[] = { "호재", "positive", "0.8", "", "", "1.2" };
+    char *bad[] = { "악재", "negative", "0.8", "", "", "eleven" };
+    ktag_sent_class_t c;
+    double w;
+    unsigned flags;
+    unsetenv("KTAG_SENTIMENT_WEIGHTS");
+    ktag_sentiment_lexicon_t *terms = ktag_sentiment_lexicon_new();
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "호재", row, 6, header, err, sizeof err), 0);
+    ktag_sentiment_lexicon_term(terms, 0, &c, &w, &flags);
+    CHECK(fabs(w - 1.2) < 1e-9);                  /* the fitted weight by default */
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "악재", bad, 6, header, err, sizeof err), -1);
+    CHECK(strstr(err, "fitted 'eleven'") != NULL);
+    ktag_sentiment_lexicon_destroy(&terms);
+    setenv("KTAG_SENTIMENT_WEIGHTS", "plain", 1);
+    terms = ktag_sentiment_lexicon_new();
+    CHECK_INT(ktag_sentiment_lexicon_add(terms, "호재", row, 6, header, err, sizeof err), 0);
+    ktag_sentiment_lexicon_term(terms, 0, &c, &w, &flags);
+    CHECK(fabs(w - 0.8) < 1e-9);                  /* the hand weight on the plain path */
+    ktag_sentiment_lexicon_destroy(&terms);
+    unsetenv("KTAG_SENTIMENT_WEIGHTS");
+}
+
+static void test_repeated_move_of_a_no_news_measure(void)
+{
+    /* the second move tells the first again: the exchange rate is no news */
+    NEU("환율, 석달만에 1,250원 아래로…12.4원 급락한 1,248.1원 마감");
+    NEU("원/달러 환율 사흘째 내려…장중 9원 급락");
+    CHECK(s_explains("환율, 석달만에 1,250원 아래로…12.4원 급락한 1,248.1원 마감", "moved again, no news"));
+    /* a move of something else after it still counts */
+    NEG("환율 상승에 코스피 급락");
+}
+
+static void test_man_e_is_no_cause(void)
+{
+    /* N만에 is "after (a time)": the measure before it still composes */
+    POS("영업이익, 2년만에 큰 폭 증가");
+    NEG("순이익 5분기만에 감소");
+}
+
+static void test_reference_state_of_a_comparison(void)
+{
+    /* the loss is where the profit rose from, not what rose */
+    POS("영업이익은 작년 2분기 3.2mn 손실에서 5.1mn로 증가했다.");
+    /* from a loss to a profit, with no direction word: the loss counts below zero */
+    POS("세전 이익은 전년 같은 기간 41.0 mn의 손실과 비교하여 3.5 mn이었다.");
+    /* and from a profit to a loss */
+    NEG("순손실은 1년 전 2.1 mn의 이익과 비교하여 0.9 mn이었다.");
+}
+
+static void test_framing_words_judge_every_funding_event(void)
+{
+    /* a framing word in the next clause still judges the listing (flag frame) */
+    CHECK(s_entity("카카오 상장 추진…공모 흥행 기대", "ipo") > 0.2);
+    CHECK(s_entity("카카오 상장 추진…청약 경쟁률 1500대 1", "ipo") > 0.2);
+    CHECK(s_entity("대어급 상장 잇따라…시장 과열 조짐", "ipo") < -0.2);
+    CHECK(s_explains("카카오 상장 추진…공모 흥행 기대", "framing words"));
+    /* an ordinary word far from the event does not */
+    CHECK(fabs(s_entity("카카오 상장 추진…주가는 급등", "ipo")) < 0.2);
+}
+
+static void test_doc_terms_do_not_reach_entities(void)
+{
+    /* an MOU is good news for the tone of the text (flag doc)… */
+    POS("카카오, 광명전기와 물류 업무협약 체결");
+    /* …but a plain MOU is neutral for both sides */
+    CHECK(fabs(s_entity("카카오, 광명전기와 물류 업무협약 체결", "035720")) < 0.2);
+    CHECK(fabs(s_entity("카카오, 광명전기와 물류 업무협약 체결", "017040")) < 0.2);
+    /* a supply contract still is the supplier's news */
+    CHECK(s_entity("광명전기, 카카오와 100억 공급계약 체결", "017040") > 0.2);
+    /* solo: MOU inside an English word is not one */
+    NEU("a famous mouse");
+}
+
+static void test_plain_descriptions_stay_neutral(void)
+{
+    /* building a stake is housekeeping; 확보 alone is still good news */
+    NEU("한빛소재, 자회사 지분 추가 확보");
+    NEU("카카오가 물류 스타트업 지분을 확보했다");
+    POS("대규모 물량 확보");
+    /* a company described, a plan announced, a question asked */
+    NEU("이 회사는 북유럽에서 산업용 센서를 제공한다.");
+    NEU("그 회사는 유럽 최대의 포장재 업체이다.");
+    CHECK(fabs(s_score("호실적 종목, 지금 사볼까")) < fabs(s_score("호실적 종목, 지금 샀다")));
+    /* a coin's move counts half */
+    CHECK(fabs(s_score("비트코인 강세")) < fabs(s_score("카카오 강세")));
+}
+
+static void test_terms_compose_across_amounts(void)
+{
+    /* a long run of amounts and Latin units between a state and its move */
+    POS("이 회사의 4분기 순손실은 전년 동기 740만 유로에서 90만 유로(미화 120만 달러)로 줄었다고 밝혔다.");
+    NEG("2분기 영업손실은 1년 전 120만 유로(USD 1.6m)에서 470만 유로(USD 6.3m)로 늘었다.");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/ktag-sentiment-XXXXXX";
@@ -443,6 +543,14 @@ int main(void)
     test_entity_sentiment();
     test_long_documents_grow_past_the_stack_buffers();
     test_random_token_soup_stays_in_range();
+    test_fitted_weights_and_the_plain_path();
+    test_repeated_move_of_a_no_news_measure();
+    test_man_e_is_no_cause();
+    test_reference_state_of_a_comparison();
+    test_terms_compose_across_amounts();
+    test_framing_words_judge_every_funding_event();
+    test_plain_descriptions_stay_neutral();
+    test_doc_terms_do_not_reach_entities();
 
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);

@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""The entity classes of issue 13, each on sentences written for this test
+(none taken from ../shared): SPAC mergers, IPO slang and new-listing context,
+listings that are no IPO, financing phrases, global and unlisted companies,
+foreign and Korean regulators, international bodies, clipped short forms.
+
+Run by meson (suite `lexicons`) with $KTAG naming the CLI and $KTAG_LEXICONS
+the bundled set.
+"""
+import json
+import os
+import subprocess
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LEXDIR = os.environ.get("KTAG_LEXICONS",
+                        os.path.join(os.path.dirname(os.path.dirname(HERE)), "lexicons"))
+
+# class -> [(sentence, ids that must be found, ids that must not)]
+CASES = {
+    "spac_merger": [
+        ("로봇 부품사 한결정밀, 스팩과의 합병으로 코스닥 진출", {"spac_merger"}, {"ipo"}),
+        ("드론 업체 바람솔루션 합병상장 첫날 20% 급등", {"spac_merger"}, {"ipo"}),
+        ("의료기기 업체, 합병 증권신고서 정정 제출", {"spac_merger"}, set()),
+        ("2차전지 소재사, 스팩 합병상장 예비심사 통과", {"spac_merger"}, set()),
+    ],
+    "ipo": [
+        ("새내기주 푸른바이오, 데뷔 첫날 따상 성공", {"ipo"}, set()),
+        ("공모주 열풍 속 반도체 소재사 상장 둘째날도 상승", {"ipo"}, set()),
+        ("화장품 업체, 공모가를 밑돌며 거래 시작", {"ipo"}, set()),
+        ("2차전지 장비사 코스닥 입성…청약 경쟁률 1200대 1", {"ipo"}, set()),
+        ("희망 공모가 밴드 상단 초과해 확정", {"ipo"}, set()),
+    ],
+    "not_ipo": [
+        ("자산운용사, 반도체 ETF 신규상장…총보수 0.1%", set(), {"ipo"}),
+        ("미국 증시 상장 ETF에 자금 몰려", set(), {"ipo"}),
+        ("새 밈코인, 빗썸에 상장되자마자 300% 급등", {"x:bithumb"}, {"ipo"}),
+        ("업비트 상장 소식에 알트코인 들썩", {"x:dunamu"}, {"ipo"}),
+        ("인적분할 후 재상장한 지주사 주가 약세", set(), {"ipo"}),
+        ("신주 추가상장 물량 부담에 하락", set(), {"ipo"}),
+        ("은행 BIS 비율 규제 강화", set(), {"x:bis"}),
+    ],
+    "loan": [
+        ("증권사, 데이터센터 PF 대출 금융주관 맡아", {"loan"}, set()),
+        ("사모펀드의 인수금융 리파이낸싱 추진", {"loan"}, set()),
+        ("건설사 신디케이트론 3000억원 조달", {"loan"}, set()),
+    ],
+    "global": [
+        ("브로드컴·앰코 강세에 국내 후공정주 동반 상승", {"x:broadcom", "x:amkor"}, set()),
+        ("리제네론, 신약 임상 성공에 주가 급등", {"x:regeneron"}, set()),
+        ("바이엘과 사노피, 항암제 공동개발 계약", {"x:bayer", "x:sanofi"}, set()),
+        ("캐터필러 실적 호조에 굴삭기주 주목", {"x:caterpillar"}, set()),
+        ("유럽 완성차 르노, 전기차 전략 수정", {"x:renault"}, set()),
+        ("BOE, 애플 아이폰 패널 공급 확대", {"x:boe", "x:apple"}, set()),
+        ("블랙스톤·KKR, 국내 물류센터 매입 경쟁", {"x:blackstone", "x:kkr"}, set()),
+        ("데이터브릭스 기업가치 620억달러로 평가", {"x:databricks"}, set()),
+        ("마이크로스트래티지, 비트코인 추가 매입", {"x:microstrategy"}, set()),
+        ("빈패스트, 미국 공장 가동 연기", {"x:vinfast"}, set()),
+    ],
+    "unlisted_kr": [
+        ("리벨리온, 퓨리오사AI와 AI 반도체 경쟁 격화", {"x:rebellions", "x:furiosa-ai"}, set()),
+        ("카카오모빌리티, 택시 호출 수수료 인하", {"x:kakao-mobility"}, set()),
+        ("케이블TV 업체, 코인원과 제휴", {"x:coinone"}, set()),
+        ("업스테이지, 시리즈B 투자유치 마무리", {"x:upstage", "series_funding"}, set()),
+    ],
+    "ambiguous_global": [
+        ("비자 발급 절차가 간소화된다", set(), {"x:visa"}),
+        ("블록 단위로 데이터를 저장한다", set(), {"x:block"}),
+        ("리프트 설치 공사로 출입 제한", set(), {"x:lyft"}),
+    ],
+    "orgs": [
+        ("미 증권거래위원회, 가상자산 거래소에 소송 제기", {"x:sec"}, set()),
+        ("美법무부, 반독점 조사 착수", {"x:us-doj"}, set()),
+        ("EU 집행위원회, 빅테크 과징금 부과", {"x:european-commission"}, set()),
+        ("중국 증감회, IPO 심사 강화 방침", {"x:csrc"}, set()),
+        ("국제결제은행 BIS, 스테이블코인 위험 경고", {"x:bis"}, set()),
+        ("IOSCO와 금융안정위원회, 가상자산 규제 권고안 발표", {"x:iosco", "x:fsb"}, set()),
+        ("금융정보분석원, 거래소 자금세탁 검사 착수", {"x:kofiu"}, set()),
+        ("영란은행, 기준금리 동결", {"x:boe"}, set()),
+        ("미국 연방거래위원회가 합병 심사를 연장했다", {"x:ftc"}, set()),
+    ],
+    "short_forms": [
+        ("한컴, AI 오피스 신제품 공개에 강세", {"030520"}, set()),
+        ("엔솔, 북미 합작공장 가동 본격화", {"373220"}, set()),
+        ("LS일렉, 변압기 수주 확대", {"010120"}, set()),
+        ("하나금융, 주주환원 확대 발표", {"086790"}, set()),
+        ("셀트리온헬스 합병 이후 첫 실적", {"delisted:091990"}, set()),
+        ("두산로보, 협동로봇 신제품 출시", {"454910"}, set()),
+        ("한컴위드, 보안 사업 확대", {"054920"}, {"030520"}),
+    ],
+}
+
+
+def tag(texts):
+    ktag = os.environ["KTAG"]
+    lines = "".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+                    for i, t in enumerate(texts))
+    p = subprocess.run([ktag, "-L", LEXDIR, "-i", "jsonl", "-f", "jsonl", "--no-sentiment", "-"],
+                       input=lines.encode("utf-8"), stdout=subprocess.PIPE, check=True)
+    out = {}
+    for line in p.stdout.decode("utf-8").splitlines():
+        r = json.loads(line)
+        out[r["id"]] = {e["id"] for e in r["entities"]}
+    return [out[i] for i in range(len(texts))]
+
+
+class EntityClasses(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.flat = [(k, c) for k, cases in CASES.items() for c in cases]
+        cls.found = tag([c[0] for _k, c in cls.flat])
+
+    def check(self, cls):
+        n = 0
+        for (k, (text, want, not_want)), got in zip(self.flat, self.found):
+            if k != cls:
+                continue
+            n += 1
+            with self.subTest(text=text):
+                self.assertTrue(want <= got, "missing %s in %s" % (want - got, got))
+                self.assertFalse(not_want & got, "unexpected %s" % (not_want & got))
+        self.assertGreater(n, 0)
+
+
+for _cls in CASES:
+    setattr(EntityClasses, "test_" + _cls, lambda self, c=_cls: self.check(c))
+
+
+if __name__ == "__main__":
+    unittest.main()
