@@ -180,14 +180,6 @@ static inline uint64_t s_mask64(const uint8_t *bytes, const ktag_prefilter_t *pf
     return _mm512_test_epi8_mask(_mm512_or_si512(low, high), bit);
 }
 
-/*  The scans take whole blocks whose every position has 8 bytes of text
-    after it straight from the text.  The rest (fewer than a block plus 7
-    bytes) is the portable code's for AVX2; AVX-512 reads it from a
-    zero-padded copy: zero starts no pattern (patterns hold no NUL), and a
-    key read there ends in zeros as ktag_load8's do.  (AVX2 batches of 4
-    64-bit lanes measured slower than probing each candidate in scalar
-    code; batches of 8 32-bit lanes, faster.) */
-
 /*  Probe the batch (up to 8 lanes) with AVX2: as s_probe16, in 8 lanes. */
 __attribute__((target("avx2,bmi")))
 static int s_probe8x(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const s_batch_t *batch,
@@ -207,9 +199,14 @@ static int s_probe8x(const ktag_prefilter_t *pf, const uint8_t *text, size_t len
     low = _mm256_or_si256(low, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(shifted, z), shifted), to_small));
     shifted = _mm256_sub_epi8(high, a);
     high = _mm256_or_si256(high, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(shifted, z), shifted), to_small));
+    __m128i either = _mm_or_si128(_mm256_castsi256_si128(allowed), _mm256_extracti128_si256(allowed, 1));
+    either = _mm_or_si128(either, _mm_shuffle_epi32(either, 0x4E));
+    unsigned rungs = (unsigned) _mm_cvtsi128_si32(_mm_or_si128(either, _mm_shuffle_epi32(either, 0xB1)));
     const __m128i word_shift = _mm_cvtsi32_si128((int) pf->bloom_shift);
     unsigned pass[KTAG_RUNGS] = { 0 }, any = 0;
     for (unsigned r = 0; r < KTAG_RUNGS; r++) {
+        if (!(rungs & (1u << r)))
+            continue;   /* no lane's byte allows it */
         uint64_t mask = ktag_rung_masks[r];
         __m256i f = _mm256_xor_si256(_mm256_and_si256(low, _mm256_set1_epi32((int) (uint32_t) mask)),
                                      _mm256_and_si256(high, _mm256_set1_epi32((int) (uint32_t) (mask >> 32))));
@@ -227,6 +224,14 @@ static int s_probe8x(const ktag_prefilter_t *pf, const uint8_t *text, size_t len
     unsigned singles = (unsigned) _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(single, one))) & lanes;
     return any | singles ? s_follow_up(pf, text, len, batch, pass, singles, out) : 0;
 }
+
+/*  The scans take whole blocks whose every position has 8 bytes of text
+    after it straight from the text.  The rest (fewer than a block plus 7
+    bytes) is the portable code's for AVX2; AVX-512 reads it from a
+    zero-padded copy: zero starts no pattern (patterns hold no NUL), and a
+    key read there ends in zeros as ktag_load8's do.  (AVX2 batches of 4
+    64-bit lanes measured slower than probing each candidate in scalar
+    code; batches of 8 32-bit lanes, faster.) */
 
 __attribute__((target("avx2,bmi")))
 int ktag_prefilter_scan_avx2(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, ktag_match_vec_t *out)
