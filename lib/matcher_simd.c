@@ -182,7 +182,7 @@ static inline uint64_t s_mask64(const uint8_t *bytes, const ktag_prefilter_t *pf
 
 /*  Probe the batch (up to 8 lanes) with AVX2: as s_probe16, in 8 lanes. */
 __attribute__((target("avx2,bmi")))
-static int s_probe8x(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const s_batch_t *batch,
+static int s_probe8(const ktag_prefilter_t *pf, const uint8_t *text, size_t len, const s_batch_t *batch,
                      unsigned n, ktag_match_vec_t *out)
 {
     const __m256i zero = _mm256_setzero_si256(), five_bits = _mm256_set1_epi32(31), one = _mm256_set1_epi32(1);
@@ -242,12 +242,12 @@ int ktag_prefilter_scan_avx2(const ktag_prefilter_t *pf, const uint8_t *text, si
         for (uint32_t mask = s_mask32(text + block, pf); mask; mask &= mask - 1) {
             batch.pos[batch.n++] = (uint32_t) (block + (size_t) __builtin_ctz(mask));
             if (batch.n == 8) {
-                if (s_probe8x(pf, text, len, &batch, 8, out))
+                if (s_probe8(pf, text, len, &batch, 8, out))
                     return KTAG_ERR_NOMEM;
                 batch.n = 0;
             }
         }
-    if (batch.n && s_probe8x(pf, text, len, &batch, batch.n, out))
+    if (batch.n && s_probe8(pf, text, len, &batch, batch.n, out))
         return KTAG_ERR_NOMEM;
     return ktag_prefilter_scan_from(pf, text, len, block, out);
 }
