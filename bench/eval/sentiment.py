@@ -2,7 +2,7 @@
 """Sentiment evaluation of ktag: sentences, headlines and per-entity.
 
   bench/eval/sentiment.py [--ktag PATH] [--lexicons DIR] [--data DIR]
-                          [--misses N] [--json FILE]
+                          [--misses N] [--json FILE] [--half odd|even]
 
 1. Tags ../shared/data/sentiment/headlines_dev.csv and fpb_ko_dev.csv (one
    labelled sentence or headline a row) with the ktag CLI
@@ -24,6 +24,10 @@
 The CLI is the one given by --ktag, else the first of $KTAG,
 build*/clients/cli/ktag under the repository or next to it, and `ktag` on
 PATH.  Exits 2 with a clear message when ../shared/data (or the CLI) is absent.
+
+--half odd (the 1st, 3rd, ... row of each set) or --half even measures one
+half of every set: tune rules on the odd half's errors, then check that the
+even half, which was not read, moved the same way.
 """
 import argparse
 import collections
@@ -44,6 +48,7 @@ import unicodedata
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 LABELS = ["positive", "negative", "neutral"]
+HALF = None              # None, "odd" or "even": --half
 ENV = dict(os.environ)   # the CLI's environment (KTAG_SENTIMENT_WEIGHTS=plain for the plain rules)
 FIT_RECORD = os.path.join(HERE, "sentiment_fit.json")
 POLAR = {"positive": 1, "up": 1, "better": 1, "state_good": 1,
@@ -185,9 +190,17 @@ def majority(gold):
     return metrics(gold, [top] * len(gold))
 
 
+def half(rows):
+    """The rows of --half: odd keeps rows 1, 3, 5, ... (counted from 1), even
+    rows 2, 4, 6, ...; no --half keeps all."""
+    if HALF is None:
+        return rows
+    return rows[0 if HALF == "odd" else 1::2]
+
+
 def eval_sentences(ktag, lexicons, words, path, title, misses):
     with open(path, encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+        rows = half(list(csv.DictReader(f)))
     texts = [r["text"] for r in rows]
     gold = [r["label"] for r in rows]
     results, cmd = run_ktag(ktag, lexicons, texts)
@@ -204,7 +217,7 @@ def eval_sentences(ktag, lexicons, words, path, title, misses):
 
 def eval_entities(ktag, lexicons, words, path, misses):
     with open(path, encoding="utf-8") as f:
-        docs = [json.loads(line) for line in f if line.strip()]
+        docs = half([json.loads(line) for line in f if line.strip()])
     results, cmd = run_ktag(ktag, lexicons, [d["text"] for d in docs])
     gold, pred, base_pred, wrong, werr = [], [], [], [], []
     total = 0
@@ -311,7 +324,11 @@ def main():
     ap.add_argument("--cv", type=int, metavar="K", default=0,
                     help="run the K-fold cross-validation of the weight fit now (minutes) instead of "
                          "printing the recorded one")
+    ap.add_argument("--half", choices=("odd", "even"),
+                    help="measure only the odd (1st, 3rd, ...) or even rows of each set")
     args = ap.parse_args()
+    global HALF
+    HALF = args.half
 
     need = [os.path.join(args.data, p) for p in
             ("sentiment/headlines_dev.csv", "sentiment/fpb_ko_dev.csv", "gold/entities_dev.jsonl")]
@@ -321,7 +338,8 @@ def main():
             "repository); nothing measured" % ", ".join(absent))
     ktag = find_ktag(args.ktag, die)
     words = load_polar_words(args.lexicons)
-    print("ktag: %s   lexicons: %s   data: %s" % (ktag, args.lexicons, args.data))
+    print("ktag: %s   lexicons: %s   data: %s%s" % (ktag, args.lexicons, args.data,
+                                                  "   half: " + HALF if HALF else ""))
     out = {
         "headlines": eval_sentences(ktag, args.lexicons, words, need[0], "headlines_dev.csv", args.misses),
         "phrasebank": eval_sentences(ktag, args.lexicons, words, need[1], "fpb_ko_dev.csv", args.misses),
