@@ -31,6 +31,7 @@
 #define S_MOD_FWD 12        /* 대폭 증가, 소폭 하락 */
 #define S_FUNDING_FWD 30    /* 공모 흥행, 무증효과에 상한가 */
 #define S_CAUSE_WEIGHT 1.5  /* a cause marker 에 as a contrast: the result weighs more */
+#define S_BACKGROUND 3      /* a cause whose effect carries no sentiment is background */
 #define S_COMPARE_WEIGHT 0.4 /* a move shown by two numbers, as a direction word's weight */
 #define S_LABEL_THRESHOLD 0.2
 #define S_MAX_SENTENCE 600  /* bytes: longer runs without punctuation are cut (~200 Hangul) */
@@ -847,6 +848,14 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         move it explains is the news. */
     double raw = 0, damper = 1, contrast = 1;
     size_t cause_from = sent->end;
+    /*  A cause followed by an effect that carries no sentiment is the
+        background of a neutral report (환율 재돌파에…당국, 점검회의 소집). */
+    size_t last = sent->start;
+    for (size_t k = 0; k < count; k++)
+        if (it[k].contrib != 0)
+            last = it[k].end;
+    if (last > sent->start && s_cause_between(s, n, last, sent->end))
+        contrast = S_BACKGROUND;
     for (size_t k = count; k-- > 0;) {
         s_item_t *t = &it[k];
         if (t->cls == KTAG_SENT_CONTRAST && t->weight > contrast)

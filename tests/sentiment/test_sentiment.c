@@ -512,6 +512,36 @@ static void test_plain_descriptions_stay_neutral(void)
     CHECK(fabs(s_score("비트코인 강세")) < fabs(s_score("카카오 강세")));
 }
 
+static void test_a_cause_with_a_neutral_effect_is_background(void)
+{
+    /* X에…Y: when Y carries no sentiment, the news is Y and X its background */
+    NEU("수출 증가에…정부, 무역 통계 발표 시점 조정");
+    NEU("규제 완화에…당국, 업계 간담회 개최");
+    CHECK(s_explains("규제 완화에…당국, 업계 간담회 개최", "before a contrast /3"));
+    /* an effect that carries sentiment is still the news */
+    POS("수출 증가에 주가 급등");
+    NEG("규제 강화 우려에 주가 급락");
+}
+
+static void test_register_entries_and_word_collisions(void)
+{
+    /* share capital and share counts moving are register entries */
+    NEU("신주 발행으로 회사의 주식 자본이 50만 유로 증가했다.");
+    NEU("발행 주식수가 1,000주 늘었다");
+    POS("회사의 매출이 50만 유로 증가했다.");
+    /* a polar term inside another word is no hit (시장점검: 장점, 확인하: 인하,
+       동기대비: 기대, 청약할: 약할, 포트폴리오를: 오를) */
+    NEU("금융위, 시장점검 회의 열어");
+    NEU("회사는 사실을 확인하지 않았다");
+    NEU("올해 매출은 전년 동기대비 집계되지 않았다");
+    NEU("투자자는 이번 주 청약할 수 있다");
+    NEU("그 회사는 신규 포트폴리오를 소개했다");
+    NEU("노조는 이번 조치를 용인하지 않았다");
+    POS("시장점유율이 크게 확대됐다");
+    NEG("시장점유율이 하락했다");
+    NEG("하반기 실적이 약할 것");
+}
+
 static void test_terms_compose_across_amounts(void)
 {
     /* a long run of amounts and Latin units between a state and its move */
@@ -553,6 +583,8 @@ int main(void)
     test_man_e_is_no_cause();
     test_reference_state_of_a_comparison();
     test_terms_compose_across_amounts();
+    test_a_cause_with_a_neutral_effect_is_background();
+    test_register_entries_and_word_collisions();
     test_framing_words_judge_every_funding_event();
     test_plain_descriptions_stay_neutral();
     test_doc_terms_do_not_reach_entities();
