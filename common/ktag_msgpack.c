@@ -514,10 +514,16 @@ ktag_msgpack_pack_id(msgpack_packer *pk, const ktag_wire_id_t *id)
     }
 }
 
-static bool
-s_has_id(const ktag_wire_id_t *id)
+int
+ktag_msgpack_pack_map_id(msgpack_packer *pk, size_t pairs, const ktag_wire_id_t *id)
 {
-    return id && id->kind != KTAG_ID_NONE;
+    bool has_id = ktag_schema_has_id(id);
+    int rc = msgpack_pack_map(pk, pairs + has_id);
+    if (has_id) {
+        rc |= S_KEY(pk, "id");
+        rc |= ktag_msgpack_pack_id(pk, id);
+    }
+    return rc;
 }
 
 static int
@@ -555,11 +561,7 @@ static int
 s_pack_doc(msgpack_packer *pk, const ktag_wire_id_t *id, const char *text, size_t text_len,
            const char *title, size_t title_len, uint32_t extra)
 {
-    int rc = msgpack_pack_map(pk, 1 + s_has_id(id) + (title != NULL) + extra);
-    if (s_has_id(id)) {
-        rc |= S_KEY(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
-    }
+    int rc = ktag_msgpack_pack_map_id(pk, 1 + (title != NULL) + extra, id);
     rc |= S_KEY(pk, "text");
     rc |= msgpack_pack_str_with_body(pk, text, text_len);
     if (title) {
@@ -588,11 +590,7 @@ ktag_msgpack_pack_batch_request(msgpack_packer *pk, const ktag_wire_id_t *id,
 {
     if (count > UINT32_MAX)
         return -1;
-    int rc = msgpack_pack_map(pk, 2 + s_has_id(id));
-    if (s_has_id(id)) {
-        rc |= S_KEY(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
-    }
+    int rc = ktag_msgpack_pack_map_id(pk, 2, id);
     rc |= S_KEY(pk, "docs");
     rc |= msgpack_pack_array(pk, count);
     for (size_t i = 0; i < count; i++)
@@ -616,11 +614,7 @@ ktag_msgpack_pack_batch_reply(msgpack_packer *pk, const ktag_wire_id_t *id, size
 {
     if (count > UINT32_MAX)
         return -1;
-    int rc = msgpack_pack_map(pk, 2 + s_has_id(id));
-    if (s_has_id(id)) {
-        rc |= S_KEY(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
-    }
+    int rc = ktag_msgpack_pack_map_id(pk, 2, id);
     rc |= S_KEY(pk, "ok");
     rc |= msgpack_pack_true(pk);
     rc |= S_KEY(pk, "results");

@@ -157,6 +157,12 @@ const msgpack_object *ktag_msgpack_map_get(const msgpack_object *map, const char
  *  @returns 0, or the packer's error. */
 int ktag_msgpack_pack_id(msgpack_packer *pk, const ktag_wire_id_t *id);
 
+/** Open a map of `pairs` pairs, one more when `id` is present (not NULL,
+ *  not KTAG_ID_NONE), and write that "id" pair first: how every request
+ *  and reply map with an echoed id starts.  The caller writes the `pairs`
+ *  pairs after.  @returns 0, or the packer's error. */
+int ktag_msgpack_pack_map_id(msgpack_packer *pk, size_t pairs, const ktag_wire_id_t *id);
+
 /** Write a tag request: {id?, text, title?, options{sentiment, overlaps,
  *  explain, offsets, types?}}.  `types` is written only when restricted.
  *  `id` and `title` may be NULL.  @returns 0, or the packer's error. */

@@ -465,13 +465,8 @@ s_reload_done(s_server_t *s)
         msgpack_sbuffer_clear(&body);
         msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
         if (ok) {
-            bool has_id = w->id.kind != KTAG_ID_NONE;
             ktag_lexicon_t *lex = ktagd_lexholder_get(s->shared.lexicons);
-            msgpack_pack_map(&pk, 2 + has_id);
-            if (has_id) {
-                ktag_msgpack_pack_cstr(&pk, "id");
-                ktag_msgpack_pack_id(&pk, &w->id);
-            }
+            ktag_msgpack_pack_map_id(&pk, 2, &w->id);
             ktag_msgpack_pack_cstr(&pk, "ok");
             msgpack_pack_true(&pk);
             ktag_msgpack_pack_cstr(&pk, "lexicon");

@@ -53,24 +53,8 @@ int
 ktagd_pack_admin_reply(ktagd_shared_t *shared, msgpack_packer *pk, ktag_op_t op,
                        const ktag_wire_id_t *id)
 {
-    bool has_id = id && id->kind != KTAG_ID_NONE;
     ktag_lexicon_t *lex = shared->lexicons ? ktagd_lexholder_get(shared->lexicons) : NULL;
-    int rc = 0;
-    switch (op) {
-    case KTAG_OP_PING:
-        rc |= msgpack_pack_map(pk, 2 + has_id);
-        break;
-    case KTAG_OP_INFO:
-        rc |= msgpack_pack_map(pk, 8 + has_id);
-        break;
-    default:
-        rc |= msgpack_pack_map(pk, 2 + has_id);
-        break;
-    }
-    if (has_id) {
-        rc |= s_key(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
-    }
+    int rc = ktag_msgpack_pack_map_id(pk, op == KTAG_OP_INFO ? 8 : 2, id);
     rc |= s_key(pk, "ok");
     rc |= msgpack_pack_true(pk);
     switch (op) {
