@@ -133,6 +133,11 @@ typedef struct {
 int ktag_cli_doc_extract(ktag_cli_slot_t *slot, const ktag_cli_config_t *config,
                          ktag_cli_doc_t *doc);
 
+/* Mark the slot's document failed and append the stderr line
+ * "ktag: SOURCE[:LINE]: MESSAGE" (`fmt`, printf-style) to slot->diag. */
+void ktag_cli_slot_diag(ktag_cli_slot_t *slot, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Record a failed document: the error object in the output stream and a
  * line on stderr naming the source and line.  `id` may be NULL. */
 void ktag_cli_doc_fail(ktag_cli_slot_t *slot, const ktag_cli_config_t *config,

@@ -246,13 +246,7 @@ s_reply(const ktag_cli_config_t *config, ktag_cli_slot_t *slot, const msgpack_ob
             m = message->via.str.ptr;
             msg_len = (int) message->via.str.size;
         }
-        const char *source = strcmp(slot->source, "-") == 0 ? "<stdin>" : slot->source;
-        slot->failed = true;
-        if (slot->line)
-            ktag_cli_buf_printf(&slot->diag, "ktag: %s:%llu: ", source, (unsigned long long) slot->line);
-        else
-            ktag_cli_buf_printf(&slot->diag, "ktag: %s: ", source);
-        ktag_cli_buf_printf(&slot->diag, "%.*s: %.*s\n", code_len, c, msg_len, m);
+        ktag_cli_slot_diag(slot, "%.*s: %.*s", code_len, c, msg_len, m);
     }
     ktag_cli_format_reply(config, reply, doc_id, &slot->out);
 }
