@@ -319,23 +319,21 @@ s_accept(s_remote_t *r, const msgpack_object *reply)
         t->overloaded++;
         return 0;
     }
+    /* A batch's reply holds one entry per document; a single document's
+     * reply is its own. */
+    const msgpack_object *results = NULL;
     if (t->batch) {
-        const msgpack_object *results = ktag_msgpack_map_get(reply, "results");
+        results = ktag_msgpack_map_get(reply, "results");
         if (!results || results->type != MSGPACK_OBJECT_ARRAY
             || results->via.array.size != t->count) {
             s_split(r, head);
             return 0;
         }
-        for (uint32_t i = 0; i < t->count; i++) {
-            size_t idx = (head + i) % r->window;
-            s_reply(r->config, &r->slots[idx], &results->via.array.ptr[i], r->track[idx].doc.id);
-            r->track[idx].state = S_DONE;
-        }
-        return t->count;
     }
     for (uint32_t i = 0; i < t->count; i++) {
         size_t idx = (head + i) % r->window;
-        s_reply(r->config, &r->slots[idx], reply, r->track[idx].doc.id);
+        s_reply(r->config, &r->slots[idx], results ? &results->via.array.ptr[i] : reply,
+                r->track[idx].doc.id);
         r->track[idx].state = S_DONE;
     }
     return t->count;
