@@ -40,10 +40,10 @@ Document = Union[str, bytes, Mapping[str, Any]]
 """An item of :meth:`Client.tag_many`: a text, or a mapping with ``text`` and
 optionally ``id`` and ``title`` (other keys are ignored)."""
 
-OPTION_KEYS = frozenset({"sentiment", "types", "offsets", "overlaps", "explain"})
+OPTION_KEYS = frozenset({"sentiment", "types", "offsets", "overlaps", "explain", "events"})
 """The tagging options of the wire protocol (SPEC.md, "Wire protocol")."""
 
-_BOOL_OPTIONS = ("sentiment", "overlaps", "explain")
+_BOOL_OPTIONS = ("sentiment", "overlaps", "explain", "events")
 
 DEFAULT_BATCH = 64
 """Documents per request of :meth:`Client.tag_many` (SPEC.md "Batches")."""
@@ -227,10 +227,13 @@ class Client:
             **options: ``sentiment`` (bool), ``types`` (list or comma-separated
                 str of company/org/chip/funding), ``offsets`` (``"codepoint"``,
                 the default, which makes ``text[start:end]`` the mention;
-                ``"byte"``; ``"utf16"``), ``overlaps`` (bool), ``explain`` (bool).
+                ``"byte"``; ``"utf16"``), ``overlaps`` (bool), ``explain`` (bool),
+                ``events`` (bool, default on; a ``types`` list turns events on
+                only when it names ``"events"``).
 
         Returns:
-            ``{"id"?, "ok": True, "entities": [...], "sentiment": {...}, "lexicon", "elapsed_us", ...}``
+            ``{"id"?, "ok": True, "entities": [...], "sentiment": {...}, "events": [...], "lexicon",
+            "elapsed_us", ...}``; each event is a dict (SPEC.md "Events").
 
         Raises:
             TagError: the daemon refused the document (bad UTF-8, too large...).
