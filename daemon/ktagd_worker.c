@@ -233,14 +233,22 @@ ktagd_worker_serve(ktagd_shared_t *shared, ktag_result_t *result, msgpack_sbuffe
     return 0;
 }
 
+ktagd_job_t *
+ktagd_job_from_frames(const ktagd_frames_t *frames)
+{
+    ktagd_job_t *job;
+    zmq_msg_t *part = (zmq_msg_t *) &frames->part[0];
+    assert(frames->count == 1 && zmq_msg_size(part) == sizeof job);
+    memcpy(&job, zmq_msg_data(part), sizeof job);
+    return job;
+}
+
 /* `frames` holds a job's address: serve its requests, send it back. */
 static void
 s_serve_job(ktagd_worker_t *self, ktag_result_t *result, msgpack_sbuffer *out,
             ktagd_frames_t *frames)
 {
-    ktagd_job_t *job;
-    assert(frames->count == 1 && zmq_msg_size(&frames->part[0]) == sizeof job);
-    memcpy(&job, zmq_msg_data(&frames->part[0]), sizeof job);
+    ktagd_job_t *job = ktagd_job_from_frames(frames);
     for (size_t i = 0; i < job->count; i++)
         ktagd_worker_serve(self->shared, result, out, &job->msg[i], self->envelope);
     /* On ETERM the daemon is stopping and frees the jobs itself. */
