@@ -226,6 +226,11 @@ int ktag_cli_lexicon_update(int argc, char **argv);
  * problems and load, else 1. */
 int ktag_cli_lexicon_verify(const char *const *dirs, size_t count, const char *label, int allowed);
 
+/* The log handler every ktag command installs (ktag_set_log_handler):
+ * errors and warnings of libktag to stderr, "ktag: error: ..."; the rest is
+ * dropped. */
+void ktag_cli_log(void *user, ktag_log_level_t level, const char *message);
+
 /* @returns `parts` joined with `sep`, malloc'ed (the caller frees). */
 char *ktag_cli_join(const char *const *parts, size_t count, const char *sep);
 

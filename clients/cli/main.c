@@ -92,13 +92,6 @@ s_usage_error(const char *fmt, ...)
     exit(S_EXIT_USAGE);
 }
 
-static void
-s_log(void *user, ktag_log_level_t level, const char *message)
-{
-    if (level <= KTAG_LOG_WARNING)
-        fprintf(stderr, "ktag: %s: %s\n", level == KTAG_LOG_ERROR ? "error" : "warning", message);
-}
-
 static long
 s_parse_long(const char *arg, const char *what, long min, long max)
 {
@@ -338,7 +331,7 @@ main(int argc, char **argv)
 
     /* jansson seeds its hash function on first use; do it before threads. */
     json_object_seed(0);
-    ktag_set_log_handler(s_log, NULL);
+    ktag_set_log_handler(ktag_cli_log, NULL);
 
     ktag_lexicon_t *lexicon = NULL;
     if (!cfg.connect) {
