@@ -475,16 +475,12 @@ s_format(const ktag_cli_config_t *config, const s_source_t *src, ktag_cli_buf_t 
         ktag_cli_buf_append(out, "\n", 1);
         break;
     case KTAG_CLI_OUT_MSGPACK: {
+        /* The walk itself, so that a CLI error code ("timeout") stays
+         * as written: the wire's codes are a subset. */
         msgpack_packer pk;
         msgpack_packer_init(&pk, out, s_pack_cb);
-        ktag_wire_id_t wid;
-        const ktag_wire_id_t *id = ktag_json_wire_id(src->id, &wid);
-        if (src->kind == S_RESULT)
-            rc = ktag_msgpack_pack_result(&pk, id, src->result, src->options, (uint64_t) src->elapsed_us);
-        else if (src->kind == S_ERROR)
-            rc = ktag_msgpack_pack_error(&pk, id, ktag_wire_code_from_name(src->code), src->message);
-        else
-            rc = ktag_msgpack_pack_msgpack(&pk, src->reply, true, id);
+        ktag_msgpack_emitter_t e = ktag_msgpack_emitter(&pk);
+        rc = s_walk(&e.base, src);
         break;
     }
     case KTAG_CLI_OUT_TSV: {
