@@ -327,6 +327,17 @@ s_str(json_t *obj, const char *key)
     return v ? v : "";
 }
 
+/* An entity's or event's span as "START-END", "title:START-END" in the
+ * title. */
+static void
+s_span(json_t *e, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT,
+             strcmp(s_str(e, "field"), "title") == 0 ? "title:" : "",
+             json_integer_value(json_object_get(e, "start")),
+             json_integer_value(json_object_get(e, "end")));
+}
+
 /* One block per document: a header line, then one line per entity with its
  * span, type, id, name (and the surface when it differs), sentiment and
  * attribute values, then one line per event. */
@@ -361,10 +372,7 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
     json_t *e;
     json_array_foreach(entities, i, e) {
         char span[64];
-        snprintf(span, sizeof span, "%s%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT,
-                 strcmp(s_str(e, "field"), "title") == 0 ? "title:" : "",
-                 json_integer_value(json_object_get(e, "start")),
-                 json_integer_value(json_object_get(e, "end")));
+        s_span(e, span, sizeof span);
         ktag_cli_buf_append(out, "  ", 2);
         s_pad(out, span, 12);
         ktag_cli_buf_append(out, " ", 1);
@@ -399,10 +407,7 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
     /* One line per event: span, type, then its facts as key=value. */
     json_array_foreach(json_object_get(obj, "events"), i, e) {
         char span[64];
-        snprintf(span, sizeof span, "%s%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT,
-                 strcmp(s_str(e, "field"), "title") == 0 ? "title:" : "",
-                 json_integer_value(json_object_get(e, "start")),
-                 json_integer_value(json_object_get(e, "end")));
+        s_span(e, span, sizeof span);
         ktag_cli_buf_append(out, "  event ", 8);
         s_pad(out, span, 12);
         ktag_cli_buf_append(out, " ", 1);
