@@ -47,7 +47,6 @@ typedef enum {
  *  "overloaded" or "internal"; "internal" for an out-of-range value. */
 const char *ktag_wire_code_name(ktag_wire_code_t code);
 
-
 /** Map a libktag status (ktag_status_t) to the wire code a client sees:
  *  BAD_UTF8 -> bad_utf8, TOO_LARGE -> too_large, INVALID -> bad_request,
  *  anything else -> internal.  This function can't fail. */
