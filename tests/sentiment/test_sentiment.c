@@ -540,6 +540,13 @@ static void test_register_entries_and_word_collisions(void)
     POS("시장점유율이 크게 확대됐다");
     NEG("시장점유율이 하락했다");
     NEG("하반기 실적이 약할 것");
+    /* place names and nouns that hold a polar term (이탈리아: 이탈, 제재소: 제재),
+       idioms (늦어도: 늦어, 결정을 내렸다: 내렸) */
+    NEU("그 회사는 이탈리아에 새 매장을 열었다.");
+    NEU("그 제재소 두 곳은 핀란드 북부에 있다.");
+    NEU("신청서는 늦어도 5월 3일까지 제출해야 한다.");
+    NEU("이사회는 합병 여부에 대한 결정을 내렸다.");
+    NEG("회원국 이탈이 이어졌다");
 }
 
 static void test_terms_compose_across_amounts(void)
