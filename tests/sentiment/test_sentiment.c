@@ -547,6 +547,16 @@ static void test_register_entries_and_word_collisions(void)
     NEU("신청서는 늦어도 5월 3일까지 제출해야 한다.");
     NEU("이사회는 합병 여부에 대한 결정을 내렸다.");
     NEG("회원국 이탈이 이어졌다");
+    /* collisions mined from unlabelled text: 분위기 (위기), -해지다 (해지),
+       줄줄이 (줄이), 비디오를 (오를), 내수주 (수주), 무인기 (인기) */
+    NEU("투자자들 사이에 관망 분위기가 퍼졌다");
+    NEU("두 회사의 관계가 가까워지고 친해지는 중이다");
+    NEU("신작 비디오를 공개했다");
+    NEU("내수주 중심으로 종목을 나눠 본다");
+    NEU("무인기 전시회가 열렸다");
+    NEG("보험 계약 해지가 잇따랐다");
+    NEG("대량 계약해지 통보");
+    POS("검찰, 전 대표 무혐의 처분");
 }
 
 static void test_terms_compose_across_amounts(void)
