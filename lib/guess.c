@@ -38,7 +38,8 @@ static const char *const s_common[] = {
 static const char *const s_not_company_end[] = {
     "병원", "대학", "대학교", "대", "정부", "공사", "공단", "재단", "협회", "연구원", "연구소", "센터",
     "청", "부", "처", "위원회", "시", "군", "구", "도", "학회", "조합", "진흥원", "학교", "기관",
-    "단체", "국가", "사", "기업", "업체", "팀", "측", "씨", "님", "국", "주", "권", "들", NULL
+    "단체", "국가", "사", "기업", "업체", "팀", "측", "씨", "님", "국", "주", "권", "들", "회", "학원",
+    "포럼", "얼라이언스", "연합", "에", "에서", "으로", NULL
 };
 
 /*  Corporate endings: a NAME that has one (and something before it) looks
@@ -338,6 +339,26 @@ static int s_add(ktag_guess_t *self, const char *text, const s_name_t *name, con
 
 /* ------------------------------------------------ the rules */
 
+/*  @returns whether the code point at text[i] ends a name: a comma,
+    a middle dot, a quote, an ellipsis or a closing bracket. */
+static bool s_closes(const char *text, size_t i)
+{
+    size_t n;
+    uint32_t c = s_decode(text, i, &n);
+    return c == ',' || c == 0x00B7 || c == 0x2027 || c == 0x2026 || c == '\'' || c == '"' || c == 0x2019
+           || c == 0x201D || c == ')' || c == ']';
+}
+
+/*  @returns whether a resolved mention and one space come just before
+    `name`: the name may then be the rest of a longer one ("NHN 클라우드"). */
+static bool s_after_mention(const s_name_t *name, const ktag_candidate_t *known, size_t known_count)
+{
+    for (size_t k = 0; k < known_count; k++)
+        if (known[k].end + 1 == name->start)
+            return true;
+    return false;
+}
+
 /*  @returns whether a subsidiary cue and one space end at byte `start`. */
 static bool s_after_subsidiary(const char *text, size_t start)
 {
@@ -388,9 +409,14 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
         s_name_t run = s_measure(text, start, i);
 
         if (s_after_subsidiary(text, start)) {
+            /* Followed by punctuation the run is the subject named by the
+               cue ("자회사 아르떼케이, …"); followed by more words it may
+               be a product or a topic ("자회사 고형암 신약"), so then it
+               needs a corporate ending. */
             s_name_t name = run;
             s_strip_josa(text, &name);
-            if ((name.syllables >= 3 || name.latin >= 2 || s_company_shape(text, &name))
+            bool closed = name.end == run.end && (i == len || s_closes(text, i));
+            if ((closed ? name.syllables >= 3 || name.latin >= 2 : s_company_shape(text, &name))
                 && s_plausible(text, &name, lex, known, known_count, matches)
                 && s_add(self, text, &name, "subsidiary"))
                 return KTAG_ERR_NOMEM;
@@ -403,7 +429,8 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
             int batchim = s_batchim(text, name.start, name.end);
             size_t clause = s_clause_end(text, i, len);
             if ((batchim < 0 || batchim == want) && s_contains_any(text, i, clause, s_deal)
-                && (s_company_shape(text, &name) || name.syllables >= 4 || (!name.syllables && name.latin >= 3))
+                && (s_company_shape(text, &name) || name.syllables >= 4 || (!name.syllables && name.latin >= 4))
+                && !s_after_mention(&name, known, known_count)
                 && s_plausible(text, &name, lex, known, known_count, matches)) {
                 if (s_add(self, text, &name, "partner"))
                     return KTAG_ERR_NOMEM;
