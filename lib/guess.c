@@ -387,6 +387,47 @@ static size_t s_headline_start(const char *text, size_t len)
     return i;
 }
 
+/*  @returns whether text[start, end) is one of the lexicon's particles. */
+static bool s_is_josa(const ktag_lexicon_t *lex, const char *text, size_t start, size_t end)
+{
+    for (size_t j = 0; j < lex->josa_count; j++)
+        if (lex->josa[j].len == end - start && memcmp(lex->josa[j].text, text + start, end - start) == 0)
+            return true;
+    return false;
+}
+
+/*  A name guessed once in the document is a mention wherever it stands
+    again as a word of its own, bare or with a particle. */
+static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                     const ktag_candidate_t *known, size_t known_count)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n;
+        if (!s_is_name_char(s_decode(text, i, &n))) {
+            i += n;
+            continue;
+        }
+        size_t start = i;
+        while (i < len && s_is_name_char(s_decode(text, i, &n)))
+            i += n;
+        for (size_t e = 0; e < self->entry_count; e++) {
+            const char *name = self->entries[e]->entry.name;
+            size_t name_len = strlen(name);
+            if (name_len > i - start || memcmp(text + start, name, name_len) != 0
+                || (start + name_len < i && !s_is_josa(lex, text, start + name_len, i)))
+                continue;
+            s_name_t mention = s_measure(text, start, start + name_len);
+            bool clear = true;
+            for (size_t k = 0; k < known_count; k++)
+                clear = clear && !(known[k].start < mention.end && mention.start < known[k].end);
+            if (clear && s_add(self, text, &mention, "repeat"))
+                return KTAG_ERR_NOMEM;
+            break;
+        }
+    }
+    return 0;
+}
+
 int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
                      const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
 {
@@ -449,7 +490,7 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
         && s_plausible(text, &opening, lex, known, known_count, matches)
         && s_add(self, text, &opening, "headline"))
         return KTAG_ERR_NOMEM;
-    return 0;
+    return self->entry_count ? s_repeats(self, lex, text, len, known, known_count) : 0;
 }
 
 void ktag_guess_release(ktag_guess_t *self)

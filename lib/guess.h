@@ -13,6 +13,9 @@
                      title also holds a partner ("세한엔에프씨, 페이앤스토어와
                      업무협약")
 
+    A NAME guessed once in a document is also a mention wherever it stands
+    again as a word, bare or with a particle ("repeat").
+
     NAME is a run of Hangul syllables, Latin letters and digits, starting
     with a letter, that no resolved mention overlaps, that is not itself a
     lexicon form, not a common word (a short list) and not a place or an
@@ -36,7 +39,7 @@
 typedef struct {
     uint32_t start, end;           /**< normalized bytes, [start, end) */
     const ktag_entry_t *entry;     /**< owned by the ktag_guess_t */
-    const char *rule;              /**< "subsidiary", "partner" or "headline" */
+    const char *rule;              /**< "subsidiary", "partner", "headline", "repeat" */
 } ktag_guess_hit_t;
 
 /** The guess stage's state, kept in a result and reused between documents.
