@@ -74,7 +74,7 @@ static const char *const s_subsidiary[] = { "손자회사", "자회사", "관계
 /* ------------------------------------------------ characters */
 
 /*  @returns the code point at text[i] (valid UTF-8) and sets *len. */
-static uint32_t s_decode(const char *text, size_t i, size_t *len)
+static inline uint32_t s_decode(const char *text, size_t i, size_t *len)
 {
     const uint8_t *p = (const uint8_t *) text + i;
     if (p[0] < 0x80) { *len = 1; return p[0]; }
@@ -90,7 +90,36 @@ static uint32_t s_decode(const char *text, size_t i, size_t *len)
 
 static bool s_is_hangul(uint32_t c) { return c >= 0xAC00 && c <= 0xD7A3; }
 static bool s_is_latin(uint32_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-static bool s_is_name_char(uint32_t c) { return s_is_hangul(c) || s_is_latin(c) || (c >= '0' && c <= '9'); }
+
+/*  @returns the bytes of the name character (Hangul syllable, Latin letter,
+    digit) at text[i], or 0 when the character there is none.  The hot
+    loop of the stage: it reads bytes, not code points. */
+static inline size_t s_name_char(const char *text, size_t i, size_t len)
+{
+    uint8_t b = (uint8_t) text[i];
+    if (b < 0x80)
+        return ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || (b >= '0' && b <= '9');
+    if (b < 0xEA || b > 0xED || i + 3 > len)
+        return 0;
+    uint32_t c = ((uint32_t) (b & 0x0F) << 12) | ((uint32_t) ((uint8_t) text[i + 1] & 0x3F) << 6)
+                 | ((uint8_t) text[i + 2] & 0x3F);
+    return s_is_hangul(c) ? 3 : 0;
+}
+
+/*  @returns the bytes of the UTF-8 character whose lead byte is `b`. */
+static inline size_t s_char_len(uint8_t b)
+{
+    return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+}
+
+/*  @returns the end of the run of name characters that starts at i. */
+static inline size_t s_run_end(const char *text, size_t i, size_t len)
+{
+    size_t n;
+    while (i < len && (n = s_name_char(text, i, len)))
+        i += n;
+    return i;
+}
 
 /*  @returns the start of the code point that ends just before byte i. */
 static size_t s_prev(const char *text, size_t i)
@@ -121,10 +150,13 @@ static bool s_equal(const char *a, const char *b, size_t n)
     return true;
 }
 
-/*  @returns whether bytes [start, end) hold `word`. */
+/*  @returns whether bytes [start, end) hold `word` (memmem for a Hangul
+    word, which has no case). */
 static bool s_contains(const char *text, size_t start, size_t end, const char *word)
 {
     size_t n = strlen(word);
+    if ((uint8_t) word[0] >= 0x80)
+        return end - start >= n && memmem(text + start, end - start, word, n) != NULL;
     for (size_t i = start; i + n <= end; i++)
         if (s_equal(text + i, word, n))
             return true;
@@ -221,6 +253,16 @@ static int s_batchim(const char *text, size_t start, size_t end)
     return (c - 0xAC00) % 28 != 0;
 }
 
+/*  @returns whether no resolved mention overlaps `name` (the cheap check,
+    made first: most structures hold a name the lexicon knows). */
+static bool s_free(const s_name_t *name, const ktag_candidate_t *known, size_t known_count)
+{
+    for (size_t k = 0; k < known_count; k++)
+        if (known[k].start < name->end && name->start < known[k].end)
+            return false;
+    return true;
+}
+
 /*  The checks every NAME passes: its size, its first character, no
     overlap with a resolved mention, not a lexicon form, not a common word,
     not a place or an institution. */
@@ -238,9 +280,8 @@ static bool s_plausible(const char *text, const s_name_t *name, const ktag_lexic
         return false;
     if (name->syllables == 0 ? name->latin < 3 : (name->syllables < 2 || name->syllables > 12))
         return false;
-    for (size_t k = 0; k < known_count; k++)
-        if (known[k].start < name->end && name->start < known[k].end)
-            return false;
+    if (!s_free(name, known, known_count))
+        return false;
     for (size_t m = 0; m < matches->count; m++) {
         const ktag_match_t *match = &matches->items[m];
         const ktag_pattern_t *pattern = &lex->patterns[match->pattern];
@@ -362,7 +403,8 @@ static bool s_after_mention(const s_name_t *name, const ktag_candidate_t *known,
 /*  @returns whether a subsidiary cue and one space end at byte `start`. */
 static bool s_after_subsidiary(const char *text, size_t start)
 {
-    if (start < 1 || text[start - 1] != ' ')
+    /* every cue ends in 사 (U+C0AC, bytes EC 82 AC) */
+    if (start < 4 || text[start - 1] != ' ' || memcmp(text + start - 4, "\xEC\x82\xAC", 3) != 0)
         return false;
     for (const char *const *cue = s_subsidiary; *cue; cue++)
         if (s_ends_with(text, 0, start - 1, *cue))
@@ -402,14 +444,12 @@ static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
                      const ktag_candidate_t *known, size_t known_count)
 {
     for (size_t i = 0; i < len;) {
-        size_t n;
-        if (!s_is_name_char(s_decode(text, i, &n))) {
-            i += n;
+        if (!s_name_char(text, i, len)) {
+            i += s_char_len((uint8_t) text[i]);
             continue;
         }
         size_t start = i;
-        while (i < len && s_is_name_char(s_decode(text, i, &n)))
-            i += n;
+        i = s_run_end(text, i, len);
         for (size_t e = 0; e < self->entry_count; e++) {
             const char *name = self->entries[e]->entry.name;
             size_t name_len = strlen(name);
@@ -438,15 +478,13 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
     size_t headline = s_headline_start(text, len);
 
     for (size_t i = 0; i < len;) {
-        size_t n;
-        uint32_t c = s_decode(text, i, &n);
-        if (!s_is_name_char(c)) {
-            i += n;
+        if (!s_name_char(text, i, len)) {
+            i += s_char_len((uint8_t) text[i]);
             continue;
         }
         size_t start = i;
-        while (i < len && s_is_name_char(s_decode(text, i, &n)))
-            i += n;
+        i = s_run_end(text, i, len);
+        size_t n;
         s_name_t run = s_measure(text, start, i);
 
         if (s_after_subsidiary(text, start)) {
@@ -464,13 +502,14 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
             continue;
         }
         /* NAME + 와/과, the particle agreeing with NAME's last syllable. */
-        int want = s_ends_with(text, start, i, "와") ? 0 : s_ends_with(text, start, i, "과") ? 1 : -1;
+        uint32_t last = s_decode(text, s_prev(text, i), &n);
+        int want = last == 0xC640 /* 와 */ ? 0 : last == 0xACFC /* 과 */ ? 1 : -1;
         if (want >= 0 && i < len && text[i] == ' ') {
             s_name_t name = s_measure(text, start, i - 3);
             int batchim = s_batchim(text, name.start, name.end);
-            size_t clause = s_clause_end(text, i, len);
-            if ((batchim < 0 || batchim == want) && s_contains_any(text, i, clause, s_deal)
-                && (s_company_shape(text, &name) || name.syllables >= 4 || (!name.syllables && name.latin >= 4))
+            if ((batchim < 0 || batchim == want) && s_free(&name, known, known_count)
+                && (name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
+                && s_contains_any(text, i, s_clause_end(text, i, len), s_deal)
                 && !s_after_mention(&name, known, known_count)
                 && s_plausible(text, &name, lex, known, known_count, matches)) {
                 if (s_add(self, text, &name, "partner"))
@@ -485,8 +524,8 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
         }
     }
     /* The headline rule, once the partners are known. */
-    if (has_opening && s_contains_any(text, opening.end, len, s_event)
-        && (partner || s_company_shape(text, &opening))
+    if (has_opening && s_free(&opening, known, known_count) && (partner || s_company_shape(text, &opening))
+        && s_contains_any(text, opening.end, len, s_event)
         && s_plausible(text, &opening, lex, known, known_count, matches)
         && s_add(self, text, &opening, "headline"))
         return KTAG_ERR_NOMEM;
