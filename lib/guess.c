@@ -9,67 +9,74 @@
 
 #include "util.h"
 
+/*  A word of the lists below, with its length in bytes. */
+typedef struct {
+    const char *text;
+    size_t len;
+} s_word_t;
+#define W(literal) { literal, sizeof literal - 1 }
+
 /*  Words that end a candidate without being part of a name: particles. */
-static const char *const s_josa[] = { "에서", "은", "는", "을", "를", "의", "와", "과", "가", NULL };
+static const s_word_t s_josa[] = { W("에서"), W("은"), W("는"), W("을"), W("를"), W("의"), W("와"), W("과"), W("가"), { NULL, 0 } };
 
 /*  Words that follow 자회사 / 와 / a headline's opening but name no
     company (whole word, or the word plus anything when marked '*'). */
-static const char *const s_common[] = {
-    "설립*", "편입*", "매각*", "지분*", "상장*", "합병*", "인수*", "통해", "대표*", "주식*", "전환*",
-    "분할*", "신설*", "출범*", "지원*", "투자*", "실적*", "배당*", "유상증자*", "매출*", "경영*",
-    "사장*", "임원*", "직원*", "관계자*", "형태*", "구조*", "대상*", "포함*", "가치*", "주주*",
-    "주가*", "청산*", "정리*", "부실*", "보증*", "자금*", "차입*", "대여*", "소속*", "두곳*",
-    "세곳*", "여러*", "일부*", "모두*", "각각*", "자회사*", "관계사*", "계열사*", "손자회사*",
-    "기업*", "업체*", "회사*", "정부*", "당국*", "국내*", "해외*", "글로벌기업*", "스타트업*",
-    "현지*", "미국*", "중국*", "일본*", "베트남*", "인도네시아*", "사우디*", "폴란드*", "캐나다*",
-    "러시아*", "우크라이나*", "이스라엘*", "말레이시아*", "싱가포르*", "필리핀*", "카자흐스탄*",
-    "우즈베키스탄*", "아르헨티나*", "브라질*", "멕시코*", "프랑스*", "이탈리아*", "네덜란드*",
-    "스페인*", "호주*", "영국*", "독일*", "대만*", "태국*", "몽골*", "튀르키예*", "이집트*",
-    "아랍에미리트*", "오스트레일리아*", "뉴질랜드*", "유럽*", "아시아*", "아프리카*", "중동*",
-    "북미*", "남미*", "한국*", "서울*", "부산*", "인천*", "대구*", "광주*", "대전*", "울산*",
-    "세종*", "경기*", "강원*", "충북*", "충남*", "전북*", "전남*", "경북*", "경남*", "제주*",
-    "이번*", "올해*", "내년*", "작년*", "지난해*", "최근*", "본격*", "신규*", "추가*", "공동*",
-    "최대*", "업계*", "인적분할*", "물적분할*", "코로나*", "백신*", "진단키트*", "시장*", "고객*", "협력*", "파트너*", "이들*", "양사*", "기존*",
-    "MOU", "CEO", "CFO", "CTO", "IPO", "ETF", "ESG", "M&A", "AI", "IT", "PF",
-    NULL
+static const s_word_t s_common[] = {
+    W("설립*"), W("편입*"), W("매각*"), W("지분*"), W("상장*"), W("합병*"), W("인수*"), W("통해"), W("대표*"), W("주식*"), W("전환*"),
+    W("분할*"), W("신설*"), W("출범*"), W("지원*"), W("투자*"), W("실적*"), W("배당*"), W("유상증자*"), W("매출*"), W("경영*"),
+    W("사장*"), W("임원*"), W("직원*"), W("관계자*"), W("형태*"), W("구조*"), W("대상*"), W("포함*"), W("가치*"), W("주주*"),
+    W("주가*"), W("청산*"), W("정리*"), W("부실*"), W("보증*"), W("자금*"), W("차입*"), W("대여*"), W("소속*"), W("두곳*"),
+    W("세곳*"), W("여러*"), W("일부*"), W("모두*"), W("각각*"), W("자회사*"), W("관계사*"), W("계열사*"), W("손자회사*"),
+    W("기업*"), W("업체*"), W("회사*"), W("정부*"), W("당국*"), W("국내*"), W("해외*"), W("글로벌기업*"), W("스타트업*"),
+    W("현지*"), W("미국*"), W("중국*"), W("일본*"), W("베트남*"), W("인도네시아*"), W("사우디*"), W("폴란드*"), W("캐나다*"),
+    W("러시아*"), W("우크라이나*"), W("이스라엘*"), W("말레이시아*"), W("싱가포르*"), W("필리핀*"), W("카자흐스탄*"),
+    W("우즈베키스탄*"), W("아르헨티나*"), W("브라질*"), W("멕시코*"), W("프랑스*"), W("이탈리아*"), W("네덜란드*"),
+    W("스페인*"), W("호주*"), W("영국*"), W("독일*"), W("대만*"), W("태국*"), W("몽골*"), W("튀르키예*"), W("이집트*"),
+    W("아랍에미리트*"), W("오스트레일리아*"), W("뉴질랜드*"), W("유럽*"), W("아시아*"), W("아프리카*"), W("중동*"),
+    W("북미*"), W("남미*"), W("한국*"), W("서울*"), W("부산*"), W("인천*"), W("대구*"), W("광주*"), W("대전*"), W("울산*"),
+    W("세종*"), W("경기*"), W("강원*"), W("충북*"), W("충남*"), W("전북*"), W("전남*"), W("경북*"), W("경남*"), W("제주*"),
+    W("이번*"), W("올해*"), W("내년*"), W("작년*"), W("지난해*"), W("최근*"), W("본격*"), W("신규*"), W("추가*"), W("공동*"),
+    W("최대*"), W("업계*"), W("인적분할*"), W("물적분할*"), W("코로나*"), W("백신*"), W("진단키트*"), W("시장*"), W("고객*"), W("협력*"), W("파트너*"), W("이들*"), W("양사*"), W("기존*"),
+    W("MOU"), W("CEO"), W("CFO"), W("CTO"), W("IPO"), W("ETF"), W("ESG"), W("M&A"), W("AI"), W("IT"), W("PF"),
+    { NULL, 0 }
 };
 
 /*  Endings of places and institutions: such a NAME is no company. */
-static const char *const s_not_company_end[] = {
-    "병원", "대학", "대학교", "대", "정부", "공사", "공단", "재단", "협회", "연구원", "연구소", "센터",
-    "청", "부", "처", "위원회", "시", "군", "구", "도", "학회", "조합", "진흥원", "학교", "기관",
-    "단체", "국가", "사", "기업", "업체", "팀", "측", "씨", "님", "국", "주", "권", "들", "회", "학원",
-    "포럼", "얼라이언스", "연합", "에", "에서", "으로", NULL
+static const s_word_t s_not_company_end[] = {
+    W("병원"), W("대학"), W("대학교"), W("대"), W("정부"), W("공사"), W("공단"), W("재단"), W("협회"), W("연구원"), W("연구소"), W("센터"),
+    W("청"), W("부"), W("처"), W("위원회"), W("시"), W("군"), W("구"), W("도"), W("학회"), W("조합"), W("진흥원"), W("학교"), W("기관"),
+    W("단체"), W("국가"), W("사"), W("기업"), W("업체"), W("팀"), W("측"), W("씨"), W("님"), W("국"), W("주"), W("권"), W("들"), W("회"), W("학원"),
+    W("포럼"), W("얼라이언스"), W("연합"), W("에"), W("에서"), W("으로"), { NULL, 0 }
 };
 
 /*  Corporate endings: a NAME that has one (and something before it) looks
     like a company. */
-static const char *const s_company_end[] = {
-    "테크", "텍", "테크놀로지", "테크놀로지스", "바이오", "바이오텍", "제약", "파마", "팜", "에너지",
-    "홀딩스", "파트너스", "자산운용", "운용", "은행", "증권", "캐피탈", "인베스트먼트", "글로벌",
-    "솔루션", "솔루션즈", "시스템", "시스템즈", "소프트", "네트웍스", "네트워크", "전자", "화학",
-    "산업", "건설", "종건", "물산", "상사", "모터스", "로보틱스", "랩", "랩스", "컴퍼니", "코리아",
-    "엔터", "엔터테인먼트", "미디어", "게임즈", "메디칼", "메디컬", "헬스케어", "머티리얼즈", "소재",
-    "반도체", "디스플레이", "모빌리티", "에어로스페이스", "벤처스", "인터내셔널", "케미칼",
-    "엔지니어링", "이노베이션", "일렉트로닉스", "푸드", "식품", "코퍼레이션", "생명", "보험",
-    "저축은행", "카드", "리츠", "에셋", "신탁", "인베스트", "사이언스", "네트웍스", "통신", "해운",
-    "항공", "중공업", "자동차", "정밀", "전기", "제지", "철강", "ENG", "Inc", "Corp", NULL
+static const s_word_t s_company_end[] = {
+    W("테크"), W("텍"), W("테크놀로지"), W("테크놀로지스"), W("바이오"), W("바이오텍"), W("제약"), W("파마"), W("팜"), W("에너지"),
+    W("홀딩스"), W("파트너스"), W("자산운용"), W("운용"), W("은행"), W("증권"), W("캐피탈"), W("인베스트먼트"), W("글로벌"),
+    W("솔루션"), W("솔루션즈"), W("시스템"), W("시스템즈"), W("소프트"), W("네트웍스"), W("네트워크"), W("전자"), W("화학"),
+    W("산업"), W("건설"), W("종건"), W("물산"), W("상사"), W("모터스"), W("로보틱스"), W("랩"), W("랩스"), W("컴퍼니"), W("코리아"),
+    W("엔터"), W("엔터테인먼트"), W("미디어"), W("게임즈"), W("메디칼"), W("메디컬"), W("헬스케어"), W("머티리얼즈"), W("소재"),
+    W("반도체"), W("디스플레이"), W("모빌리티"), W("에어로스페이스"), W("벤처스"), W("인터내셔널"), W("케미칼"),
+    W("엔지니어링"), W("이노베이션"), W("일렉트로닉스"), W("푸드"), W("식품"), W("코퍼레이션"), W("생명"), W("보험"),
+    W("저축은행"), W("카드"), W("리츠"), W("에셋"), W("신탁"), W("인베스트"), W("사이언스"), W("네트웍스"), W("통신"), W("해운"),
+    W("항공"), W("중공업"), W("자동차"), W("정밀"), W("전기"), W("제지"), W("철강"), W("ENG"), W("Inc"), W("Corp"), { NULL, 0 }
 };
 
 /*  Words a partner NAME+와/과 must be followed by, in the same clause. */
-static const char *const s_deal[] = {
-    "업무협약", "MOU", "공급 계약", "공급계약", "파트너십", "사업협력", "사업 협력", "합작", "인수",
-    "합병", "제휴", "공동개발", "공동 개발", NULL
+static const s_word_t s_deal[] = {
+    W("업무협약"), W("MOU"), W("공급 계약"), W("공급계약"), W("파트너십"), W("사업협력"), W("사업 협력"), W("합작"), W("인수"),
+    W("합병"), W("제휴"), W("공동개발"), W("공동 개발"), { NULL, 0 }
 };
 
 /*  Corporate events the rest of a headline may name. */
-static const char *const s_event[] = {
-    "공급 계약", "공급계약", "업무협약", "MOU", "파트너십", "사업협력", "유상증자", "무상증자",
-    "상장", "수주", "인수", "합병", "제휴", "합작", "특허", "임상", "투자 유치", "투자유치",
-    "계약 체결", NULL
+static const s_word_t s_event[] = {
+    W("공급 계약"), W("공급계약"), W("업무협약"), W("MOU"), W("파트너십"), W("사업협력"), W("유상증자"), W("무상증자"),
+    W("상장"), W("수주"), W("인수"), W("합병"), W("제휴"), W("합작"), W("특허"), W("임상"), W("투자 유치"), W("투자유치"),
+    W("계약 체결"), { NULL, 0 }
 };
 
-static const char *const s_subsidiary[] = { "손자회사", "자회사", "관계사", "계열사", NULL };
+static const s_word_t s_subsidiary[] = { W("손자회사"), W("자회사"), W("관계사"), W("계열사"), { NULL, 0 } };
 
 /* ------------------------------------------------ characters */
 
@@ -130,10 +137,9 @@ static size_t s_prev(const char *text, size_t i)
     return i;
 }
 
-static bool s_ends_with(const char *text, size_t start, size_t end, const char *word)
+static bool s_ends_with(const char *text, size_t start, size_t end, const s_word_t *word)
 {
-    size_t n = strlen(word);
-    return end - start >= n && memcmp(text + end - n, word, n) == 0;
+    return end - start >= word->len && memcmp(text + end - word->len, word->text, word->len) == 0;
 }
 
 /*  @returns whether a[0, n) equals b[0, n), ASCII letters compared
@@ -150,23 +156,21 @@ static bool s_equal(const char *a, const char *b, size_t n)
     return true;
 }
 
-/*  @returns whether bytes [start, end) hold `word` (memmem for a Hangul
-    word, which has no case). */
-static bool s_contains(const char *text, size_t start, size_t end, const char *word)
+/*  @returns whether bytes [start, end) hold `word`. */
+static bool s_contains(const char *text, size_t start, size_t end, const s_word_t *word)
 {
-    size_t n = strlen(word);
-    if ((uint8_t) word[0] >= 0x80)
-        return end - start >= n && memmem(text + start, end - start, word, n) != NULL;
+    size_t n = word->len;
+    bool hangul = (uint8_t) word->text[0] >= 0x80;
     for (size_t i = start; i + n <= end; i++)
-        if (s_equal(text + i, word, n))
+        if (hangul ? text[i] == word->text[0] && memcmp(text + i, word->text, n) == 0 : s_equal(text + i, word->text, n))
             return true;
     return false;
 }
 
-static bool s_contains_any(const char *text, size_t start, size_t end, const char *const *words)
+static bool s_contains_any(const char *text, size_t start, size_t end, const s_word_t *words)
 {
-    for (; *words; words++)
-        if (s_contains(text, start, end, *words))
+    for (; words->text; words++)
+        if (s_contains(text, start, end, words))
             return true;
     return false;
 }
@@ -212,25 +216,24 @@ static s_name_t s_measure(const char *text, size_t start, size_t end)
 
 /*  @returns whether `name` is one of `words` (a word marked '*' also
     matches as a prefix). */
-static bool s_in_list(const char *text, const s_name_t *name, const char *const *words)
+static bool s_in_list(const char *text, const s_name_t *name, const s_word_t *words)
 {
     size_t len = name->end - name->start;
-    for (; *words; words++) {
-        size_t n = strlen(*words);
-        bool prefix = (*words)[n - 1] == '*';
+    for (; words->text; words++) {
+        size_t n = words->len;
+        bool prefix = words->text[n - 1] == '*';
         if (prefix)
             n--;
-        if ((prefix ? len >= n : len == n) && s_equal(text + name->start, *words, n))
+        if ((prefix ? len >= n : len == n) && s_equal(text + name->start, words->text, n))
             return true;
     }
     return false;
 }
 
-static bool s_has_end(const char *text, const s_name_t *name, const char *const *ends, bool need_more)
+static bool s_has_end(const char *text, const s_name_t *name, const s_word_t *ends, bool need_more)
 {
-    for (; *ends; ends++)
-        if (s_ends_with(text, name->start, name->end, *ends)
-            && (!need_more || name->end - name->start > strlen(*ends)))
+    for (; ends->text; ends++)
+        if (s_ends_with(text, name->start, name->end, ends) && (!need_more || name->end - name->start > ends->len))
             return true;
     return false;
 }
@@ -297,9 +300,9 @@ static bool s_plausible(const char *text, const s_name_t *name, const ktag_lexic
     name of two syllables or more. */
 static void s_strip_josa(const char *text, s_name_t *name)
 {
-    for (const char *const *j = s_josa; *j; j++)
-        if (s_ends_with(text, name->start, name->end, *j) && name->end - name->start > strlen(*j) + 3) {
-            *name = s_measure(text, name->start, name->end - strlen(*j));
+    for (const s_word_t *j = s_josa; j->text; j++)
+        if (s_ends_with(text, name->start, name->end, j) && name->end - name->start > j->len + 3) {
+            *name = s_measure(text, name->start, name->end - j->len);
             return;
         }
 }
@@ -406,8 +409,8 @@ static bool s_after_subsidiary(const char *text, size_t start)
     /* every cue ends in 사 (U+C0AC, bytes EC 82 AC) */
     if (start < 4 || text[start - 1] != ' ' || memcmp(text + start - 4, "\xEC\x82\xAC", 3) != 0)
         return false;
-    for (const char *const *cue = s_subsidiary; *cue; cue++)
-        if (s_ends_with(text, 0, start - 1, *cue))
+    for (const s_word_t *cue = s_subsidiary; cue->text; cue++)
+        if (s_ends_with(text, 0, start - 1, cue))
             return true;
     return false;
 }
@@ -468,67 +471,99 @@ static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
     return 0;
 }
 
+/*  @returns the start of the run of name characters that ends at `end`. */
+static size_t s_run_start(const char *text, size_t end)
+{
+    size_t start = end;
+    while (start > 0) {
+        size_t p = s_prev(text, start);
+        if (!s_name_char(text, p, end))
+            break;
+        start = p;
+    }
+    return start;
+}
+
+/*  The subsidiary rule on the run [start, end) after a cue. */
+static int s_subsidiary_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                             size_t start, size_t end, const ktag_candidate_t *known, size_t known_count,
+                             const ktag_match_vec_t *matches)
+{
+    /* Followed by punctuation the run is the subject named by the cue
+       ("자회사 아르떼케이, …"); followed by more words it may be a product
+       or a topic ("자회사 고형암 신약"), so then it needs a corporate
+       ending. */
+    s_name_t name = s_measure(text, start, end);
+    s_strip_josa(text, &name);
+    bool closed = name.end == end && (end == len || s_closes(text, end));
+    if ((closed ? name.syllables >= 3 || name.latin >= 2 : s_company_shape(text, &name))
+        && s_plausible(text, &name, lex, known, known_count, matches))
+        return s_add(self, text, &name, "subsidiary");
+    return 0;
+}
+
+/*  The partner rule on NAME [start, end) before 와 (want 0) or 과 (want 1)
+    and a space.  @returns 1 when it found a partner, 0, or
+    KTAG_ERR_NOMEM. */
+static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                          size_t start, size_t end, int want, const ktag_candidate_t *known,
+                          size_t known_count, const ktag_match_vec_t *matches)
+{
+    if (!s_free(&(s_name_t) { start, end, 0, 0, 0 }, known, known_count))
+        return 0;
+    s_name_t name = s_measure(text, start, end);
+    int batchim = s_batchim(text, name.start, name.end);
+    if ((batchim < 0 || batchim == want)
+        && (name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
+        && s_contains_any(text, end + 4, s_clause_end(text, end + 4, len), s_deal)
+        && !s_after_mention(&name, known, known_count)
+        && s_plausible(text, &name, lex, known, known_count, matches))
+        return s_add(self, text, &name, "partner") ? KTAG_ERR_NOMEM : 1;
+    return 0;
+}
+
+/*  The rules start from anchors, the spaces, not from every character:
+    the stage runs on every document and most have no structure at all. */
 int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
                      const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
 {
     self->hit_count = 0;
+    int rc = 0;
+    /* Every anchor is a syllable before a space: 사 ends a subsidiary cue
+       (자회사, 관계사, 계열사, 손자회사), 와/과 ends a partner. */
     bool partner = false;
-    s_name_t opening = { 0 };
-    bool has_opening = false;
-    size_t headline = s_headline_start(text, len);
-
-    for (size_t i = 0; i < len;) {
-        if (!s_name_char(text, i, len)) {
-            i += s_char_len((uint8_t) text[i]);
+    for (const char *p = text; rc >= 0 && (p = memchr(p, ' ', (size_t) (text + len - p))); p++) {
+        size_t space = (size_t) (p - text);
+        if (space < 3)
+            continue;
+        const char *syllable = p - 3;
+        if (memcmp(syllable, "\xEC\x82\xAC", 3) == 0 /* 사 */) {
+            size_t start = space + 1;
+            if (start < len && s_name_char(text, start, len) && s_after_subsidiary(text, start))
+                rc = s_subsidiary_rule(self, lex, text, len, start, s_run_end(text, start, len), known,
+                                       known_count, matches);
             continue;
         }
-        size_t start = i;
-        i = s_run_end(text, i, len);
-        size_t n;
-        s_name_t run = s_measure(text, start, i);
-
-        if (s_after_subsidiary(text, start)) {
-            /* Followed by punctuation the run is the subject named by the
-               cue ("자회사 아르떼케이, …"); followed by more words it may
-               be a product or a topic ("자회사 고형암 신약"), so then it
-               needs a corporate ending. */
-            s_name_t name = run;
-            s_strip_josa(text, &name);
-            bool closed = name.end == run.end && (i == len || s_closes(text, i));
-            if ((closed ? name.syllables >= 3 || name.latin >= 2 : s_company_shape(text, &name))
-                && s_plausible(text, &name, lex, known, known_count, matches)
-                && s_add(self, text, &name, "subsidiary"))
-                return KTAG_ERR_NOMEM;
-            continue;
-        }
-        /* NAME + 와/과, the particle agreeing with NAME's last syllable. */
-        uint32_t last = s_decode(text, s_prev(text, i), &n);
-        int want = last == 0xC640 /* 와 */ ? 0 : last == 0xACFC /* 과 */ ? 1 : -1;
-        if (want >= 0 && i < len && text[i] == ' ') {
-            s_name_t name = s_measure(text, start, i - 3);
-            int batchim = s_batchim(text, name.start, name.end);
-            if ((batchim < 0 || batchim == want) && s_free(&name, known, known_count)
-                && (name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
-                && s_contains_any(text, i, s_clause_end(text, i, len), s_deal)
-                && !s_after_mention(&name, known, known_count)
-                && s_plausible(text, &name, lex, known, known_count, matches)) {
-                if (s_add(self, text, &name, "partner"))
-                    return KTAG_ERR_NOMEM;
-                partner = true;
-            }
-            continue;
-        }
-        if (start == headline && i < len && text[i] == ',') {
-            opening = run;
-            has_opening = true;
+        int want = memcmp(syllable, "\xEC\x99\x80", 3) == 0 ? 0 /* 와 */
+                   : memcmp(syllable, "\xEA\xB3\xBC", 3) == 0 ? 1 /* 과 */ : -1;
+        size_t end = space - 3, start = want >= 0 ? s_run_start(text, end) : end;
+        if (start < end && !s_after_subsidiary(text, start)) {
+            rc = s_partner_rule(self, lex, text, len, start, end, want, known, known_count, matches);
+            partner |= rc == 1;
         }
     }
+    if (rc < 0)
+        return rc;
     /* The headline rule, once the partners are known. */
-    if (has_opening && s_free(&opening, known, known_count) && (partner || s_company_shape(text, &opening))
-        && s_contains_any(text, opening.end, len, s_event)
-        && s_plausible(text, &opening, lex, known, known_count, matches)
-        && s_add(self, text, &opening, "headline"))
-        return KTAG_ERR_NOMEM;
+    size_t start = s_headline_start(text, len), end = start < len ? s_run_end(text, start, len) : start;
+    if (end > start && end < len && text[end] == ',') {
+        s_name_t opening = s_measure(text, start, end);
+        if (s_free(&opening, known, known_count) && (partner || s_company_shape(text, &opening))
+            && s_contains_any(text, opening.end, len, s_event)
+            && s_plausible(text, &opening, lex, known, known_count, matches)
+            && s_add(self, text, &opening, "headline"))
+            return KTAG_ERR_NOMEM;
+    }
     return self->entry_count ? s_repeats(self, lex, text, len, known, known_count) : 0;
 }
 
