@@ -536,16 +536,16 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
         size_t space = (size_t) (p - text);
         if (space < 3)
             continue;
-        const char *syllable = p - 3;
-        if (memcmp(syllable, "\xEC\x82\xAC", 3) == 0 /* 사 */) {
+        const uint8_t *syllable = (const uint8_t *) p - 3;
+        uint32_t code = ((uint32_t) syllable[0] << 16) | ((uint32_t) syllable[1] << 8) | syllable[2];
+        if (code == 0xEC82AC /* 사 */) {
             size_t start = space + 1;
             if (start < len && s_name_char(text, start, len) && s_after_subsidiary(text, start))
                 rc = s_subsidiary_rule(self, lex, text, len, start, s_run_end(text, start, len), known,
                                        known_count, matches);
             continue;
         }
-        int want = memcmp(syllable, "\xEC\x99\x80", 3) == 0 ? 0 /* 와 */
-                   : memcmp(syllable, "\xEA\xB3\xBC", 3) == 0 ? 1 /* 과 */ : -1;
+        int want = code == 0xEC9980 /* 와 */ ? 0 : code == 0xEAB3BC /* 과 */ ? 1 : -1;
         size_t end = space - 3, start = want >= 0 ? s_run_start(text, end) : end;
         if (start < end && !s_after_subsidiary(text, start)) {
             rc = s_partner_rule(self, lex, text, len, start, end, want, known, known_count, matches);
