@@ -259,8 +259,10 @@ static uint32_t s_next(const char *s, size_t n, size_t i)
     return i < n ? s_decode(s, n, i, &len) : 0;
 }
 
-static bool s_starts(const char *s, size_t n, size_t i, const char *word)
+static inline bool s_starts(const char *s, size_t n, size_t i, const char *word)
 {
+    if (i >= n || s[i] != word[0])   /* most calls end here, before strlen and memcmp */
+        return false;
     size_t len = strlen(word);
     return i + len <= n && memcmp(s + i, word, len) == 0;
 }
@@ -302,9 +304,11 @@ static bool s_space(char c)
 
 /*  Clause separators: ellipses (NFKC turns … into ...), commas that are not
     thousands separators, semicolons and bars. */
-static bool s_clause_break_at(const char *s, size_t n, size_t i)
+static inline bool s_clause_break_at(const char *s, size_t n, size_t i)
 {
     char c = s[i];
+    if (c != ';' && c != '|' && c != ',' && c != '.')
+        return false;
     if (c == ';' || c == '|')
         return true;
     if (c == ',')
@@ -327,11 +331,18 @@ static bool s_clause_break_between(const char *s, size_t n, size_t lo, size_t hi
     cause of a move, not the quantity that moves. */
 static bool s_cause_between(const char *s, size_t n, size_t lo, size_t hi)
 {
-    static const char ey[] = "\xec\x97\x90";   /* 에 */
-    for (size_t i = lo; i + 3 <= hi && i + 3 <= n; i++)
-        if (memcmp(s + i, ey, 3) == 0 && !s_is_hangul(s_next(s, n, i + 3))
+    if (hi > n)
+        hi = n;
+    /*  에 is EC 97 90: look for its first byte only. */
+    for (size_t i = lo; i + 3 <= hi; i++) {
+        const char *p = memchr(s + i, 0xEC, hi - 2 - i);
+        if (!p)
+            return false;
+        i = (size_t) (p - s);
+        if (p[1] == '\x97' && p[2] == '\x90' && !s_is_hangul(s_next(s, n, i + 3))
             && s_prev(s, i) != 0xB9CC)   /* 만에: "after (a time)", no cause */
             return true;
+    }
     return false;
 }
 
@@ -441,6 +452,14 @@ static size_t s_next_end(const char *s, size_t from, size_t n)
         int mask = _mm_movemask_epi8(hit);
         if (mask)
             return i + (size_t) __builtin_ctz((unsigned) mask);
+    }
+    if (i < n && n >= 16) {
+        /*  The tail: the last 16 bytes, less those before i. */
+        __m128i v = _mm_loadu_si128((const __m128i *) (s + n - 16));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, bang)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, ask), _mm_cmpeq_epi8(v, nl)));
+        unsigned mask = (unsigned) _mm_movemask_epi8(hit) >> (i - (n - 16));
+        return mask ? i + (size_t) __builtin_ctz(mask) : n;
     }
 #endif
     while (i < n && s[i] != '.' && s[i] != '!' && s[i] != '?' && s[i] != '\n')
@@ -1054,6 +1073,8 @@ static double s_clamp(double score)
     about 1e-16, far below the 3 decimals a score is reported with. */
 static double s_squash(double raw)
 {
+    if (raw == 0)
+        return raw;   /* what the formula gives (a zero of raw's sign), without exp */
     double t = exp(-2 * fabs(raw));
     return copysign((1 - t) / (1 + t), raw);
 }
