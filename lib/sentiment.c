@@ -866,17 +866,13 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         move it explains is the news. */
     double raw = 0, damper = 1, contrast = 1;
     size_t cause_from = sent->end;
+    bool later = false;   /* an item after it contributes: a marker would explain it */
     for (size_t k = count; k-- > 0;) {
         s_item_t *t = &it[k];
         if (t->cls == KTAG_SENT_CONTRAST && t->weight > contrast)
             contrast = t->weight;
-        if (contrast < S_CAUSE_WEIGHT && s_cause_between(s, n, t->end, cause_from)) {
-            bool later = false;   /* the marker explains something after it */
-            for (size_t j = k + 1; j < count && !later; j++)
-                later = it[j].contrib != 0;
-            if (later)
-                contrast = S_CAUSE_WEIGHT;
-        }
+        if (contrast < S_CAUSE_WEIGHT && later && s_cause_between(s, n, t->end, cause_from))
+            contrast = S_CAUSE_WEIGHT;
         cause_from = t->end;
         if (t->cls == KTAG_SENT_DAMPER)
             damper *= t->weight;
@@ -885,6 +881,7 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
             t->contrib /= contrast;
         }
         raw += t->contrib;
+        later = later || t->contrib != 0;
     }
     sent->raw = raw * damper;
     sent->damper = damper;
@@ -1044,20 +1041,52 @@ static double s_sum(const s_item_t *items, const s_sentence_t *sent, size_t lo, 
     return sum;
 }
 
-static size_t s_clause_end(const char *s, size_t n, const s_sentence_t *sent, size_t from)
+/*  The clause searches of a sentence's mentions, which come by start:
+    what the last search found is reused, so that each byte of a sentence
+    is looked at about once however many mentions it holds. */
+typedef struct {
+    const s_sentence_t *sent;
+    size_t end_from, end;        /* the first break at or after end_from is end */
+    size_t start_to, start;      /* the last break before start_to is start */
+} s_clauses_t;
+
+/*  @returns the first clause break at or after `from` in the sentence, or
+    its end. */
+static size_t s_clause_end(const char *s, size_t n, const s_sentence_t *sent, size_t from, s_clauses_t *memo)
 {
-    for (size_t i = from; i < sent->end; i++)
-        if (s_clause_break_at(s, n, i))
-            return i;
-    return sent->end;
+    if (memo->sent == sent && from >= memo->end_from && from <= memo->end)
+        return memo->end;   /* no break in [end_from, end) */
+    size_t i = from;
+    while (i < sent->end && !s_clause_break_at(s, n, i))
+        i++;
+    if (i > sent->end)
+        i = sent->end;
+    if (memo->sent != sent)
+        *memo = (s_clauses_t) { .sent = sent, .start_to = sent->start, .start = sent->start };
+    memo->end_from = from;
+    memo->end = i;
+    return i;
 }
 
-static size_t s_clause_start(const char *s, size_t n, const s_sentence_t *sent, size_t to)
+/*  @returns the last clause break before `to` in the sentence, or its
+    start. */
+static size_t s_clause_start(const char *s, size_t n, const s_sentence_t *sent, size_t to, s_clauses_t *memo)
 {
-    for (size_t i = to; i-- > sent->start;)
-        if (s_clause_break_at(s, n, i))
-            return i;
-    return sent->start;
+    size_t floor = sent->start, found = sent->start;
+    if (memo->sent == sent && to >= memo->start_to) {
+        floor = memo->start_to;   /* before it, the answer is known */
+        found = memo->start;
+    }
+    for (size_t i = to; i-- > floor;)
+        if (s_clause_break_at(s, n, i)) {
+            found = i;
+            break;
+        }
+    if (memo->sent != sent)
+        *memo = (s_clauses_t) { .sent = sent, .end_from = sent->end, .end = sent->end };
+    memo->start_to = to;
+    memo->start = found;
+    return found;
 }
 
 /* ------------------------------------------------------------ findings */
@@ -1185,6 +1214,7 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
     const ktag_entity_span_t *spans = view->mentions;
     /*  Spans and sentences are both sorted by start: walk them together. */
     size_t at = 0;
+    s_clauses_t clauses = { 0 };
     for (size_t e = 0; e < view->mention_count; e++) {
         roles[e] = S_ROLE_PLAIN;
         while (at < sent_count && sents[at].end <= spans[e].start)
@@ -1208,7 +1238,7 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
         } else if (roles[e] == S_ROLE_SOURCE || roles[e] == S_ROLE_COUNTERPARTY) {
             why = s_role_names[roles[e]];
         } else if (entity && entity->type == KTAG_TYPE_FUNDING) {
-            size_t hi = span->end + S_FUNDING_FWD, clause = s_clause_end(s, n, sent, span->end);
+            size_t hi = span->end + S_FUNDING_FWD, clause = s_clause_end(s, n, sent, span->end, &clauses);
             if (hi > clause)
                 hi = clause;
             raw = s_sum(items, sent, span->start, hi);
@@ -1247,7 +1277,7 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
                     if (s_is_topic(s, n, sent, spans, view->mention_count, o, roles)
                         || (o == first && s_leads(s, n, sent, spans[o].start)))
                         governed = true;
-                size_t clause_hi = s_clause_end(s, n, sent, span->end);
+                size_t clause_hi = s_clause_end(s, n, sent, span->end, &clauses);
                 if (governed) {
                     /*  A mention inside the topic's predicate: its own
                         phrase, up to a cause marker 에 (…소식에, …우려에). */
@@ -1262,7 +1292,7 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
                     raw = s_sum(items, sent, span->start, hi);
                     why = "inside the topic's clause: its own phrase";
                 } else {
-                    raw = s_sum(items, sent, s_clause_start(s, n, sent, span->start), clause_hi);
+                    raw = s_sum(items, sent, s_clause_start(s, n, sent, span->start, &clauses), clause_hi);
                     why = "its clause";
                 }
             }
