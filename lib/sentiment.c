@@ -1034,46 +1034,69 @@ static bool s_leads(const char *s, size_t n, const s_sentence_t *sent, size_t at
     for the document only. */
 static double s_sum(const s_item_t *items, const s_sentence_t *sent, size_t lo, size_t hi)
 {
+    /*  Items are sorted by start: the first at or after lo by bisection. */
+    size_t a = sent->first, b = sent->first + sent->count;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (items[mid].start < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
     double sum = 0;
-    for (size_t k = sent->first; k < sent->first + sent->count; k++)
-        if (items[k].start >= lo && items[k].start < hi && !(items[k].flags & KTAG_SENT_FLAG_DOC))
+    for (size_t k = a; k < sent->first + sent->count && items[k].start < hi; k++)
+        if (!(items[k].flags & KTAG_SENT_FLAG_DOC))
             sum += items[k].contrib;
     return sum;
 }
 
-/*  The clause searches of a sentence's mentions, which come by start:
-    what the last search found is reused, so that each byte of a sentence
-    is looked at about once however many mentions it holds. */
+/*  What the mentions of one sentence share.  Mentions come by start, so
+    each search reuses what the last one found: each byte and mention of
+    a sentence is looked at about once however many mentions it holds. */
 typedef struct {
     const s_sentence_t *sent;
-    size_t end_from, end;        /* the first break at or after end_from is end */
-    size_t start_to, start;      /* the last break before start_to is start */
-} s_clauses_t;
+    size_t first;              /* the sentence's first mention */
+    int framed;                /* it holds a `frame` item: 1, 0, -1 not yet known */
+    size_t end_from, end;      /* the first clause break at or after end_from is at end */
+    size_t start_to, start;    /* the last clause break before start_to is at start */
+    size_t governed_to;        /* mentions [first, governed_to) were looked at ... */
+    bool governed;             /* ... and one of them is a topic or leads the sentence */
+    size_t marker_from, marker;   /* the first cause marker at or after marker_from (SIZE_MAX: none) */
+} s_memo_t;
+
+/*  Start the memo over when mention e is in another sentence. */
+static void s_memo_enter(s_memo_t *memo, const s_sentence_t *sent, const ktag_entity_span_t *spans, size_t e)
+{
+    if (memo->sent == sent)
+        return;
+    size_t first = e;
+    while (first > 0 && spans[first - 1].start >= sent->start)
+        first--;
+    *memo = (s_memo_t) { .sent = sent, .first = first, .framed = -1,
+                         .end_from = sent->end, .end = sent->end, .start_to = sent->start, .start = sent->start,
+                         .governed_to = first, .marker_from = sent->end, .marker = SIZE_MAX };
+}
 
 /*  @returns the first clause break at or after `from` in the sentence, or
     its end. */
-static size_t s_clause_end(const char *s, size_t n, const s_sentence_t *sent, size_t from, s_clauses_t *memo)
+static size_t s_clause_end(const char *s, size_t n, s_memo_t *memo, size_t from)
 {
-    if (memo->sent == sent && from >= memo->end_from && from <= memo->end)
+    if (from >= memo->end_from && from <= memo->end)
         return memo->end;   /* no break in [end_from, end) */
-    size_t i = from;
-    while (i < sent->end && !s_clause_break_at(s, n, i))
+    size_t i = from, stop = memo->sent->end;
+    while (i < stop && !s_clause_break_at(s, n, i))
         i++;
-    if (i > sent->end)
-        i = sent->end;
-    if (memo->sent != sent)
-        *memo = (s_clauses_t) { .sent = sent, .start_to = sent->start, .start = sent->start };
     memo->end_from = from;
-    memo->end = i;
-    return i;
+    memo->end = i < stop ? i : stop;
+    return memo->end;
 }
 
 /*  @returns the last clause break before `to` in the sentence, or its
     start. */
-static size_t s_clause_start(const char *s, size_t n, const s_sentence_t *sent, size_t to, s_clauses_t *memo)
+static size_t s_clause_start(const char *s, size_t n, s_memo_t *memo, size_t to)
 {
-    size_t floor = sent->start, found = sent->start;
-    if (memo->sent == sent && to >= memo->start_to) {
+    size_t floor = memo->sent->start, found = memo->sent->start;
+    if (to >= memo->start_to) {
         floor = memo->start_to;   /* before it, the answer is known */
         found = memo->start;
     }
@@ -1082,11 +1105,44 @@ static size_t s_clause_start(const char *s, size_t n, const s_sentence_t *sent, 
             found = i;
             break;
         }
-    if (memo->sent != sent)
-        *memo = (s_clauses_t) { .sent = sent, .end_from = sent->end, .end = sent->end };
     memo->start_to = to;
     memo->start = found;
     return found;
+}
+
+/*  @returns the first cause marker 에 (not followed by Hangul) at or after
+    `from` that ends inside the sentence, or SIZE_MAX. */
+static size_t s_marker(const char *s, size_t n, s_memo_t *memo, size_t from)
+{
+    if (from >= memo->marker_from && from <= memo->marker)
+        return memo->marker;
+    size_t found = SIZE_MAX, stop = memo->sent->end;
+    for (size_t i = from; i + 3 <= stop; i++) {
+        const char *p = memchr(s + i, 0xEC, stop - 2 - i);   /* 에 is EC 97 90 */
+        if (!p)
+            break;
+        i = (size_t) (p - s);
+        if (p[1] == '\x97' && p[2] == '\x90' && !s_is_hangul(s_next(s, n, i + 3))) {
+            found = i;
+            break;
+        }
+    }
+    memo->marker_from = from;
+    memo->marker = found;
+    return found;
+}
+
+/*  True when one of the sentence's mentions before e is a topic, or the
+    first one leads the sentence: e is then inside the topic's predicate. */
+static bool s_governed(const char *s, size_t n, s_memo_t *memo, const ktag_entity_span_t *spans,
+                       size_t span_count, size_t e, const s_role_t *roles)
+{
+    for (; !memo->governed && memo->governed_to < e; memo->governed_to++) {
+        size_t o = memo->governed_to;
+        memo->governed = s_is_topic(s, n, memo->sent, spans, span_count, o, roles)
+                         || (o == memo->first && s_leads(s, n, memo->sent, spans[o].start));
+    }
+    return memo->governed;
 }
 
 /* ------------------------------------------------------------ findings */
@@ -1214,7 +1270,7 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
     const ktag_entity_span_t *spans = view->mentions;
     /*  Spans and sentences are both sorted by start: walk them together. */
     size_t at = 0;
-    s_clauses_t clauses = { 0 };
+    s_memo_t memo = { 0 };
     for (size_t e = 0; e < view->mention_count; e++) {
         roles[e] = S_ROLE_PLAIN;
         while (at < sent_count && sents[at].end <= spans[e].start)
@@ -1238,14 +1294,21 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
         } else if (roles[e] == S_ROLE_SOURCE || roles[e] == S_ROLE_COUNTERPARTY) {
             why = s_role_names[roles[e]];
         } else if (entity && entity->type == KTAG_TYPE_FUNDING) {
-            size_t hi = span->end + S_FUNDING_FWD, clause = s_clause_end(s, n, sent, span->end, &clauses);
+            s_memo_enter(&memo, sent, spans, e);
+            size_t hi = span->end + S_FUNDING_FWD, clause = s_clause_end(s, n, &memo, span->end);
             if (hi > clause)
                 hi = clause;
             raw = s_sum(items, sent, span->start, hi);
             /*  Framing words (흥행, 주주가치 제고, 과열) judge every funding
                 event of their sentence, wherever they stand. */
             bool framed = false;
-            for (size_t k = sent->first; k < sent->first + sent->count; k++)
+            if (memo.framed < 0) {
+                memo.framed = 0;
+                for (size_t k = sent->first; k < sent->first + sent->count; k++)
+                    memo.framed |= (items[k].flags & KTAG_SENT_FLAG_FRAME) != 0;
+            }
+            size_t end = sent->first + (memo.framed ? sent->count : 0);
+            for (size_t k = sent->first; k < end; k++)
                 if ((items[k].flags & KTAG_SENT_FLAG_FRAME) && (items[k].start < span->start || items[k].start >= hi)) {
                     raw += items[k].contrib;
                     framed = framed || items[k].contrib != 0;
@@ -1253,9 +1316,8 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
             why = framed ? "funding: its own phrase and the framing words of its sentence"
                          : "funding: its own phrase";
         } else {
-            size_t first = e;
-            while (first > 0 && spans[first - 1].start >= sent->start)
-                first--;
+            s_memo_enter(&memo, sent, spans, e);
+            size_t first = memo.first;
             bool topic = s_is_topic(s, n, sent, spans, view->mention_count, e, roles)
                          || (e == first && s_leads(s, n, sent, span->start));
             if (topic) {
@@ -1272,27 +1334,19 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
                 raw = s_sum(items, sent, e == first ? sent->start : span->start, hi);
                 why = "topic: up to the next topic";
             } else {
-                bool governed = false;
-                for (size_t o = first; o < e; o++)
-                    if (s_is_topic(s, n, sent, spans, view->mention_count, o, roles)
-                        || (o == first && s_leads(s, n, sent, spans[o].start)))
-                        governed = true;
-                size_t clause_hi = s_clause_end(s, n, sent, span->end, &clauses);
-                if (governed) {
+                size_t clause_hi = s_clause_end(s, n, &memo, span->end);
+                if (s_governed(s, n, &memo, spans, view->mention_count, e, roles)) {
                     /*  A mention inside the topic's predicate: its own
                         phrase, up to a cause marker 에 (…소식에, …우려에). */
-                    size_t hi = clause_hi, from = span->end;
+                    size_t from = span->end;
                     while (from < clause_hi && s_is_hangul(s_next(s, n, from)))
                         from += 3;   /* the mention's own particle: 삼성전자에 과징금 */
-                    for (size_t i = from; i + 3 <= clause_hi; i++)
-                        if (s_starts(s, n, i, "에") && !s_is_hangul(s_next(s, n, i + 3))) {
-                            hi = i;
-                            break;
-                        }
+                    size_t marker = s_marker(s, n, &memo, from);
+                    size_t hi = marker != SIZE_MAX && marker + 3 <= clause_hi ? marker : clause_hi;
                     raw = s_sum(items, sent, span->start, hi);
                     why = "inside the topic's clause: its own phrase";
                 } else {
-                    raw = s_sum(items, sent, s_clause_start(s, n, sent, span->start, &clauses), clause_hi);
+                    raw = s_sum(items, sent, s_clause_start(s, n, &memo, span->start), clause_hi);
                     why = "its clause";
                 }
             }
