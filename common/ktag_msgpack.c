@@ -177,6 +177,7 @@ s_decode_options(ktag_options_t *opt, const msgpack_object *options, ktag_wire_e
         || s_bool_option(options, "overlaps", &opt->overlaps, err)
         || s_bool_option(options, "explain", &opt->explain, err))
         return -1;
+    bool events_given = ktag_msgpack_map_get(options, "events") != NULL;
 
     char name[32];
     const msgpack_object *v = ktag_msgpack_map_get(options, "offsets");
@@ -195,23 +196,33 @@ s_decode_options(ktag_options_t *opt, const msgpack_object *options, ktag_wire_e
             return s_fail(err, KTAG_WIRE_BAD_REQUEST, "options.types must be an array, not %s",
                           s_type_name(v));
         unsigned types = 0;
+        bool events = false;
         for (uint32_t i = 0; i < v->via.array.size; i++) {
             const msgpack_object *t = &v->via.array.ptr[i];
             ktag_type_t type;
             if (t->type != MSGPACK_OBJECT_STR)
                 return s_fail(err, KTAG_WIRE_BAD_REQUEST,
                               "options.types[%u] must be a str, not %s", i, s_type_name(t));
+            if (s_str_copy(t, name, sizeof name) && strcmp(name, "events") == 0) {
+                events = true;
+                continue;
+            }
             if (!s_str_copy(t, name, sizeof name) || ktag_type_from_name(name, &type) != 0)
                 return s_fail(err, KTAG_WIRE_BAD_REQUEST,
-                              "options.types[%u] is not company, org, chip or funding", i);
+                              "options.types[%u] is not company, org, chip, funding or events", i);
             types |= 1u << type;
         }
         /* An empty array asks for no type at all, which the engine spells
-           as "all"; refusing it is clearer than tagging everything. */
-        if (types == 0)
+           as "all"; refusing it is clearer than tagging everything.  A
+           list that names only events keeps every entity type. */
+        if (types == 0 && !events)
             return s_fail(err, KTAG_WIRE_BAD_REQUEST, "options.types is empty");
         opt->types = types;
+        opt->events = events;
     }
+    /*  An explicit `events` wins over what `types` implies. */
+    if (events_given && s_bool_option(options, "events", &opt->events, err))
+        return -1;
     return 0;
 }
 
@@ -528,7 +539,7 @@ s_pack_options(msgpack_packer *pk, const ktag_options_t *options)
         ktag_options_init(&defaults);
         options = &defaults;
     }
-    int rc = msgpack_pack_map(pk, 4 + (options->types != 0));
+    int rc = msgpack_pack_map(pk, 5 + (options->types != 0));
     rc |= S_KEY(pk, "sentiment");
     rc |= options->sentiment ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
     rc |= S_KEY(pk, "overlaps");
@@ -537,6 +548,8 @@ s_pack_options(msgpack_packer *pk, const ktag_options_t *options)
     rc |= options->explain ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
     rc |= S_KEY(pk, "offsets");
     rc |= ktag_msgpack_pack_cstr(pk, ktag_offset_unit_name(options->offsets));
+    rc |= S_KEY(pk, "events");
+    rc |= options->events ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
     if (options->types) {
         unsigned n = 0;
         for (int t = 0; t < KTAG_TYPE_COUNT; t++)

@@ -168,6 +168,62 @@ s_sentence(ktag_emitter_t *e, const ktag_sentence_t *s)
     return rc;
 }
 
+/*  An amount: an integer when it is one (money, shares), else a real. */
+static int
+s_amount(ktag_emitter_t *e, double v)
+{
+    if (v == (double) (int64_t) v && v > -9007199254740992.0 && v < 9007199254740992.0)
+        return e->i64(e, (int64_t) v);
+    return e->real(e, v);
+}
+
+static int
+s_event(ktag_emitter_t *e, const ktag_event_t *ev, bool with_sentiment)
+{
+    size_t pairs = 5 + (ev->kind != NULL) + (ev->company != NULL) + (ev->counterparty != NULL)
+                   + (ev->source != NULL) + (ev->direction != NULL) + 2 * ev->has_amount
+                   + ev->has_previous + ev->limit + with_sentiment;
+    int rc = e->map(e, pairs);
+    rc |= S_KEY(e, "type");
+    rc |= s_cstr(e, ktag_event_type_name(ev->type));
+    const char *const optional[][2] = {
+        { "kind", ev->kind }, { "company", ev->company }, { "counterparty", ev->counterparty },
+        { "source", ev->source }, { "direction", ev->direction },
+    };
+    for (size_t i = 0; i < sizeof optional / sizeof *optional; i++)
+        if (optional[i][1]) {
+            rc |= s_cstr(e, optional[i][0]);
+            rc |= s_cstr(e, optional[i][1]);
+        }
+    if (ev->has_amount) {
+        rc |= S_KEY(e, "amount");
+        rc |= s_amount(e, ev->amount);
+        rc |= S_KEY(e, "unit");
+        rc |= s_cstr(e, ev->unit ? ev->unit : "KRW");
+    }
+    if (ev->has_previous) {
+        rc |= S_KEY(e, "previous");
+        rc |= s_amount(e, ev->previous);
+    }
+    if (ev->limit) {
+        rc |= S_KEY(e, "limit");
+        rc |= e->boolean(e, true);
+    }
+    rc |= S_KEY(e, "text");
+    rc |= s_cstr(e, ev->text);
+    rc |= S_KEY(e, "start");
+    rc |= e->u64(e, ev->start);
+    rc |= S_KEY(e, "end");
+    rc |= e->u64(e, ev->end);
+    rc |= S_KEY(e, "field");
+    rc |= s_cstr(e, ktag_field_name(ev->field));
+    if (with_sentiment) {
+        rc |= S_KEY(e, "sentiment");
+        rc |= e->real(e, ktag_schema_round3(ev->sentiment));
+    }
+    return rc;
+}
+
 int
 ktag_schema_result(ktag_emitter_t *e, const ktag_wire_id_t *id, const ktag_result_t *result,
                    const ktag_options_t *options, uint64_t elapsed_us)
@@ -181,7 +237,8 @@ ktag_schema_result(ktag_emitter_t *e, const ktag_wire_id_t *id, const ktag_resul
     bool with_sentiment = doc != NULL;
     bool explain = options->explain;
 
-    int rc = e->map(e, 4 + ktag_schema_has_id(id) + with_sentiment + 2 * explain);
+    bool events = options->events;
+    int rc = e->map(e, 4 + ktag_schema_has_id(id) + with_sentiment + events + 2 * explain);
     if (ktag_schema_has_id(id)) {
         rc |= S_KEY(e, "id");
         rc |= ktag_schema_id(e, id);
@@ -198,6 +255,13 @@ ktag_schema_result(ktag_emitter_t *e, const ktag_wire_id_t *id, const ktag_resul
     if (with_sentiment) {
         rc |= S_KEY(e, "sentiment");
         rc |= s_sentiment(e, doc);
+    }
+    if (events) {
+        n = ktag_result_event_count(result);
+        rc |= S_KEY(e, "events");
+        rc |= e->array(e, n);
+        for (size_t i = 0; i < n && !rc; i++)
+            rc |= s_event(e, ktag_result_event(result, i), with_sentiment);
     }
     if (explain) {
         n = ktag_result_sentence_count(result);

@@ -7,13 +7,17 @@
     that is not UTF-8; an emitter only spells values in its format.
 
     Key order (also the order of every msgpack map):
-        success: id, ok, entities, sentiment, sentences, explain, lexicon, elapsed_us
+        success: id, ok, entities, sentiment, events, sentences, explain, lexicon, elapsed_us
         entity:  type, id, name, text, start, end, field, sentiment, attrs
+        event:   type, kind, company, counterparty, source, direction, amount, unit,
+                 previous, limit, text, start, end, field, sentiment
         sentence: field, start, end, score, label
         error:   id, ok, error{code, message}
     Policy:
       - "id" is present only when the document had one.
-      - "sentiment" (document and per entity) is present when the options
+      - "events" is present when the options asked for events (an empty
+        array when there are none); an event's absent facts are absent keys.
+      - "sentiment" (document, per entity and per event) is present when the options
         asked for sentiment and the result has it; "sentences" and
         "explain" when the options asked for explain.
       - Scores are rounded to 3 decimals (ktag_schema_round3).

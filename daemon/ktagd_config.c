@@ -15,6 +15,7 @@
 
 #include "ktag_lexdir.h"
 #include "ktagd_log.h"
+#include "ktagd_metrics.h"
 
 enum {
     OPT_BIND = 'b', OPT_CONNECT = 'C', OPT_CONFIG = 'c', OPT_HELP = 'h',
@@ -22,6 +23,7 @@ enum {
     OPT_BROKER = 256, OPT_PULL, OPT_PUSH, OPT_CONTROL, OPT_MAX_MESSAGE_SIZE,
     OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT, OPT_MAX_PENDING, OPT_CHECK,
     OPT_CURVE_SECRET_KEY, OPT_CURVE_ALLOW, OPT_HEARTBEAT, OPT_LIVENESS, OPT_CREDIT,
+    OPT_METRICS,
 };
 
 static const struct option s_options[] = {
@@ -31,6 +33,7 @@ static const struct option s_options[] = {
     { "pull", required_argument, NULL, OPT_PULL },
     { "push", required_argument, NULL, OPT_PUSH },
     { "control", required_argument, NULL, OPT_CONTROL },
+    { "metrics", required_argument, NULL, OPT_METRICS },
     { "threads", required_argument, NULL, OPT_THREADS },
     { "lexicons", required_argument, NULL, OPT_LEXICONS },
     { "max-message-size", required_argument, NULL, OPT_MAX_MESSAGE_SIZE },
@@ -62,6 +65,7 @@ ktagd_config_usage(void *fp)
         "      --broker FRONT BACK  proxy: clients on FRONT, ktagd --connect workers on BACK\n"
         "      --pull EP --push EP  pipeline stage (EP connects; @EP binds)\n"
         "      --control EP         admin socket: ping, info, stats, reload\n"
+        "      --metrics HOST:PORT  Prometheus metrics at http://HOST:PORT/metrics (PORT: on 127.0.0.1)\n"
         "\n"
         "Operations:\n"
         "  -t, --threads N          worker threads (default: one per CPU)\n"
@@ -112,8 +116,8 @@ void
 ktagd_config_fini(ktagd_config_t *self)
 {
     char **strings[] = { &self->bind, &self->connect, &self->broker_front, &self->broker_back,
-                         &self->pull, &self->push, &self->control, &self->config,
-                         &self->curve_secret_key, &self->curve_allow };
+                         &self->pull, &self->push, &self->control, &self->metrics,
+                         &self->config, &self->curve_secret_key, &self->curve_allow };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -201,6 +205,15 @@ s_apply(ktagd_config_t *self, int opt, const char *value, const char *value2, co
     case OPT_PULL: return s_set_string(&self->pull, value);
     case OPT_PUSH: return s_set_string(&self->push, value);
     case OPT_CONTROL: return s_set_string(&self->control, value);
+    case OPT_METRICS: {
+        struct sockaddr_storage addr;
+        socklen_t len;
+        char err[300];
+        if (ktagd_metrics_parse_address(value, &addr, &len, err, sizeof err) == 0)
+            return s_set_string(&self->metrics, value);
+        fprintf(stderr, "ktagd: %s: %s\n", where, err);
+        return -1;
+    }
     case OPT_LEXICONS: return s_add_lexicons(self, value, where);
     case OPT_CONFIG: return s_set_string(&self->config, value);
     case OPT_CURVE_SECRET_KEY: return s_set_string(&self->curve_secret_key, value);

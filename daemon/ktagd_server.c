@@ -19,6 +19,7 @@
 #include "ktagd_curve.h"
 #include "ktagd_frames.h"
 #include "ktagd_log.h"
+#include "ktagd_metrics.h"
 #include "ktagd_stats.h"
 #include "ktagd_worker.h"
 
@@ -58,6 +59,7 @@ typedef struct {
     unsigned monitors;          /* front sockets monitored so far (names) */
     int sigfd;
     ktagd_curve_t *curve;   /* NULL: no CURVE */
+    ktagd_metrics_t *metrics;   /* NULL: no --metrics */
     bool reload_running, reload_again;
     s_waiter_t waiting[S_MAX_WAITERS];
     size_t n_waiting;
@@ -143,6 +145,8 @@ ktagd_server_check_exposure(const ktagd_config_t *config)
         if (bind)
             s_check_exposure(ep, eps[i].curve);
     }
+    if (config->metrics)
+        ktagd_metrics_check_exposure(config->metrics);
 }
 
 /* Bind or connect `sock`.  "@ep" binds and ">ep" connects whatever
@@ -646,6 +650,17 @@ s_body_bytes(const s_server_t *s, ktagd_frames_t *f)
     return bytes;
 }
 
+/* Give a request to a worker (broker mode), counted for --metrics.
+   @returns as ktagd_broker_dispatch(). */
+static int
+s_dispatch(s_server_t *s, ktagd_frames_t *request)
+{
+    if (ktagd_broker_dispatch(s->broker, request) != 0)
+        return -1;
+    ktagd_stats_broker_forwarded(s->shared.stats);
+    return 0;
+}
+
 static bool
 s_accepting(const s_server_t *s)
 {
@@ -760,7 +775,7 @@ s_front_readable(s_server_t *s)
             continue;       /* the broker's heartbeat */
         ktagd_stats_received(s->shared.stats, f.bytes);
         if (s->broker) {
-            if (ktagd_broker_dispatch(s->broker, &f) != 0)
+            if (s_dispatch(s, &f) != 0)
                 ktagd_frames_move(&s->pending_back, &f);    /* its worker vanished */
             continue;
         }
@@ -1029,7 +1044,7 @@ s_loop(s_server_t *s)
         if (i_monitor >= 0 && (items[i_monitor].revents & ZMQ_POLLIN))
             s_monitor_readable(s);
         if (s->broker && s->pending_back.count
-            && ktagd_broker_dispatch(s->broker, &s->pending_back) != 0 && s->draining)
+            && s_dispatch(s, &s->pending_back) != 0 && s->draining)
             ktagd_frames_close(&s->pending_back);   /* never given to a worker */
         if (!s->broker && s->pending_back.count && (items[i_back].revents & ZMQ_POLLOUT)) {
             if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) != 0
@@ -1050,8 +1065,10 @@ s_loop(s_server_t *s)
             s_back_readable(s);
         if (items[i_front].revents & ZMQ_POLLIN)
             s_front_readable(s);
-        if (s->broker)
+        if (s->broker) {
             s->in_flight = (int64_t) ktagd_broker_held(s->broker);
+            ktagd_stats_broker_workers(s->shared.stats, (int64_t) ktagd_broker_workers(s->broker));
+        }
         ktagd_stats_set_in_flight(s->shared.stats, s->in_flight);
 
         if (s->draining) {
@@ -1103,6 +1120,16 @@ ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
     }
     if (s_open_sockets(&s) != 0)
         goto done;
+    if (config->metrics) {
+        char err[512];
+        s.metrics = ktagd_metrics_start(config->metrics, s.shared.stats, lexicons,
+                                        config->mode == KTAGD_MODE_BROKER, err, sizeof err);
+        if (!s.metrics) {
+            log_error("%s", err);
+            goto done;
+        }
+        log_info("metrics at %s", ktagd_metrics_url(s.metrics));
+    }
     if (s_start_threads(&s) != 0) {
         log_error("cannot start the worker threads");
         goto done;
@@ -1115,6 +1142,7 @@ ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
              config->max_message_size, (int) getpid());
     rc = s_loop(&s);
 done:
+    ktagd_metrics_stop(&s.metrics);
     ktagd_frames_close(&s.pending_back);
     ktagd_frames_close(&s.pending_front);
     for (size_t i = 0; i < s.n_waiting; i++)

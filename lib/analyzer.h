@@ -48,6 +48,10 @@ typedef struct {
     size_t term_count;
     const ktag_mention_t *mentions;       /**< sorted by start */
     size_t mention_count;
+    /** The events analyzer's cue words (events.h) the matcher found:
+     *  `term` is the word's index, sorted by start, longest first. */
+    const ktag_term_hit_t *cue_words;
+    size_t cue_word_count;
 } ktag_field_view_t;
 
 #endif

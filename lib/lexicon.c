@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unicode/utf8.h>
 
+#include "events.h"
 #include "normalize.h"
 #include "util.h"
 
@@ -208,7 +209,7 @@ static int32_t s_pattern(s_loader_t *loader, const char *norm)
         lex->forms[id] = strdup(norm);
         if (!lex->forms[id])
             return -1;
-        lex->patterns[id] = (ktag_pattern_t) { -1, -1, (uint32_t) len, 0, 0, 0 };
+        lex->patterns[id] = (ktag_pattern_t) { -1, -1, (uint32_t) len, 0, 0, 0, -1 };
         lex->pattern_count++;
     }
     return id;
@@ -831,6 +832,15 @@ ktag_lexicon_t *ktag_lexicon_open_many(const char *const *dirs, size_t count, kt
     if (s_load_sets(&loader, dirs, count))
         goto fail;
     ktag_lexicon_t *lex = loader.lex;
+    /*  The events analyzer's cue words ride the same matcher pass. */
+    for (size_t w = 0; w < ktag_events_word_count(); w++) {
+        int32_t p = s_pattern(&loader, ktag_events_word(w));
+        if (p < 0) {
+            ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        lex->patterns[p].event_word = (int32_t) w;
+    }
     if (lex->josa_count > 1)
         qsort(lex->josa, lex->josa_count, sizeof *lex->josa, s_compare_josa);
     for (size_t p = 0; p < lex->pattern_count; p++)

@@ -35,6 +35,9 @@ void ktag_result_destroy(ktag_result_t **self_p)
         free(field->mentions);
     }
     ktag_sentiment_findings_release(&self->sentiment_findings);
+    free(self->events);
+    free(self->event_text);
+    ktag_events_findings_release(&self->events_findings);
     free(self->refs);
     free(self);
     *self_p = NULL;
@@ -44,6 +47,7 @@ void ktag_result_reset(ktag_result_t *self)
 {
     self->entity_count = 0;
     self->sentence_count = 0;
+    self->event_count = 0;
     self->explain_count = 0;
     self->strings_len = 0;
     self->has_sentiment = false;
@@ -97,6 +101,23 @@ int ktag_result_add_sentence(ktag_result_t *self, ktag_field_t field, size_t byt
     if (KTAG_RESERVE(self->sentences, self->sentence_cap, self->sentence_count + 1))
         return KTAG_ERR_NOMEM;
     self->sentences[self->sentence_count++] = (ktag_sentence_t) { field, byte_start, byte_end, *sentiment };
+    return 0;
+}
+
+int ktag_result_add_event(ktag_result_t *self, const ktag_event_t *event, const char *orig)
+{
+    size_t n = self->event_count;
+    if (KTAG_RESERVE(self->events, self->event_cap, n + 1)
+        || KTAG_RESERVE(self->event_text, self->event_text_cap, n + 1))
+        return KTAG_ERR_NOMEM;
+    size_t stored = s_store(self, orig + event->byte_start, event->byte_end - event->byte_start);
+    if (stored == (size_t) -1)
+        return KTAG_ERR_NOMEM;
+    self->event_text[n] = stored;
+    self->events[n] = *event;
+    self->events[n].start = event->byte_start;
+    self->events[n].end = event->byte_end;
+    self->event_count++;
     return 0;
 }
 
@@ -195,6 +216,7 @@ static size_t s_runs(ktag_result_t *self, s_run_t runs[S_MAX_RUNS])
     size_t n = 0;
     runs[n++] = S_RUN(self->entities, self->entity_count, ktag_entity_t);
     runs[n++] = S_RUN(self->sentences, self->sentence_count, ktag_sentence_t);
+    runs[n++] = S_RUN(self->events, self->event_count, ktag_event_t);
     return n;
 }
 
@@ -298,6 +320,8 @@ int ktag_result_finish(ktag_result_t *self)
             return KTAG_ERR_NOMEM;
     for (size_t i = 0; i < self->entity_count; i++)
         self->entities[i].text = self->strings + self->entity_text[i];
+    for (size_t i = 0; i < self->event_count; i++)
+        self->events[i].text = self->strings + self->event_text[i];
     return 0;
 }
 
@@ -329,6 +353,16 @@ size_t ktag_result_sentence_count(const ktag_result_t *self)
 const ktag_sentence_t *ktag_result_sentence(const ktag_result_t *self, size_t index)
 {
     return index < self->sentence_count ? &self->sentences[index] : NULL;
+}
+
+size_t ktag_result_event_count(const ktag_result_t *self)
+{
+    return self->event_count;
+}
+
+const ktag_event_t *ktag_result_event(const ktag_result_t *self, size_t index)
+{
+    return index < self->event_count ? &self->events[index] : NULL;
 }
 
 size_t ktag_result_explain_count(const ktag_result_t *self)

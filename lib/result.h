@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "analyzer.h"
+#include "events.h"
 #include "ktag/ktag_tagger.h"
 #include "normalize.h"
 #include "scan.h"
@@ -51,6 +52,11 @@ struct ktag_result {
     bool has_sentiment;
     ktag_field_state_t fields[2]; /**< indexed by ktag_field_t */
     ktag_sentiment_findings_t sentiment_findings;
+    ktag_event_t *events;
+    size_t event_count, event_cap;
+    size_t *event_text;           /**< offset of each event's span in `strings` */
+    size_t event_text_cap;
+    ktag_events_findings_t events_findings;
     ktag_offset_ref_t *refs;
     size_t ref_count, ref_cap;
     size_t filter_work;           /**< cues and stops resolve visited */
@@ -69,6 +75,11 @@ int ktag_result_add_entity(ktag_result_t *self, const ktag_entry_t *entry, ktag_
  *  @returns 0 or KTAG_ERR_NOMEM. */
 int ktag_result_add_sentence(ktag_result_t *self, ktag_field_t field, size_t byte_start, size_t byte_end,
                              const ktag_sentiment_t *sentiment);
+
+/** Append an event whose span is original bytes [event->byte_start,
+ *  event->byte_end) of `orig`; start/end are set from them and stay bytes
+ *  until ktag_result_finish().  @returns 0 or KTAG_ERR_NOMEM. */
+int ktag_result_add_event(ktag_result_t *self, const ktag_event_t *event, const char *orig);
 
 /** Append an explanation line of `len` bytes.  @returns 0 or KTAG_ERR_NOMEM. */
 int ktag_result_add_explain(ktag_result_t *self, const char *line, size_t len);

@@ -73,6 +73,7 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
               unsigned types, bool terms)
 {
     self->candidate_count = self->cue_count = self->stop_count = self->term_count = 0;
+    self->cue_word_count = 0;
     self->cue_max = self->stop_max = 0;
     self->matches.count = 0;
     if (ktag_matcher_scan(lex->matcher, norm, len, &self->matches))
@@ -101,6 +102,11 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
                 return KTAG_ERR_NOMEM;
             self->terms[self->term_count++] = (ktag_term_hit_t) { start, end, (uint32_t) pattern->sentiment };
         }
+        if (pattern->event_word >= 0) {
+            if (KTAG_RESERVE(self->cue_words, self->cue_word_cap, self->cue_word_count + 1))
+                return KTAG_ERR_NOMEM;
+            self->cue_words[self->cue_word_count++] = (ktag_term_hit_t) { start, end, (uint32_t) pattern->event_word };
+        }
         if (pattern->entry >= 0 && (all_types || (types & (1u << lex->entries[pattern->entry].type)))) {
             if (KTAG_RESERVE(self->candidates, self->candidate_cap, self->candidate_count + 1))
                 return KTAG_ERR_NOMEM;
@@ -121,6 +127,7 @@ void ktag_scan_release(ktag_scan_t *self)
     free(self->cues);
     free(self->stops);
     free(self->terms);
+    free(self->cue_words);
     free(self->matches.items);
     memset(self, 0, sizeof *self);
 }

@@ -36,6 +36,8 @@ typedef struct {
     uint32_t cue_max, stop_max;     /**< longest cue, stop phrase found (bytes) */
     ktag_term_hit_t *terms;         /**< by start, then end */
     size_t term_count, term_cap;
+    ktag_term_hit_t *cue_words;     /**< the events analyzer's words: by start, longest first */
+    size_t cue_word_count, cue_word_cap;
     ktag_match_vec_t matches;       /**< the matcher's raw output */
 } ktag_scan_t;
 

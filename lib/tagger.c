@@ -3,6 +3,7 @@
     it, writes the result, mapping every normalized offset back to the
     original text.
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "lexicon_internal.h"
@@ -105,6 +106,8 @@ static size_t s_views(const ktag_result_t *self, ktag_field_view_t views[2])
             .term_count = field->scan.term_count,
             .mentions = field->mentions,
             .mention_count = field->mention_count,
+            .cue_words = field->scan.cue_words,
+            .cue_word_count = field->scan.cue_word_count,
         };
     }
     return count;
@@ -132,6 +135,56 @@ static int s_write_sentiment(ktag_result_t *self, const ktag_sentiment_findings_
     }
     self->sentiment = found->document;
     self->has_sentiment = true;
+    return 0;
+}
+
+/* ------------------------------------------------ events (events.c) */
+
+/*  Run the events analyzer and write its events: entity indexes become
+    ids, normalized spans original bytes, and each event gets the
+    sentiment of its span from the sentiment findings. */
+static int s_events(ktag_result_t *self)
+{
+    ktag_field_view_t views[2];
+    size_t view_count = s_views(self, views);
+    ktag_events_findings_t *found = &self->events_findings;
+    int rc = ktag_events_analyze(views, view_count, found);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < found->event_count; i++) {
+        const ktag_event_finding_t *e = &found->events[i];
+        const ktag_field_state_t *field = &self->fields[e->field];
+        ktag_event_t event = {
+            .type = e->type,
+            .kind = e->kind,
+            .company = e->company >= 0 ? self->entities[e->company].id : NULL,
+            .counterparty = e->counterparty >= 0 ? self->entities[e->counterparty].id : NULL,
+            .source = e->source >= 0 ? self->entities[e->source].id : NULL,
+            .direction = e->direction,
+            .has_amount = e->has_amount,
+            .amount = e->amount,
+            .unit = e->has_amount ? ktag_amount_unit_name(e->unit) : NULL,
+            .has_previous = e->has_previous,
+            .previous = e->previous,
+            .limit = e->limit,
+            .byte_start = ktag_norm_orig_start(&field->normbuf, e->start),
+            .byte_end = ktag_norm_orig_end(&field->normbuf, e->end),
+            .field = e->field,
+            .sentiment = self->options.sentiment
+                             ? ktag_sentiment_span_score(&self->sentiment_findings, e->field, e->start, e->end)
+                             : 0.0,
+            .rule = e->rule,
+        };
+        if (ktag_result_add_event(self, &event, field->orig))
+            return KTAG_ERR_NOMEM;
+        if (self->options.explain) {
+            char line[96];
+            int len = snprintf(line, sizeof line, "event %s by %s", ktag_event_type_name(e->type),
+                               e->rule ? e->rule : "none");
+            if (ktag_result_add_explain(self, line, (size_t) len < sizeof line ? (size_t) len : sizeof line - 1))
+                return KTAG_ERR_NOMEM;
+        }
+    }
     return 0;
 }
 
@@ -165,6 +218,11 @@ int ktag_tag(ktag_result_t *self, ktag_lexicon_t *lexicon, const char *text, siz
                                   &self->sentiment_findings);
         if (!rc)
             rc = s_write_sentiment(self, &self->sentiment_findings);
+        if (rc)
+            ktag_error_set(err, rc, "%s", ktag_strerror(rc));
+    }
+    if (!rc && self->options.events) {
+        rc = s_events(self);
         if (rc)
             ktag_error_set(err, rc, "%s", ktag_strerror(rc));
     }

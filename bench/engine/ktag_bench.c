@@ -43,12 +43,13 @@ static void
 s_usage(FILE *out)
 {
     fprintf(out,
-        "usage: ktag_bench -L LEXDIR [-r REPS] [-l LOADS] [-n DOCS] [--no-sentiment] [CORPUS]\n"
+        "usage: ktag_bench -L LEXDIR [-r REPS] [-l LOADS] [-n DOCS] [--no-sentiment] [--no-events] [CORPUS]\n"
         "  -L, --lexicons DIR    lexicon set to load\n"
         "  -r, --reps N          timed passes over the corpus (default 5); prints the median\n"
         "  -l, --loads N         times the lexicon is loaded to time it (default 5)\n"
         "  -n, --docs N          use only the first N documents\n"
         "      --no-sentiment    entities only\n"
+        "      --no-events       no events analyzer\n"
         "      --overlaps        report every mention, not only leftmost-longest\n"
         "CORPUS holds one document per line; without it only the load is timed.\n");
 }
@@ -59,13 +60,14 @@ main(int argc, char **argv)
     const char *lexdir = NULL;
     int reps = 5, loads = 5;
     size_t limit = 0;
-    int no_sentiment = 0, overlaps = 0;
+    int no_sentiment = 0, overlaps = 0, no_events = 0;
     static const struct option longopts[] = {
         {"lexicons", required_argument, NULL, 'L'},
         {"reps", required_argument, NULL, 'r'},
         {"loads", required_argument, NULL, 'l'},
         {"docs", required_argument, NULL, 'n'},
         {"no-sentiment", no_argument, NULL, 'S'},
+        {"no-events", no_argument, NULL, 'E'},
         {"overlaps", no_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -78,6 +80,7 @@ main(int argc, char **argv)
         case 'l': loads = atoi(optarg); break;
         case 'n': limit = strtoul(optarg, NULL, 10); break;
         case 'S': no_sentiment = 1; break;
+        case 'E': no_events = 1; break;
         case 'O': overlaps = 1; break;
         case 'h': s_usage(stdout); return 0;
         default: s_usage(stderr); return 2;
@@ -116,9 +119,9 @@ main(int argc, char **argv)
         printf("%s\"%s\":%zu", t ? "," : "", ktag_type_name((ktag_type_t) t),
                ktag_lexicon_alias_count(lex, (ktag_type_t) t));
     printf("},\"load_ms\":%.2f,\"first_load_ms\":%.2f,\"lib_load_ms\":%.2f,"
-           "\"rss_after_load_kib\":%ld,\"sentiment\":%s,\"overlaps\":%s",
+           "\"rss_after_load_kib\":%ld,\"sentiment\":%s,\"events\":%s,\"overlaps\":%s",
            load_med, first_load_ms, ktag_lexicon_load_ms(lex), rss_lexicon_kib,
-           no_sentiment ? "false" : "true", overlaps ? "true" : "false");
+           no_sentiment ? "false" : "true", no_events ? "false" : "true", overlaps ? "true" : "false");
 
     if (optind == argc) {
         printf("}\n");
@@ -133,6 +136,7 @@ main(int argc, char **argv)
     ktag_options_t opts;
     ktag_options_init(&opts);
     opts.sentiment = !no_sentiment;
+    opts.events = !no_events;
     opts.overlaps = overlaps;
     ktag_result_t *res = ktag_result_new();
     if (!res)

@@ -58,9 +58,12 @@ s_scalar(ktag_cli_buf_t *out, json_t *v)
         ktag_cli_buf_append(out, "false", 5);
 }
 
-/* ---- tsv: a row per entity, picked from the walk ---------------------- */
+/* ---- tsv: a row per entity and per event, picked from the walk -------- */
 
-/* The entity keys that make a row, in column order after the doc id. */
+/* The entity keys that make a row, in column order after the doc id.  An
+ * event's row has the same columns: type "event", id its event type, name
+ * its facts as key=value pairs (kind, company, …, limit), then its text,
+ * start, end and sentiment. */
 static const char *const s_tsv_keys[] = {"type", "id", "name", "text", "start", "end", "sentiment"};
 #define S_TSV_COLUMNS (sizeof s_tsv_keys / sizeof *s_tsv_keys)
 #define S_TSV_DEPTH 8
@@ -71,7 +74,8 @@ typedef struct {
     ktag_emitter_t base;
     ktag_cli_buf_t *out;
     ktag_cli_buf_t id;                     /* the document's id cell */
-    ktag_cli_buf_t cells[S_TSV_COLUMNS];   /* the current entity's cells */
+    ktag_cli_buf_t cells[S_TSV_COLUMNS];   /* the current entity's or event's cells */
+    ktag_cli_buf_t fact;                   /* an event's pending "key=" */
     struct {
         size_t total, done;
         bool map;
@@ -80,7 +84,16 @@ typedef struct {
     int depth, overflow;                   /* levels below S_TSV_DEPTH are only counted */
 } s_tsv_t;
 
-enum { S_KEY_OTHER = -1, S_KEY_ID = -2, S_KEY_ENTITIES = -3 };
+enum { S_KEY_OTHER = -1, S_KEY_ID = -2, S_KEY_ENTITIES = -3, S_KEY_EVENTS = -4, S_KEY_FACT = -5 };
+enum { S_COL_TYPE = 0, S_COL_ID = 1, S_COL_NAME = 2 };
+
+/* True when the walk is inside an entity (rows = S_KEY_ENTITIES) or an
+ * event (S_KEY_EVENTS) map. */
+static bool
+s_tsv_in(const s_tsv_t *t, int rows)
+{
+    return t->depth == 3 && t->stack[1].key == rows && t->stack[2].map;
+}
 
 /* The cell a scalar at the current position goes to, or NULL. */
 static ktag_cli_buf_t *
@@ -93,12 +106,18 @@ s_tsv_slot(s_tsv_t *t)
         return &t->id;
     if (t->depth == 3 && key >= 0)
         return &t->cells[key];
+    if (t->depth == 3 && key == S_KEY_FACT)
+        return &t->fact;
     return NULL;
 }
 
 static void
 s_tsv_row(s_tsv_t *t)
 {
+    if (t->stack[1].key == S_KEY_EVENTS) {
+        t->cells[S_COL_TYPE].len = 0;
+        ktag_cli_buf_append(&t->cells[S_COL_TYPE], "event", 5);
+    }
     ktag_cli_buf_append(t->out, t->id.data, t->id.len);
     for (size_t c = 0; c < S_TSV_COLUMNS; c++) {
         ktag_cli_buf_append(t->out, "\t", 1);
@@ -122,7 +141,7 @@ s_tsv_after(s_tsv_t *t)
             l->key = S_KEY_OTHER;
         if (l->done < l->total)
             return;
-        if (t->depth == 3 && l->map)
+        if (s_tsv_in(t, S_KEY_ENTITIES) || s_tsv_in(t, S_KEY_EVENTS))
             s_tsv_row(t);
         t->depth--;
     }
@@ -135,7 +154,7 @@ s_tsv_open(s_tsv_t *t, bool map, size_t items)
         t->overflow += items > 0;
         return 0;
     }
-    bool entity = map && t->depth == 2 && t->stack[1].key == S_KEY_ENTITIES;
+    bool entity = map && t->depth == 2 && (t->stack[1].key == S_KEY_ENTITIES || t->stack[1].key == S_KEY_EVENTS);
     if (entity)
         for (size_t c = 0; c < S_TSV_COLUMNS; c++)
             t->cells[c].len = 0;
@@ -161,6 +180,20 @@ s_tsv_cell(ktag_cli_buf_t *cell, const char *s, size_t n)
     s_append_flat(cell, s, n);
 }
 
+/* Put a scalar where the walk stands: a column, or an event's fact, which
+ * goes after the facts before it in the name column. */
+static void
+s_tsv_put(s_tsv_t *t, const char *s, size_t n)
+{
+    ktag_cli_buf_t *cell = s_tsv_slot(t);
+    if (cell == &t->fact) {
+        ktag_cli_buf_append(&t->cells[S_COL_NAME], t->fact.data, t->fact.len);
+        s_append_flat(&t->cells[S_COL_NAME], s, n);
+    } else if (cell) {
+        s_tsv_cell(cell, s, n);
+    }
+}
+
 static int
 s_tsv_str(ktag_emitter_t *e, const char *s, size_t n)
 {
@@ -173,7 +206,19 @@ s_tsv_str(ktag_emitter_t *e, const char *s, size_t n)
                 l->key = S_KEY_ID;
             else if (t->depth == 1 && n == 8 && memcmp(s, "entities", 8) == 0)
                 l->key = S_KEY_ENTITIES;
-            else if (t->depth == 3)
+            else if (t->depth == 1 && n == 6 && memcmp(s, "events", 6) == 0)
+                l->key = S_KEY_EVENTS;
+            else if (s_tsv_in(t, S_KEY_EVENTS)) {
+                static const char *const event_keys[] = {"type", "", "", "text", "start", "end", "sentiment"};
+                for (size_t c = 0; c < S_TSV_COLUMNS; c++)
+                    if (*event_keys[c] && strlen(event_keys[c]) == n && memcmp(event_keys[c], s, n) == 0)
+                        l->key = c == S_COL_TYPE ? S_COL_ID : (int) c;
+                if (l->key == S_KEY_OTHER && !(n == 5 && memcmp(s, "field", 5) == 0)) {
+                    l->key = S_KEY_FACT;
+                    t->fact.len = 0;
+                    ktag_cli_buf_printf(&t->fact, "%s%.*s=", t->cells[S_COL_NAME].len ? ";" : "", (int) n, s);
+                }
+            } else if (t->depth == 3)
                 for (size_t c = 0; c < S_TSV_COLUMNS; c++)
                     if (strlen(s_tsv_keys[c]) == n && memcmp(s_tsv_keys[c], s, n) == 0)
                         l->key = (int) c;
@@ -181,9 +226,7 @@ s_tsv_str(ktag_emitter_t *e, const char *s, size_t n)
             return 0;
         }
     }
-    ktag_cli_buf_t *cell = s_tsv_slot(t);
-    if (cell)
-        s_tsv_cell(cell, s, n);
+    s_tsv_put(t, s, n);
     s_tsv_after(t);
     return 0;
 }
@@ -195,14 +238,13 @@ static int
 s_tsv_printf(ktag_emitter_t *e, const char *format, ...)
 {
     s_tsv_t *t = (s_tsv_t *) e;
-    ktag_cli_buf_t *cell = s_tsv_slot(t);
-    if (cell) {
+    if (s_tsv_slot(t)) {
         char tmp[64];
         va_list ap;
         va_start(ap, format);
         int n = vsnprintf(tmp, sizeof tmp, format, ap);
         va_end(ap);
-        s_tsv_cell(cell, tmp, n > 0 ? (size_t) n : 0);
+        s_tsv_put(t, tmp, n > 0 ? (size_t) n : 0);
     }
     s_tsv_after(t);
     return 0;
@@ -227,6 +269,7 @@ static void
 s_tsv_release(s_tsv_t *t)
 {
     ktag_cli_buf_free(&t->id);
+    ktag_cli_buf_free(&t->fact);
     for (size_t c = 0; c < S_TSV_COLUMNS; c++)
         ktag_cli_buf_free(&t->cells[c]);
 }
@@ -286,7 +329,7 @@ s_str(json_t *obj, const char *key)
 
 /* One block per document: a header line, then one line per entity with its
  * span, type, id, name (and the surface when it differs), sentiment and
- * attribute values. */
+ * attribute values, then one line per event. */
 static void
 s_pretty(json_t *obj, ktag_cli_buf_t *out)
 {
@@ -303,6 +346,9 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
     json_t *entities = json_object_get(obj, "entities");
     size_t n = json_array_size(entities);
     ktag_cli_buf_printf(out, ": %zu entit%s", n, n == 1 ? "y" : "ies");
+    json_t *events = json_object_get(obj, "events");
+    if (events)
+        ktag_cli_buf_printf(out, ", %zu event%s", json_array_size(events), json_array_size(events) == 1 ? "" : "s");
     json_t *s = json_object_get(obj, "sentiment");
     if (s)
         ktag_cli_buf_printf(out, ", sentiment %s %+.3f (+%" JSON_INTEGER_FORMAT " -%" JSON_INTEGER_FORMAT ")",
@@ -348,6 +394,32 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
         /* Trailing blanks from padding help nobody. */
         while (out->len && out->data[out->len - 1] == ' ')
             out->len--;
+        ktag_cli_buf_append(out, "\n", 1);
+    }
+    /* One line per event: span, type, then its facts as key=value. */
+    json_array_foreach(json_object_get(obj, "events"), i, e) {
+        char span[64];
+        snprintf(span, sizeof span, "%s%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT,
+                 strcmp(s_str(e, "field"), "title") == 0 ? "title:" : "",
+                 json_integer_value(json_object_get(e, "start")),
+                 json_integer_value(json_object_get(e, "end")));
+        ktag_cli_buf_append(out, "  event ", 8);
+        s_pad(out, span, 12);
+        ktag_cli_buf_append(out, " ", 1);
+        s_pad(out, s_str(e, "type"), 13);
+        const char *key;
+        json_t *v;
+        json_object_foreach(e, key, v) {
+            if (!strcmp(key, "type") || !strcmp(key, "text") || !strcmp(key, "start") || !strcmp(key, "end")
+                || !strcmp(key, "field") || !strcmp(key, "sentiment"))
+                continue;
+            ktag_cli_buf_printf(out, " %s=", key);
+            s_scalar(out, v);
+        }
+        ktag_cli_buf_printf(out, "  \"%s\"", s_str(e, "text"));
+        json_t *es = json_object_get(e, "sentiment");
+        if (es)
+            ktag_cli_buf_printf(out, " %+.3f", json_number_value(es));
         ktag_cli_buf_append(out, "\n", 1);
     }
     json_array_foreach(json_object_get(obj, "sentences"), i, e)

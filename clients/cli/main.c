@@ -41,11 +41,15 @@ static const char s_usage[] =
     "                          (default: $KTAG_LEXICONS, ':'-separated, else the\n"
     "                          bundled set; an empty entry is the bundled set)\n"
     "      --types LIST        only these types, comma-separated:\n"
-    "                          company,org,chip,funding\n"
+    "                          company,org,chip,funding,events (events are\n"
+    "                          on with a list only when it names them)\n"
     "      --offsets UNIT      codepoint (default), byte or utf16\n"
     "      --no-sentiment      skip sentiment\n"
+    "      --no-events         skip events (funding, price moves, target\n"
+    "                          prices, earnings, contracts)\n"
     "      --overlaps          report every match, not only leftmost-longest\n"
-    "      --explain           add sentences and the terms behind the sentiment\n"
+    "      --explain           add sentences, the terms behind the sentiment and\n"
+    "                          the rule behind each event\n"
     "Running:\n"
     "  -j, --jobs N            worker threads (default 1; 0 = one per CPU);\n"
     "                          output stays in input order\n"
@@ -103,21 +107,26 @@ s_parse_long(const char *arg, const char *what, long min, long max)
 }
 
 static unsigned
-s_parse_types(const char *list)
+s_parse_types(const char *list, bool *events)
 {
     unsigned mask = 0;
+    *events = false;
     char *copy = strdup(list);
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ')
             tok++;
         ktag_type_t type;
+        if (strcmp(tok, "events") == 0) {
+            *events = true;
+            continue;
+        }
         if (ktag_type_from_name(tok, &type) != 0)
-            s_usage_error("unknown type '%s' (expected company, org, chip or funding)", tok);
+            s_usage_error("unknown type '%s' (expected company, org, chip, funding or events)", tok);
         mask |= 1u << type;
     }
     free(copy);
-    if (!mask)
+    if (!mask && !*events)
         s_usage_error("--types needs at least one type%s", "");
     return mask;
 }
@@ -127,6 +136,7 @@ enum {
     OPT_ID_FIELD,
     OPT_TITLE_FIELD,
     OPT_NO_SENTIMENT,
+    OPT_NO_EVENTS,
     OPT_TYPES,
     OPT_OFFSETS,
     OPT_OVERLAPS,
@@ -154,6 +164,7 @@ static const struct option s_options[] = {
     {"batch", required_argument, NULL, OPT_BATCH},
     {"lexicons", required_argument, NULL, 'L'},
     {"no-sentiment", no_argument, NULL, OPT_NO_SENTIMENT},
+    {"no-events", no_argument, NULL, OPT_NO_EVENTS},
     {"types", required_argument, NULL, OPT_TYPES},
     {"offsets", required_argument, NULL, OPT_OFFSETS},
     {"overlaps", no_argument, NULL, OPT_OVERLAPS},
@@ -186,6 +197,7 @@ main(int argc, char **argv)
     const char *lexicon_flags[KTAG_LEXDIR_MAX];
     size_t lexicon_flag_count = 0;
     bool show_version = false;
+    bool types_given = false, types_events = false, no_events = false;
 
     int c;
     while ((c = getopt_long(argc, argv, "i:f:o:j:c:L:hV", s_options, NULL)) != -1) {
@@ -261,7 +273,11 @@ main(int argc, char **argv)
             cfg.options.sentiment = false;
             break;
         case OPT_TYPES:
-            cfg.options.types = s_parse_types(optarg);
+            cfg.options.types = s_parse_types(optarg, &types_events);
+            types_given = true;
+            break;
+        case OPT_NO_EVENTS:
+            no_events = true;
             break;
         case OPT_OFFSETS:
             if (ktag_offset_unit_from_name(optarg, &cfg.options.offsets) != 0)
@@ -290,6 +306,12 @@ main(int argc, char **argv)
             return S_EXIT_USAGE;
         }
     }
+    /*  Events are on by default; a --types list turns them on only when it
+        names them; --no-events always wins. */
+    if (types_given)
+        cfg.options.events = types_events;
+    if (no_events)
+        cfg.options.events = false;
     /* Without batches a window is as many messages: against ktagd's
      * default queues, windows of 900 and more lose replies now and then
      * (ZeroMQ high-water marks drop rather than block); 500 never did. */

@@ -1,5 +1,7 @@
 /*  ktag_tagger.h - tag one document: entities with offsets into the original
-    text, and sentiment for the document, its sentences and each entity.
+    text, sentiment for the document, its sentences and each entity, and
+    events (funding, price moves, target prices, earnings, contracts) linked
+    to the entities.
 
     ktag_tag() is thread-safe for distinct ktag_result_t objects: give each
     thread its own result and share one lexicon.  A result keeps its buffers
@@ -38,8 +40,8 @@ typedef struct {
     ktag_offset_unit_t offsets; /**< unit of entity offsets */
     bool overlaps;              /**< report every match, not only leftmost-longest */
     bool sentiment;             /**< compute sentiment (document, sentences, entities) */
-    bool explain;               /**< record the terms and rules behind the sentiment */
-    bool events;                /**< extract events (funding, price moves, …) */
+    bool explain;               /**< record the terms and rules behind the sentiment and events */
+    bool events;                /**< extract events (funding, price moves, target prices, earnings, contracts) */
 } ktag_options_t;
 
 /** Fill `options` with the defaults: all types, code points, no overlaps,
@@ -91,6 +93,46 @@ typedef struct {
     ktag_sentiment_t sentiment;
 } ktag_sentence_t;
 
+/** The kind of fact an event states (docs/EVENTS.md). */
+typedef enum {
+    KTAG_EVENT_FUNDING = 0,     /**< a funding event and its issuer */
+    KTAG_EVENT_PRICE_MOVE,      /**< a stock moved */
+    KTAG_EVENT_TARGET_PRICE,    /**< a broker set or changed a target price */
+    KTAG_EVENT_EARNINGS,        /**< reported or expected results */
+    KTAG_EVENT_CONTRACT,        /**< a supply, order or licensing deal */
+    KTAG_EVENT_TYPE_COUNT
+} ktag_event_type_t;
+
+/** @returns "funding", "price_move", "target_price", "earnings" or
+ *  "contract"; NULL for a bad value. */
+KTAG_EXPORT const char *ktag_event_type_name(ktag_event_type_t type);
+
+/** One event, linked to the entities of its sentence.  A fact the text
+ *  does not state is absent: a NULL pointer, has_amount / has_previous
+ *  false, limit false.  Every pointer is borrowed from the result and valid
+ *  until the next ktag_tag() on it or its destruction. */
+typedef struct {
+    ktag_event_type_t type;
+    const char *kind;           /**< funding: a funding id ("rights_offering");
+                                     earnings: "revenue", "operating_profit", "net_income" */
+    const char *company;        /**< entity id: issuer, stock, supplier, reporting company */
+    const char *counterparty;   /**< contract: entity id of the other party */
+    const char *source;         /**< target_price: entity id of the broker */
+    const char *direction;      /**< "up", "down", "keep", "turn_profit", "turn_loss" */
+    bool has_amount;
+    double amount;              /**< in `unit`; negative for a loss */
+    const char *unit;           /**< "KRW", "USD", "EUR", "JPY", "CNY", "percent", "shares" */
+    bool has_previous;
+    double previous;            /**< target_price: the old price, in `unit` */
+    bool limit;                 /**< price_move: 상한가 / 하한가 */
+    const char *text;           /**< the event's span as written, NUL-terminated */
+    size_t start, end;          /**< in options.offsets units, [start, end), within `field` */
+    size_t byte_start, byte_end;/**< the same span in UTF-8 bytes */
+    ktag_field_t field;
+    double sentiment;           /**< of the span, in [-1, 1]; 0 when sentiment is off */
+    const char *rule;           /**< the linking rule that built it, e.g. "subject_comma" (static) */
+} ktag_event_t;
+
 typedef struct ktag_result ktag_result_t;
 
 /** @returns a new, empty result; caller frees with ktag_result_destroy().
@@ -129,10 +171,18 @@ KTAG_EXPORT size_t ktag_result_sentence_count(const ktag_result_t *self);
 /** @returns sentence `index`.  Borrowed. */
 KTAG_EXPORT const ktag_sentence_t *ktag_result_sentence(const ktag_result_t *self, size_t index);
 
+/** @returns the number of events (0 when options.events was off), title
+ *  first, then by start. */
+KTAG_EXPORT size_t ktag_result_event_count(const ktag_result_t *self);
+
+/** @returns event `index` (< ktag_result_event_count()), or NULL.  Borrowed. */
+KTAG_EXPORT const ktag_event_t *ktag_result_event(const ktag_result_t *self, size_t index);
+
 /** @returns how many explanation lines options.explain recorded. */
 KTAG_EXPORT size_t ktag_result_explain_count(const ktag_result_t *self);
 
-/** @returns explanation line `index`, e.g. "+0.60 급등 (price_up)".  Borrowed. */
+/** @returns explanation line `index`, e.g. "+0.60 급등 (price_up)" or
+ *  "event funding by subject_comma".  Borrowed. */
 KTAG_EXPORT const char *ktag_result_explain(const ktag_result_t *self, size_t index);
 
 /** @returns the version of the lexicon the last ktag_tag() used, or "". */

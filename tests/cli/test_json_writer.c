@@ -47,6 +47,8 @@ static const char *s_texts[] = {
     "딥시크가 엔비디아는 SK하이닉스의 H800으로 CB를 CBS H1000 투자대상 유상증자결정",
     "탭\t줄바꿈\n따옴표\" 역슬래시\\ 제어\x01 삼전 금감원 IPO",
     "𝐀 emoji 😀 삼성전자 HBM3E 12단, GPU 수요 급등; TSMC 호실적",
+    "삼성전자, 1조2000억원 규모 유상증자 결정…SK하이닉스 29.9% 급등 '上'. 엔비디아와 500억원 공급계약",
+    "SK하이닉스, 2분기 영업손실 3천억원…목표가 9만원→8만5천원",
 };
 
 static const char *s_titles[] = {NULL, "삼성전자 급등", ""};
@@ -66,17 +68,33 @@ s_compare(ktag_result_t *res, json_t *id, const ktag_options_t *opt, int64_t ela
           got.data ? got.data : "(null)");
 
     /* Key order of common/ktag_schema.h. */
-    static const char *order[] = {"id", "ok", "entities", "sentiment", "sentences", "explain",
+    static const char *order[] = {"id", "ok", "entities", "sentiment", "events", "sentences", "explain",
                                   "lexicon", "elapsed_us"};
+    const size_t order_len = sizeof order / sizeof *order;
     const char *key;
     json_t *v;
     size_t k = 0;
     json_object_foreach(obj, key, v) {
-        while (k < 8 && strcmp(order[k], key) != 0)
+        while (k < order_len && strcmp(order[k], key) != 0)
             k++;
-        CHECK(k < 8, "%s: key '%s' out of schema order", what, key);
+        CHECK(k < order_len, "%s: key '%s' out of schema order", what, key);
+    }
+    static const char *event_order[] = {"type", "kind", "company", "counterparty", "source", "direction",
+                                        "amount", "unit", "previous", "limit", "text", "start", "end",
+                                        "field", "sentiment"};
+    const size_t event_order_len = sizeof event_order / sizeof *event_order;
+    size_t i;
+    json_t *event;
+    json_array_foreach(json_object_get(obj, "events"), i, event) {
+        k = 0;
+        json_object_foreach(event, key, v) {
+            while (k < event_order_len && strcmp(event_order[k], key) != 0)
+                k++;
+            CHECK(k < event_order_len, "%s: event key '%s' out of schema order", what, key);
+        }
     }
     CHECK((json_object_get(obj, "sentiment") != NULL) == opt->sentiment, "%s: sentiment presence", what);
+    CHECK((json_object_get(obj, "events") != NULL) == opt->events, "%s: events presence", what);
     CHECK((json_object_get(obj, "explain") != NULL) == opt->explain, "%s: explain presence", what);
     CHECK((json_object_get(obj, "id") != NULL) == (id != NULL), "%s: id presence", what);
     /* A ktagd reply (ktag_msgpack's writer) turned into JSON text by
@@ -121,13 +139,14 @@ main(int argc, char **argv)
     ktag_result_t *res = ktag_result_new();
     json_t *ids[] = {NULL, json_integer(7), json_integer(-3), json_string("doc \"q\"\\/\t1"),
                      json_string("한글 id")};
-    size_t compared = 0, entities = 0;
+    size_t compared = 0, entities = 0, events = 0;
     for (size_t t = 0; t < sizeof s_texts / sizeof *s_texts; t++)
         for (size_t ti = 0; ti < sizeof s_titles / sizeof *s_titles; ti++)
             for (int variant = 0; variant < 6; variant++) {
                 ktag_options_t opt;
                 ktag_options_init(&opt);
                 opt.sentiment = variant != 1;
+                opt.events = variant != 1;
                 opt.explain = variant == 2 || variant == 5;
                 opt.overlaps = variant == 3;
                 opt.offsets = (ktag_offset_unit_t) (variant % 3);
@@ -138,6 +157,7 @@ main(int argc, char **argv)
                                   title ? strlen(title) : 0, &opt, &err);
                 CHECK(rc == 0, "tag text %zu: %s", t, err.message);
                 entities += ktag_result_entity_count(res);
+                events += ktag_result_event_count(res);
                 json_t *id = ids[(t + ti + (size_t) variant) % 5];
                 char what[64];
                 snprintf(what, sizeof what, "text %zu title %zu variant %d", t, ti, variant);
@@ -145,6 +165,7 @@ main(int argc, char **argv)
                 compared++;
             }
     CHECK(entities > 50, "the fixture should yield entities to compare (got %zu)", entities);
+    CHECK(events > 20, "the fixture should yield events to compare (got %zu)", events);
 
     /* Reals as jansson prints them: integral values get ".0", no exponent
      * noise after rounding. */

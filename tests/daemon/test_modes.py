@@ -11,7 +11,7 @@ import zmq
 
 from conftest import DOCS, KTAGD, found, pack, unpack
 
-SUCCESS_KEYS = ["id", "ok", "entities", "sentiment", "lexicon", "elapsed_us"]
+SUCCESS_KEYS = ["id", "ok", "entities", "sentiment", "events", "lexicon", "elapsed_us"]
 ENTITY_KEYS = ["type", "id", "name", "text", "start", "end", "field", "sentiment", "attrs"]
 
 
@@ -146,7 +146,7 @@ def test_options(env):
     assert ("company", "000660") in found(r)
     assert [e["text"] for e in r["entities"]].count("하이닉스") == 1
     r = env.request(ep, {"text": "주가 강세. 악재", "options": {"explain": True}})
-    assert list(r.keys()) == ["ok", "entities", "sentiment", "sentences", "explain",
+    assert list(r.keys()) == ["ok", "entities", "sentiment", "events", "sentences", "explain",
                               "lexicon", "elapsed_us"]
     assert len(r["sentences"]) >= 1 and isinstance(r["explain"], list)
 

@@ -73,6 +73,7 @@ test_full_request(void)
     CHECK(!req.options.sentiment && req.options.overlaps && req.options.explain);
     CHECK(req.options.offsets == KTAG_OFFSETS_UTF16);
     CHECK(req.options.types == ((1u << KTAG_TYPE_CHIP) | (1u << KTAG_TYPE_FUNDING)));
+    CHECK(!req.options.events);   /* a types list without "events" turns them off */
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&w.buf);
 }
@@ -201,6 +202,7 @@ test_request_round_trip(void)
     CHECK(req.title_len == strlen("제목"));
     CHECK(req.options.types == opt.types && req.options.offsets == opt.offsets);
     CHECK(req.options.sentiment == false && req.options.explain == false);
+    CHECK(req.options.events == opt.events);
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&w.buf);
 }
@@ -264,11 +266,12 @@ test_result_and_error_maps(const char *lexdir)
     ktag_wire_id_t id = { .kind = KTAG_ID_STR, .str = "a", .str_len = 1 };
     s_writer_init(&w);
     CHECK(ktag_msgpack_pack_result(&w.pk, &id, res, &opt, 12) == 0);
-    s_check_keys(w.buf.data, w.buf.size, "id,ok,entities,sentiment,lexicon,elapsed_us",
+    s_check_keys(w.buf.data, w.buf.size, "id,ok,entities,sentiment,events,lexicon,elapsed_us",
                  "type,id,name,text,start,end,field,sentiment,attrs");
     msgpack_sbuffer_destroy(&w.buf);
 
     opt.sentiment = false;
+    opt.events = false;
     CHECK(ktag_tag(res, lex, text, strlen(text), NULL, 0, &opt, &kerr) == 0);
     s_writer_init(&w);
     CHECK(ktag_msgpack_pack_result(&w.pk, NULL, res, &opt, 12) == 0);
@@ -277,12 +280,13 @@ test_result_and_error_maps(const char *lexdir)
     msgpack_sbuffer_destroy(&w.buf);
 
     opt.sentiment = true;
+    opt.events = true;
     opt.explain = true;
     CHECK(ktag_tag(res, lex, text, strlen(text), NULL, 0, &opt, &kerr) == 0);
     s_writer_init(&w);
     CHECK(ktag_msgpack_pack_result(&w.pk, &id, res, &opt, 12) == 0);
     s_check_keys(w.buf.data, w.buf.size,
-                 "id,ok,entities,sentiment,sentences,explain,lexicon,elapsed_us", NULL);
+                 "id,ok,entities,sentiment,events,sentences,explain,lexicon,elapsed_us", NULL);
     msgpack_sbuffer_destroy(&w.buf);
 
     s_writer_init(&w);

@@ -42,9 +42,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="retries of a request without reply (default 3)")
     p.add_argument("--window", type=int, default=64, metavar="N",
                    help="requests in flight (default 64)")
-    p.add_argument("--types", metavar="LIST", help="only these types, e.g. company,funding")
+    p.add_argument("--types", metavar="LIST",
+                   help="only these types, e.g. company,funding (add events to keep events)")
     p.add_argument("--offsets", choices=("codepoint", "byte", "utf16"), help="offset unit")
     p.add_argument("--no-sentiment", action="store_true", help="skip sentiment")
+    p.add_argument("--no-events", action="store_true", help="skip events")
     p.add_argument("--overlaps", action="store_true", help="report every match")
     p.add_argument("--explain", action="store_true", help="add sentences and sentiment terms")
     return p
@@ -87,6 +89,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[IO[str]] = None) ->
         "sentiment": False if args.no_sentiment else None,
         "overlaps": True if args.overlaps else None,
         "explain": True if args.explain else None,
+        "events": False if args.no_events else None,
     }
     if args.window < 1 or args.retries < 0 or not args.timeout > 0:
         print("python -m ktag: --window must be >= 1, --retries >= 0, --timeout > 0",
