@@ -193,6 +193,19 @@ s_parse_int(const char *s, int min, int max, int *out)
     return 0;
 }
 
+/* An integer setting in [min, max]; else a message naming it, its range
+   (in `unit`) and the value given.  `where` as for s_apply. */
+static int
+s_set_int(int *field, const char *value, int min, int max, const char *name, const char *unit,
+          const char *where)
+{
+    if (s_parse_int(value, min, max, field) == 0)
+        return 0;
+    fprintf(stderr, "ktagd: %s: %s must be %d..%d%s, not '%s'\n", where, name, min, max, unit,
+            value);
+    return -1;
+}
+
 /* Apply one setting, from a flag or from the config file.  `where` names
    the source for messages ("--threads", "ktagd.conf:3").  For `broker`,
    `value2` is BACK (NULL when the caller has it inside `value`). */
@@ -224,31 +237,13 @@ s_apply(ktagd_config_t *self, int opt, const char *value, const char *value2, co
             return -1;
         }
         return s_set_string(&self->broker_front, value) || s_set_string(&self->broker_back, value2);
-    case OPT_THREADS:
-        if (s_parse_int(value, 1, 1024, &self->threads) == 0)
-            return 0;
-        fprintf(stderr, "ktagd: %s: threads must be 1..1024, not '%s'\n", where, value);
-        return -1;
+    case OPT_THREADS: return s_set_int(&self->threads, value, 1, 1024, "threads", "", where);
     case OPT_MAX_PENDING:
-        if (s_parse_int(value, 1, 1 << 20, &self->max_pending) == 0)
-            return 0;
-        fprintf(stderr, "ktagd: %s: max-pending must be 1..1048576, not '%s'\n", where, value);
-        return -1;
+        return s_set_int(&self->max_pending, value, 1, 1 << 20, "max-pending", "", where);
     case OPT_HEARTBEAT:
-        if (s_parse_int(value, 10, 600000, &self->heartbeat_ms) == 0)
-            return 0;
-        fprintf(stderr, "ktagd: %s: heartbeat must be 10..600000 ms, not '%s'\n", where, value);
-        return -1;
-    case OPT_LIVENESS:
-        if (s_parse_int(value, 1, 100, &self->liveness) == 0)
-            return 0;
-        fprintf(stderr, "ktagd: %s: liveness must be 1..100, not '%s'\n", where, value);
-        return -1;
-    case OPT_CREDIT:
-        if (s_parse_int(value, 1, 1 << 20, &self->credit) == 0)
-            return 0;
-        fprintf(stderr, "ktagd: %s: credit must be 1..1048576, not '%s'\n", where, value);
-        return -1;
+        return s_set_int(&self->heartbeat_ms, value, 10, 600000, "heartbeat", " ms", where);
+    case OPT_LIVENESS: return s_set_int(&self->liveness, value, 1, 100, "liveness", "", where);
+    case OPT_CREDIT: return s_set_int(&self->credit, value, 1, 1 << 20, "credit", "", where);
     case OPT_MAX_MESSAGE_SIZE:
         if (s_parse_size(value, &self->max_message_size) == 0)
             return 0;

@@ -1,7 +1,6 @@
 /*  ktagd_server.c - the relay loop, control socket, signals, reloads, drain. */
 #include "ktagd_server.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -362,7 +361,7 @@ s_open_sockets(s_server_t *s)
     s_monitor_front(s);
     if (cfg->control) {
         s->control = s_socket(s, ZMQ_ROUTER, 0);
-        s_set_max_size(s->control, 65536);
+        s_set_max_size(s->control, S_CONTROL_MAX);
         if (s_attach(s, s->control, "control (ROUTER)", cfg->control, true, false) != 0)
             return -1;
     }
@@ -469,13 +468,8 @@ s_reload_done(s_server_t *s)
         msgpack_sbuffer_clear(&body);
         msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
         if (ok) {
-            bool has_id = w->id.kind != KTAG_ID_NONE;
             ktag_lexicon_t *lex = ktagd_lexholder_get(s->shared.lexicons);
-            msgpack_pack_map(&pk, 2 + has_id);
-            if (has_id) {
-                ktag_msgpack_pack_cstr(&pk, "id");
-                ktag_msgpack_pack_id(&pk, &w->id);
-            }
+            ktag_msgpack_pack_map_id(&pk, 2, &w->id);
             ktag_msgpack_pack_cstr(&pk, "ok");
             msgpack_pack_true(&pk);
             ktag_msgpack_pack_cstr(&pk, "lexicon");
@@ -752,9 +746,7 @@ s_reply_inline(s_server_t *s, ktagd_frames_t *f)
 static void
 s_job_done(s_server_t *s, ktagd_frames_t *f)
 {
-    ktagd_job_t *job;
-    assert(f->count == 1 && zmq_msg_size(&f->part[0]) == sizeof job);
-    memcpy(&job, zmq_msg_data(&f->part[0]), sizeof job);
+    ktagd_job_t *job = ktagd_job_from_frames(f);
     ktagd_frames_close(f);
     s->in_flight -= (int64_t) job->count;
     s_send_job(s, job);
