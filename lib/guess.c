@@ -17,7 +17,9 @@ typedef struct {
 #define W(literal) { literal, sizeof literal - 1 }
 
 /*  Words that end a candidate without being part of a name: particles. */
-static const s_word_t s_josa[] = { W("에서"), W("은"), W("는"), W("을"), W("를"), W("의"), W("와"), W("과"), W("가"), { NULL, 0 } };
+static const s_word_t s_josa[] = {
+    W("에서"), W("은"), W("는"), W("을"), W("를"), W("의"), W("와"), W("과"), W("가"), { NULL, 0 }
+};
 
 /*  Words that follow 자회사 / 와 / a headline's opening but name no
     company (whole word, or the word plus anything when marked '*'). */

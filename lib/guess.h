@@ -20,8 +20,10 @@
     with a letter, that no resolved mention overlaps, that is not itself a
     lexicon form, not a common word (a short list) and not a place or an
     institution by its ending (병원, 대학, 정부…).  Each guess becomes a
-    company mention with id "x:" + NAME as written in the normalized text
-    and name NAME, no attributes, like any other mention.
+    company mention with id "x:" + NAME as written in the normalized (NFC)
+    text, a NAME of ASCII letters and digits lowercased as the lexicon's
+    slugs are ("x:vgxi"), and name NAME; no attributes, like any other
+    mention.  Guessing is on unless the options' types leave companies out.
 
     Offsets are normalized bytes of the field, [start, end).
 */
