@@ -38,7 +38,8 @@ static const s_word_t s_common[] = {
     W("북미*"), W("남미*"), W("한국*"), W("서울*"), W("부산*"), W("인천*"), W("대구*"), W("광주*"), W("대전*"), W("울산*"),
     W("세종*"), W("경기*"), W("강원*"), W("충북*"), W("충남*"), W("전북*"), W("전남*"), W("경북*"), W("경남*"), W("제주*"),
     W("이번*"), W("올해*"), W("내년*"), W("작년*"), W("지난해*"), W("최근*"), W("본격*"), W("신규*"), W("추가*"), W("공동*"),
-    W("최대*"), W("업계*"), W("인적분할*"), W("물적분할*"), W("코로나*"), W("백신*"), W("진단키트*"), W("시장*"), W("고객*"), W("협력*"), W("파트너*"), W("이들*"), W("양사*"), W("기존*"),
+    W("최대*"), W("업계*"), W("인적분할*"), W("물적분할*"), W("벤처캐피탈*"),
+    W("바이오테크놀로지*"), W("나노테크놀로지*"), W("정보테크놀로지*"), W("하이테크놀로지*"), W("코로나*"), W("백신*"), W("진단키트*"), W("시장*"), W("고객*"), W("협력*"), W("파트너*"), W("이들*"), W("양사*"), W("기존*"),
     W("MOU"), W("CEO"), W("CFO"), W("CTO"), W("IPO"), W("ETF"), W("ESG"), W("M&A"), W("AI"), W("IT"), W("PF"),
     { NULL, 0 }
 };
@@ -76,6 +77,14 @@ static const s_word_t s_event[] = {
     W("공급 계약"), W("공급계약"), W("업무협약"), W("MOU"), W("파트너십"), W("사업협력"), W("유상증자"), W("무상증자"),
     W("상장"), W("수주"), W("인수"), W("합병"), W("제휴"), W("합작"), W("특허"), W("임상"), W("투자 유치"), W("투자유치"),
     W("계약 체결"), { NULL, 0 }
+};
+
+/*  Endings that only company names have: a NAME with one is a company
+    wherever it stands. */
+static const s_word_t s_strong_end[] = {
+    W("홀딩스"), W("자산운용"), W("파트너스"), W("인베스트먼트"), W("테크놀로지스"), W("테크놀로지"),
+    W("캐피탈"), W("저축은행"), W("종건"), W("바이오텍"), W("바이오로직스"), W("코퍼레이션"),
+    W("인터내셔널"), W("엔터테인먼트"), { NULL, 0 }
 };
 
 static const s_word_t s_subsidiary[] = { W("손자회사"), W("자회사"), W("관계사"), W("계열사"), { NULL, 0 } };
@@ -524,6 +533,53 @@ static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const c
     return 0;
 }
 
+/*  @returns the three bytes before byte `end` as one number (0 when
+    there are fewer). */
+static uint32_t s_syllable_before(const char *text, size_t end)
+{
+    if (end < 3)
+        return 0;
+    const uint8_t *p = (const uint8_t *) text + end - 3;
+    return ((uint32_t) p[0] << 16) | ((uint32_t) p[1] << 8) | p[2];
+}
+
+/*  The last syllables of s_strong_end, as s_syllable_before reads them
+    (test_guess.c checks every ending of the list against them). */
+static const uint32_t s_strong_lasts[] = {
+    0xEC8AA4 /* 스 */, 0xEC9AA9 /* 용 */, 0xED8AB8 /* 트 */, 0xECA780 /* 지 */, 0xED8388 /* 탈 */,
+    0xED9689 /* 행 */, 0xEAB1B4 /* 건 */, 0xED858D /* 텍 */, 0xEC8598 /* 션 */, 0xEB8490 /* 널 */,
+};
+
+/*  @returns whether `code` (s_syllable_before) is the last syllable of one
+    of s_strong_end. */
+static bool s_strong_last(uint32_t code)
+{
+    for (size_t i = 0; i < sizeof s_strong_lasts / sizeof *s_strong_lasts; i++)
+        if (s_strong_lasts[i] == code)
+            return true;
+    return false;
+}
+
+/*  The ending rule on the run that ends at byte `end` (before a space or a
+    comma), a particle stripped.  A quick test of its last syllable comes
+    first: this runs at every space.  @returns 0 or KTAG_ERR_NOMEM. */
+static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t end,
+                         const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
+{
+    uint32_t last = s_syllable_before(text, end), before = end >= 3 ? s_syllable_before(text, end - 3) : 0;
+    if (!s_strong_last(last) && !s_strong_last(before))
+        return 0;
+    size_t start = s_run_start(text, end);
+    if (start == end)
+        return 0;
+    s_name_t name = s_measure(text, start, end);
+    s_strip_josa(text, &name);
+    if (s_free(&name, known, known_count) && s_has_end(text, &name, s_strong_end, true)
+        && s_plausible(text, &name, lex, known, known_count, matches))
+        return s_add(self, text, &name, "ending");
+    return 0;
+}
+
 /*  The rules start from anchors, the spaces, not from every character:
     the stage runs on every document and most have no structure at all. */
 int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
@@ -566,6 +622,11 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
             && s_add(self, text, &opening, "headline"))
             return KTAG_ERR_NOMEM;
     }
+    /* Names with an ending only companies have, before a space or a comma. */
+    for (int anchor = 0; anchor < 2; anchor++)
+        for (const char *p = text; (p = memchr(p, anchor ? ',' : ' ', (size_t) (text + len - p))); p++)
+            if (s_ending_rule(self, lex, text, (size_t) (p - text), known, known_count, matches))
+                return KTAG_ERR_NOMEM;
     return self->entry_count ? s_repeats(self, lex, text, len, known, known_count) : 0;
 }
 

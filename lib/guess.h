@@ -13,6 +13,10 @@
                      title also holds a partner ("세한엔에프씨, 페이앤스토어와
                      업무협약")
 
+      - ending:      NAME with an ending only company names have (홀딩스,
+                     자산운용, 파트너스, 인베스트먼트, 테크놀로지스, 캐피탈,
+                     저축은행…), anywhere ("알펜루트자산운용, 환매 연기")
+
     A NAME guessed once in a document is also a mention wherever it stands
     again as a word, bare or with a particle ("repeat").
 
@@ -41,7 +45,7 @@
 typedef struct {
     uint32_t start, end;           /**< normalized bytes, [start, end) */
     const ktag_entry_t *entry;     /**< owned by the ktag_guess_t */
-    const char *rule;              /**< "subsidiary", "partner", "headline", "repeat" */
+    const char *rule;              /**< "subsidiary", "partner", "headline", "ending", "repeat" */
 } ktag_guess_hit_t;
 
 /** The guess stage's state, kept in a result and reused between documents.

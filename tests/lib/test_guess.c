@@ -95,6 +95,29 @@ static void test_headline_opening_with_a_corporate_event(void)
     CHECK_STR(s_tag("오늘 누리온바이오, 코스닥 상장"), "");
 }
 
+static void test_endings_only_companies_have(void)
+{
+    CHECK_STR(s_tag("삼성전자는 한울자산운용의 펀드에 투자했다"), "005930/삼성전자@0-4 x:한울자산운용/한울자산운용@6-12");
+    CHECK_STR(s_tag("우리 경제와 누리홀딩스 지분"), "x:누리홀딩스/누리홀딩스@7-12");
+    /* the ending alone, or a common word with it, is no name */
+    CHECK_STR(s_tag("홀딩스 체제로 전환"), "");
+    CHECK_STR(s_tag("벤처캐피탈 투자가 늘었다"), "");
+    CHECK_STR(s_tag("바이오테크놀로지 산업의 성장"), "");
+    /* every strong ending is found (the stage tests their last syllable first) */
+    static const char *const endings[] = { "홀딩스", "자산운용", "파트너스", "인베스트먼트", "테크놀로지스",
+                                           "테크놀로지", "캐피탈", "저축은행", "종건", "바이오텍",
+                                           "바이오로직스", "코퍼레이션", "인터내셔널", "엔터테인먼트" };
+    for (size_t i = 0; i < sizeof endings / sizeof *endings; i++) {
+        char text[128], expected[256];
+        snprintf(text, sizeof text, "오늘 가람%s 주가", endings[i]);
+        snprintf(expected, sizeof expected, "x:가람%s/가람%s@3-%zu", endings[i], endings[i],
+                 3 + 2 + strlen(endings[i]) / 3);
+        CHECK_STR(s_tag(text), expected);
+    }
+    /* a weaker ending (바이오, 에너지) needs a structure */
+    CHECK_STR(s_tag("오늘 누리온바이오 주가"), "");
+}
+
 static void test_guessed_mentions_are_like_any_other(void)
 {
     ktag_options_t options;
@@ -145,7 +168,7 @@ static void test_title_and_text_are_guessed_apart(void)
     CHECK(r && r->field == KTAG_FIELD_TEXT && r->id == t->id && r->start == 0 && r->end == 6);
     CHECK(x && x->field == KTAG_FIELD_TEXT && strcmp(x->id, "x:가람로직스") == 0 && x->start == 8);
     /* a longer word that starts with the name is not a repeat */
-    CHECK_STR(s_tag("누리온바이오, 코스닥 상장. 누리온바이오텍은 별개"), "x:누리온바이오/누리온바이오@0-6");
+    CHECK_STR(s_tag("누리온바이오, 코스닥 상장. 누리온바이오랩스는 별개"), "x:누리온바이오/누리온바이오@0-6");
 }
 
 int main(void)
@@ -162,6 +185,7 @@ int main(void)
     test_partner_with_a_deal_word_in_the_same_clause();
     test_partner_that_is_no_company_is_not_guessed();
     test_headline_opening_with_a_corporate_event();
+    test_endings_only_companies_have();
     test_guessed_mentions_are_like_any_other();
     test_types_without_company_turn_guessing_off();
     test_title_and_text_are_guessed_apart();
