@@ -1232,12 +1232,20 @@ double ktag_sentiment_span_score(const ktag_sentiment_findings_t *findings, ktag
 {
     size_t lo = field == KTAG_FIELD_TITLE ? 0 : findings->title_contributions;
     size_t hi = field == KTAG_FIELD_TITLE ? findings->title_contributions : findings->contribution_count;
-    double raw = 0;
-    for (size_t c = lo; c < hi; c++) {
-        const ktag_contribution_t *it = &findings->contributions[c];
-        if (it->start >= start && it->start < end)
-            raw += it->contrib;
+    /*  A field's contributions are ordered by start: bisect to the first
+        one in the span, so scoring every event of a mention-dense document
+        stays linear overall, not events x contributions. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (findings->contributions[mid].start < start)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    hi = field == KTAG_FIELD_TITLE ? findings->title_contributions : findings->contribution_count;
+    double raw = 0;
+    for (size_t c = lo; c < hi && findings->contributions[c].start < end; c++)
+        raw += findings->contributions[c].contrib;
     return s_clamp(s_squash(raw));
 }
 
