@@ -557,6 +557,10 @@ static void test_register_entries_and_word_collisions(void)
     NEG("보험 계약 해지가 잇따랐다");
     NEG("대량 계약해지 통보");
     POS("검찰, 전 대표 무혐의 처분");
+    /* a filing or a suit withdrawn (취하) is undone; 취하다 "take" is not */
+    POS("자회사 파산신청 취하");
+    NEG("자회사 파산신청");
+    NEU("정부는 긴급 조치를 취했다");
 }
 
 static void test_terms_compose_across_amounts(void)
