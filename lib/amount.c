@@ -38,9 +38,13 @@ static bool s_ascii_alnum(char c)
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-/*  True when the UTF-8 bytes of `word` stand at text[at]. */
-static bool s_at(const char *text, size_t len, size_t at, const char *word)
+/*  True when the UTF-8 bytes of `word` (not empty) stand at text[at].  The
+    first byte is compared before the length is taken: most calls stop
+    there. */
+static inline bool s_at(const char *text, size_t len, size_t at, const char *word)
 {
+    if (at >= len || text[at] != word[0])
+        return false;
     size_t n = strlen(word);
     return at + n <= len && memcmp(text + at, word, n) == 0;
 }
@@ -221,7 +225,8 @@ static bool s_hedged(const char *text, size_t len, size_t start, size_t end)
 {
     for (size_t i = 0; i < sizeof s_hedges_before / sizeof *s_hedges_before; i++) {
         size_t n = strlen(s_hedges_before[i]);
-        if (start >= n && memcmp(text + start - n, s_hedges_before[i], n) == 0)
+        if (start >= n && text[start - 1] == s_hedges_before[i][n - 1]
+            && memcmp(text + start - n, s_hedges_before[i], n) == 0)
             return true;
     }
     size_t after = end < len && text[end] == ' ' ? end + 1 : end;

@@ -245,42 +245,58 @@ static bool s_is_broker(const s_sentence_t *s, int32_t m)
     return s_is_company(s, m) && name && (strstr(name, "증권") || strstr(name, "금융투자"));
 }
 
-static bool s_at(const char *text, size_t len, size_t at, const char *word)
+/*  True when `word` (not empty) stands at text[at].  The first byte is
+    compared before the length is taken: most calls stop there. */
+static inline bool s_at(const char *text, size_t len, size_t at, const char *word)
 {
+    if (at >= len || text[at] != word[0])
+        return false;
     size_t n = strlen(word);
     return at + n <= len && memcmp(text + at, word, n) == 0;
 }
 
-/*  Quote and bracket characters skipped around subjects. */
+/*  True when `word` (not empty) ends at text[at]; `floor` is the first byte
+    it may use. */
+static inline bool s_ends_at(const char *text, size_t floor, size_t at, const char *word)
+{
+    size_t n = strlen(word);
+    return at >= floor + n && text[at - 1] == word[n - 1] && memcmp(text + at - n, word, n) == 0;
+}
+
+/*  Quote and bracket characters skipped around subjects: the ASCII ones
+    ' " < > ` ), and the three-byte ones of U+2018..U+201D (E2 80 98/99/9C/9D)
+    and U+3008..U+300F (E3 80 88..8F: 〈 〉 《 》 「 」 『 』). */
+static size_t s_quote3(const uint8_t *b)
+{
+    if (b[0] == 0xE2)
+        return b[1] == 0x80 && (b[2] == 0x98 || b[2] == 0x99 || b[2] == 0x9C || b[2] == 0x9D) ? 3 : 0;
+    return b[0] == 0xE3 && b[1] == 0x80 && b[2] >= 0x88 && b[2] <= 0x8F ? 3 : 0;
+}
+
 static size_t s_quote_at(const char *text, size_t len, size_t at)
 {
     if (at >= len)
         return 0;
     uint8_t b = (uint8_t) text[at];
-    if (b != '\'' && b != '"' && b != '<' && b != '>' && b != '`' && b != 0xE2 && b != 0xE3)
-        return 0;
-    static const char *const quotes[] = { "'", "\"", "‘", "’", "“", "”", "「", "」", "『", "』",
-                                          "<", ">", "《", "》", "〈", "〉", "`" };
-    for (size_t i = 0; i < sizeof quotes / sizeof *quotes; i++)
-        if (s_at(text, len, at, quotes[i]))
-            return strlen(quotes[i]);
-    return 0;
+    if (b == '\'' || b == '"' || b == '<' || b == '>' || b == '`')
+        return 1;
+    return (b == 0xE2 || b == 0xE3) && at + 3 <= len ? s_quote3((const uint8_t *) text + at) : 0;
 }
 
+/*  The closing quote or bracket ending at `at` (' " ’ ” 」 』 > 》 〉 )), or 0. */
 static size_t s_quote_before(const char *text, size_t at)
 {
     if (at == 0)
         return 0;
     uint8_t b = (uint8_t) text[at - 1];
-    if (b != '\'' && b != '"' && b != '>' && b != ')' && (b & 0xC0) != 0x80)
+    if (b == '\'' || b == '"' || b == '>' || b == ')')
+        return 1;
+    if (at < 3 || (b & 0xC0) != 0x80)
         return 0;
-    static const char *const quotes[] = { "'", "\"", "‘", "’", "“", "”", "」", "』", ">", "》", "〉", ")" };
-    for (size_t i = 0; i < sizeof quotes / sizeof *quotes; i++) {
-        size_t n = strlen(quotes[i]);
-        if (at >= n && memcmp(text + at - n, quotes[i], n) == 0)
-            return n;
-    }
-    return 0;
+    const uint8_t *c = (const uint8_t *) text + at - 3;
+    if (c[0] == 0xE2)
+        return c[1] == 0x80 && (c[2] == 0x98 || c[2] == 0x99 || c[2] == 0x9C || c[2] == 0x9D) ? 3 : 0;
+    return c[0] == 0xE3 && c[1] == 0x80 && (c[2] == 0x8B || c[2] == 0x89 || c[2] == 0x8D || c[2] == 0x8F) ? 3 : 0;
 }
 
 /*  A list joiner: · ‧ ・ / ㆍ. */
@@ -296,11 +312,9 @@ static size_t s_joiner_at(const char *text, size_t len, size_t at)
 static size_t s_joiner_before(const char *text, size_t at)
 {
     static const char *const joiners[] = { "·", "‧", "・", "ㆍ", "/" };
-    for (size_t i = 0; i < sizeof joiners / sizeof *joiners; i++) {
-        size_t n = strlen(joiners[i]);
-        if (at >= n && memcmp(text + at - n, joiners[i], n) == 0)
-            return n;
-    }
+    for (size_t i = 0; i < sizeof joiners / sizeof *joiners; i++)
+        if (s_ends_at(text, 0, at, joiners[i]))
+            return strlen(joiners[i]);
     return 0;
 }
 
@@ -791,13 +805,9 @@ static int s_funding(ktag_events_findings_t *f, const s_sentence_t *s)
             배당성향, 배당주. */
         static const char *const metric_tails[] = { "수익률", "성향", "주", "株" };
         bool metric = false;
-        for (size_t i = 0; i < sizeof metric_tails / sizeof *metric_tails; i++) {
-            size_t n = strlen(metric_tails[i]);
-            bool glued = s_at(text, s->end, mention->end, metric_tails[i]);
-            bool inside = i < 2 && mention->end - mention->start >= n
-                          && memcmp(text + mention->end - n, metric_tails[i], n) == 0;
-            metric |= glued || inside;
-        }
+        for (size_t i = 0; i < sizeof metric_tails / sizeof *metric_tails; i++)
+            metric |= s_at(text, s->end, mention->end, metric_tails[i])
+                      || (i < 2 && s_ends_at(text, mention->start, mention->end, metric_tails[i]));
         if (metric)
             continue;
         /*  A role named after the funding (대표주관사 of an IPO) is no
@@ -900,9 +910,8 @@ static bool s_sector_before(const s_sentence_t *s, uint32_t at)
             at -= text[at - 1] == ' ' ? 1 : (uint32_t) q;
         bool skipped = false;
         for (size_t i = 0; i < sizeof modifiers / sizeof *modifiers; i++) {
-            size_t n = strlen(modifiers[i]);
-            if (at >= s->start + n && memcmp(text + at - n, modifiers[i], n) == 0) {
-                at -= (uint32_t) n;
+            if (s_ends_at(text, s->start, at, modifiers[i])) {
+                at -= (uint32_t) strlen(modifiers[i]);
                 skipped = true;
                 break;
             }
