@@ -17,6 +17,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "events.h"
 #include "lexicon_internal.h"
@@ -174,11 +177,6 @@ typedef struct {
     bool used;               /* a turn taken by the measure before it */
 } s_token_t;
 
-typedef struct {
-    uint32_t start, end;
-    bool after_ellipsis;     /* the clause follows "…" (or starts the sentence) */
-} s_clause_t;
-
 /*  A subject: up to 4 mentions (a list "A·B"), or a slot whose company is
     unknown (the text names no entity there), or an index (코스피,). */
 enum { SUBJ_NONE = 0, SUBJ_MENTIONS, SUBJ_UNKNOWN, SUBJ_INDEX, SUBJ_SUBSIDIARY };
@@ -190,6 +188,13 @@ typedef struct {
     int32_t mentions[S_MAX_LIST];   /* indexes into the field's mentions */
     const char *rule;
 } s_subject_t;
+
+typedef struct {
+    uint32_t start, end;
+    bool after_ellipsis;     /* the clause follows "…" (or starts the sentence) */
+    uint8_t known;           /* bit 1 << start_rule: own[start_rule] is read */
+    s_subject_t own[2];      /* its own subject, read once (s_own_subject) */
+} s_clause_t;
 
 typedef struct {
     const ktag_field_view_t *view;
@@ -498,8 +503,8 @@ static void s_clause_subject(const s_sentence_t *s, size_t c, bool start_rule, s
                             || s_joiner_at(text, clause->end, end) || s_topic_at(text, clause->end, end)
                             || !s_hangul_at(text, clause->end, end);
             /*  A broker quoted at the start is a source ("신한금투 "…목표가↑""). */
-            bool quoted_broker = s_is_broker(s, m) && end + 1 < clause->end && text[end] == ' '
-                                 && s_quote_at(text, clause->end, end + 1);
+            bool quoted_broker = end + 1 < clause->end && text[end] == ' '
+                                 && s_quote_at(text, clause->end, end + 1) && s_is_broker(s, m);
             if (followed && !quoted_broker) {
                 if (end + 1 < clause->end && text[end] == ' ' && s_at(text, clause->end, end + 1, "자회사")) {
                     out->state = SUBJ_SUBSIDIARY;
@@ -530,6 +535,18 @@ static void s_clause_subject(const s_sentence_t *s, size_t c, bool start_rule, s
             return;
         }
     }
+}
+
+/*  The own subject of clause `c` (s_clause_subject), read once per
+    sentence and rule. */
+static const s_subject_t *s_own_subject(const s_sentence_t *s, size_t c, bool start_rule)
+{
+    s_clause_t *clause = &s->clauses[c];
+    if (!(clause->known & (1u << start_rule))) {
+        s_clause_subject(s, c, start_rule, &clause->own[start_rule]);
+        clause->known |= (uint8_t) (1u << start_rule);
+    }
+    return &clause->own[start_rule];
 }
 
 /*  The sentence's subject: the entity before its first comma (when the
@@ -580,7 +597,7 @@ static void s_sentence_subject(s_sentence_t *s)
         subject->state = SUBJ_UNKNOWN;
         return;
     }
-    s_clause_subject(s, 0, true, subject);
+    *subject = *s_own_subject(s, 0, true);
 }
 
 /*  The subject that governs clause `c`: its own when it follows "…" and
@@ -589,15 +606,13 @@ static void s_sentence_subject(s_sentence_t *s)
 static s_subject_t s_governing(const s_sentence_t *s, size_t c)
 {
     if (c > 0 && s->clauses[c].after_ellipsis) {
-        s_subject_t own;
-        s_clause_subject(s, c, true, &own);
-        if (own.state != SUBJ_NONE)
-            return own;
+        const s_subject_t *own = s_own_subject(s, c, true);
+        if (own->state != SUBJ_NONE)
+            return *own;
     } else if (c > 0) {
-        s_subject_t own;
-        s_clause_subject(s, c, false, &own);
-        if (own.state == SUBJ_MENTIONS)
-            return own;
+        const s_subject_t *own = s_own_subject(s, c, false);
+        if (own->state == SUBJ_MENTIONS)
+            return *own;
     }
     if (s->subject.state != SUBJ_NONE)
         return s->subject;
@@ -937,9 +952,8 @@ static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
         /*  A percent after a measure, a comparison or 목표가 earlier in the
             sentence (up to a clause with its own subject) is their change:
             영업이익 650억원…작년보다 336%↑, 목표가 15%↑. */
-        s_subject_t own;
-        s_clause_subject(s, c, c == 0 || clause->after_ellipsis, &own);
-        uint32_t from = own.state == SUBJ_MENTIONS && c > 0 ? clause->start : s->start;
+        const s_subject_t *own = s_own_subject(s, c, c == 0 || clause->after_ellipsis);
+        uint32_t from = own->state == SUBJ_MENTIONS && c > 0 ? clause->start : s->start;
         bool compared = s_token_in(s, from, tok->start, W_COMPARE | W_KIND | W_TARGET);
         if (flags & W_LIMIT) {
             bool symbol = strcmp(tok->word->word, "上") == 0 || strcmp(tok->word->word, "下") == 0;
@@ -1309,6 +1323,26 @@ static const uint8_t s_byte_role[256] = {
 };
 
 
+/*  A bit per byte of text[at, min(at + 16, len)): set for the ASCII bytes
+    below '@' other than the space (the only ones the sentence pass reads). */
+static uint32_t s_wanted_bytes(const uint8_t *text, size_t at, size_t len)
+{
+#ifdef __SSE2__
+    if (len >= 16) {
+        /*  The last block of the text overlaps the one before it. */
+        size_t from = at + 16 <= len ? at : len - 16;
+        __m128i x = _mm_loadu_si128((const __m128i *) (text + from));
+        __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x3F)), x);
+        __m128i space = _mm_cmpeq_epi8(x, _mm_set1_epi8(' '));
+        return (uint32_t) _mm_movemask_epi8(_mm_andnot_si128(space, low)) >> (at - from);
+    }
+#endif
+    uint32_t mask = 0;
+    for (size_t i = at; i < len && i < at + 16; i++)
+        mask |= (uint32_t) (text[i] < 0x40 && text[i] != ' ') << (i - at);
+    return mask;
+}
+
 /*  True when the '.', '!' or '?' at `p` ends a sentence: a space, a line
     break or the end follows, and it is no decimal point and no part of
     "…" turned into "...". */
@@ -1325,7 +1359,10 @@ static int s_add_clause(s_scratch_t *scratch, s_sentence_t *s, uint32_t end, uin
     if (KTAG_RESERVE(scratch->clauses, scratch->clause_cap, s->clause_count + 1))
         return KTAG_ERR_NOMEM;
     scratch->clauses[s->clause_count - 1].end = end;
-    scratch->clauses[s->clause_count++] = (s_clause_t) { next, 0, ellipsis };
+    s_clause_t *clause = &scratch->clauses[s->clause_count++];
+    clause->start = next;
+    clause->after_ellipsis = ellipsis;
+    clause->known = 0;
     return 0;
 }
 
@@ -1347,70 +1384,62 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     size_t candidates = 0;    /* amount starts, kept in scratch->amounts[].start */
     if (KTAG_RESERVE(scratch->clauses, scratch->clause_cap, 1))
         return KTAG_ERR_NOMEM;
-    scratch->clauses[s->clause_count++] = (s_clause_t) { s->start, 0, true };
-    uint32_t p = s->start, end = (uint32_t) len;
-    while (p < len) {
+    scratch->clauses[0].start = s->start;
+    scratch->clauses[0].after_ellipsis = true;
+    scratch->clauses[0].known = 0;
+    s->clause_count = 1;
+    uint32_t end = (uint32_t) len;
+    uint32_t resume = s->start;   /* bytes before it were read with an earlier one */
+    bool stop = false;
+    for (uint32_t block = s->start; block < len && !stop; block += 16) {
         /*  The bulk of the text (Hangul, letters, spaces) is stepped over
-            8 bytes at a time: the cue words come from the matcher, and only
-            ASCII below '@' other than the space matters here. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        if (p + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, bytes + p, 8);
-            uint64_t low = ~w & ~(w << 1) & 0x8080808080808080ull;          /* bytes < 0x40 */
-            uint64_t x = w ^ 0x2020202020202020ull;
-            uint64_t space = ~(((x & 0x7F7F7F7F7F7F7F7Full) + 0x7F7F7F7F7F7F7F7Full) | x
-                               | 0x7F7F7F7F7F7F7F7Full);                     /* bytes == ' ' */
-            uint64_t wanted = low & ~space;
-            if (!wanted) {
-                p += 8;
+            16 bytes at a time: the cue words come from the matcher, and
+            only ASCII below '@' other than the space matters here. */
+        uint32_t wanted = s_wanted_bytes(bytes, block, len);
+        while (wanted) {
+            uint32_t p = block + (uint32_t) __builtin_ctz(wanted);
+            wanted &= wanted - 1;
+            uint8_t b = bytes[p];
+            if (p < resume || !s_byte_role[b])
+                continue;
+            if (b == '\n' || b == '\r') {
+                end = p;
+                stop = true;
+                break;
+            }
+            if ((b == '.' || b == '!' || b == '?') && s_stop_at(text, len, s->start, p)) {
+                end = p + 1;
+                stop = true;
+                break;
+            }
+            if (b == '.' && p + 1 < len && text[p + 1] == '.') {
+                uint32_t after = p + 1;
+                while (after < len && text[after] == '.')
+                    after++;
+                if (s_add_clause(scratch, s, p, after, true))
+                    return KTAG_ERR_NOMEM;
+                resume = after;
                 continue;
             }
-            p += (uint32_t) (__builtin_ctzll(wanted) >> 3);   /* the first such byte */
+            bool digit_before = p > s->start && bytes[p - 1] >= '0' && bytes[p - 1] <= '9';
+            bool digit_after = p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9';
+            if ((b == ',' || b == ';') && !(digit_before && digit_after)) {
+                if (s_add_clause(scratch, s, p, p + 1, false))
+                    return KTAG_ERR_NOMEM;
+                continue;
+            }
+            bool candidate = (b >= '0' && b <= '9' && !digit_before) || b == '$'
+                             || ((b == '-' || b == '+') && digit_after);
+            if (candidate) {
+                if (KTAG_RESERVE(scratch->amounts, scratch->amount_cap, candidates + 1))
+                    return KTAG_ERR_NOMEM;
+                /*  US$: the amount starts at the U. */
+                bool us = b == '$' && p >= s->start + 2 && (bytes[p - 2] | 0x20) == 'u'
+                          && (bytes[p - 1] | 0x20) == 's';
+                scratch->amounts[candidates++].start = us ? p - 2 : p;
+            }
         }
-#endif
-        uint8_t b = bytes[p];
-        if (!s_byte_role[b]) {
-            p++;
-            continue;
-        }
-        if (b == '\n' || b == '\r') {
-            end = p;
-            break;
-        }
-        if ((b == '.' || b == '!' || b == '?') && s_stop_at(text, len, s->start, p)) {
-            end = p + 1;
-            break;
-        }
-        if (b == '.' && p + 1 < len && text[p + 1] == '.') {
-            uint32_t after = p + 1;
-            while (after < len && text[after] == '.')
-                after++;
-            if (s_add_clause(scratch, s, p, after, true))
-                return KTAG_ERR_NOMEM;
-            p = after;
-            continue;
-        }
-        bool digit_before = p > s->start && bytes[p - 1] >= '0' && bytes[p - 1] <= '9';
-        if ((b == ',' || b == ';') && !(digit_before && p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9')) {
-            if (s_add_clause(scratch, s, p, p + 1, false))
-                return KTAG_ERR_NOMEM;
-            p++;
-            continue;
-        }
-        bool candidate = (b >= '0' && b <= '9' && !digit_before) || b == '$'
-                         || ((b == '-' || b == '+') && p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9');
-        if (candidate) {
-            if (KTAG_RESERVE(scratch->amounts, scratch->amount_cap, candidates + 1))
-                return KTAG_ERR_NOMEM;
-            /*  US$: the amount starts at the U. */
-            bool us = b == '$' && p >= s->start + 2 && (bytes[p - 2] | 0x20) == 'u' && (bytes[p - 1] | 0x20) == 's';
-            scratch->amounts[candidates++].start = us ? p - 2 : p;
-        }
-        p++;
     }
-    if (p >= len)
-        end = (uint32_t) len;
     *next_start = end < len && (bytes[end] == '\n' || bytes[end] == '\r') ? end + 1 : end;
     /*  Trailing spaces belong to no clause. */
     while (end > s->start && (bytes[end - 1] == ' ' || bytes[end - 1] == '\t'))
@@ -1493,8 +1522,8 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         uint32_t lead = s->start;
         while (lead < s->end && (text[lead] == ' ' || s_quote_at(text, s->end, lead)))
             lead += text[lead] == ' ' ? 1 : (uint32_t) s_quote_at(text, s->end, lead);
-        if (s_mention(s, m)->start == lead && s_is_broker(s, m) && end + 1 < s->end && text[end] == ' '
-            && s_quote_at(text, s->end, end + 1) && s_token_in(s, end, s->end, W_TARGET)) {
+        if (s_mention(s, m)->start == lead && end + 1 < s->end && text[end] == ' '
+            && s_quote_at(text, s->end, end + 1) && s_token_in(s, end, s->end, W_TARGET) && s_is_broker(s, m)) {
             s->is_source[m] = 1;
             s->source = m;
         }
