@@ -14,7 +14,6 @@
     the findings and their scratch arrays, which are reused between
     documents.
 */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -72,9 +71,9 @@ typedef struct {
 
 #define UP D_UP
 #define DN D_DOWN
-#define WORD(word, flags, dir) { word, flags, dir, K_NONE, false, 0 }
-#define MEASURE(word, kind, loss) { word, W_KIND, D_NONE, kind, loss, 0 }
-static s_word_t s_words[] = {
+#define WORD(word, flags, dir) { word, flags, dir, K_NONE, false, sizeof word - 1 }
+#define MEASURE(word, kind, loss) { word, W_KIND, D_NONE, kind, loss, sizeof word - 1 }
+static const s_word_t s_words[] = {
     /* price moves */
     WORD("급등", W_MOVE, UP), WORD("급등세", W_MOVE, UP), WORD("급락", W_MOVE, DN), WORD("급락세", W_MOVE, DN),
     WORD("강세", W_MOVE, UP), WORD("초강세", W_MOVE, UP), WORD("약세", W_MOVE, DN),
@@ -149,23 +148,13 @@ static s_word_t s_words[] = {
 #define S_WORD_COUNT (sizeof s_words / sizeof *s_words)
 #define S_TRIGGERS (W_MOVE | W_WEAK | W_LIMIT | W_ARROW | W_TARGET | W_KIND | W_TURN | W_CONTRACT | W_GENERIC)
 
-static pthread_once_t s_once = PTHREAD_ONCE_INIT;
-
-static void s_init_words(void)
-{
-    for (size_t i = 0; i < S_WORD_COUNT; i++)
-        s_words[i].len = strlen(s_words[i].word);
-}
-
 size_t ktag_events_word_count(void)
 {
-    pthread_once(&s_once, s_init_words);
     return S_WORD_COUNT;
 }
 
 const char *ktag_events_word(size_t index)
 {
-    pthread_once(&s_once, s_init_words);
     return index < S_WORD_COUNT ? s_words[index].word : NULL;
 }
 
@@ -1324,23 +1313,33 @@ static const uint8_t s_byte_role[256] = {
 
 
 /*  A bit per byte of text[at, min(at + 16, len)): set for the ASCII bytes
-    below '@' other than the space (the only ones the sentence pass reads). */
+    below '@' other than the space (the only ones the sentence pass reads),
+    but not for a digit that follows a digit of the block (no amount starts
+    there; the first byte is always kept). */
 static uint32_t s_wanted_bytes(const uint8_t *text, size_t at, size_t len)
 {
+    uint32_t wanted = 0, digits = 0;
+    size_t from = at;
 #ifdef __SSE2__
     if (len >= 16) {
         /*  The last block of the text overlaps the one before it. */
-        size_t from = at + 16 <= len ? at : len - 16;
+        from = at + 16 <= len ? at : len - 16;
         __m128i x = _mm_loadu_si128((const __m128i *) (text + from));
         __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x3F)), x);
         __m128i space = _mm_cmpeq_epi8(x, _mm_set1_epi8(' '));
-        return (uint32_t) _mm_movemask_epi8(_mm_andnot_si128(space, low)) >> (at - from);
-    }
+        __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+        wanted = (uint32_t) _mm_movemask_epi8(_mm_andnot_si128(space, low));
+        digits = (uint32_t) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+    } else
 #endif
-    uint32_t mask = 0;
-    for (size_t i = at; i < len && i < at + 16; i++)
-        mask |= (uint32_t) (text[i] < 0x40 && text[i] != ' ') << (i - at);
-    return mask;
+    {
+        for (size_t i = at; i < len && i < at + 16; i++) {
+            wanted |= (uint32_t) (text[i] < 0x40 && text[i] != ' ') << (i - at);
+            digits |= (uint32_t) (text[i] >= '0' && text[i] <= '9') << (i - at);
+        }
+    }
+    uint32_t shift = (uint32_t) (at - from);
+    return ((wanted & ~(digits & (digits << 1))) >> shift) | ((wanted >> shift) & 1);
 }
 
 /*  True when the '.', '!' or '?' at `p` ends a sentence: a space, a line
@@ -1363,6 +1362,15 @@ static int s_add_clause(s_scratch_t *scratch, s_sentence_t *s, uint32_t end, uin
     clause->start = next;
     clause->after_ellipsis = ellipsis;
     clause->known = 0;
+    return 0;
+}
+
+/*  Note that an amount may start at `at` (kept in scratch->amounts[].start). */
+static int s_add_candidate(s_scratch_t *scratch, size_t *candidates, uint32_t at)
+{
+    if (KTAG_RESERVE(scratch->amounts, scratch->amount_cap, *candidates + 1))
+        return KTAG_ERR_NOMEM;
+    scratch->amounts[(*candidates)++].start = at;
     return 0;
 }
 
@@ -1402,6 +1410,12 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
             uint8_t b = bytes[p];
             if (p < resume || !s_byte_role[b])
                 continue;
+            bool digit_before = p > s->start && bytes[p - 1] >= '0' && bytes[p - 1] <= '9';
+            if (b >= '0' && b <= '9') {
+                if (!digit_before && s_add_candidate(scratch, &candidates, p))
+                    return KTAG_ERR_NOMEM;
+                continue;
+            }
             if (b == '\n' || b == '\r') {
                 end = p;
                 stop = true;
@@ -1421,23 +1435,17 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
                 resume = after;
                 continue;
             }
-            bool digit_before = p > s->start && bytes[p - 1] >= '0' && bytes[p - 1] <= '9';
             bool digit_after = p + 1 < len && bytes[p + 1] >= '0' && bytes[p + 1] <= '9';
             if ((b == ',' || b == ';') && !(digit_before && digit_after)) {
                 if (s_add_clause(scratch, s, p, p + 1, false))
                     return KTAG_ERR_NOMEM;
                 continue;
             }
-            bool candidate = (b >= '0' && b <= '9' && !digit_before) || b == '$'
-                             || ((b == '-' || b == '+') && digit_after);
-            if (candidate) {
-                if (KTAG_RESERVE(scratch->amounts, scratch->amount_cap, candidates + 1))
-                    return KTAG_ERR_NOMEM;
-                /*  US$: the amount starts at the U. */
-                bool us = b == '$' && p >= s->start + 2 && (bytes[p - 2] | 0x20) == 'u'
-                          && (bytes[p - 1] | 0x20) == 's';
-                scratch->amounts[candidates++].start = us ? p - 2 : p;
-            }
+            /*  US$: the amount starts at the U. */
+            bool us = b == '$' && p >= s->start + 2 && (bytes[p - 2] | 0x20) == 'u' && (bytes[p - 1] | 0x20) == 's';
+            if ((b == '$' || ((b == '-' || b == '+') && digit_after))
+                && s_add_candidate(scratch, &candidates, us ? p - 2 : p))
+                return KTAG_ERR_NOMEM;
         }
     }
     *next_start = end < len && (bytes[end] == '\n' || bytes[end] == '\r') ? end + 1 : end;
@@ -1575,7 +1583,6 @@ static int s_compare_events(const void *a, const void *b)
 
 int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, ktag_events_findings_t *findings)
 {
-    pthread_once(&s_once, s_init_words);
     findings->event_count = 0;
     if (!findings->scratch) {
         findings->scratch = calloc(1, sizeof(s_scratch_t));
