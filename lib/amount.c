@@ -39,11 +39,11 @@ static bool s_ascii_alnum(char c)
 }
 
 /*  True when the UTF-8 bytes of `word` (not empty) stand at text[at].  The
-    first byte is compared before the length is taken: most calls stop
-    there. */
+    first two bytes are compared before the length is taken: most calls
+    stop there. */
 static inline bool s_at(const char *text, size_t len, size_t at, const char *word)
 {
-    if (at >= len || text[at] != word[0])
+    if (at >= len || text[at] != word[0] || (word[1] && (at + 1 >= len || text[at + 1] != word[1])))
         return false;
     size_t n = strlen(word);
     return at + n <= len && memcmp(text + at, word, n) == 0;

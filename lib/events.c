@@ -204,6 +204,7 @@ typedef struct {
     size_t w_next;                  /* the next of the field's cue words to read */
     bool product;                   /* ETF/ETN: funding words are fund terms */
     bool feature;                   /* a [특징주] line: it is about a stock's move */
+    uint32_t flags;                 /* the flags of all its tokens */
 } s_sentence_t;
 
 /*  Scratch owned by the findings: the arrays of s_sentence_t. */
@@ -239,11 +240,11 @@ static bool s_is_broker(const s_sentence_t *s, int32_t m)
     return s_is_company(s, m) && name && (strstr(name, "증권") || strstr(name, "금융투자"));
 }
 
-/*  True when `word` (not empty) stands at text[at].  The first byte is
-    compared before the length is taken: most calls stop there. */
+/*  True when `word` (not empty) stands at text[at].  The first two bytes
+    are compared before the length is taken: most calls stop there. */
 static inline bool s_at(const char *text, size_t len, size_t at, const char *word)
 {
-    if (at >= len || text[at] != word[0])
+    if (at >= len || text[at] != word[0] || (word[1] && (at + 1 >= len || text[at + 1] != word[1])))
         return false;
     size_t n = strlen(word);
     return at + n <= len && memcmp(text + at, word, n) == 0;
@@ -1388,7 +1389,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     s->clause_count = 0;
     s->first_event = f->event_count;
     s->product = s->feature = false;
-    bool triggers = false;
+    s->flags = 0;
     size_t candidates = 0;    /* amount starts, kept in scratch->amounts[].start */
     if (KTAG_RESERVE(scratch->clauses, scratch->clause_cap, 1))
         return KTAG_ERR_NOMEM;
@@ -1472,10 +1473,11 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         if (KTAG_RESERVE(scratch->tokens, scratch->token_cap, s->token_count + 1))
             return KTAG_ERR_NOMEM;
         scratch->tokens[s->token_count++] = (s_token_t) { hit->start, hit->end, w, false };
-        s->product |= (w->flags & W_PRODUCT) != 0;
-        s->feature |= (w->flags & W_FEATURE) != 0;
-        triggers |= (w->flags & S_TRIGGERS) != 0;
+        s->flags |= w->flags;
     }
+    s->product = (s->flags & W_PRODUCT) != 0;
+    s->feature = (s->flags & W_FEATURE) != 0;
+    bool triggers = (s->flags & S_TRIGGERS) != 0;
     s->tokens = scratch->tokens;
     s->clauses = scratch->clauses;
     /*  The sentence's mentions: a funding mention is a trigger too. */
@@ -1484,8 +1486,10 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     s->m_last = s->m_first;
     while (s->m_last < view->mention_count && view->mentions[s->m_last].start < s->end)
         s->m_last++;
-    for (size_t m = s->m_first; m < s->m_last && !triggers; m++)
-        triggers = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
+    bool funding = false;
+    for (size_t m = s->m_first; m < s->m_last && !funding; m++)
+        funding = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
+    triggers |= funding;
     /*  Most headlines state no event: stop here, unless the next sentence
         may need this one's subject. */
     if (!triggers && *next_start >= len)
@@ -1553,16 +1557,20 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     }
     s->amounts = scratch->amounts;
 
-    int rc = s_funding(f, s);
-    if (!rc)
-        s_drop_issuerless(f, s);
-    if (!rc)
+    /*  Each rule runs only when its trigger words are there. */
+    int rc = 0;
+    if (funding) {
+        rc = s_funding(f, s);
+        if (!rc)
+            s_drop_issuerless(f, s);
+    }
+    if (!rc && (s->flags & (W_MOVE | W_WEAK | W_LIMIT | W_ARROW)))
         rc = s_price_moves(f, s);
-    if (!rc)
+    if (!rc && (s->flags & W_TARGET))
         rc = s_target_prices(f, s);
-    if (!rc)
+    if (!rc && (s->flags & (W_KIND | W_TURN)))
         rc = s_earnings(f, s);
-    if (!rc)
+    if (!rc && (s->flags & (W_CONTRACT | W_GENERIC)))
         rc = s_contracts(f, s);
     return rc;
 }
