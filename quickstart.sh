@@ -6,6 +6,7 @@ cd "$(dirname "$0")"
 
 packages=(build-essential meson ninja-build pkg-config
           libicu-dev libzmq3-dev libmsgpack-dev libjansson-dev libcsv-dev
+          libmicrohttpd-dev scdoc
           python3 python3-zmq python3-msgpack python3-pytest)
 missing=()
 for p in "${packages[@]}"; do

@@ -69,14 +69,6 @@ s_resolve(const char *flag, const char **dir)
 }
 
 const char *
-ktag_lexdir_resolve(const char *flag)
-{
-    const char *dir;
-    s_resolve(flag, &dir);
-    return dir;
-}
-
-const char *
 ktag_lexdir_origin(const char *flag)
 {
     static const char *const names[] = {"flag", "env", "build-tree", "installed"};

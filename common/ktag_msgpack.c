@@ -25,15 +25,6 @@ ktag_wire_code_name(ktag_wire_code_t code)
 }
 
 ktag_wire_code_t
-ktag_wire_code_from_name(const char *name)
-{
-    for (int c = 0; c < KTAG_WIRE_CODE_COUNT; c++)
-        if (strcmp(s_code_names[c], name) == 0)
-            return (ktag_wire_code_t) c;
-    return KTAG_WIRE_INTERNAL;
-}
-
-ktag_wire_code_t
 ktag_wire_code_from_status(int status)
 {
     switch (status) {
@@ -525,10 +516,16 @@ ktag_msgpack_pack_id(msgpack_packer *pk, const ktag_wire_id_t *id)
     }
 }
 
-static bool
-s_has_id(const ktag_wire_id_t *id)
+int
+ktag_msgpack_pack_map_id(msgpack_packer *pk, size_t pairs, const ktag_wire_id_t *id)
 {
-    return id && id->kind != KTAG_ID_NONE;
+    bool has_id = ktag_schema_has_id(id);
+    int rc = msgpack_pack_map(pk, pairs + has_id);
+    if (has_id) {
+        rc |= S_KEY(pk, "id");
+        rc |= ktag_msgpack_pack_id(pk, id);
+    }
+    return rc;
 }
 
 static int
@@ -568,11 +565,7 @@ static int
 s_pack_doc(msgpack_packer *pk, const ktag_wire_id_t *id, const char *text, size_t text_len,
            const char *title, size_t title_len, uint32_t extra)
 {
-    int rc = msgpack_pack_map(pk, 1 + s_has_id(id) + (title != NULL) + extra);
-    if (s_has_id(id)) {
-        rc |= S_KEY(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
-    }
+    int rc = ktag_msgpack_pack_map_id(pk, 1 + (title != NULL) + extra, id);
     rc |= S_KEY(pk, "text");
     rc |= msgpack_pack_str_with_body(pk, text, text_len);
     if (title) {
@@ -601,11 +594,7 @@ ktag_msgpack_pack_batch_request(msgpack_packer *pk, const ktag_wire_id_t *id,
 {
     if (count > UINT32_MAX)
         return -1;
-    int rc = msgpack_pack_map(pk, 2 + s_has_id(id));
-    if (s_has_id(id)) {
-        rc |= S_KEY(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
-    }
+    int rc = ktag_msgpack_pack_map_id(pk, 2, id);
     rc |= S_KEY(pk, "docs");
     rc |= msgpack_pack_array(pk, count);
     for (size_t i = 0; i < count; i++)
@@ -629,11 +618,7 @@ ktag_msgpack_pack_batch_reply(msgpack_packer *pk, const ktag_wire_id_t *id, size
 {
     if (count > UINT32_MAX)
         return -1;
-    int rc = msgpack_pack_map(pk, 2 + s_has_id(id));
-    if (s_has_id(id)) {
-        rc |= S_KEY(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
-    }
+    int rc = ktag_msgpack_pack_map_id(pk, 2, id);
     rc |= S_KEY(pk, "ok");
     rc |= msgpack_pack_true(pk);
     rc |= S_KEY(pk, "results");
@@ -643,12 +628,7 @@ ktag_msgpack_pack_batch_reply(msgpack_packer *pk, const ktag_wire_id_t *id, size
 
 /* ---- msgpack emitter ------------------------------------------------- */
 
-typedef struct {
-    ktag_emitter_t base;
-    msgpack_packer *pk;
-} s_packer_t;
-
-#define S_PK(e) (((s_packer_t *) (e))->pk)
+#define S_PK(e) (((ktag_msgpack_emitter_t *) (e))->pk)
 
 static int s_pk_map(ktag_emitter_t *e, size_t pairs) { return msgpack_pack_map(S_PK(e), pairs) ? -1 : 0; }
 static int s_pk_array(ktag_emitter_t *e, size_t items) { return msgpack_pack_array(S_PK(e), items) ? -1 : 0; }
@@ -659,11 +639,11 @@ static int s_pk_real(ktag_emitter_t *e, double v) { return msgpack_pack_double(S
 static int s_pk_boolean(ktag_emitter_t *e, bool v) { return (v ? msgpack_pack_true(S_PK(e)) : msgpack_pack_false(S_PK(e))) ? -1 : 0; }
 static int s_pk_nil(ktag_emitter_t *e) { return msgpack_pack_nil(S_PK(e)) ? -1 : 0; }
 
-static s_packer_t
-s_packer(msgpack_packer *pk)
+ktag_msgpack_emitter_t
+ktag_msgpack_emitter(msgpack_packer *pk)
 {
-    return (s_packer_t) { { s_pk_map, s_pk_array, s_pk_str, s_pk_i64, s_pk_u64, s_pk_real,
-                            s_pk_boolean, s_pk_nil }, pk };
+    return (ktag_msgpack_emitter_t) { { s_pk_map, s_pk_array, s_pk_str, s_pk_i64, s_pk_u64,
+                                        s_pk_real, s_pk_boolean, s_pk_nil }, pk };
 }
 
 int
@@ -671,7 +651,7 @@ ktag_msgpack_pack_result(msgpack_packer *pk, const ktag_wire_id_t *id,
                          const ktag_result_t *result, const ktag_options_t *options,
                          uint64_t elapsed_us)
 {
-    s_packer_t e = s_packer(pk);
+    ktag_msgpack_emitter_t e = ktag_msgpack_emitter(pk);
     return ktag_schema_result(&e.base, id, result, options, elapsed_us);
 }
 
@@ -679,16 +659,8 @@ int
 ktag_msgpack_pack_error(msgpack_packer *pk, const ktag_wire_id_t *id,
                         ktag_wire_code_t code, const char *message)
 {
-    s_packer_t e = s_packer(pk);
+    ktag_msgpack_emitter_t e = ktag_msgpack_emitter(pk);
     return ktag_schema_error(&e.base, id, ktag_wire_code_name(code), message);
-}
-
-int
-ktag_msgpack_pack_msgpack(msgpack_packer *pk, const msgpack_object *value, bool replace_id,
-                          const ktag_wire_id_t *id)
-{
-    s_packer_t e = s_packer(pk);
-    return ktag_msgpack_walk(&e.base, value, replace_id, id);
 }
 
 /* ---- msgpack value -> any emitter -------------------------------------- */

@@ -47,10 +47,6 @@ typedef enum {
  *  "overloaded" or "internal"; "internal" for an out-of-range value. */
 const char *ktag_wire_code_name(ktag_wire_code_t code);
 
-/** @returns the code named `name` (as ktag_wire_code_name() spells it);
- *  KTAG_WIRE_INTERNAL for an unknown name. */
-ktag_wire_code_t ktag_wire_code_from_name(const char *name);
-
 /** Map a libktag status (ktag_status_t) to the wire code a client sees:
  *  BAD_UTF8 -> bad_utf8, TOO_LARGE -> too_large, INVALID -> bad_request,
  *  anything else -> internal.  This function can't fail. */
@@ -157,6 +153,12 @@ const msgpack_object *ktag_msgpack_map_get(const msgpack_object *map, const char
  *  @returns 0, or the packer's error. */
 int ktag_msgpack_pack_id(msgpack_packer *pk, const ktag_wire_id_t *id);
 
+/** Open a map of `pairs` pairs, one more when `id` is present (not NULL,
+ *  not KTAG_ID_NONE), and write that "id" pair first: how every request
+ *  and reply map with an echoed id starts.  The caller writes the `pairs`
+ *  pairs after.  @returns 0, or the packer's error. */
+int ktag_msgpack_pack_map_id(msgpack_packer *pk, size_t pairs, const ktag_wire_id_t *id);
+
 /** Write a tag request: {id?, text, title?, options{sentiment, overlaps,
  *  explain, offsets, types?}}.  `types` is written only when restricted.
  *  `id` and `title` may be NULL.  @returns 0, or the packer's error. */
@@ -209,10 +211,16 @@ int ktag_msgpack_pack_cstr(msgpack_packer *pk, const char *s);
 int ktag_msgpack_walk(ktag_emitter_t *e, const msgpack_object *value, bool replace_id,
                       const ktag_wire_id_t *id);
 
-/** ktag_msgpack_walk() into a packer: a reply re-packed with its id
- *  replaced.  @returns 0, or -1. */
-int ktag_msgpack_pack_msgpack(msgpack_packer *pk, const msgpack_object *value, bool replace_id,
-                              const ktag_wire_id_t *id);
+/** The msgpack emitter: a walk (ktag_schema_result, ktag_schema_error,
+ *  ktag_msgpack_walk) driving `base` is packed into `pk`. */
+typedef struct {
+    ktag_emitter_t base;
+    msgpack_packer *pk;
+} ktag_msgpack_emitter_t;
+
+/** @returns an emitter packing into `pk` (borrowed; it must outlive the
+ *  walk).  This function can't fail. */
+ktag_msgpack_emitter_t ktag_msgpack_emitter(msgpack_packer *pk);
 
 #ifdef __cplusplus
 }

@@ -414,6 +414,18 @@ ktagd_link_destroy(ktagd_link_t **self_p)
     *self_p = NULL;
 }
 
+/* Say `command` (READY, HEARTBEAT) with our announcement; a stopping
+   worker says DISCONNECT instead, so that a broker that restarts meanwhile
+   does not adopt it. */
+static void
+s_link_say(ktagd_link_t *self, s_command_t command)
+{
+    if (self->leaving)
+        s_send_control(self->socket, S_DISCONNECT, NULL);
+    else
+        s_send_control(self->socket, command, &self->announce);
+}
+
 void
 ktagd_link_attach(ktagd_link_t *self, void *socket, double now)
 {
@@ -421,8 +433,7 @@ ktagd_link_attach(ktagd_link_t *self, void *socket, double now)
     self->last_heard = now;
     self->reconnect_at = 0;
     self->next_heartbeat = now + self->interval;
-    s_send_control(socket, self->leaving ? S_DISCONNECT : S_READY,
-                   self->leaving ? NULL : &self->announce);
+    s_link_say(self, S_READY);
 }
 
 bool
@@ -456,10 +467,7 @@ ktagd_link_tick(ktagd_link_t *self, double now, bool *reconnect)
 {
     *reconnect = false;
     if (now >= self->next_heartbeat) {
-        /* A stopping worker says so instead, so that a broker that
-           restarts meanwhile does not adopt it. */
-        s_send_control(self->socket, self->leaving ? S_DISCONNECT : S_HEARTBEAT,
-                       self->leaving ? NULL : &self->announce);
+        s_link_say(self, S_HEARTBEAT);
         self->next_heartbeat = now + self->interval;
     }
     double silent_until = self->last_heard + self->liveness * self->broker_interval;
@@ -490,5 +498,5 @@ void
 ktagd_link_disconnect(ktagd_link_t *self)
 {
     self->leaving = true;
-    s_send_control(self->socket, S_DISCONNECT, NULL);
+    s_link_say(self, S_DISCONNECT);
 }

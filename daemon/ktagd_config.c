@@ -15,6 +15,7 @@
 
 #include "ktag_lexdir.h"
 #include "ktagd_log.h"
+#include "ktagd_metrics.h"
 
 enum {
     OPT_BIND = 'b', OPT_CONNECT = 'C', OPT_CONFIG = 'c', OPT_HELP = 'h',
@@ -22,6 +23,7 @@ enum {
     OPT_BROKER = 256, OPT_PULL, OPT_PUSH, OPT_CONTROL, OPT_MAX_MESSAGE_SIZE,
     OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT, OPT_MAX_PENDING, OPT_CHECK,
     OPT_CURVE_SECRET_KEY, OPT_CURVE_ALLOW, OPT_HEARTBEAT, OPT_LIVENESS, OPT_CREDIT,
+    OPT_METRICS,
 };
 
 static const struct option s_options[] = {
@@ -31,6 +33,7 @@ static const struct option s_options[] = {
     { "pull", required_argument, NULL, OPT_PULL },
     { "push", required_argument, NULL, OPT_PUSH },
     { "control", required_argument, NULL, OPT_CONTROL },
+    { "metrics", required_argument, NULL, OPT_METRICS },
     { "threads", required_argument, NULL, OPT_THREADS },
     { "lexicons", required_argument, NULL, OPT_LEXICONS },
     { "max-message-size", required_argument, NULL, OPT_MAX_MESSAGE_SIZE },
@@ -62,6 +65,7 @@ ktagd_config_usage(void *fp)
         "      --broker FRONT BACK  proxy: clients on FRONT, ktagd --connect workers on BACK\n"
         "      --pull EP --push EP  pipeline stage (EP connects; @EP binds)\n"
         "      --control EP         admin socket: ping, info, stats, reload\n"
+        "      --metrics HOST:PORT  Prometheus metrics at http://HOST:PORT/metrics (PORT: on 127.0.0.1)\n"
         "\n"
         "Operations:\n"
         "  -t, --threads N          worker threads (default: one per CPU)\n"
@@ -112,8 +116,8 @@ void
 ktagd_config_fini(ktagd_config_t *self)
 {
     char **strings[] = { &self->bind, &self->connect, &self->broker_front, &self->broker_back,
-                         &self->pull, &self->push, &self->control, &self->config,
-                         &self->curve_secret_key, &self->curve_allow };
+                         &self->pull, &self->push, &self->control, &self->metrics,
+                         &self->config, &self->curve_secret_key, &self->curve_allow };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -189,6 +193,19 @@ s_parse_int(const char *s, int min, int max, int *out)
     return 0;
 }
 
+/* An integer setting in [min, max]; else a message naming it, its range
+   (in `unit`) and the value given.  `where` as for s_apply. */
+static int
+s_set_int(int *field, const char *value, int min, int max, const char *name, const char *unit,
+          const char *where)
+{
+    if (s_parse_int(value, min, max, field) == 0)
+        return 0;
+    fprintf(stderr, "ktagd: %s: %s must be %d..%d%s, not '%s'\n", where, name, min, max, unit,
+            value);
+    return -1;
+}
+
 /* Apply one setting, from a flag or from the config file.  `where` names
    the source for messages ("--threads", "ktagd.conf:3").  For `broker`,
    `value2` is BACK (NULL when the caller has it inside `value`). */
@@ -201,6 +218,15 @@ s_apply(ktagd_config_t *self, int opt, const char *value, const char *value2, co
     case OPT_PULL: return s_set_string(&self->pull, value);
     case OPT_PUSH: return s_set_string(&self->push, value);
     case OPT_CONTROL: return s_set_string(&self->control, value);
+    case OPT_METRICS: {
+        struct sockaddr_storage addr;
+        socklen_t len;
+        char err[300];
+        if (ktagd_metrics_parse_address(value, &addr, &len, err, sizeof err) == 0)
+            return s_set_string(&self->metrics, value);
+        fprintf(stderr, "ktagd: %s: %s\n", where, err);
+        return -1;
+    }
     case OPT_LEXICONS: return s_add_lexicons(self, value, where);
     case OPT_CONFIG: return s_set_string(&self->config, value);
     case OPT_CURVE_SECRET_KEY: return s_set_string(&self->curve_secret_key, value);
@@ -211,31 +237,13 @@ s_apply(ktagd_config_t *self, int opt, const char *value, const char *value2, co
             return -1;
         }
         return s_set_string(&self->broker_front, value) || s_set_string(&self->broker_back, value2);
-    case OPT_THREADS:
-        if (s_parse_int(value, 1, 1024, &self->threads) == 0)
-            return 0;
-        fprintf(stderr, "ktagd: %s: threads must be 1..1024, not '%s'\n", where, value);
-        return -1;
+    case OPT_THREADS: return s_set_int(&self->threads, value, 1, 1024, "threads", "", where);
     case OPT_MAX_PENDING:
-        if (s_parse_int(value, 1, 1 << 20, &self->max_pending) == 0)
-            return 0;
-        fprintf(stderr, "ktagd: %s: max-pending must be 1..1048576, not '%s'\n", where, value);
-        return -1;
+        return s_set_int(&self->max_pending, value, 1, 1 << 20, "max-pending", "", where);
     case OPT_HEARTBEAT:
-        if (s_parse_int(value, 10, 600000, &self->heartbeat_ms) == 0)
-            return 0;
-        fprintf(stderr, "ktagd: %s: heartbeat must be 10..600000 ms, not '%s'\n", where, value);
-        return -1;
-    case OPT_LIVENESS:
-        if (s_parse_int(value, 1, 100, &self->liveness) == 0)
-            return 0;
-        fprintf(stderr, "ktagd: %s: liveness must be 1..100, not '%s'\n", where, value);
-        return -1;
-    case OPT_CREDIT:
-        if (s_parse_int(value, 1, 1 << 20, &self->credit) == 0)
-            return 0;
-        fprintf(stderr, "ktagd: %s: credit must be 1..1048576, not '%s'\n", where, value);
-        return -1;
+        return s_set_int(&self->heartbeat_ms, value, 10, 600000, "heartbeat", " ms", where);
+    case OPT_LIVENESS: return s_set_int(&self->liveness, value, 1, 100, "liveness", "", where);
+    case OPT_CREDIT: return s_set_int(&self->credit, value, 1, 1 << 20, "credit", "", where);
     case OPT_MAX_MESSAGE_SIZE:
         if (s_parse_size(value, &self->max_message_size) == 0)
             return 0;

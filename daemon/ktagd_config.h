@@ -29,6 +29,7 @@ typedef struct {
     char *pull;             /**< --pull EP (@EP binds, >EP or EP connects) */
     char *push;             /**< --push EP (same syntax) */
     char *control;          /**< --control EP, NULL = none */
+    char *metrics;          /**< --metrics [HOST:]PORT, NULL = none (ktagd_metrics.h) */
     char **lexicons;        /**< --lexicons DIR, repeatable: sets merged in order */
     size_t lexicon_count;   /**< 0 = ktag_lexdir_resolve_many() ($KTAG_LEXICONS, else the default) */
     char *config;           /**< --config FILE, NULL = none */

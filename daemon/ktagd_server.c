@@ -1,7 +1,6 @@
 /*  ktagd_server.c - the relay loop, control socket, signals, reloads, drain. */
 #include "ktagd_server.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +18,7 @@
 #include "ktagd_curve.h"
 #include "ktagd_frames.h"
 #include "ktagd_log.h"
+#include "ktagd_metrics.h"
 #include "ktagd_stats.h"
 #include "ktagd_worker.h"
 
@@ -58,6 +58,7 @@ typedef struct {
     unsigned monitors;          /* front sockets monitored so far (names) */
     int sigfd;
     ktagd_curve_t *curve;   /* NULL: no CURVE */
+    ktagd_metrics_t *metrics;   /* NULL: no --metrics */
     bool reload_running, reload_again;
     s_waiter_t waiting[S_MAX_WAITERS];
     size_t n_waiting;
@@ -143,6 +144,8 @@ ktagd_server_check_exposure(const ktagd_config_t *config)
         if (bind)
             s_check_exposure(ep, eps[i].curve);
     }
+    if (config->metrics)
+        ktagd_metrics_check_exposure(config->metrics);
 }
 
 /* Bind or connect `sock`.  "@ep" binds and ">ep" connects whatever
@@ -358,7 +361,7 @@ s_open_sockets(s_server_t *s)
     s_monitor_front(s);
     if (cfg->control) {
         s->control = s_socket(s, ZMQ_ROUTER, 0);
-        s_set_max_size(s->control, 65536);
+        s_set_max_size(s->control, S_CONTROL_MAX);
         if (s_attach(s, s->control, "control (ROUTER)", cfg->control, true, false) != 0)
             return -1;
     }
@@ -465,13 +468,8 @@ s_reload_done(s_server_t *s)
         msgpack_sbuffer_clear(&body);
         msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
         if (ok) {
-            bool has_id = w->id.kind != KTAG_ID_NONE;
             ktag_lexicon_t *lex = ktagd_lexholder_get(s->shared.lexicons);
-            msgpack_pack_map(&pk, 2 + has_id);
-            if (has_id) {
-                ktag_msgpack_pack_cstr(&pk, "id");
-                ktag_msgpack_pack_id(&pk, &w->id);
-            }
+            ktag_msgpack_pack_map_id(&pk, 2, &w->id);
             ktag_msgpack_pack_cstr(&pk, "ok");
             msgpack_pack_true(&pk);
             ktag_msgpack_pack_cstr(&pk, "lexicon");
@@ -646,6 +644,17 @@ s_body_bytes(const s_server_t *s, ktagd_frames_t *f)
     return bytes;
 }
 
+/* Give a request to a worker (broker mode), counted for --metrics.
+   @returns as ktagd_broker_dispatch(). */
+static int
+s_dispatch(s_server_t *s, ktagd_frames_t *request)
+{
+    if (ktagd_broker_dispatch(s->broker, request) != 0)
+        return -1;
+    ktagd_stats_broker_forwarded(s->shared.stats);
+    return 0;
+}
+
 static bool
 s_accepting(const s_server_t *s)
 {
@@ -737,9 +746,7 @@ s_reply_inline(s_server_t *s, ktagd_frames_t *f)
 static void
 s_job_done(s_server_t *s, ktagd_frames_t *f)
 {
-    ktagd_job_t *job;
-    assert(f->count == 1 && zmq_msg_size(&f->part[0]) == sizeof job);
-    memcpy(&job, zmq_msg_data(&f->part[0]), sizeof job);
+    ktagd_job_t *job = ktagd_job_from_frames(f);
     ktagd_frames_close(f);
     s->in_flight -= (int64_t) job->count;
     s_send_job(s, job);
@@ -760,7 +767,7 @@ s_front_readable(s_server_t *s)
             continue;       /* the broker's heartbeat */
         ktagd_stats_received(s->shared.stats, f.bytes);
         if (s->broker) {
-            if (ktagd_broker_dispatch(s->broker, &f) != 0)
+            if (s_dispatch(s, &f) != 0)
                 ktagd_frames_move(&s->pending_back, &f);    /* its worker vanished */
             continue;
         }
@@ -1029,7 +1036,7 @@ s_loop(s_server_t *s)
         if (i_monitor >= 0 && (items[i_monitor].revents & ZMQ_POLLIN))
             s_monitor_readable(s);
         if (s->broker && s->pending_back.count
-            && ktagd_broker_dispatch(s->broker, &s->pending_back) != 0 && s->draining)
+            && s_dispatch(s, &s->pending_back) != 0 && s->draining)
             ktagd_frames_close(&s->pending_back);   /* never given to a worker */
         if (!s->broker && s->pending_back.count && (items[i_back].revents & ZMQ_POLLOUT)) {
             if (ktagd_frames_send(&s->pending_back, s->back, ZMQ_DONTWAIT) != 0
@@ -1050,8 +1057,10 @@ s_loop(s_server_t *s)
             s_back_readable(s);
         if (items[i_front].revents & ZMQ_POLLIN)
             s_front_readable(s);
-        if (s->broker)
+        if (s->broker) {
             s->in_flight = (int64_t) ktagd_broker_held(s->broker);
+            ktagd_stats_broker_workers(s->shared.stats, (int64_t) ktagd_broker_workers(s->broker));
+        }
         ktagd_stats_set_in_flight(s->shared.stats, s->in_flight);
 
         if (s->draining) {
@@ -1103,6 +1112,16 @@ ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
     }
     if (s_open_sockets(&s) != 0)
         goto done;
+    if (config->metrics) {
+        char err[512];
+        s.metrics = ktagd_metrics_start(config->metrics, s.shared.stats, lexicons,
+                                        config->mode == KTAGD_MODE_BROKER, err, sizeof err);
+        if (!s.metrics) {
+            log_error("%s", err);
+            goto done;
+        }
+        log_info("metrics at %s", ktagd_metrics_url(s.metrics));
+    }
     if (s_start_threads(&s) != 0) {
         log_error("cannot start the worker threads");
         goto done;
@@ -1115,6 +1134,7 @@ ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
              config->max_message_size, (int) getpid());
     rc = s_loop(&s);
 done:
+    ktagd_metrics_stop(&s.metrics);
     ktagd_frames_close(&s.pending_back);
     ktagd_frames_close(&s.pending_front);
     for (size_t i = 0; i < s.n_waiting; i++)

@@ -23,6 +23,9 @@ struct ktagd_stats {
     atomic_uint_fast64_t errors[KTAG_WIRE_CODE_COUNT];
     atomic_uint_fast64_t latency[S_BUCKETS];
     atomic_uint_fast64_t latency_max;
+    atomic_uint_fast64_t latency_le[KTAGD_STATS_LE_COUNT + 1], latency_sum_us;
+    atomic_uint_fast64_t broker_forwarded;
+    atomic_int_fast64_t broker_workers;
     atomic_int_fast64_t in_flight;
     atomic_uint_fast64_t reloads, reload_failures;
     atomic_uint_fast64_t connections[3];
@@ -81,6 +84,22 @@ ktagd_stats_replies(const ktagd_stats_t *self)
     return atomic_load(&((ktagd_stats_t *) self)->replies);
 }
 
+/* Prometheus' histogram buckets, from a headline (tens of us) to a 4 MiB
+   article on a loaded machine. */
+const uint64_t ktagd_stats_le_us[KTAGD_STATS_LE_COUNT] = {
+    25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
+    1000000, 2500000, 10000000,
+};
+
+static size_t
+s_le_bucket(uint64_t us)
+{
+    size_t b = 0;
+    while (b < KTAGD_STATS_LE_COUNT && us > ktagd_stats_le_us[b])
+        b++;
+    return b;
+}
+
 static size_t
 s_bucket(uint64_t us)
 {
@@ -120,6 +139,8 @@ ktagd_stats_replied(ktagd_stats_t *self, size_t bytes, uint64_t service_us, int 
     if (service_us == UINT64_MAX)
         return;     /* relayed or refused by the main loop: no service time */
     atomic_fetch_add_explicit(&self->latency[s_bucket(service_us)], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&self->latency_le[s_le_bucket(service_us)], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&self->latency_sum_us, service_us, memory_order_relaxed);
     uint64_t max = atomic_load_explicit(&self->latency_max, memory_order_relaxed);
     while (service_us > max
            && !atomic_compare_exchange_weak_explicit(&self->latency_max, &max, service_us,
@@ -152,6 +173,45 @@ void
 ktagd_stats_set_in_flight(ktagd_stats_t *self, int64_t in_flight)
 {
     atomic_store_explicit(&self->in_flight, in_flight, memory_order_relaxed);
+}
+
+void
+ktagd_stats_broker_forwarded(ktagd_stats_t *self)
+{
+    atomic_fetch_add_explicit(&self->broker_forwarded, 1, memory_order_relaxed);
+}
+
+void
+ktagd_stats_broker_workers(ktagd_stats_t *self, int64_t workers)
+{
+    atomic_store_explicit(&self->broker_workers, workers, memory_order_relaxed);
+}
+
+void
+ktagd_stats_snapshot(ktagd_stats_t *self, ktagd_stats_snapshot_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->uptime_s = ktagd_stats_uptime(self);
+    out->requests = atomic_load_explicit(&self->requests, memory_order_relaxed);
+    out->replies = atomic_load_explicit(&self->replies, memory_order_relaxed);
+    out->documents = atomic_load_explicit(&self->documents, memory_order_relaxed);
+    out->dropped = atomic_load_explicit(&self->dropped, memory_order_relaxed);
+    out->bytes_in = atomic_load_explicit(&self->bytes_in, memory_order_relaxed);
+    out->bytes_out = atomic_load_explicit(&self->bytes_out, memory_order_relaxed);
+    for (int c = 0; c < KTAG_WIRE_CODE_COUNT; c++)
+        out->errors[c] = atomic_load_explicit(&self->errors[c], memory_order_relaxed);
+    for (size_t b = 0; b <= KTAGD_STATS_LE_COUNT; b++) {
+        out->latency_le[b] = atomic_load_explicit(&self->latency_le[b], memory_order_relaxed);
+        out->latency_count += out->latency_le[b];
+    }
+    out->latency_sum_us = atomic_load_explicit(&self->latency_sum_us, memory_order_relaxed);
+    out->in_flight = atomic_load_explicit(&self->in_flight, memory_order_relaxed);
+    out->reloads = atomic_load_explicit(&self->reloads, memory_order_relaxed);
+    out->reload_failures = atomic_load_explicit(&self->reload_failures, memory_order_relaxed);
+    for (int e = 0; e < 3; e++)
+        out->connections[e] = atomic_load_explicit(&self->connections[e], memory_order_relaxed);
+    out->broker_forwarded = atomic_load_explicit(&self->broker_forwarded, memory_order_relaxed);
+    out->broker_workers = atomic_load_explicit(&self->broker_workers, memory_order_relaxed);
 }
 
 void

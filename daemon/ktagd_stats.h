@@ -70,6 +70,36 @@ int ktagd_stats_pack(ktagd_stats_t *self, msgpack_packer *pk, const ktag_lexicon
  *  `sets` lists every merged set in load order.  @returns 0 or the packer's error. */
 int ktagd_stats_pack_lexicon(msgpack_packer *pk, const ktag_lexicon_t *lex);
 
+/** The upper bounds (`le`) of the latency histogram that ktagd_stats_snapshot()
+ *  reports, in microseconds, ascending; a last, unbounded bucket follows. */
+#define KTAGD_STATS_LE_COUNT 17
+extern const uint64_t ktagd_stats_le_us[KTAGD_STATS_LE_COUNT];
+
+/** Every counter at one moment, for the metrics endpoint (ktagd_metrics.h).
+ *  Read without a lock, so two figures may be a few requests apart; the
+ *  histogram's `latency_count` is the sum of its own buckets, so those agree. */
+typedef struct {
+    double uptime_s;
+    uint64_t requests, replies, documents, dropped, bytes_in, bytes_out;
+    uint64_t errors[KTAG_WIRE_CODE_COUNT];
+    uint64_t latency_le[KTAGD_STATS_LE_COUNT + 1];  /**< per bucket, not cumulative */
+    uint64_t latency_count, latency_sum_us;
+    int64_t in_flight;
+    uint64_t reloads, reload_failures;
+    uint64_t connections[3];        /**< by ktagd_conn_event_t */
+    uint64_t broker_forwarded;      /**< requests a broker passed to a worker */
+    int64_t broker_workers;         /**< live workers of a broker */
+} ktagd_stats_snapshot_t;
+
+/** Fill `out` with the counters now.  This function can't fail. */
+void ktagd_stats_snapshot(ktagd_stats_t *self, ktagd_stats_snapshot_t *out);
+
+/** Broker mode: a request was passed on to a worker. */
+void ktagd_stats_broker_forwarded(ktagd_stats_t *self);
+
+/** Broker mode: how many live workers the broker has now. */
+void ktagd_stats_broker_workers(ktagd_stats_t *self, int64_t workers);
+
 /** @returns how many requests were received and how many replies sent. */
 uint64_t ktagd_stats_requests(const ktagd_stats_t *self);
 uint64_t ktagd_stats_replies(const ktagd_stats_t *self);

@@ -53,24 +53,8 @@ int
 ktagd_pack_admin_reply(ktagd_shared_t *shared, msgpack_packer *pk, ktag_op_t op,
                        const ktag_wire_id_t *id)
 {
-    bool has_id = id && id->kind != KTAG_ID_NONE;
     ktag_lexicon_t *lex = shared->lexicons ? ktagd_lexholder_get(shared->lexicons) : NULL;
-    int rc = 0;
-    switch (op) {
-    case KTAG_OP_PING:
-        rc |= msgpack_pack_map(pk, 2 + has_id);
-        break;
-    case KTAG_OP_INFO:
-        rc |= msgpack_pack_map(pk, 8 + has_id);
-        break;
-    default:
-        rc |= msgpack_pack_map(pk, 2 + has_id);
-        break;
-    }
-    if (has_id) {
-        rc |= s_key(pk, "id");
-        rc |= ktag_msgpack_pack_id(pk, id);
-    }
+    int rc = ktag_msgpack_pack_map_id(pk, op == KTAG_OP_INFO ? 8 : 2, id);
     rc |= s_key(pk, "ok");
     rc |= msgpack_pack_true(pk);
     switch (op) {
@@ -249,14 +233,22 @@ ktagd_worker_serve(ktagd_shared_t *shared, ktag_result_t *result, msgpack_sbuffe
     return 0;
 }
 
+ktagd_job_t *
+ktagd_job_from_frames(const ktagd_frames_t *frames)
+{
+    ktagd_job_t *job;
+    zmq_msg_t *part = (zmq_msg_t *) &frames->part[0];
+    assert(frames->count == 1 && zmq_msg_size(part) == sizeof job);
+    memcpy(&job, zmq_msg_data(part), sizeof job);
+    return job;
+}
+
 /* `frames` holds a job's address: serve its requests, send it back. */
 static void
 s_serve_job(ktagd_worker_t *self, ktag_result_t *result, msgpack_sbuffer *out,
             ktagd_frames_t *frames)
 {
-    ktagd_job_t *job;
-    assert(frames->count == 1 && zmq_msg_size(&frames->part[0]) == sizeof job);
-    memcpy(&job, zmq_msg_data(&frames->part[0]), sizeof job);
+    ktagd_job_t *job = ktagd_job_from_frames(frames);
     for (size_t i = 0; i < job->count; i++)
         ktagd_worker_serve(self->shared, result, out, &job->msg[i], self->envelope);
     /* On ETERM the daemon is stopping and frees the jobs itself. */

@@ -41,6 +41,11 @@ typedef struct {
     ktagd_frames_t msg[KTAGD_JOB_MAX];      /**< each emptied if its reply failed */
 } ktagd_job_t;
 
+/** The job whose address `frames` carries (the one-frame message the main
+ *  loop sends a worker and the worker sends back).  The frames still need
+ *  closing or sending; the job is not touched. */
+ktagd_job_t *ktagd_job_from_frames(const ktagd_frames_t *frames);
+
 /** Start a worker that connects a DEALER to `endpoint` (inproc).  With
  *  `envelope` the messages carry a ROUTER envelope (bind/connect modes),
  *  without it the whole message is the request (pipeline mode).  With

@@ -1,5 +1,7 @@
-/*  automaton.h - (internal) a multi-pattern matcher over bytes: Aho-Corasick
-    with its goto function packed in a double array.
+/*  automaton.h - (internal) a multi-pattern matcher over code points:
+    Aho-Corasick with its goto function packed in a double array, stepping
+    once per code point of valid UTF-8 (lib/automaton.c says why).  It is
+    the reference path of lib/matcher.h (KTAG_MATCHER=automaton).
 
     One pass over the text finds every occurrence of every pattern, whatever
     their number; a step is an array lookup (plus failure links on a miss),

@@ -928,6 +928,28 @@ static bool s_sector_before(const s_sentence_t *s, uint32_t at)
            && s_hangul_at(text, at, at - 6);
 }
 
+/*  "X 주가가 …", "X의 주가는 …": the stock named right before 주가 is the
+    one that moved, whoever the sentence is about (딥시크가 … 소식에
+    SK하이닉스 주가가 9% 하락).  @returns the last such company mention in
+    [from, to), or -1. */
+static int32_t s_price_owner(const s_sentence_t *s, uint32_t from, uint32_t to)
+{
+    int32_t owner = -1;
+    for (size_t m = s->m_first; m < s->m_last; m++) {
+        const ktag_mention_t *mention = &s->view->mentions[m];
+        if (mention->start < from || mention->end > to || !s_is_company(s, (int32_t) m) || s->is_source[m])
+            continue;
+        uint32_t at = mention->end;
+        if (s_at(s->text, to, at, "의"))
+            at += 3;
+        if (at < to && s->text[at] == ' ')
+            at++;
+        if (s_at(s->text, to, at, "주가"))
+            owner = (int32_t) m;
+    }
+    return owner;
+}
+
 static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
 {
     const char *text = s->text;
@@ -978,9 +1000,13 @@ static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
             stocks named right before the word. */
         s_subject_t subject = s_governing(s, c);
         s_subject_t stocks = { 0 };
-        if (subject.state == SUBJ_INDEX)
+        int32_t owner = s_price_owner(s, clause->start, tok->start);
+        if (owner >= 0) {
+            s_subject_add(&stocks, owner);
+            stocks.rule = "stock_of_price";
+        } else if (subject.state == SUBJ_INDEX) {
             continue;
-        if (subject.state == SUBJ_MENTIONS) {
+        } else if (subject.state == SUBJ_MENTIONS) {
             stocks = subject;
         } else {
             uint32_t end = pct >= 0 ? (uint32_t) s->amounts[pct].start : tok->start;

@@ -48,7 +48,7 @@ typedef struct {
 typedef struct {
     uint8_t first[256];     /**< rung bits (and KTAG_FIRST_SINGLE) a byte allows */
     uint8_t nibbles[32];    /**< the set of first bytes, for the SIMD test (matcher_simd.c) */
-    uint32_t first32[256];  /**< `first` widened, for the AVX-512 gather */
+    uint32_t first32[256];  /**< `first` widened, for the SIMD gathers */
     int32_t single[256];    /**< the 1-byte pattern that is this byte, or -1 */
     uint32_t *bloom;
     uint32_t bloom_shift;   /**< 32 - log2(words) */

@@ -32,22 +32,28 @@ ktag_cli_buf_append(ktag_cli_buf_t *self, const void *data, size_t len)
     self->len += len;
 }
 
+static void
+s_buf_vprintf(ktag_cli_buf_t *self, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(self->data ? self->data + self->len : NULL, self->cap - self->len, fmt, ap);
+    if (n >= 0 && (size_t) n >= self->cap - self->len) {
+        ktag_cli_buf_reserve(self, (size_t) n + 1);
+        vsnprintf(self->data + self->len, self->cap - self->len, fmt, again);
+    }
+    va_end(again);
+    if (n >= 0)
+        self->len += (size_t) n;
+}
+
 void
 ktag_cli_buf_printf(ktag_cli_buf_t *self, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(self->data ? self->data + self->len : NULL, self->cap - self->len, fmt, ap);
+    s_buf_vprintf(self, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t) n >= self->cap - self->len) {
-        ktag_cli_buf_reserve(self, (size_t) n + 1);
-        va_start(ap, fmt);
-        vsnprintf(self->data + self->len, self->cap - self->len, fmt, ap);
-        va_end(ap);
-    }
-    self->len += (size_t) n;
 }
 
 void
@@ -94,19 +100,29 @@ ktag_cli_slot_free(ktag_cli_slot_t *self)
     ktag_cli_buf_free(&self->diag);
 }
 
+void
+ktag_cli_slot_diag(ktag_cli_slot_t *slot, const char *fmt, ...)
+{
+    slot->failed = true;
+    const char *source = strcmp(slot->source, "-") == 0 ? "<stdin>" : slot->source;
+    if (slot->line)
+        ktag_cli_buf_printf(&slot->diag, "ktag: %s:%llu: ", source, (unsigned long long) slot->line);
+    else
+        ktag_cli_buf_printf(&slot->diag, "ktag: %s: ", source);
+    va_list ap;
+    va_start(ap, fmt);
+    s_buf_vprintf(&slot->diag, fmt, ap);
+    va_end(ap);
+    ktag_cli_buf_printf(&slot->diag, "\n");
+}
+
 static void
 s_vfail(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, bool emit,
         json_t *id, const char *code, const char *fmt, va_list ap)
 {
     char message[1024];
     vsnprintf(message, sizeof message, fmt, ap);
-    slot->failed = true;
-    const char *source = strcmp(slot->source, "-") == 0 ? "<stdin>" : slot->source;
-    if (slot->line)
-        ktag_cli_buf_printf(&slot->diag, "ktag: %s:%llu: %s\n", source,
-                            (unsigned long long) slot->line, message);
-    else
-        ktag_cli_buf_printf(&slot->diag, "ktag: %s: %s\n", source, message);
+    ktag_cli_slot_diag(slot, "%s", message);
     if (!emit)
         return;
     ktag_cli_format_error(config, id, code, message, &slot->out);

@@ -327,6 +327,17 @@ s_str(json_t *obj, const char *key)
     return v ? v : "";
 }
 
+/* An entity's or event's span as "START-END", "title:START-END" in the
+ * title. */
+static void
+s_span(json_t *e, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT,
+             strcmp(s_str(e, "field"), "title") == 0 ? "title:" : "",
+             json_integer_value(json_object_get(e, "start")),
+             json_integer_value(json_object_get(e, "end")));
+}
+
 /* One block per document: a header line, then one line per entity with its
  * span, type, id, name (and the surface when it differs), sentiment and
  * attribute values, then one line per event. */
@@ -361,10 +372,7 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
     json_t *e;
     json_array_foreach(entities, i, e) {
         char span[64];
-        snprintf(span, sizeof span, "%s%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT,
-                 strcmp(s_str(e, "field"), "title") == 0 ? "title:" : "",
-                 json_integer_value(json_object_get(e, "start")),
-                 json_integer_value(json_object_get(e, "end")));
+        s_span(e, span, sizeof span);
         ktag_cli_buf_append(out, "  ", 2);
         s_pad(out, span, 12);
         ktag_cli_buf_append(out, " ", 1);
@@ -399,10 +407,7 @@ s_pretty(json_t *obj, ktag_cli_buf_t *out)
     /* One line per event: span, type, then its facts as key=value. */
     json_array_foreach(json_object_get(obj, "events"), i, e) {
         char span[64];
-        snprintf(span, sizeof span, "%s%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT,
-                 strcmp(s_str(e, "field"), "title") == 0 ? "title:" : "",
-                 json_integer_value(json_object_get(e, "start")),
-                 json_integer_value(json_object_get(e, "end")));
+        s_span(e, span, sizeof span);
         ktag_cli_buf_append(out, "  event ", 8);
         s_pad(out, span, 12);
         ktag_cli_buf_append(out, " ", 1);
@@ -475,16 +480,12 @@ s_format(const ktag_cli_config_t *config, const s_source_t *src, ktag_cli_buf_t 
         ktag_cli_buf_append(out, "\n", 1);
         break;
     case KTAG_CLI_OUT_MSGPACK: {
+        /* The walk itself, so that a CLI error code ("timeout") stays
+         * as written: the wire's codes are a subset. */
         msgpack_packer pk;
         msgpack_packer_init(&pk, out, s_pack_cb);
-        ktag_wire_id_t wid;
-        const ktag_wire_id_t *id = ktag_json_wire_id(src->id, &wid);
-        if (src->kind == S_RESULT)
-            rc = ktag_msgpack_pack_result(&pk, id, src->result, src->options, (uint64_t) src->elapsed_us);
-        else if (src->kind == S_ERROR)
-            rc = ktag_msgpack_pack_error(&pk, id, ktag_wire_code_from_name(src->code), src->message);
-        else
-            rc = ktag_msgpack_pack_msgpack(&pk, src->reply, true, id);
+        ktag_msgpack_emitter_t e = ktag_msgpack_emitter(&pk);
+        rc = s_walk(&e.base, src);
         break;
     }
     case KTAG_CLI_OUT_TSV: {

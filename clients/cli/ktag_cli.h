@@ -133,6 +133,11 @@ typedef struct {
 int ktag_cli_doc_extract(ktag_cli_slot_t *slot, const ktag_cli_config_t *config,
                          ktag_cli_doc_t *doc);
 
+/* Mark the slot's document failed and append the stderr line
+ * "ktag: SOURCE[:LINE]: MESSAGE" (`fmt`, printf-style) to slot->diag. */
+void ktag_cli_slot_diag(ktag_cli_slot_t *slot, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Record a failed document: the error object in the output stream and a
  * line on stderr naming the source and line.  `id` may be NULL. */
 void ktag_cli_doc_fail(ktag_cli_slot_t *slot, const ktag_cli_config_t *config,
@@ -220,6 +225,11 @@ int ktag_cli_lexicon_update(int argc, char **argv);
  * stderr; then load them.  @returns 0 when they have at most `allowed`
  * problems and load, else 1. */
 int ktag_cli_lexicon_verify(const char *const *dirs, size_t count, const char *label, int allowed);
+
+/* The log handler every ktag command installs (ktag_set_log_handler):
+ * errors and warnings of libktag to stderr, "ktag: error: ..."; the rest is
+ * dropped. */
+void ktag_cli_log(void *user, ktag_log_level_t level, const char *message);
 
 /* @returns `parts` joined with `sep`, malloc'ed (the caller frees). */
 char *ktag_cli_join(const char *const *parts, size_t count, const char *sep);

@@ -47,8 +47,8 @@ s_problem(void *user, const char *file, int line, const char *message)
         printf("%s\n", message);
 }
 
-static void
-s_log(void *user, ktag_log_level_t level, const char *message)
+void
+ktag_cli_log(void *user, ktag_log_level_t level, const char *message)
 {
     (void) user;
     if (level <= KTAG_LOG_WARNING)
@@ -60,7 +60,7 @@ ktag_cli_lexicon_verify(const char *const *dirs, size_t count, const char *label
 {
     char *list = ktag_cli_join(dirs, count, ":");
     s_check_t c = {count == 1 ? label : NULL, 0};
-    ktag_set_log_handler(s_log, NULL);
+    ktag_set_log_handler(ktag_cli_log, NULL);
     int n = ktag_lexicon_check_many(dirs, count, s_problem, &c);
     int rc = 1;
     if (n < 0) {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,19 +78,18 @@ static const char s_usage[] =
     "Exit status: 0 all tagged, 1 some document failed, 2 usage error.\n";
 
 static void
-s_usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "ktag: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'ktag --help' for more information.\n");
-    exit(S_EXIT_USAGE);
-}
+s_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 static void
-s_log(void *user, ktag_log_level_t level, const char *message)
+s_usage_error(const char *fmt, ...)
 {
-    if (level <= KTAG_LOG_WARNING)
-        fprintf(stderr, "ktag: %s: %s\n", level == KTAG_LOG_ERROR ? "error" : "warning", message);
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "ktag: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'ktag --help' for more information.\n");
+    exit(S_EXIT_USAGE);
 }
 
 static long
@@ -98,11 +98,8 @@ s_parse_long(const char *arg, const char *what, long min, long max)
     char *end;
     errno = 0;
     long v = strtol(arg, &end, 10);
-    if (errno || end == arg || *end || v < min || v > max) {
-        char fmt[160];
-        snprintf(fmt, sizeof fmt, "invalid %s '%%s' (expected %ld..%ld)", what, min, max);
-        s_usage_error(fmt, arg);
-    }
+    if (errno || end == arg || *end || v < min || v > max)
+        s_usage_error("invalid %s '%s' (expected %ld..%ld)", what, arg, min, max);
     return v;
 }
 
@@ -127,7 +124,7 @@ s_parse_types(const char *list, bool *events)
     }
     free(copy);
     if (!mask && !*events)
-        s_usage_error("--types needs at least one type%s", "");
+        s_usage_error("--types needs at least one type");
     return mask;
 }
 
@@ -257,7 +254,7 @@ main(int argc, char **argv)
             break;
         case 'L':
             if (lexicon_flag_count == KTAG_LEXDIR_MAX)
-                s_usage_error("too many lexicon sets (at most 32): %s", optarg);
+                s_usage_error("too many lexicon sets (at most %d): %s", KTAG_LEXDIR_MAX, optarg);
             lexicon_flags[lexicon_flag_count++] = optarg;
             break;
         case OPT_TEXT_FIELD:
@@ -322,7 +319,7 @@ main(int argc, char **argv)
     const char *lexicon_dirs[KTAG_LEXDIR_MAX];
     size_t lexicon_count = ktag_lexdir_resolve_many(lexicon_flags, lexicon_flag_count, lexicon_dirs);
     if (lexicon_count == 0)
-        s_usage_error("too many lexicon sets in $KTAG_LEXICONS (at most 32)%s", "");
+        s_usage_error("too many lexicon sets in $KTAG_LEXICONS (at most %d)", KTAG_LEXDIR_MAX);
     char *lexicon_list = ktag_cli_join(lexicon_dirs, lexicon_count, ":");
     cfg.lexicon_dir = lexicon_list;
     if (show_version) {
@@ -334,7 +331,7 @@ main(int argc, char **argv)
 
     /* jansson seeds its hash function on first use; do it before threads. */
     json_object_seed(0);
-    ktag_set_log_handler(s_log, NULL);
+    ktag_set_log_handler(ktag_cli_log, NULL);
 
     ktag_lexicon_t *lexicon = NULL;
     if (!cfg.connect) {

@@ -246,13 +246,7 @@ s_reply(const ktag_cli_config_t *config, ktag_cli_slot_t *slot, const msgpack_ob
             m = message->via.str.ptr;
             msg_len = (int) message->via.str.size;
         }
-        const char *source = strcmp(slot->source, "-") == 0 ? "<stdin>" : slot->source;
-        slot->failed = true;
-        if (slot->line)
-            ktag_cli_buf_printf(&slot->diag, "ktag: %s:%llu: ", source, (unsigned long long) slot->line);
-        else
-            ktag_cli_buf_printf(&slot->diag, "ktag: %s: ", source);
-        ktag_cli_buf_printf(&slot->diag, "%.*s: %.*s\n", code_len, c, msg_len, m);
+        ktag_cli_slot_diag(slot, "%.*s: %.*s", code_len, c, msg_len, m);
     }
     ktag_cli_format_reply(config, reply, doc_id, &slot->out);
 }
@@ -325,23 +319,21 @@ s_accept(s_remote_t *r, const msgpack_object *reply)
         t->overloaded++;
         return 0;
     }
+    /* A batch's reply holds one entry per document; a single document's
+     * reply is its own. */
+    const msgpack_object *results = NULL;
     if (t->batch) {
-        const msgpack_object *results = ktag_msgpack_map_get(reply, "results");
+        results = ktag_msgpack_map_get(reply, "results");
         if (!results || results->type != MSGPACK_OBJECT_ARRAY
             || results->via.array.size != t->count) {
             s_split(r, head);
             return 0;
         }
-        for (uint32_t i = 0; i < t->count; i++) {
-            size_t idx = (head + i) % r->window;
-            s_reply(r->config, &r->slots[idx], &results->via.array.ptr[i], r->track[idx].doc.id);
-            r->track[idx].state = S_DONE;
-        }
-        return t->count;
     }
     for (uint32_t i = 0; i < t->count; i++) {
         size_t idx = (head + i) % r->window;
-        s_reply(r->config, &r->slots[idx], reply, r->track[idx].doc.id);
+        s_reply(r->config, &r->slots[idx], results ? &results->via.array.ptr[i] : reply,
+                r->track[idx].doc.id);
         r->track[idx].state = S_DONE;
     }
     return t->count;

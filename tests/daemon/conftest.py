@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import msgpack
@@ -131,6 +132,41 @@ class Env:
         s.connect(endpoint)
         self.sockets.append(s)
         return s
+
+    def pipeline(self, timeout_ms=RECV_TIMEOUT_MS):
+        """The two ends of a --pull/--push stage, bound here: a ventilator
+        (PUSH, at ipc "vent") and a sink (PULL, at ipc "sink") that waits at
+        most `timeout_ms` for a result."""
+        vent = self.ctx.socket(zmq.PUSH)
+        sink = self.ctx.socket(zmq.PULL)
+        for s in (vent, sink):
+            s.setsockopt(zmq.LINGER, 0)
+            self.sockets.append(s)
+        sink.setsockopt(zmq.RCVTIMEO, timeout_ms)
+        vent.bind(self.ipc("vent"))
+        sink.bind(self.ipc("sink"))
+        return vent, sink
+
+    def proxy(self, front_name, back_name):
+        """pyzmq's zmq.proxy() between a ROUTER bound at ipc `front_name`
+        and a DEALER bound at ipc `back_name`, in a daemon thread that ends
+        with the context: any ROUTER/DEALER proxy, not ktagd --broker."""
+        front, back = self.ctx.socket(zmq.ROUTER), self.ctx.socket(zmq.DEALER)
+        for s in (front, back):
+            s.setsockopt(zmq.LINGER, 0)
+        front.bind(self.ipc(front_name))
+        back.bind(self.ipc(back_name))
+
+        def run():
+            try:
+                zmq.proxy(front, back)
+            except zmq.ContextTerminated:
+                pass
+            finally:
+                front.close(0)
+                back.close(0)
+
+        threading.Thread(target=run, daemon=True).start()
 
     def request(self, endpoint, obj):
         """One REQ round trip of a msgpack object (or raw bytes)."""

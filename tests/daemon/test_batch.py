@@ -163,14 +163,7 @@ def test_batch_options_apply_to_every_document(env):
 
 
 def test_pipeline_stage_serves_batches(env):
-    vent = env.ctx.socket(zmq.PUSH)
-    sink = env.ctx.socket(zmq.PULL)
-    for s in (vent, sink):
-        s.setsockopt(zmq.LINGER, 0)
-        env.sockets.append(s)
-    sink.setsockopt(zmq.RCVTIMEO, 10000)
-    vent.bind(env.ipc("vent"))
-    sink.bind(env.ipc("sink"))
+    vent, sink = env.pipeline()
     env.start("--pull", env.ipc("vent"), "--push", env.ipc("sink"), "--threads", "2")
     for b in range(10):
         vent.send(pack({"id": b, "docs": [{"id": i, "text": DOCS[i % len(DOCS)][0]}

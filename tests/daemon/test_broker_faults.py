@@ -213,23 +213,7 @@ def test_worker_speaks_ktagw1_and_reconnects_to_a_silent_broker(env):
 def test_worker_behind_a_plain_proxy_does_not_count_its_silence(env):
     """A plain ROUTER/DEALER proxy never sends heartbeats: the worker must
     not take it for a dead broker and keep reconnecting."""
-    import threading
-    front, back = env.ctx.socket(zmq.ROUTER), env.ctx.socket(zmq.DEALER)
-    for sock in (front, back):
-        sock.setsockopt(zmq.LINGER, 0)
-    front.bind(env.ipc("pf"))
-    back.bind(env.ipc("pb"))
-
-    def proxy():
-        try:
-            zmq.proxy(front, back)
-        except zmq.ContextTerminated:
-            pass
-        finally:
-            front.close(0)
-            back.close(0)
-
-    threading.Thread(target=proxy, daemon=True).start()
+    env.proxy("pf", "pb")
     worker = env.start("--connect", env.ipc("pb"), "--threads", "1", "--heartbeat", "50",
                        "--liveness", "2")
     s = env.socket(zmq.DEALER, env.ipc("pf"))

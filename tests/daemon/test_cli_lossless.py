@@ -3,6 +3,7 @@ daemon played by the test that misbehaves on purpose: it answers twice,
 loses requests, answers late, refuses batches, or never answers a
 document.  (The real failures, a killed worker and a silent one behind a
 broker, are in test_broker_faults.py.)"""
+import io
 import json
 import os
 import subprocess
@@ -157,3 +158,17 @@ def test_batches_refused_as_a_whole_are_sent_one_by_one(fake):
     assert rc == 0, err
     check_exactly_once(out, LINES)
     assert "refused a batch" in err
+
+
+def test_a_timeout_keeps_its_code_in_msgpack_output(fake):
+    # The CLI's own error codes ("timeout") are not wire codes; msgpack
+    # output must spell them as JSON output does, not as "internal".
+    endpoint, d = fake(lambda rid, attempt, texts: 0 if "doc3" in texts else 1)
+    data = "".join(l + "\n" for l in LINES[:10]).encode()
+    p = subprocess.run([KTAG, "--connect", endpoint, "-i", "lines", "--timeout", "0.3",
+                        "--batch", "1", "--retries", "0", "--format", "msgpack"],
+                       input=data, capture_output=True, timeout=60)
+    assert p.returncode == 1
+    out = list(msgpack.Unpacker(io.BytesIO(p.stdout), raw=False))
+    assert [o["ok"] for o in out[:4]] == [True, True, True, False]
+    assert out[3]["id"] == 4 and out[3]["error"]["code"] == "timeout", out[3]

@@ -66,14 +66,7 @@ def test_no_new_requests_while_draining(env):
 
 
 def test_pipeline_stage_drains_into_the_sink(env):
-    vent = env.ctx.socket(zmq.PUSH)
-    sink = env.ctx.socket(zmq.PULL)
-    for sock in (vent, sink):
-        sock.setsockopt(zmq.LINGER, 0)
-        env.sockets.append(sock)
-    sink.setsockopt(zmq.RCVTIMEO, 20000)
-    vent.bind(env.ipc("vent"))
-    sink.bind(env.ipc("sink"))
+    vent, sink = env.pipeline(timeout_ms=20000)
     d = env.start("--pull", env.ipc("vent"), "--push", env.ipc("sink"), "--control",
                   env.ipc("ctl"), "--threads", "2", "--max-pending", "16")
     for i in range(40):

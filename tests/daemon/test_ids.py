@@ -70,14 +70,7 @@ def test_control_socket_refuses_over_its_limit_naming_it(env):
 
 
 def test_pipeline_echoes_long_id(env):
-    vent = env.ctx.socket(zmq.PUSH)
-    sink = env.ctx.socket(zmq.PULL)
-    for s in (vent, sink):
-        s.setsockopt(zmq.LINGER, 0)
-        env.sockets.append(s)
-    sink.setsockopt(zmq.RCVTIMEO, 10000)
-    vent.bind(env.ipc("vent"))
-    sink.bind(env.ipc("sink"))
+    vent, sink = env.pipeline()
     for threads in ("1", "2"):
         d = env.start("--pull", env.ipc("vent"), "--push", env.ipc("sink"), "--threads", threads)
         vent.send(pack({"id": LONG_ID, "text": "삼성전자"}))

@@ -165,14 +165,7 @@ def test_broker_and_connect_workers(env):
 
 def test_pipeline_pull_push(env):
     """ventilator (PUSH, bound) -> ktagd --pull/--push -> sink (PULL, bound)."""
-    vent = env.ctx.socket(zmq.PUSH)
-    sink = env.ctx.socket(zmq.PULL)
-    for s in (vent, sink):
-        s.setsockopt(zmq.LINGER, 0)
-        env.sockets.append(s)
-    sink.setsockopt(zmq.RCVTIMEO, 10000)
-    vent.bind(env.ipc("vent"))
-    sink.bind(env.ipc("sink"))
+    vent, sink = env.pipeline()
     d = env.start("--pull", env.ipc("vent"), "--push", env.ipc("sink"), "--threads", "2")
     n = 300
     for i in range(n):
@@ -347,25 +340,7 @@ def test_example_config_is_valid(env):
 def test_connect_workers_behind_zeromq_own_proxy(env):
     """ktagd --connect works behind any ROUTER/DEALER proxy, here pyzmq's
     zmq.proxy() in a thread, not only behind ktagd --broker."""
-    import threading
-    front = env.ctx.socket(zmq.ROUTER)
-    back = env.ctx.socket(zmq.DEALER)
-    for s in (front, back):
-        s.setsockopt(zmq.LINGER, 0)
-    front.bind(env.ipc("pf"))
-    back.bind(env.ipc("pb"))
-
-    def proxy():
-        try:
-            zmq.proxy(front, back)
-        except zmq.ContextTerminated:
-            pass
-        finally:
-            front.close(0)
-            back.close(0)
-
-    t = threading.Thread(target=proxy, daemon=True)
-    t.start()
+    env.proxy("pf", "pb")
     workers = [env.start("--connect", env.ipc("pb"), "--threads", "2") for _ in range(2)]
     s = env.socket(zmq.DEALER, env.ipc("pf"))
     for i in range(200):

@@ -6,6 +6,7 @@
 
     usage: test_units LEXICON_DIR   (the fixture tests/daemon/lexicons)
 */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,11 @@
 #include "ktagd_frames.h"
 #include "ktagd_lexholder.h"
 #include "ktagd_log.h"
+#include "ktagd_metrics.h"
 #include "ktagd_stats.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 static int s_failures;
 
@@ -87,6 +92,89 @@ test_stats(void)
     msgpack_sbuffer_destroy(&buf);
     ktagd_stats_destroy(&st);
     CHECK(st == NULL);
+}
+
+/* The exposition text of known counters: buckets are cumulative with
+   inclusive upper bounds, +Inf equals _count, _sum is exact in seconds. */
+static void
+test_metrics_render(void)
+{
+    ktagd_stats_t *st = ktagd_stats_new();
+    uint64_t latencies[] = { 25, 26, 10000001 };
+    for (size_t i = 0; i < 3; i++) {
+        ktagd_stats_received(st, 10);
+        ktagd_stats_replied(st, 10, latencies[i], 1);
+    }
+    ktagd_stats_error(st, KTAG_WIRE_TOO_LARGE);
+    ktagd_stats_broker_forwarded(st);
+    ktagd_stats_broker_forwarded(st);
+    size_t len = 0;
+    char *text = ktagd_metrics_render(st, NULL, false, &len);
+    CHECK(text && strlen(text) == len && len > 0 && text[len - 1] == '\n');
+    const char *want[] = {
+        "# TYPE ktagd_requests_total counter\nktagd_requests_total 3\n",
+        "ktagd_documents_total 3\n",
+        "ktagd_errors_total{code=\"too_large\"} 1\n",
+        "ktagd_errors_total{code=\"internal\"} 0\n",
+        "ktagd_reloads_total{result=\"failed\"} 0\n",
+        "# TYPE ktagd_request_duration_seconds histogram\n",
+        "ktagd_request_duration_seconds_bucket{le=\"0.000025\"} 1\n"
+        "ktagd_request_duration_seconds_bucket{le=\"0.00005\"} 2\n",
+        "ktagd_request_duration_seconds_bucket{le=\"10\"} 2\n"
+        "ktagd_request_duration_seconds_bucket{le=\"+Inf\"} 3\n"
+        "ktagd_request_duration_seconds_sum 10.000052\n"
+        "ktagd_request_duration_seconds_count 3\n",
+        "ktagd_build_info{version=\"",
+    };
+    for (size_t i = 0; text && i < sizeof want / sizeof want[0]; i++) {
+        bool found = strstr(text, want[i]) != NULL;
+        CHECK(found);
+        if (!found)
+            fprintf(stderr, "  missing: %s\n", want[i]);
+    }
+    CHECK(text && !strstr(text, "ktagd_broker_") && !strstr(text, "ktagd_lexicon_"));
+    free(text);
+
+    /* A broker: its counters and its live workers. */
+    text = ktagd_metrics_render(st, NULL, true, &len);
+    CHECK(text && strstr(text, "ktagd_broker_forwarded_total 2\n")
+          && strstr(text, "ktagd_broker_replies_total 3\n")
+          && strstr(text, "ktagd_broker_workers 0\n"));
+    free(text);
+    ktagd_stats_broker_workers(st, 5);
+    text = ktagd_metrics_render(st, NULL, true, &len);
+    CHECK(text && strstr(text, "# TYPE ktagd_broker_workers gauge\nktagd_broker_workers 5\n"));
+    free(text);
+    ktagd_stats_destroy(&st);
+}
+
+static void
+test_metrics_address(void)
+{
+    struct sockaddr_storage addr;
+    socklen_t len;
+    char err[300];
+    CHECK(ktagd_metrics_parse_address("9464", &addr, &len, err, sizeof err) == 0);
+    const struct sockaddr_in *in = (const struct sockaddr_in *) &addr;
+    CHECK(addr.ss_family == AF_INET && ntohs(in->sin_port) == 9464
+          && ntohl(in->sin_addr.s_addr) == 0x7f000001);
+    CHECK(ktagd_metrics_is_loopback(&addr));
+    CHECK(ktagd_metrics_parse_address("127.0.0.2:0", &addr, &len, err, sizeof err) == 0
+          && ktagd_metrics_is_loopback(&addr));
+    CHECK(ktagd_metrics_parse_address("[::1]:9464", &addr, &len, err, sizeof err) == 0
+          && addr.ss_family == AF_INET6 && ktagd_metrics_is_loopback(&addr));
+    CHECK(ktagd_metrics_parse_address("0.0.0.0:9464", &addr, &len, err, sizeof err) == 0
+          && !ktagd_metrics_is_loopback(&addr));
+    CHECK(ktagd_metrics_parse_address("10.1.2.3:1", &addr, &len, err, sizeof err) == 0
+          && !ktagd_metrics_is_loopback(&addr));
+    const char *bad[] = { "", "x", "65536", "-1", "127.0.0.1:", ":80", "[::1]", "1.2.3.4:9x" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        CHECK(ktagd_metrics_parse_address(bad[i], &addr, &len, err, sizeof err) == -1);
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "'%s'", bad[i]);
+        CHECK(strstr(err, quoted) != NULL);
+    }
 }
 
 static void
@@ -367,6 +455,8 @@ main(int argc, char **argv)
     }
     ktagd_log_init(KTAG_LOG_ERROR);
     test_stats();
+    test_metrics_render();
+    test_metrics_address();
     test_config();
     test_lexholder(argv[1]);
     test_frames();

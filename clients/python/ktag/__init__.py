@@ -6,6 +6,9 @@
         for r in c.tag_many(docs, window=64):   # pipelined, input order
             ...
 
+For asyncio, ``ktag.asyncio.AsyncClient`` has the same methods as coroutines
+(``async for r in c.tag_many(docs)``).
+
 See clients/python/README.md and SPEC.md ("Result schema", "Wire protocol").
 """
 

@@ -19,77 +19,18 @@ from __future__ import annotations
 
 import itertools
 import math
-import random
 import time
 from collections import deque
 from typing import (Any, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple,
                     Union)
 
-import msgpack
 import zmq
 
-from .curve import check_key
+from . import _wire
+from ._wire import DEFAULT_BATCH, DEFAULT_BATCH_BYTES, OPTION_KEYS, Document, DocumentId
 from .errors import KtagError, TagError, Timeout
 
 __all__ = ["Client", "Document", "DocumentId", "OPTION_KEYS"]
-
-DocumentId = Union[str, int]
-"""A document id: a string or an integer, echoed back in the result."""
-
-Document = Union[str, bytes, Mapping[str, Any]]
-"""An item of :meth:`Client.tag_many`: a text, or a mapping with ``text`` and
-optionally ``id`` and ``title`` (other keys are ignored)."""
-
-OPTION_KEYS = frozenset({"sentiment", "types", "offsets", "overlaps", "explain", "events"})
-"""The tagging options of the wire protocol (SPEC.md, "Wire protocol")."""
-
-_BOOL_OPTIONS = ("sentiment", "overlaps", "explain", "events")
-
-DEFAULT_BATCH = 64
-"""Documents per request of :meth:`Client.tag_many` (SPEC.md "Batches")."""
-
-DEFAULT_BATCH_BYTES = 1 << 20
-"""A batch is sent once its documents take this many bytes (1 MiB)."""
-
-
-def _check_options(options: Mapping[str, Any]) -> Dict[str, Any]:
-    """Return the wire form of tagging options.
-
-    The daemon ignores unknown keys, so a misspelt option would silently do
-    nothing: refuse it here instead.  Values of None mean "the daemon's
-    default" and are left out.  The daemon checks the values themselves.
-    """
-    out: Dict[str, Any] = {}
-    for key, value in options.items():
-        if key not in OPTION_KEYS:
-            raise TypeError("unknown ktag option %r (expected one of %s)"
-                            % (key, ", ".join(sorted(OPTION_KEYS))))
-        if value is None:
-            continue
-        if key in _BOOL_OPTIONS:
-            value = bool(value)
-        elif key == "types":
-            # "company,chip" and ["company", "chip"] say the same thing.
-            if isinstance(value, str):
-                value = [t.strip() for t in value.split(",") if t.strip()]
-            else:
-                value = list(value)
-        out[key] = value
-    return out
-
-
-def _check_id(id: Any) -> None:
-    # bool is an int in Python but not an id on the wire.
-    if id is not None and (isinstance(id, bool) or not isinstance(id, (str, int))):
-        raise TypeError("a document id must be a str or an int, not %s" % type(id).__name__)
-
-
-def _check_text(name: str, value: Any) -> None:
-    # bytes are sent as they are (as a msgpack str) so that the daemon, not
-    # this client, judges their UTF-8 and names the offending byte offset.
-    if not isinstance(value, (str, bytes)):
-        raise TypeError("%s must be str or bytes, not %s" % (name, type(value).__name__))
-
 
 class _Request:
     """One request in flight: its packed bytes, its tries and its outcome."""
@@ -157,15 +98,8 @@ class Client:
         self.endpoint = endpoint
         self.timeout = float(timeout)
         self.retries = int(retries)
-        self._defaults = _check_options(options or {})
-        self._curve: Optional[Tuple[bytes, bytes, bytes]] = None
-        if server_key is not None or secret_key is not None:
-            if server_key is None or secret_key is None:
-                raise ValueError("CURVE needs both server_key and secret_key")
-            secret = check_key(secret_key, "secret_key")
-            public = (check_key(public_key, "public_key") if public_key is not None
-                      else zmq.curve_public(secret))
-            self._curve = (check_key(server_key, "server_key"), public, secret)
+        self._defaults = _wire.check_options(options or {})
+        self._curve = _wire.curve_keys(server_key, secret_key, public_key)
         self._own_context = context is None
         self._context: zmq.Context = context if context is not None else zmq.Context()
         self._socket: Optional[zmq.Socket] = None
@@ -279,14 +213,7 @@ class Client:
             TagError: with ``errors="raise"``, for a refused document.
             Timeout: a document got no reply after ``retries + 1`` attempts.
         """
-        if window < 1:
-            raise ValueError("window must be >= 1")
-        if batch < 1:
-            raise ValueError("batch must be >= 1")
-        if batch_bytes < 1:
-            raise ValueError("batch_bytes must be >= 1")
-        if errors not in ("raise", "return"):
-            raise ValueError('errors must be "raise" or "return"')
+        _wire.check_batching(window, batch, batch_bytes, errors)
         merged = self._merge(options)
         return self._tag_many(iter(items), int(window), int(batch), int(batch_bytes),
                               errors == "raise", merged)
@@ -319,26 +246,9 @@ class Client:
     # ----------------------------------------------------------- internals
 
     def _merge(self, options: Mapping[str, Any]) -> Dict[str, Any]:
-        merged = dict(self._defaults)
-        for key, value in _check_options(options).items():
-            merged[key] = value
-        # An explicit None given to this call restores the daemon's default.
-        for key, value in options.items():
-            if value is None:
-                merged.pop(key, None)
-        return merged
+        return _wire.merge_options(self._defaults, options)
 
-    @staticmethod
-    def _tag_body(text: Any, id: Any, title: Any, options: Dict[str, Any]) -> Dict[str, Any]:
-        _check_text("text", text)
-        _check_id(id)
-        body: Dict[str, Any] = {"text": text}
-        if title is not None:
-            _check_text("title", title)
-            body["title"] = title
-        if options:
-            body["options"] = options
-        return body
+    _tag_body = staticmethod(_wire.tag_body)
 
     def _admin(self, op: str) -> Dict[str, Any]:
         request = self._submit({"op": op})
@@ -351,10 +261,8 @@ class Client:
         # documents, and whether it is a batch (its reply has `results`).
         queue: Deque[Tuple[_Request, List[Optional[DocumentId]], bool]] = deque()
         exhausted = False
-        if batch > 1 and self._message_limit():
-            # libzmq cuts off a peer that sends more than twice the daemon's
-            # limit, without a reply: keep batches well inside it.
-            batch_bytes = max(1, min(batch_bytes, self._message_limit() // 2))
+        if batch > 1:
+            batch_bytes = _wire.batch_cap(batch_bytes, self._message_limit())
         try:
             while True:
                 while not exhausted and len(queue) < window:
@@ -375,7 +283,7 @@ class Client:
                     queue.extendleft(reversed(singles))
                     continue
                 for doc_id, reply in zip(ids, self._replies(head, len(ids), is_batch)):
-                    yield self._finish_reply(reply, doc_id, raise_errors)
+                    yield _wire.finish(reply, doc_id, raise_errors)
         finally:
             # Abandoned (break, an exception, close()): forget what is still
             # in flight; its replies will be dropped as unknown when they come.
@@ -406,9 +314,9 @@ class Client:
                 item = next(items)
             except StopIteration:
                 return docs, True
-            text, doc_id, title = _split_item(item)
-            docs.append((Client._tag_body(text, doc_id, title, {}), doc_id))
-            size += _text_bytes(text) + (_text_bytes(title) if title is not None else 0)
+            entry, doc_id, n = _wire.batch_entry(item)
+            docs.append((entry, doc_id))
+            size += n
         return docs, False
 
     def _submit_docs(self, docs: List[Tuple[Dict[str, Any], Optional[DocumentId]]],
@@ -418,16 +326,11 @@ class Client:
         one document.  The caller's ids stay here (entries are matched by
         position), so the wire carries none."""
         ids = [doc_id for _, doc_id in docs]
+        entries = [entry for entry, _ in docs]
+        request = self._submit(_wire.documents_body(entries, options))
         if len(docs) == 1:
-            body = dict(docs[0][0])
-            if options:
-                body["options"] = options
-            return self._submit(body), ids, False
-        body = {"docs": [entry for entry, _ in docs]}
-        if options:
-            body["options"] = options
-        request = self._submit(body)
-        request.docs = body["docs"]
+            return request, ids, False
+        request.docs = entries
         return request, ids, True
 
     @staticmethod
@@ -435,12 +338,7 @@ class Client:
         """Whether a batch must go again one document per request: the daemon
         refused it whole as too large, or does not know batches (it asked
         for text: a ktagd older than protocol batches)."""
-        reply = request.reply
-        if reply is None or reply.get("ok") is not False or not isinstance(reply.get("error"),
-                                                                           dict):
-            return False
-        code, message = reply["error"].get("code"), reply["error"].get("message")
-        return code == "too_large" or (code == "bad_request" and message == "missing text")
+        return request.reply is not None and _wire.must_split(request.reply)
 
     def _replies(self, request: _Request, count: int, is_batch: bool) -> List[Dict[str, Any]]:
         """The reply of each document of `request`, in order: the entries of a
@@ -452,25 +350,13 @@ class Client:
         assert reply is not None
         if not is_batch:
             return [reply]
-        results = reply.get("results")
-        if reply.get("ok") is True:
-            if (not isinstance(results, list) or len(results) != count
-                    or not all(isinstance(r, dict) for r in results)):
-                raise KtagError("malformed batch reply from %s: %d documents sent, %s back"
-                                % (self.endpoint, count,
-                                   len(results) if isinstance(results, list) else "none"))
-            return results
-        return [reply] * count
+        return _wire.batch_replies(reply, count, self.endpoint)
 
     def _submit(self, body: Dict[str, Any]) -> _Request:
         if self._closed:
             raise KtagError("the client is closed")
         corr = next(self._corr)
-        wire = {"id": corr}
-        wire.update(body)
-        # use_bin_type=False: bytes go out as msgpack str, which is what the
-        # protocol wants for text and title (see _check_text).
-        request = _Request(corr, msgpack.packb(wire, use_bin_type=False))
+        request = _Request(corr, _wire.pack_request(corr, body))
         request.attempts = 1
         self._inflight[corr] = request
         self._send(request)
@@ -486,21 +372,7 @@ class Client:
 
     def _new_socket(self) -> zmq.Socket:
         sock = self._context.socket(zmq.DEALER)
-        try:
-            sock.setsockopt(zmq.LINGER, 0)
-            # The callers bound what is in flight (tag_many's window); the
-            # default high-water mark would make send block on a dead peer.
-            sock.setsockopt(zmq.SNDHWM, 0)
-            sock.setsockopt(zmq.RCVHWM, 0)
-            if self._curve is not None:
-                server, public, secret = self._curve
-                sock.setsockopt(zmq.CURVE_SERVERKEY, server)
-                sock.setsockopt(zmq.CURVE_PUBLICKEY, public)
-                sock.setsockopt(zmq.CURVE_SECRETKEY, secret)
-            sock.connect(self.endpoint)
-        except zmq.ZMQError:
-            sock.close(linger=0)
-            raise
+        _wire.setup_socket(sock, self.endpoint, self._curve)
         return sock
 
     def _rebuild(self) -> None:
@@ -544,42 +416,22 @@ class Client:
         self._expire()
 
     def _accept(self, frames: List[bytes]) -> None:
-        # [empty delimiter, reply]: anything else is not for us.
-        if len(frames) != 2 or frames[0]:
+        reply = _wire.read_reply(frames)
+        if reply is None:
             return
-        try:
-            reply = msgpack.unpackb(frames[1], raw=False)
-        except Exception:
-            return
-        if not isinstance(reply, dict):
-            return
-        corr = reply.get("id")
-        if type(corr) is int:
-            request = self._inflight.pop(corr, None)
-        elif "id" not in reply and len(self._inflight) == 1:
-            # A reply the daemon could not tie to an id (it could not read
-            # the request) can only be for the one request in flight.
-            request = self._inflight.popitem()[1]
-        else:
-            request = None
+        request = _wire.take_request(self._inflight, reply)
         if request is None:
             return      # a late reply to an abandoned request
-        if self._overloaded(reply) and request.attempts <= self.retries:
+        if _wire.is_overloaded(reply) and request.attempts <= self.retries:
             # The daemon's queue is full (--max-pending): back off and send it
             # again, as for a timeout but without waiting one out.
-            backoff = min(self.timeout, 0.5, 0.02 * 2 ** (request.attempts - 1))
-            request.resend_at = time.monotonic() + backoff * random.uniform(0.5, 1.5)
+            request.resend_at = (time.monotonic()
+                                 + _wire.overload_backoff(request.attempts, self.timeout))
             request.attempts += 1
             self.retried += 1
             self._inflight[request.corr] = request
             return
         request.reply = reply
-
-    @staticmethod
-    def _overloaded(reply: Dict[str, Any]) -> bool:
-        error = reply.get("error")
-        return (reply.get("ok") is False and isinstance(error, dict)
-                and error.get("code") == "overloaded")
 
     def _resend_due(self) -> None:
         now = time.monotonic()
@@ -611,36 +463,4 @@ class Client:
         if request.error is not None:
             raise request.error
         assert request.reply is not None
-        return self._finish_reply(request.reply, id, raise_errors)
-
-    @staticmethod
-    def _finish_reply(reply: Dict[str, Any], id: Optional[DocumentId],
-                      raise_errors: bool) -> Dict[str, Any]:
-        # Put the caller's id (or its absence) back, first as in the schema.
-        out: Dict[str, Any] = {} if id is None else {"id": id}
-        for key, value in reply.items():
-            if key != "id":
-                out[key] = value
-        if out.get("ok") is not True and raise_errors:
-            error = out.get("error")
-            if not isinstance(error, dict):
-                error = {}
-            raise TagError(str(error.get("code", "internal")),
-                           str(error.get("message", "malformed error reply")), id, out)
-        return out
-
-
-def _text_bytes(value: Union[str, bytes]) -> int:
-    # As msgpack will write it (lone surrogates fail there, not here).
-    return len(value) if isinstance(value, bytes) else len(value.encode("utf-8", "surrogatepass"))
-
-
-def _split_item(item: Document) -> Tuple[Any, Optional[DocumentId], Any]:
-    if isinstance(item, (str, bytes)):
-        return item, None, None
-    if isinstance(item, Mapping):
-        if "text" not in item:
-            raise TypeError("a tag_many item mapping needs a 'text' key")
-        return item["text"], item.get("id"), item.get("title")
-    raise TypeError("a tag_many item must be a str, bytes or a mapping, not %s"
-                    % type(item).__name__)
+        return _wire.finish(request.reply, id, raise_errors)
