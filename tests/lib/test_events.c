@@ -291,6 +291,16 @@ static const s_case_t s_cases[] = {
     { "계약 체결 counts unless an acquisition or a mandate",
       "에코프로, 경기도와 계약 체결…네이버, 인수 본계약 체결",
       "contract company=086520 span=\"계약 체결\" rule=subject_comma" },
+    /* ---- the sentence pass: 16-byte blocks, quotes, digit runs */
+    { "a digit run across a 16-byte block is one amount",
+      "네이버, 123456억원 규모 회사채 발행",
+      "funding kind=corporate_bond company=035420 amount=1.23456e+13KRW span=\"123456억원 규모 회사채\" rule=subject_comma" },
+    { "a subject in curly quotes before the comma",
+      "‘카카오페이’, 5000억원 규모 유상증자 결정",
+      "funding kind=rights_offering company=377300 amount=5e+11KRW span=\"5000억원 규모 유상증자\" rule=subject_comma" },
+    { "a subject in corner brackets before the comma",
+      "『카카오페이』, 5000억원 유상증자",
+      "funding kind=rights_offering company=377300 amount=5e+11KRW span=\"5000억원 유상증자\" rule=subject_comma" },
 };
 
 static void test_table(void)
