@@ -290,7 +290,7 @@ static size_t s_quote_before(const char *text, size_t at)
         return 0;
     const uint8_t *c = (const uint8_t *) text + at - 3;
     if (c[0] == 0xE2)
-        return c[1] == 0x80 && (c[2] == 0x98 || c[2] == 0x99 || c[2] == 0x9C || c[2] == 0x9D) ? 3 : 0;
+        return s_quote3(c);
     return c[0] == 0xE3 && c[1] == 0x80 && (c[2] == 0x8B || c[2] == 0x89 || c[2] == 0x8D || c[2] == 0x8F) ? 3 : 0;
 }
 
@@ -1418,7 +1418,6 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     s->token_count = 0;
     s->clause_count = 0;
     s->first_event = f->event_count;
-    s->product = s->feature = false;
     s->flags = 0;
     size_t candidates = 0;    /* amount starts, kept in scratch->amounts[].start */
     if (KTAG_RESERVE(scratch->clauses, scratch->clause_cap, 1))
@@ -1472,11 +1471,13 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
                     return KTAG_ERR_NOMEM;
                 continue;
             }
-            /*  US$: the amount starts at the U. */
-            bool us = b == '$' && p >= s->start + 2 && (bytes[p - 2] | 0x20) == 'u' && (bytes[p - 1] | 0x20) == 's';
-            if ((b == '$' || ((b == '-' || b == '+') && digit_after))
-                && s_add_candidate(scratch, &candidates, us ? p - 2 : p))
-                return KTAG_ERR_NOMEM;
+            if (b == '$' || ((b == '-' || b == '+') && digit_after)) {
+                /*  US$: the amount starts at the U. */
+                bool us = b == '$' && p >= s->start + 2 && (bytes[p - 2] | 0x20) == 'u'
+                          && (bytes[p - 1] | 0x20) == 's';
+                if (s_add_candidate(scratch, &candidates, us ? p - 2 : p))
+                    return KTAG_ERR_NOMEM;
+            }
         }
     }
     *next_start = end < len && (bytes[end] == '\n' || bytes[end] == '\r') ? end + 1 : end;
