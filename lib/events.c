@@ -1667,6 +1667,8 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
         /*  Events come out by type within a sentence: sort by start, and
             spare the call when they already are. */
         size_t n = findings->event_count - first_event;
+        if (n < 2)
+            continue;   /* nothing to order (and events may still be NULL) */
         ktag_event_finding_t *events = findings->events + first_event;
         size_t sorted = 1;
         while (sorted < n && s_compare_events(&events[sorted - 1], &events[sorted]) <= 0)

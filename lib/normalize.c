@@ -101,10 +101,14 @@ static inline __m128i s_ge(__m128i x, __m128i y)
 }
 
 /*  The common case 16 bytes at a time: s[0, 16) (with s[16], s[17] for a
-    character that straddles the end) holds only ASCII and well-formed
-    precomposed Hangul syllables, starting at a character boundary.
-    @returns 0 when not; else (bytes to skip << 8) | (offset of the last
-    character that starts in the block). */
+    character that straddles the end), starting at a character boundary,
+    holds only ASCII and well-formed precomposed Hangul syllables, or
+    begins with such characters.  @returns 0 when the first character is
+    not one; else (bytes to skip << 8) | (offset of the last character
+    skipped), with S_BLOCK_CUT set when the block stopped before a
+    character that is not one. */
+#define S_BLOCK_CUT ((size_t) 1 << 16)
+
 static inline size_t s_fast_block(const uint8_t *s)
 {
     const __m128i v0 = _mm_loadu_si128((const __m128i *) s);
@@ -116,7 +120,6 @@ static inline size_t s_fast_block(const uint8_t *s)
         return (16u << 8) | 15;
     __m128i off = _mm_sub_epi8(v0, _mm_set1_epi8((char) 0xEA));
     unsigned lead = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(off, _mm_set1_epi8(3)), off));
-    unsigned cont = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v0, mask_c0), b80));
     unsigned cont1 = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v1, mask_c0), b80));
     unsigned cont2 = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v2, mask_c0), b80));
     /*  A syllable is U+AC00..U+D7A3: after EA the second byte is >= B0;
@@ -127,13 +130,22 @@ static inline size_t s_fast_block(const uint8_t *s)
     unsigned ed_ok = ~(unsigned) _mm_movemask_epi8(s_ge(v1, _mm_set1_epi8((char) 0x9E)))
                      | ((unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v1, _mm_set1_epi8((char) 0x9E)))
                         & (unsigned) _mm_movemask_epi8(s_ge(_mm_set1_epi8((char) 0xA3), v2)));
-    if ((ascii | lead | cont) != 0xFFFF || cont != (((lead << 1) | (lead << 2)) & 0xFFFF)
-        || (lead & ~(cont1 & cont2)) || (ea & ~ea_ok) || (ed & ~ed_ok))
-        return 0;
-    unsigned starts = ascii | lead;
+    /*  Bytes covered by an ASCII character or a whole syllable; the first
+        byte not covered is where the block stops (a lead byte is never a
+        continuation byte, so the covered prefix ends between characters). */
+    unsigned syllable = lead & cont1 & cont2 & ~(ea & ~ea_ok) & ~(ed & ~ed_ok);
+    unsigned covered = (ascii | syllable | (syllable << 1) | (syllable << 2)) & 0xFFFF;
+    size_t cut = 0, stop = 16;
+    if (covered != 0xFFFF) {
+        stop = (size_t) __builtin_ctz(~covered);
+        if (stop == 0)
+            return 0;
+        cut = S_BLOCK_CUT;
+    }
+    unsigned starts = (ascii | syllable) & ((1u << stop) - 1);
     unsigned last = 31u - (unsigned) __builtin_clz(starts);
-    size_t skip = (lead >> last) & 1 ? last + 3 : 16;
-    return (skip << 8) | last;
+    size_t skip = (syllable >> last) & 1 ? last + 3 : stop;
+    return cut | (skip << 8) | last;
 }
 #endif
 
@@ -255,11 +267,24 @@ int ktag_normalize(ktag_normbuf_t *buf, const char *text, size_t len, ktag_error
     size_t scalar_until = 0;   /* where to try 16-byte blocks again */
     while (i < len) {
 #ifdef __SSE2__
-        if (i >= scalar_until && i + 18 <= len) {
-            size_t last = s_fast_block(s + i);
+        if (i >= scalar_until) {
+            size_t last;
+            if (i + 18 <= len) {
+                last = s_fast_block(s + i);
+            } else {
+                /*  The tail, padded with NULs (ASCII: they end no syllable). */
+                uint8_t tail[32] = { 0 };
+                memcpy(tail, s + i, len - i);
+                last = s_fast_block(tail);
+                if (last && i + ((last >> 8) & 0xFF) >= len)
+                    break;   /* nothing left to change */
+            }
             if (last) {
                 prev = i + (last & 0xFF);
-                i += last >> 8;
+                i += (last >> 8) & 0xFF;
+                /*  Stopped at a character that is not ASCII or a syllable:
+                    the scalar path takes that one, then blocks again. */
+                scalar_until = last & S_BLOCK_CUT ? i + 1 : i;
                 continue;
             }
             scalar_until = i + 16;

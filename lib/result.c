@@ -283,7 +283,8 @@ static bool s_convert_merged(ktag_result_t *self, ktag_field_t which)
         for (size_t i = hi; i < run->count; i++)
             if (s_field(run, i) == which)
                 return false;
-        run->items += lo * run->size;
+        if (lo)   /* a list never grown has items NULL: no offset on it */
+            run->items += lo * run->size;
         run->count = hi - lo;
         next[r] = 0;
     }

@@ -32,28 +32,41 @@ static int s_compare_terms(const void *a, const void *b)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
-/*  Terms go by start, then end ascending (the sentiment analyzer picks the
-    last passing one of a start).  The matcher gives starts in order and,
-    at a start, the longest first: reversing each run of equal starts
-    orders them in one pass; any other order is sorted. */
-static void s_order_terms(ktag_term_hit_t *terms, size_t count)
+/*  The start and end of an item of a list that begins with them
+    (ktag_span_t, ktag_term_hit_t). */
+static inline ktag_span_t s_span_of(const char *item)
 {
+    ktag_span_t span;
+    memcpy(&span, item, sizeof span);
+    return span;
+}
+
+/*  Cues, stop phrases and terms go by start, then end ascending (the
+    sentiment analyzer picks the last passing term of a start).  The
+    matcher gives starts in order and, at a start, the longest first:
+    reversing each run of equal starts orders them in one pass; any other
+    order is sorted. */
+static void s_order_by_start(void *base, size_t count, size_t size, int (*compare)(const void *, const void *))
+{
+    char *items = base, tmp[sizeof(ktag_term_hit_t)];
     for (size_t i = 0; i < count;) {
+        uint32_t start = s_span_of(items + i * size).start;
         size_t j = i + 1;
-        while (j < count && terms[j].start == terms[i].start && terms[j].end < terms[j - 1].end)
+        while (j < count && s_span_of(items + j * size).start == start
+               && s_span_of(items + j * size).end < s_span_of(items + (j - 1) * size).end)
             j++;
-        if (j < count && terms[j].start == terms[i].start) {
-            ktag_sort(terms, count, sizeof *terms, s_compare_terms);   /* not the matcher's order */
+        if (j < count && s_span_of(items + j * size).start == start) {
+            ktag_sort(base, count, size, compare);   /* not the matcher's order */
             return;
         }
         for (size_t a = i, b = j - 1; a < b; a++, b--) {
-            ktag_term_hit_t tmp = terms[a];
-            terms[a] = terms[b];
-            terms[b] = tmp;
+            memcpy(tmp, items + a * size, size);
+            memcpy(items + a * size, items + b * size, size);
+            memcpy(items + b * size, tmp, size);
         }
         i = j;
     }
-    ktag_sort(terms, count, sizeof *terms, s_compare_terms);   /* in order now: a check */
+    ktag_sort(base, count, size, compare);   /* in order now: a check */
 }
 
 int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, size_t len,
@@ -102,9 +115,9 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
         }
     }
     ktag_sort(self->candidates, self->candidate_count, sizeof *self->candidates, s_compare_candidates);
-    ktag_sort(self->cues, self->cue_count, sizeof *self->cues, s_compare_spans);
-    ktag_sort(self->stops, self->stop_count, sizeof *self->stops, s_compare_spans);
-    s_order_terms(self->terms, self->term_count);
+    s_order_by_start(self->cues, self->cue_count, sizeof *self->cues, s_compare_spans);
+    s_order_by_start(self->stops, self->stop_count, sizeof *self->stops, s_compare_spans);
+    s_order_by_start(self->terms, self->term_count, sizeof *self->terms, s_compare_terms);
     return 0;
 }
 

@@ -259,8 +259,10 @@ static uint32_t s_next(const char *s, size_t n, size_t i)
     return i < n ? s_decode(s, n, i, &len) : 0;
 }
 
-static bool s_starts(const char *s, size_t n, size_t i, const char *word)
+static inline bool s_starts(const char *s, size_t n, size_t i, const char *word)
 {
+    if (i >= n || s[i] != word[0])   /* most calls end here, before strlen and memcmp */
+        return false;
     size_t len = strlen(word);
     return i + len <= n && memcmp(s + i, word, len) == 0;
 }
@@ -302,9 +304,11 @@ static bool s_space(char c)
 
 /*  Clause separators: ellipses (NFKC turns … into ...), commas that are not
     thousands separators, semicolons and bars. */
-static bool s_clause_break_at(const char *s, size_t n, size_t i)
+static inline bool s_clause_break_at(const char *s, size_t n, size_t i)
 {
     char c = s[i];
+    if (c != ';' && c != '|' && c != ',' && c != '.')
+        return false;
     if (c == ';' || c == '|')
         return true;
     if (c == ',')
@@ -327,11 +331,18 @@ static bool s_clause_break_between(const char *s, size_t n, size_t lo, size_t hi
     cause of a move, not the quantity that moves. */
 static bool s_cause_between(const char *s, size_t n, size_t lo, size_t hi)
 {
-    static const char ey[] = "\xec\x97\x90";   /* 에 */
-    for (size_t i = lo; i + 3 <= hi && i + 3 <= n; i++)
-        if (memcmp(s + i, ey, 3) == 0 && !s_is_hangul(s_next(s, n, i + 3))
+    if (hi > n)
+        hi = n;
+    /*  에 is EC 97 90: look for its first byte only. */
+    for (size_t i = lo; i + 3 <= hi; i++) {
+        const char *p = memchr(s + i, 0xEC, hi - 2 - i);
+        if (!p)
+            return false;
+        i = (size_t) (p - s);
+        if (p[1] == '\x97' && p[2] == '\x90' && !s_is_hangul(s_next(s, n, i + 3))
             && s_prev(s, i) != 0xB9CC)   /* 만에: "after (a time)", no cause */
             return true;
+    }
     return false;
 }
 
@@ -441,6 +452,14 @@ static size_t s_next_end(const char *s, size_t from, size_t n)
         int mask = _mm_movemask_epi8(hit);
         if (mask)
             return i + (size_t) __builtin_ctz((unsigned) mask);
+    }
+    if (i < n && n >= 16) {
+        /*  The tail: the last 16 bytes, less those before i. */
+        __m128i v = _mm_loadu_si128((const __m128i *) (s + n - 16));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, bang)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, ask), _mm_cmpeq_epi8(v, nl)));
+        unsigned mask = (unsigned) _mm_movemask_epi8(hit) >> (i - (n - 16));
+        return mask ? i + (size_t) __builtin_ctz(mask) : n;
     }
 #endif
     while (i < n && s[i] != '.' && s[i] != '!' && s[i] != '?' && s[i] != '\n')
@@ -847,17 +866,13 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         move it explains is the news. */
     double raw = 0, damper = 1, contrast = 1;
     size_t cause_from = sent->end;
+    bool later = false;   /* an item after it contributes: a marker would explain it */
     for (size_t k = count; k-- > 0;) {
         s_item_t *t = &it[k];
         if (t->cls == KTAG_SENT_CONTRAST && t->weight > contrast)
             contrast = t->weight;
-        if (contrast < S_CAUSE_WEIGHT && s_cause_between(s, n, t->end, cause_from)) {
-            bool later = false;   /* the marker explains something after it */
-            for (size_t j = k + 1; j < count && !later; j++)
-                later = it[j].contrib != 0;
-            if (later)
-                contrast = S_CAUSE_WEIGHT;
-        }
+        if (contrast < S_CAUSE_WEIGHT && later && s_cause_between(s, n, t->end, cause_from))
+            contrast = S_CAUSE_WEIGHT;
         cause_from = t->end;
         if (t->cls == KTAG_SENT_DAMPER)
             damper *= t->weight;
@@ -866,6 +881,7 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
             t->contrib /= contrast;
         }
         raw += t->contrib;
+        later = later || t->contrib != 0;
     }
     sent->raw = raw * damper;
     sent->damper = damper;
@@ -1018,27 +1034,115 @@ static bool s_leads(const char *s, size_t n, const s_sentence_t *sent, size_t at
     for the document only. */
 static double s_sum(const s_item_t *items, const s_sentence_t *sent, size_t lo, size_t hi)
 {
+    /*  Items are sorted by start: the first at or after lo by bisection. */
+    size_t a = sent->first, b = sent->first + sent->count;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (items[mid].start < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
     double sum = 0;
-    for (size_t k = sent->first; k < sent->first + sent->count; k++)
-        if (items[k].start >= lo && items[k].start < hi && !(items[k].flags & KTAG_SENT_FLAG_DOC))
+    for (size_t k = a; k < sent->first + sent->count && items[k].start < hi; k++)
+        if (!(items[k].flags & KTAG_SENT_FLAG_DOC))
             sum += items[k].contrib;
     return sum;
 }
 
-static size_t s_clause_end(const char *s, size_t n, const s_sentence_t *sent, size_t from)
+/*  What the mentions of one sentence share.  Mentions come by start, so
+    each search reuses what the last one found: each byte and mention of
+    a sentence is looked at about once however many mentions it holds. */
+typedef struct {
+    const s_sentence_t *sent;
+    size_t first;              /* the sentence's first mention */
+    int framed;                /* it holds a `frame` item: 1, 0, -1 not yet known */
+    size_t end_from, end;      /* the first clause break at or after end_from is at end */
+    size_t start_to, start;    /* the last clause break before start_to is at start */
+    size_t governed_to;        /* mentions [first, governed_to) were looked at ... */
+    bool governed;             /* ... and one of them is a topic or leads the sentence */
+    size_t marker_from, marker;   /* the first cause marker at or after marker_from (SIZE_MAX: none) */
+} s_memo_t;
+
+/*  Start the memo over when mention e is in another sentence. */
+static void s_memo_enter(s_memo_t *memo, const s_sentence_t *sent, const ktag_entity_span_t *spans, size_t e)
 {
-    for (size_t i = from; i < sent->end; i++)
-        if (s_clause_break_at(s, n, i))
-            return i;
-    return sent->end;
+    if (memo->sent == sent)
+        return;
+    size_t first = e;
+    while (first > 0 && spans[first - 1].start >= sent->start)
+        first--;
+    *memo = (s_memo_t) { .sent = sent, .first = first, .framed = -1,
+                         .end_from = sent->end, .end = sent->end, .start_to = sent->start, .start = sent->start,
+                         .governed_to = first, .marker_from = sent->end, .marker = SIZE_MAX };
 }
 
-static size_t s_clause_start(const char *s, size_t n, const s_sentence_t *sent, size_t to)
+/*  @returns the first clause break at or after `from` in the sentence, or
+    its end. */
+static size_t s_clause_end(const char *s, size_t n, s_memo_t *memo, size_t from)
 {
-    for (size_t i = to; i-- > sent->start;)
-        if (s_clause_break_at(s, n, i))
-            return i;
-    return sent->start;
+    if (from >= memo->end_from && from <= memo->end)
+        return memo->end;   /* no break in [end_from, end) */
+    size_t i = from, stop = memo->sent->end;
+    while (i < stop && !s_clause_break_at(s, n, i))
+        i++;
+    memo->end_from = from;
+    memo->end = i < stop ? i : stop;
+    return memo->end;
+}
+
+/*  @returns the last clause break before `to` in the sentence, or its
+    start. */
+static size_t s_clause_start(const char *s, size_t n, s_memo_t *memo, size_t to)
+{
+    size_t floor = memo->sent->start, found = memo->sent->start;
+    if (to >= memo->start_to) {
+        floor = memo->start_to;   /* before it, the answer is known */
+        found = memo->start;
+    }
+    for (size_t i = to; i-- > floor;)
+        if (s_clause_break_at(s, n, i)) {
+            found = i;
+            break;
+        }
+    memo->start_to = to;
+    memo->start = found;
+    return found;
+}
+
+/*  @returns the first cause marker 에 (not followed by Hangul) at or after
+    `from` that ends inside the sentence, or SIZE_MAX. */
+static size_t s_marker(const char *s, size_t n, s_memo_t *memo, size_t from)
+{
+    if (from >= memo->marker_from && from <= memo->marker)
+        return memo->marker;
+    size_t found = SIZE_MAX, stop = memo->sent->end;
+    for (size_t i = from; i + 3 <= stop; i++) {
+        const char *p = memchr(s + i, 0xEC, stop - 2 - i);   /* 에 is EC 97 90 */
+        if (!p)
+            break;
+        i = (size_t) (p - s);
+        if (p[1] == '\x97' && p[2] == '\x90' && !s_is_hangul(s_next(s, n, i + 3))) {
+            found = i;
+            break;
+        }
+    }
+    memo->marker_from = from;
+    memo->marker = found;
+    return found;
+}
+
+/*  True when one of the sentence's mentions before e is a topic, or the
+    first one leads the sentence: e is then inside the topic's predicate. */
+static bool s_governed(const char *s, size_t n, s_memo_t *memo, const ktag_entity_span_t *spans,
+                       size_t span_count, size_t e, const s_role_t *roles)
+{
+    for (; !memo->governed && memo->governed_to < e; memo->governed_to++) {
+        size_t o = memo->governed_to;
+        memo->governed = s_is_topic(s, n, memo->sent, spans, span_count, o, roles)
+                         || (o == memo->first && s_leads(s, n, memo->sent, spans[o].start));
+    }
+    return memo->governed;
 }
 
 /* ------------------------------------------------------------ findings */
@@ -1054,6 +1158,8 @@ static double s_clamp(double score)
     about 1e-16, far below the 3 decimals a score is reported with. */
 static double s_squash(double raw)
 {
+    if (raw == 0)
+        return raw;   /* what the formula gives (a zero of raw's sign), without exp */
     double t = exp(-2 * fabs(raw));
     return copysign((1 - t) / (1 + t), raw);
 }
@@ -1126,12 +1232,20 @@ double ktag_sentiment_span_score(const ktag_sentiment_findings_t *findings, ktag
 {
     size_t lo = field == KTAG_FIELD_TITLE ? 0 : findings->title_contributions;
     size_t hi = field == KTAG_FIELD_TITLE ? findings->title_contributions : findings->contribution_count;
-    double raw = 0;
-    for (size_t c = lo; c < hi; c++) {
-        const ktag_contribution_t *it = &findings->contributions[c];
-        if (it->start >= start && it->start < end)
-            raw += it->contrib;
+    /*  A field's contributions are ordered by start: bisect to the first
+        one in the span, so scoring every event of a mention-dense document
+        stays linear overall, not events x contributions. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (findings->contributions[mid].start < start)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    hi = field == KTAG_FIELD_TITLE ? findings->title_contributions : findings->contribution_count;
+    double raw = 0;
+    for (size_t c = lo; c < hi && findings->contributions[c].start < end; c++)
+        raw += findings->contributions[c].contrib;
     return s_clamp(s_squash(raw));
 }
 
@@ -1164,6 +1278,7 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
     const ktag_entity_span_t *spans = view->mentions;
     /*  Spans and sentences are both sorted by start: walk them together. */
     size_t at = 0;
+    s_memo_t memo = { 0 };
     for (size_t e = 0; e < view->mention_count; e++) {
         roles[e] = S_ROLE_PLAIN;
         while (at < sent_count && sents[at].end <= spans[e].start)
@@ -1187,14 +1302,21 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
         } else if (roles[e] == S_ROLE_SOURCE || roles[e] == S_ROLE_COUNTERPARTY) {
             why = s_role_names[roles[e]];
         } else if (entity && entity->type == KTAG_TYPE_FUNDING) {
-            size_t hi = span->end + S_FUNDING_FWD, clause = s_clause_end(s, n, sent, span->end);
+            s_memo_enter(&memo, sent, spans, e);
+            size_t hi = span->end + S_FUNDING_FWD, clause = s_clause_end(s, n, &memo, span->end);
             if (hi > clause)
                 hi = clause;
             raw = s_sum(items, sent, span->start, hi);
             /*  Framing words (흥행, 주주가치 제고, 과열) judge every funding
                 event of their sentence, wherever they stand. */
             bool framed = false;
-            for (size_t k = sent->first; k < sent->first + sent->count; k++)
+            if (memo.framed < 0) {
+                memo.framed = 0;
+                for (size_t k = sent->first; k < sent->first + sent->count; k++)
+                    memo.framed |= (items[k].flags & KTAG_SENT_FLAG_FRAME) != 0;
+            }
+            size_t end = sent->first + (memo.framed ? sent->count : 0);
+            for (size_t k = sent->first; k < end; k++)
                 if ((items[k].flags & KTAG_SENT_FLAG_FRAME) && (items[k].start < span->start || items[k].start >= hi)) {
                     raw += items[k].contrib;
                     framed = framed || items[k].contrib != 0;
@@ -1202,9 +1324,8 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
             why = framed ? "funding: its own phrase and the framing words of its sentence"
                          : "funding: its own phrase";
         } else {
-            size_t first = e;
-            while (first > 0 && spans[first - 1].start >= sent->start)
-                first--;
+            s_memo_enter(&memo, sent, spans, e);
+            size_t first = memo.first;
             bool topic = s_is_topic(s, n, sent, spans, view->mention_count, e, roles)
                          || (e == first && s_leads(s, n, sent, span->start));
             if (topic) {
@@ -1221,27 +1342,19 @@ static int s_score_entities(const ktag_field_view_t *view, const s_item_t *items
                 raw = s_sum(items, sent, e == first ? sent->start : span->start, hi);
                 why = "topic: up to the next topic";
             } else {
-                bool governed = false;
-                for (size_t o = first; o < e; o++)
-                    if (s_is_topic(s, n, sent, spans, view->mention_count, o, roles)
-                        || (o == first && s_leads(s, n, sent, spans[o].start)))
-                        governed = true;
-                size_t clause_hi = s_clause_end(s, n, sent, span->end);
-                if (governed) {
+                size_t clause_hi = s_clause_end(s, n, &memo, span->end);
+                if (s_governed(s, n, &memo, spans, view->mention_count, e, roles)) {
                     /*  A mention inside the topic's predicate: its own
                         phrase, up to a cause marker 에 (…소식에, …우려에). */
-                    size_t hi = clause_hi, from = span->end;
+                    size_t from = span->end;
                     while (from < clause_hi && s_is_hangul(s_next(s, n, from)))
                         from += 3;   /* the mention's own particle: 삼성전자에 과징금 */
-                    for (size_t i = from; i + 3 <= clause_hi; i++)
-                        if (s_starts(s, n, i, "에") && !s_is_hangul(s_next(s, n, i + 3))) {
-                            hi = i;
-                            break;
-                        }
+                    size_t marker = s_marker(s, n, &memo, from);
+                    size_t hi = marker != SIZE_MAX && marker + 3 <= clause_hi ? marker : clause_hi;
                     raw = s_sum(items, sent, span->start, hi);
                     why = "inside the topic's clause: its own phrase";
                 } else {
-                    raw = s_sum(items, sent, s_clause_start(s, n, sent, span->start), clause_hi);
+                    raw = s_sum(items, sent, s_clause_start(s, n, &memo, span->start), clause_hi);
                     why = "its clause";
                 }
             }

@@ -27,6 +27,8 @@ ktag_cli_buf_reserve(ktag_cli_buf_t *self, size_t extra)
 void
 ktag_cli_buf_append(ktag_cli_buf_t *self, const void *data, size_t len)
 {
+    if (len == 0)
+        return;   /* an empty cell of a buffer never written has data NULL */
     ktag_cli_buf_reserve(self, len);
     memcpy(self->data + self->len, data, len);
     self->len += len;
