@@ -170,6 +170,7 @@ typedef struct {
     unknown (the text names no entity there), or an index (코스피,). */
 enum { SUBJ_NONE = 0, SUBJ_MENTIONS, SUBJ_UNKNOWN, SUBJ_INDEX, SUBJ_SUBSIDIARY };
 #define S_MAX_LIST 4
+#define S_MAX_ITEMS 256   /* cue words and mentions of a sentence the rules read */
 
 typedef struct {
     int state;
@@ -1525,6 +1526,14 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         may need this one's subject. */
     if (!triggers && *next_start >= len)
         return 0;
+    /*  The rules look at the other words and mentions of the sentence for
+        each trigger: a sentence holding more than S_MAX_ITEMS of them (no
+        sentence of prose does; "삼성전자 유상증자 급락 " × 10,000 does) is
+        not read, so that the cost stays linear in the text. */
+    if (s->token_count + (s->m_last - s->m_first) > S_MAX_ITEMS) {
+        s->subject = (s_subject_t) { 0 };
+        return 0;
+    }
     /*  Which mention is the broker of a "…-KB증권" tail. */
     s->source = -1;
     for (size_t m = s->m_first; m < s->m_last; m++) {
