@@ -1345,33 +1345,23 @@ static const uint8_t s_byte_role[256] = {
 
 
 /*  A bit per byte of text[at, min(at + 16, len)): set for the ASCII bytes
-    below '@' other than the space (the only ones the sentence pass reads),
-    but not for a digit that follows a digit of the block (no amount starts
-    there; the first byte is always kept). */
+    below '@' other than the space (the only ones the sentence pass reads). */
 static uint32_t s_wanted_bytes(const uint8_t *text, size_t at, size_t len)
 {
-    uint32_t wanted = 0, digits = 0;
-    size_t from = at;
 #ifdef __SSE2__
     if (len >= 16) {
         /*  The last block of the text overlaps the one before it. */
-        from = at + 16 <= len ? at : len - 16;
+        size_t from = at + 16 <= len ? at : len - 16;
         __m128i x = _mm_loadu_si128((const __m128i *) (text + from));
         __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x3F)), x);
         __m128i space = _mm_cmpeq_epi8(x, _mm_set1_epi8(' '));
-        __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
-        wanted = (uint32_t) _mm_movemask_epi8(_mm_andnot_si128(space, low));
-        digits = (uint32_t) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
-    } else
-#endif
-    {
-        for (size_t i = at; i < len && i < at + 16; i++) {
-            wanted |= (uint32_t) (text[i] < 0x40 && text[i] != ' ') << (i - at);
-            digits |= (uint32_t) (text[i] >= '0' && text[i] <= '9') << (i - at);
-        }
+        return (uint32_t) _mm_movemask_epi8(_mm_andnot_si128(space, low)) >> (at - from);
     }
-    uint32_t shift = (uint32_t) (at - from);
-    return ((wanted & ~(digits & (digits << 1))) >> shift) | ((wanted >> shift) & 1);
+#endif
+    uint32_t wanted = 0;
+    for (size_t i = at; i < len && i < at + 16; i++)
+        wanted |= (uint32_t) (text[i] < 0x40 && text[i] != ' ') << (i - at);
+    return wanted;
 }
 
 /*  True when the '.', '!' or '?' at `p` ends a sentence: a space, a line
