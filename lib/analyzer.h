@@ -3,8 +3,9 @@
     The engine runs in stages: normalize (normalize.c) -> scan (scan.c: the
     matcher once, hits split into candidates, cues, stops and sentiment
     terms) -> resolve (resolve.c: boundaries, ambiguity, stop phrases,
-    leftmost-longest) -> analyzers -> result (tagger.c, result.c).  An
-    analyzer (sentiment.c; the events analyzer beside it) reads the fields
+    leftmost-longest) -> guess (guess.c: companies the lexicon does not
+    know, found by structure) -> analyzers -> result (tagger.c, result.c).
+    An analyzer (sentiment.c, events.c) reads the fields
     below, title first, and fills a findings struct of its own, whose
     buffers it reuses between documents; it never writes the result: only
     the tagger does, mapping normalized offsets back to the original text.
@@ -35,7 +36,7 @@ typedef struct {
     const ktag_entry_t *entry;    /**< type, id, name (lexicon_internal.h) */
 } ktag_mention_t;
 
-/** One field after normalize -> scan -> resolve. */
+/** One field after normalize -> scan -> resolve -> guess. */
 typedef struct {
     ktag_field_t field;
     /** The normalized view (NFKC + case folding), valid UTF-8.  ASCII

@@ -39,6 +39,7 @@ void ktag_result_destroy(ktag_result_t **self_p)
     free(self->event_text);
     ktag_events_findings_release(&self->events_findings);
     free(self->refs);
+    ktag_guess_release(&self->guess);
     free(self);
     *self_p = NULL;
 }
@@ -53,6 +54,7 @@ void ktag_result_reset(ktag_result_t *self)
     self->has_sentiment = false;
     self->filter_work = 0;
     self->fields[0].present = self->fields[1].present = false;
+    ktag_guess_reset(&self->guess);
 }
 
 /*  @returns the offset in `strings` of a copy of bytes[0, len), NUL-ended,

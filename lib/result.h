@@ -14,6 +14,7 @@
 
 #include "analyzer.h"
 #include "events.h"
+#include "guess.h"
 #include "ktag/ktag_tagger.h"
 #include "normalize.h"
 #include "scan.h"
@@ -60,6 +61,7 @@ struct ktag_result {
     ktag_offset_ref_t *refs;
     size_t ref_count, ref_cap;
     size_t filter_work;           /**< cues and stops resolve visited */
+    ktag_guess_t guess;           /**< companies found by structure (guess.h) */
 };
 
 /** Empty the result for a new document (buffers kept). */

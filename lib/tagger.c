@@ -49,6 +49,31 @@ void ktag_options_init(ktag_options_t *options)
     };
 }
 
+/* ------------------------------------------------ guess (guess.c) */
+
+/*  Companies are guessed unless the types asked for leave them out. */
+static bool s_guessing(const ktag_result_t *self)
+{
+    unsigned types = self->options.types;
+    return types == 0 || (types & (1u << KTAG_TYPE_COMPANY));
+}
+
+/*  Guess the companies of a field whose first `kept` candidates resolve
+    kept; with explain, say which rule found each. */
+static int s_guess(ktag_result_t *self, ktag_field_t which, const char *norm, size_t norm_len, size_t kept)
+{
+    const ktag_scan_t *scan = &self->fields[which].scan;
+    int rc = ktag_guess_field(&self->guess, self->lexicon, norm, norm_len, scan->candidates, kept,
+                              &scan->matches);
+    for (size_t g = 0; !rc && self->options.explain && g < self->guess.hit_count; g++) {
+        const ktag_guess_hit_t *hit = &self->guess.hits[g];
+        char line[160];
+        int len = snprintf(line, sizeof line, "guess %s by %s", hit->entry->id, hit->rule);
+        rc = ktag_result_add_explain(self, line, (size_t) len < sizeof line ? (size_t) len : sizeof line - 1);
+    }
+    return rc;
+}
+
 /*  Normalize, scan and resolve one field, and add its mentions to the
     result. */
 static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text, size_t len,
@@ -75,15 +100,32 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
         return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
     size_t kept = ktag_resolve(scan, lex, norm, norm_len, self->options.overlaps, &self->filter_work);
 
-    if (KTAG_RESERVE(field->mentions, field->mention_cap, kept))
+    size_t guessed = 0;
+    if (s_guessing(self)) {
+        rc = s_guess(self, which, norm, norm_len, kept);
+        if (rc)
+            return ktag_error_set(err, rc, "out of memory");
+        guessed = self->guess.hit_count;
+    }
+    if (KTAG_RESERVE(field->mentions, field->mention_cap, kept + guessed))
         return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
-    for (size_t c = 0; c < kept; c++) {
-        const ktag_candidate_t *candidate = &scan->candidates[c];
-        const ktag_entry_t *entry = &lex->entries[candidate->entry];
-        size_t byte_start = ktag_norm_orig_start(&field->normbuf, candidate->start);
-        size_t byte_end = ktag_norm_orig_end(&field->normbuf, candidate->end);
+    /* The lexicon's mentions and the guessed ones, merged by start. */
+    for (size_t c = 0, g = 0; c < kept || g < guessed;) {
+        const ktag_guess_hit_t *hit = g < guessed ? &self->guess.hits[g] : NULL;
+        const ktag_candidate_t *candidate = c < kept ? &scan->candidates[c] : NULL;
+        uint32_t start, end;
+        const ktag_entry_t *entry;
+        if (hit && (!candidate || hit->start < candidate->start)) {
+            start = hit->start, end = hit->end, entry = hit->entry;
+            g++;
+        } else {
+            start = candidate->start, end = candidate->end, entry = &lex->entries[candidate->entry];
+            c++;
+        }
+        size_t byte_start = ktag_norm_orig_start(&field->normbuf, start);
+        size_t byte_end = ktag_norm_orig_end(&field->normbuf, end);
         field->mentions[field->mention_count++]
-            = (ktag_mention_t) { candidate->start, candidate->end, (uint32_t) self->entity_count, entry };
+            = (ktag_mention_t) { start, end, (uint32_t) self->entity_count, entry };
         if (ktag_result_add_entity(self, entry, which, text, byte_start, byte_end))
             return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
     }

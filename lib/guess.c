@@ -1,0 +1,642 @@
+/*  guess.c - companies the lexicon does not know, found by structure (the
+    rules and their word lists are described in guess.h).  Precision comes
+    first: every rule needs a structural cue, and names without a corporate
+    ending need the strongest cues. */
+#include "guess.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/*  A word of the lists below, with its length in bytes. */
+typedef struct {
+    const char *text;
+    size_t len;
+} s_word_t;
+#define W(literal) { literal, sizeof literal - 1 }
+
+/*  Words that end a candidate without being part of a name: particles. */
+static const s_word_t s_josa[] = {
+    W("에서"), W("은"), W("는"), W("을"), W("를"), W("의"), W("와"), W("과"), W("가"), { NULL, 0 }
+};
+
+/*  Words that follow 자회사 / 와 / a headline's opening but name no
+    company (whole word, or the word plus anything when marked '*'). */
+static const s_word_t s_common[] = {
+    W("설립*"), W("편입*"), W("매각*"), W("지분*"), W("상장*"), W("합병*"), W("인수*"), W("통해"), W("대표*"), W("주식*"), W("전환*"),
+    W("분할*"), W("신설*"), W("출범*"), W("지원*"), W("투자*"), W("실적*"), W("배당*"), W("유상증자*"), W("매출*"), W("경영*"),
+    W("사장*"), W("임원*"), W("직원*"), W("관계자*"), W("형태*"), W("구조*"), W("대상*"), W("포함*"), W("가치*"), W("주주*"),
+    W("주가*"), W("청산*"), W("정리*"), W("부실*"), W("보증*"), W("자금*"), W("차입*"), W("대여*"), W("소속*"), W("두곳*"),
+    W("세곳*"), W("여러*"), W("일부*"), W("모두*"), W("각각*"), W("자회사*"), W("관계사*"), W("계열사*"), W("손자회사*"),
+    W("기업*"), W("업체*"), W("회사*"), W("정부*"), W("당국*"), W("국내*"), W("해외*"), W("글로벌기업*"), W("스타트업*"),
+    W("현지*"), W("미국*"), W("중국*"), W("일본*"), W("베트남*"), W("인도네시아*"), W("사우디*"), W("폴란드*"), W("캐나다*"),
+    W("러시아*"), W("우크라이나*"), W("이스라엘*"), W("말레이시아*"), W("싱가포르*"), W("필리핀*"), W("카자흐스탄*"),
+    W("우즈베키스탄*"), W("아르헨티나*"), W("브라질*"), W("멕시코*"), W("프랑스*"), W("이탈리아*"), W("네덜란드*"),
+    W("스페인*"), W("호주*"), W("영국*"), W("독일*"), W("대만*"), W("태국*"), W("몽골*"), W("튀르키예*"), W("이집트*"),
+    W("아랍에미리트*"), W("오스트레일리아*"), W("뉴질랜드*"), W("유럽*"), W("아시아*"), W("아프리카*"), W("중동*"),
+    W("북미*"), W("남미*"), W("한국*"), W("서울*"), W("부산*"), W("인천*"), W("대구*"), W("광주*"), W("대전*"), W("울산*"),
+    W("세종*"), W("경기*"), W("강원*"), W("충북*"), W("충남*"), W("전북*"), W("전남*"), W("경북*"), W("경남*"), W("제주*"),
+    W("이번*"), W("올해*"), W("내년*"), W("작년*"), W("지난해*"), W("최근*"), W("본격*"), W("신규*"), W("추가*"), W("공동*"),
+    W("최대*"), W("업계*"), W("인적분할*"), W("물적분할*"), W("벤처캐피탈*"),
+    W("바이오테크놀로지*"), W("나노테크놀로지*"), W("정보테크놀로지*"), W("하이테크놀로지*"), W("코로나*"), W("백신*"), W("진단키트*"), W("시장*"), W("고객*"), W("협력*"), W("파트너*"), W("이들*"), W("양사*"), W("기존*"),
+    W("MOU"), W("CEO"), W("CFO"), W("CTO"), W("IPO"), W("ETF"), W("ESG"), W("M&A"), W("AI"), W("IT"), W("PF"),
+    { NULL, 0 }
+};
+
+/*  Endings of places and institutions: such a NAME is no company. */
+static const s_word_t s_not_company_end[] = {
+    W("병원"), W("대학"), W("대학교"), W("대"), W("정부"), W("공사"), W("공단"), W("재단"), W("협회"), W("연구원"), W("연구소"), W("센터"),
+    W("청"), W("부"), W("처"), W("위원회"), W("시"), W("군"), W("구"), W("도"), W("학회"), W("조합"), W("진흥원"), W("학교"), W("기관"),
+    W("단체"), W("국가"), W("사"), W("기업"), W("업체"), W("팀"), W("측"), W("씨"), W("님"), W("국"), W("주"), W("권"), W("들"), W("회"), W("학원"),
+    W("포럼"), W("얼라이언스"), W("연합"), W("에"), W("에서"), W("으로"), { NULL, 0 }
+};
+
+/*  Corporate endings: a NAME that has one (and something before it) looks
+    like a company. */
+static const s_word_t s_company_end[] = {
+    W("테크"), W("텍"), W("테크놀로지"), W("테크놀로지스"), W("바이오"), W("바이오텍"), W("제약"), W("파마"), W("팜"), W("에너지"),
+    W("홀딩스"), W("파트너스"), W("자산운용"), W("운용"), W("은행"), W("증권"), W("캐피탈"), W("인베스트먼트"), W("글로벌"),
+    W("솔루션"), W("솔루션즈"), W("시스템"), W("시스템즈"), W("소프트"), W("네트웍스"), W("네트워크"), W("전자"), W("화학"),
+    W("산업"), W("건설"), W("종건"), W("물산"), W("상사"), W("모터스"), W("로보틱스"), W("랩"), W("랩스"), W("컴퍼니"), W("코리아"),
+    W("엔터"), W("엔터테인먼트"), W("미디어"), W("게임즈"), W("메디칼"), W("메디컬"), W("헬스케어"), W("머티리얼즈"), W("소재"),
+    W("반도체"), W("디스플레이"), W("모빌리티"), W("에어로스페이스"), W("벤처스"), W("인터내셔널"), W("케미칼"),
+    W("엔지니어링"), W("이노베이션"), W("일렉트로닉스"), W("푸드"), W("식품"), W("코퍼레이션"), W("생명"), W("보험"),
+    W("저축은행"), W("카드"), W("리츠"), W("에셋"), W("신탁"), W("인베스트"), W("사이언스"), W("네트웍스"), W("통신"), W("해운"),
+    W("항공"), W("중공업"), W("자동차"), W("정밀"), W("전기"), W("제지"), W("철강"), W("ENG"), W("Inc"), W("Corp"), { NULL, 0 }
+};
+
+/*  Words a partner NAME+와/과 must be followed by, in the same clause. */
+static const s_word_t s_deal[] = {
+    W("업무협약"), W("MOU"), W("공급 계약"), W("공급계약"), W("파트너십"), W("사업협력"), W("사업 협력"), W("합작"), W("인수"),
+    W("합병"), W("제휴"), W("공동개발"), W("공동 개발"), { NULL, 0 }
+};
+
+/*  Corporate events the rest of a headline may name. */
+static const s_word_t s_event[] = {
+    W("공급 계약"), W("공급계약"), W("업무협약"), W("MOU"), W("파트너십"), W("사업협력"), W("유상증자"), W("무상증자"),
+    W("상장"), W("수주"), W("인수"), W("합병"), W("제휴"), W("합작"), W("특허"), W("임상"), W("투자 유치"), W("투자유치"),
+    W("계약 체결"), { NULL, 0 }
+};
+
+/*  Endings that only company names have: a NAME with one is a company
+    wherever it stands. */
+static const s_word_t s_strong_end[] = {
+    W("홀딩스"), W("자산운용"), W("파트너스"), W("인베스트먼트"), W("테크놀로지스"), W("테크놀로지"),
+    W("캐피탈"), W("저축은행"), W("종건"), W("바이오텍"), W("바이오로직스"), W("코퍼레이션"),
+    W("인터내셔널"), W("엔터테인먼트"), { NULL, 0 }
+};
+
+static const s_word_t s_subsidiary[] = { W("손자회사"), W("자회사"), W("관계사"), W("계열사"), { NULL, 0 } };
+
+/* ------------------------------------------------ characters */
+
+/*  @returns the code point at text[i] (valid UTF-8) and sets *len. */
+static inline uint32_t s_decode(const char *text, size_t i, size_t *len)
+{
+    const uint8_t *p = (const uint8_t *) text + i;
+    if (p[0] < 0x80) { *len = 1; return p[0]; }
+    if (p[0] < 0xE0) { *len = 2; return ((uint32_t) (p[0] & 0x1F) << 6) | (p[1] & 0x3F); }
+    if (p[0] < 0xF0) {
+        *len = 3;
+        return ((uint32_t) (p[0] & 0x0F) << 12) | ((uint32_t) (p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+    }
+    *len = 4;
+    return ((uint32_t) (p[0] & 0x07) << 18) | ((uint32_t) (p[1] & 0x3F) << 12) | ((uint32_t) (p[2] & 0x3F) << 6)
+           | (p[3] & 0x3F);
+}
+
+static bool s_is_hangul(uint32_t c) { return c >= 0xAC00 && c <= 0xD7A3; }
+static bool s_is_latin(uint32_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+/*  @returns the bytes of the name character (Hangul syllable, Latin letter,
+    digit) at text[i], or 0 when the character there is none.  The hot
+    loop of the stage: it reads bytes, not code points. */
+static inline size_t s_name_char(const char *text, size_t i, size_t len)
+{
+    uint8_t b = (uint8_t) text[i];
+    if (b < 0x80)
+        return ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || (b >= '0' && b <= '9');
+    if (b < 0xEA || b > 0xED || i + 3 > len)
+        return 0;
+    uint32_t c = ((uint32_t) (b & 0x0F) << 12) | ((uint32_t) ((uint8_t) text[i + 1] & 0x3F) << 6)
+                 | ((uint8_t) text[i + 2] & 0x3F);
+    return s_is_hangul(c) ? 3 : 0;
+}
+
+/*  @returns the bytes of the UTF-8 character whose lead byte is `b`. */
+static inline size_t s_char_len(uint8_t b)
+{
+    return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+}
+
+/*  @returns the end of the run of name characters that starts at i. */
+static inline size_t s_run_end(const char *text, size_t i, size_t len)
+{
+    size_t n;
+    while (i < len && (n = s_name_char(text, i, len)))
+        i += n;
+    return i;
+}
+
+/*  @returns the start of the code point that ends just before byte i. */
+static size_t s_prev(const char *text, size_t i)
+{
+    do
+        i--;
+    while (i > 0 && ((uint8_t) text[i] & 0xC0) == 0x80);
+    return i;
+}
+
+static bool s_ends_with(const char *text, size_t start, size_t end, const s_word_t *word)
+{
+    return end - start >= word->len && memcmp(text + end - word->len, word->text, word->len) == 0;
+}
+
+/*  @returns whether a[0, n) equals b[0, n), ASCII letters compared
+    case-insensitively (the normalized view keeps capitals). */
+static bool s_equal(const char *a, const char *b, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        char x = a[k], y = b[k];
+        if (x >= 'a' && x <= 'z') x = (char) (x - 32);
+        if (y >= 'a' && y <= 'z') y = (char) (y - 32);
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+/*  @returns whether bytes [start, end) hold `word`. */
+static bool s_contains(const char *text, size_t start, size_t end, const s_word_t *word)
+{
+    size_t n = word->len;
+    bool hangul = (uint8_t) word->text[0] >= 0x80;
+    for (size_t i = start; i + n <= end; i++)
+        if (hangul ? text[i] == word->text[0] && memcmp(text + i, word->text, n) == 0 : s_equal(text + i, word->text, n))
+            return true;
+    return false;
+}
+
+static bool s_contains_any(const char *text, size_t start, size_t end, const s_word_t *words)
+{
+    for (; words->text; words++)
+        if (s_contains(text, start, end, words))
+            return true;
+    return false;
+}
+
+/*  @returns the end of a clause that starts at `start`: the next clause
+    punctuation, at most 120 bytes on. */
+static size_t s_clause_end(const char *text, size_t start, size_t len)
+{
+    size_t limit = start + 120 < len ? start + 120 : len;
+    for (size_t i = start; i < limit;) {
+        size_t n;
+        uint32_t c = s_decode(text, i, &n);
+        if (c == ',' || c == ';' || c == '.' || c == '!' || c == '?' || c == '"' || c == '\'' || c == '\n'
+            || c == 0x2026 /* … */ || c == 0x00B7 /* · */ || c == 0x201C || c == 0x201D || c == 0x2018
+            || c == 0x2019 || c == '|' || c == '[' || c == ']')
+            return i;
+        i += n;
+    }
+    return limit;
+}
+
+/* ------------------------------------------------ the NAME */
+
+/*  What a run [start, end) of name characters holds. */
+typedef struct {
+    size_t start, end;
+    unsigned syllables, latin, chars;
+} s_name_t;
+
+static s_name_t s_measure(const char *text, size_t start, size_t end)
+{
+    s_name_t name = { start, end, 0, 0, 0 };
+    for (size_t i = start; i < end;) {
+        size_t n;
+        uint32_t c = s_decode(text, i, &n);
+        name.syllables += s_is_hangul(c);
+        name.latin += s_is_latin(c);
+        name.chars++;
+        i += n;
+    }
+    return name;
+}
+
+/*  @returns whether `name` is one of `words` (a word marked '*' also
+    matches as a prefix). */
+static bool s_in_list(const char *text, const s_name_t *name, const s_word_t *words)
+{
+    size_t len = name->end - name->start;
+    for (; words->text; words++) {
+        size_t n = words->len;
+        bool prefix = words->text[n - 1] == '*';
+        if (prefix)
+            n--;
+        if ((prefix ? len >= n : len == n) && s_equal(text + name->start, words->text, n))
+            return true;
+    }
+    return false;
+}
+
+static bool s_has_end(const char *text, const s_name_t *name, const s_word_t *ends, bool need_more)
+{
+    for (; ends->text; ends++)
+        if (s_ends_with(text, name->start, name->end, ends) && (!need_more || name->end - name->start > ends->len))
+            return true;
+    return false;
+}
+
+static bool s_company_shape(const char *text, const s_name_t *name)
+{
+    return s_has_end(text, name, s_company_end, true);
+}
+
+/*  @returns whether the last syllable before byte `end` has a final
+    consonant (batchim); Latin letters and digits count as either. */
+static int s_batchim(const char *text, size_t start, size_t end)
+{
+    if (end <= start)
+        return -1;
+    size_t p = s_prev(text, end), n;
+    uint32_t c = s_decode(text, p, &n);
+    if (!s_is_hangul(c))
+        return -1;
+    return (c - 0xAC00) % 28 != 0;
+}
+
+/*  @returns whether no resolved mention overlaps `name` (the cheap check,
+    made first: most structures hold a name the lexicon knows). */
+static bool s_free(const s_name_t *name, const ktag_candidate_t *known, size_t known_count)
+{
+    for (size_t k = 0; k < known_count; k++)
+        if (known[k].start < name->end && name->start < known[k].end)
+            return false;
+    return true;
+}
+
+/*  The checks every NAME passes: its size, its first character, no
+    overlap with a resolved mention, not a lexicon form, not a common word,
+    not a place or an institution. */
+static bool s_plausible(const char *text, const s_name_t *name, const ktag_lexicon_t *lex,
+                        const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
+{
+    if (name->end <= name->start || name->chars > 16)
+        return false;
+    size_t n;
+    uint32_t first = s_decode(text, name->start, &n);
+    if (!s_is_hangul(first) && !s_is_latin(first))
+        return false;
+    uint32_t last = s_decode(text, s_prev(text, name->end), &n);
+    if (last >= '0' && last <= '9')
+        return false;
+    if (name->syllables == 0 ? name->latin < 3 : (name->syllables < 2 || name->syllables > 12))
+        return false;
+    if (!s_free(name, known, known_count))
+        return false;
+    for (size_t m = 0; m < matches->count; m++) {
+        const ktag_match_t *match = &matches->items[m];
+        const ktag_pattern_t *pattern = &lex->patterns[match->pattern];
+        if (pattern->entry >= 0 && match->end == name->end && match->end - pattern->len == name->start)
+            return false;
+    }
+    if (s_in_list(text, name, s_common))
+        return false;
+    return !s_has_end(text, name, s_not_company_end, false) || s_company_shape(text, name);
+}
+
+/*  Strip a trailing particle from `name` when what is left is still a
+    name of two syllables or more. */
+static void s_strip_josa(const char *text, s_name_t *name)
+{
+    for (const s_word_t *j = s_josa; j->text; j++)
+        if (s_ends_with(text, name->start, name->end, j) && name->end - name->start > j->len + 3) {
+            *name = s_measure(text, name->start, name->end - j->len);
+            return;
+        }
+}
+
+/* ------------------------------------------------ entries */
+
+void ktag_guess_reset(ktag_guess_t *self)
+{
+    self->entry_count = 0;
+    self->hit_count = 0;
+}
+
+/*  @returns the entry of company text[start, end), made on first use in
+    the document, or NULL when out of memory.  Its id is "x:" + the name,
+    a Latin name lowercased (as the lexicon's x: slugs are); its name is the
+    text as written.  Both live in one buffer: id, NUL, name, NUL. */
+static const ktag_entry_t *s_entry(ktag_guess_t *self, const char *text, size_t start, size_t end)
+{
+    size_t n = end - start;
+    for (size_t e = 0; e < self->entry_count; e++) {
+        const char *name = self->entries[e]->entry.name;
+        if (strlen(name) == n && memcmp(name, text + start, n) == 0)
+            return &self->entries[e]->entry;
+    }
+    if (self->entry_count == self->entry_alloc) {
+        if (KTAG_RESERVE(self->entries, self->entry_cap, self->entry_alloc + 1))
+            return NULL;
+        ktag_guess_entry_t *slot = calloc(1, sizeof *slot);
+        if (!slot)
+            return NULL;
+        self->entries[self->entry_alloc++] = slot;
+    }
+    ktag_guess_entry_t *slot = self->entries[self->entry_count];
+    if (slot->id_cap < 2 * n + 4) {
+        char *id = realloc(slot->entry.id, 2 * n + 4);
+        if (!id)
+            return NULL;
+        slot->entry.id = id;
+        slot->id_cap = 2 * n + 4;
+    }
+    bool latin = true;
+    for (size_t i = start; i < end; i++)
+        latin = latin && (uint8_t) text[i] < 0x80;
+    char *id = slot->entry.id;
+    memcpy(id, "x:", 2);
+    for (size_t i = 0; i < n; i++) {
+        char ch = text[start + i];
+        id[2 + i] = latin && ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch;
+    }
+    id[n + 2] = '\0';
+    slot->entry.name = id + n + 3;
+    memcpy(slot->entry.name, text + start, n);
+    slot->entry.name[n] = '\0';
+    slot->entry.type = KTAG_TYPE_COMPANY;
+    slot->entry.attrs = NULL;
+    slot->entry.attr_count = 0;
+    self->entry_count++;
+    return &slot->entry;
+}
+
+static int s_add(ktag_guess_t *self, const char *text, const s_name_t *name, const char *rule)
+{
+    for (size_t h = 0; h < self->hit_count; h++)
+        if (self->hits[h].start < name->end && name->start < self->hits[h].end)
+            return 0;
+    const ktag_entry_t *entry = s_entry(self, text, name->start, name->end);
+    if (!entry || KTAG_RESERVE(self->hits, self->hit_cap, self->hit_count + 1))
+        return KTAG_ERR_NOMEM;
+    size_t at = self->hit_count;
+    while (at > 0 && self->hits[at - 1].start > name->start) {
+        self->hits[at] = self->hits[at - 1];
+        at--;
+    }
+    self->hits[at] = (ktag_guess_hit_t) { (uint32_t) name->start, (uint32_t) name->end, entry, rule };
+    self->hit_count++;
+    return 0;
+}
+
+/* ------------------------------------------------ the rules */
+
+/*  @returns whether the code point at text[i] ends a name: a comma,
+    a middle dot, a quote, an ellipsis or a closing bracket. */
+static bool s_closes(const char *text, size_t i)
+{
+    size_t n;
+    uint32_t c = s_decode(text, i, &n);
+    return c == ',' || c == 0x00B7 || c == 0x2027 || c == 0x2026 || c == '\'' || c == '"' || c == 0x2019
+           || c == 0x201D || c == ')' || c == ']';
+}
+
+/*  @returns whether a resolved mention and one space come just before
+    `name`: the name may then be the rest of a longer one ("NHN 클라우드"). */
+static bool s_after_mention(const s_name_t *name, const ktag_candidate_t *known, size_t known_count)
+{
+    for (size_t k = 0; k < known_count; k++)
+        if (known[k].end + 1 == name->start)
+            return true;
+    return false;
+}
+
+/*  @returns whether a subsidiary cue and one space end at byte `start`. */
+static bool s_after_subsidiary(const char *text, size_t start)
+{
+    /* every cue ends in 사 (U+C0AC, bytes EC 82 AC) */
+    if (start < 4 || text[start - 1] != ' ' || memcmp(text + start - 4, "\xEC\x82\xAC", 3) != 0)
+        return false;
+    for (const s_word_t *cue = s_subsidiary; cue->text; cue++)
+        if (s_ends_with(text, 0, start - 1, cue))
+            return true;
+    return false;
+}
+
+/*  @returns where the headline's first word starts: after spaces and one
+    bracketed label ("[특징주] "). */
+static size_t s_headline_start(const char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len && text[i] == ' ')
+        i++;
+    if (i < len && text[i] == '[') {
+        const char *close = memchr(text + i, ']', len - i);
+        if (close)
+            i = (size_t) (close - text) + 1;
+        while (i < len && text[i] == ' ')
+            i++;
+    }
+    return i;
+}
+
+/*  @returns whether text[start, end) is one of the lexicon's particles. */
+static bool s_is_josa(const ktag_lexicon_t *lex, const char *text, size_t start, size_t end)
+{
+    for (size_t j = 0; j < lex->josa_count; j++)
+        if (lex->josa[j].len == end - start && memcmp(lex->josa[j].text, text + start, end - start) == 0)
+            return true;
+    return false;
+}
+
+/*  A name guessed once in the document is a mention wherever it stands
+    again as a word of its own, bare or with a particle. */
+static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                     const ktag_candidate_t *known, size_t known_count)
+{
+    for (size_t i = 0; i < len;) {
+        if (!s_name_char(text, i, len)) {
+            i += s_char_len((uint8_t) text[i]);
+            continue;
+        }
+        size_t start = i;
+        i = s_run_end(text, i, len);
+        for (size_t e = 0; e < self->entry_count; e++) {
+            const char *name = self->entries[e]->entry.name;
+            size_t name_len = strlen(name);
+            if (name_len > i - start || memcmp(text + start, name, name_len) != 0
+                || (start + name_len < i && !s_is_josa(lex, text, start + name_len, i)))
+                continue;
+            s_name_t mention = s_measure(text, start, start + name_len);
+            bool clear = true;
+            for (size_t k = 0; k < known_count; k++)
+                clear = clear && !(known[k].start < mention.end && mention.start < known[k].end);
+            if (clear && s_add(self, text, &mention, "repeat"))
+                return KTAG_ERR_NOMEM;
+            break;
+        }
+    }
+    return 0;
+}
+
+/*  @returns the start of the run of name characters that ends at `end`. */
+static size_t s_run_start(const char *text, size_t end)
+{
+    size_t start = end;
+    while (start > 0) {
+        size_t p = s_prev(text, start);
+        if (!s_name_char(text, p, end))
+            break;
+        start = p;
+    }
+    return start;
+}
+
+/*  The subsidiary rule on the run [start, end) after a cue. */
+static int s_subsidiary_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                             size_t start, size_t end, const ktag_candidate_t *known, size_t known_count,
+                             const ktag_match_vec_t *matches)
+{
+    /* Followed by punctuation the run is the subject named by the cue
+       ("자회사 아르떼케이, …"); followed by more words it may be a product
+       or a topic ("자회사 고형암 신약"), so then it needs a corporate
+       ending. */
+    s_name_t name = s_measure(text, start, end);
+    s_strip_josa(text, &name);
+    bool closed = name.end == end && (end == len || s_closes(text, end));
+    if ((closed ? name.syllables >= 3 || name.latin >= 2 : s_company_shape(text, &name))
+        && s_plausible(text, &name, lex, known, known_count, matches))
+        return s_add(self, text, &name, "subsidiary");
+    return 0;
+}
+
+/*  The partner rule on NAME [start, end) before 와 (want 0) or 과 (want 1)
+    and a space.  @returns 1 when it found a partner, 0, or
+    KTAG_ERR_NOMEM. */
+static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                          size_t start, size_t end, int want, const ktag_candidate_t *known,
+                          size_t known_count, const ktag_match_vec_t *matches)
+{
+    if (!s_free(&(s_name_t) { start, end, 0, 0, 0 }, known, known_count))
+        return 0;
+    s_name_t name = s_measure(text, start, end);
+    int batchim = s_batchim(text, name.start, name.end);
+    if ((batchim < 0 || batchim == want)
+        && (name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
+        && s_contains_any(text, end + 4, s_clause_end(text, end + 4, len), s_deal)
+        && !s_after_mention(&name, known, known_count)
+        && s_plausible(text, &name, lex, known, known_count, matches))
+        return s_add(self, text, &name, "partner") ? KTAG_ERR_NOMEM : 1;
+    return 0;
+}
+
+/*  @returns the three bytes before byte `end` as one number (0 when
+    there are fewer). */
+static uint32_t s_syllable_before(const char *text, size_t end)
+{
+    if (end < 3)
+        return 0;
+    const uint8_t *p = (const uint8_t *) text + end - 3;
+    return ((uint32_t) p[0] << 16) | ((uint32_t) p[1] << 8) | p[2];
+}
+
+/*  The last syllables of s_strong_end, as s_syllable_before reads them
+    (test_guess.c checks every ending of the list against them). */
+static const uint32_t s_strong_lasts[] = {
+    0xEC8AA4 /* 스 */, 0xEC9AA9 /* 용 */, 0xED8AB8 /* 트 */, 0xECA780 /* 지 */, 0xED8388 /* 탈 */,
+    0xED9689 /* 행 */, 0xEAB1B4 /* 건 */, 0xED858D /* 텍 */, 0xEC8598 /* 션 */, 0xEB8490 /* 널 */,
+};
+
+/*  @returns whether `code` (s_syllable_before) is the last syllable of one
+    of s_strong_end. */
+static bool s_strong_last(uint32_t code)
+{
+    for (size_t i = 0; i < sizeof s_strong_lasts / sizeof *s_strong_lasts; i++)
+        if (s_strong_lasts[i] == code)
+            return true;
+    return false;
+}
+
+/*  The ending rule on the run that ends at byte `end` (before a space or a
+    comma), a particle stripped.  A quick test of its last syllable comes
+    first: this runs at every space.  @returns 0 or KTAG_ERR_NOMEM. */
+static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t end,
+                         const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
+{
+    uint32_t last = s_syllable_before(text, end), before = end >= 3 ? s_syllable_before(text, end - 3) : 0;
+    if (!s_strong_last(last) && !s_strong_last(before))
+        return 0;
+    size_t start = s_run_start(text, end);
+    if (start == end)
+        return 0;
+    s_name_t name = s_measure(text, start, end);
+    s_strip_josa(text, &name);
+    if (s_free(&name, known, known_count) && s_has_end(text, &name, s_strong_end, true)
+        && s_plausible(text, &name, lex, known, known_count, matches))
+        return s_add(self, text, &name, "ending");
+    return 0;
+}
+
+/*  The rules start from anchors, the spaces, not from every character:
+    the stage runs on every document and most have no structure at all. */
+int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                     const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
+{
+    self->hit_count = 0;
+    int rc = 0;
+    /* Every anchor is a syllable before a space: 사 ends a subsidiary cue
+       (자회사, 관계사, 계열사, 손자회사), 와/과 ends a partner. */
+    bool partner = false;
+    for (const char *p = text; rc >= 0 && (p = memchr(p, ' ', (size_t) (text + len - p))); p++) {
+        size_t space = (size_t) (p - text);
+        if (space < 3)
+            continue;
+        const uint8_t *syllable = (const uint8_t *) p - 3;
+        uint32_t code = ((uint32_t) syllable[0] << 16) | ((uint32_t) syllable[1] << 8) | syllable[2];
+        if (code == 0xEC82AC /* 사 */) {
+            size_t start = space + 1;
+            if (start < len && s_name_char(text, start, len) && s_after_subsidiary(text, start))
+                rc = s_subsidiary_rule(self, lex, text, len, start, s_run_end(text, start, len), known,
+                                       known_count, matches);
+            continue;
+        }
+        int want = code == 0xEC9980 /* 와 */ ? 0 : code == 0xEAB3BC /* 과 */ ? 1 : -1;
+        size_t end = space - 3, start = want >= 0 ? s_run_start(text, end) : end;
+        if (start < end && !s_after_subsidiary(text, start)) {
+            rc = s_partner_rule(self, lex, text, len, start, end, want, known, known_count, matches);
+            partner |= rc == 1;
+        }
+    }
+    if (rc < 0)
+        return rc;
+    /* The headline rule, once the partners are known. */
+    size_t start = s_headline_start(text, len), end = start < len ? s_run_end(text, start, len) : start;
+    if (end > start && end < len && text[end] == ',') {
+        s_name_t opening = s_measure(text, start, end);
+        if (s_free(&opening, known, known_count) && (partner || s_company_shape(text, &opening))
+            && s_contains_any(text, opening.end, len, s_event)
+            && s_plausible(text, &opening, lex, known, known_count, matches)
+            && s_add(self, text, &opening, "headline"))
+            return KTAG_ERR_NOMEM;
+    }
+    /* Names with an ending only companies have, before a space or a comma. */
+    for (int anchor = 0; anchor < 2; anchor++)
+        for (const char *p = text; (p = memchr(p, anchor ? ',' : ' ', (size_t) (text + len - p))); p++)
+            if (s_ending_rule(self, lex, text, (size_t) (p - text), known, known_count, matches))
+                return KTAG_ERR_NOMEM;
+    return self->entry_count ? s_repeats(self, lex, text, len, known, known_count) : 0;
+}
+
+void ktag_guess_release(ktag_guess_t *self)
+{
+    for (size_t e = 0; e < self->entry_alloc; e++) {
+        free(self->entries[e]->entry.id);
+        free(self->entries[e]);
+    }
+    free(self->entries);
+    free(self->hits);
+    *self = (ktag_guess_t) { 0 };
+}

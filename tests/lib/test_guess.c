@@ -1,0 +1,195 @@
+/*  test_guess.c - companies the lexicon does not know, found by structure
+    (guess.c): each rule on sentences written for this test, the words and
+    shapes that must not be taken for a company, and guessed mentions as
+    the analyzers and the result see them. */
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "ktag/ktag.h"
+#include "lexicon_internal.h"
+#include "result.h"
+
+static ktag_lexicon_t *lex;
+static ktag_result_t *res;
+
+/*  Tag `text` and return the entities as "id/name@start-end" joined by
+    spaces. */
+static const char *s_tag_with(const char *text, const ktag_options_t *options)
+{
+    static char out[2048];
+    ktag_error_t err = { 0 };
+    out[0] = '\0';
+    if (ktag_tag(res, lex, text, strlen(text), NULL, 0, options, &err)) {
+        snprintf(out, sizeof out, "error: %s", err.message);
+        return out;
+    }
+    for (size_t i = 0; i < ktag_result_entity_count(res); i++) {
+        const ktag_entity_t *e = ktag_result_entity(res, i);
+        size_t used = strlen(out);
+        snprintf(out + used, sizeof out - used, "%s%s/%s@%zu-%zu", used ? " " : "", e->id, e->name, e->start,
+                 e->end);
+    }
+    return out;
+}
+
+static const char *s_tag(const char *text)
+{
+    return s_tag_with(text, NULL);
+}
+
+static void test_subsidiary_cue_names_the_company_after_it(void)
+{
+    CHECK_STR(s_tag("한빛소재 자회사 누리온바이오, 신약 임상 승인"), "x:누리온바이오/누리온바이오@9-15");
+    CHECK_STR(s_tag("삼성전자 관계사 다온테크, 공장 증설"), "005930/삼성전자@0-4 x:다온테크/다온테크@9-13");
+    CHECK_STR(s_tag("SK 손자회사 ZETA, 유럽 진출"), "034730/SK@0-2 x:zeta/ZETA@8-12");
+    /* followed by more words, a name needs a corporate ending */
+    CHECK_STR(s_tag("삼성전자 계열사 한결에너지 공장 증설"), "005930/삼성전자@0-4 x:한결에너지/한결에너지@9-14");
+    CHECK_STR(s_tag("삼성전자 자회사 누리온 공장 증설"), "005930/삼성전자@0-4");
+}
+
+static void test_subsidiary_cue_before_common_words_guesses_nothing(void)
+{
+    CHECK_STR(s_tag("삼성전자, 자회사 설립 추진"), "005930/삼성전자@0-4");
+    CHECK_STR(s_tag("삼성전자, 자회사 흡수합병 결정"), "005930/삼성전자@0-4");
+    CHECK_STR(s_tag("삼성전자, 자회사 호조에 실적 개선"), "005930/삼성전자@0-4");
+    CHECK_STR(s_tag("삼성전자, 자회사 고형암 신약 임상"), "005930/삼성전자@0-4");
+    CHECK_STR(s_tag("완전 자회사 편입 소식"), "");
+    CHECK_STR(s_tag("SK 자회사 AI 플랫폼 공개"), "034730/SK@0-2");
+}
+
+static void test_partner_with_a_deal_word_in_the_same_clause(void)
+{
+    CHECK_STR(s_tag("SK하이닉스, 가람로직스와 반도체 장비 공급 계약"),
+              "000660/SK하이닉스@0-6 x:가람로직스/가람로직스@8-13");
+    CHECK_STR(s_tag("삼성전자, 미래온에너지과 합작법인 설립"), "005930/삼성전자@0-4");   /* 과 after a vowel */
+    CHECK_STR(s_tag("삼성전자, 한울정밀과 MOU 체결"), "005930/삼성전자@0-4 x:한울정밀/한울정밀@6-10");
+    /* no deal word, or the deal word in another clause */
+    CHECK_STR(s_tag("삼성전자, 가람로직스와 점심 회동"), "005930/삼성전자@0-4");
+    CHECK_STR(s_tag("가람로직스와 만났다, 업무협약은 없었다"), "");
+}
+
+static void test_partner_that_is_no_company_is_not_guessed(void)
+{
+    CHECK_STR(s_tag("삼성전자, 서울대학병원과 업무협약"), "005930/삼성전자@0-4");
+    CHECK_STR(s_tag("삼성전자, 인도네시아와 합작 추진"), "005930/삼성전자@0-4");
+    CHECK_STR(s_tag("삼성전자, 지방정부와 업무협약"), "005930/삼성전자@0-4");
+    CHECK_STR(s_tag("삼성전자, 전국은행연합회와 업무협약"), "005930/삼성전자@0-4");
+    CHECK_STR(s_tag("삼성전자, 홍길동과 합작"), "005930/삼성전자@0-4");   /* three syllables, no ending */
+    CHECK_STR(s_tag("삼성전자, CDC와 업무협약"), "005930/삼성전자@0-4");   /* a short acronym */
+    /* a known company is the lexicon's, and the rest of a known name is no partner */
+    CHECK_STR(s_tag("딥시크와 업무협약"), "x:deepseek/딥시크@0-3");
+    CHECK_STR(s_tag("삼성전자 가람로직스와 업무협약"), "005930/삼성전자@0-4");
+}
+
+static void test_headline_opening_with_a_corporate_event(void)
+{
+    CHECK_STR(s_tag("누리온바이오, 코스닥 상장 예비심사 청구"), "x:누리온바이오/누리온바이오@0-6");
+    CHECK_STR(s_tag("[특징주] 한결에너지, 공급계약 소식에 급등"), "x:한결에너지/한결에너지@6-11");
+    /* without a corporate ending, only when the headline also names a partner */
+    CHECK_STR(s_tag("누리온, 가람로직스와 업무협약"), "x:누리온/누리온@0-3 x:가람로직스/가람로직스@5-10");
+    CHECK_STR(s_tag("누리온, 코스닥 상장 추진"), "");
+    /* no corporate event */
+    CHECK_STR(s_tag("누리온바이오, 신제품 출시"), "");
+    /* not at the opening */
+    CHECK_STR(s_tag("오늘 누리온바이오, 코스닥 상장"), "");
+}
+
+static void test_endings_only_companies_have(void)
+{
+    CHECK_STR(s_tag("삼성전자는 한울자산운용의 펀드에 투자했다"), "005930/삼성전자@0-4 x:한울자산운용/한울자산운용@6-12");
+    CHECK_STR(s_tag("우리 경제와 누리홀딩스 지분"), "x:누리홀딩스/누리홀딩스@7-12");
+    /* the ending alone, or a common word with it, is no name */
+    CHECK_STR(s_tag("홀딩스 체제로 전환"), "");
+    CHECK_STR(s_tag("벤처캐피탈 투자가 늘었다"), "");
+    CHECK_STR(s_tag("바이오테크놀로지 산업의 성장"), "");
+    /* every strong ending is found (the stage tests their last syllable first) */
+    static const char *const endings[] = { "홀딩스", "자산운용", "파트너스", "인베스트먼트", "테크놀로지스",
+                                           "테크놀로지", "캐피탈", "저축은행", "종건", "바이오텍",
+                                           "바이오로직스", "코퍼레이션", "인터내셔널", "엔터테인먼트" };
+    for (size_t i = 0; i < sizeof endings / sizeof *endings; i++) {
+        char text[128], expected[256];
+        snprintf(text, sizeof text, "오늘 가람%s 주가", endings[i]);
+        snprintf(expected, sizeof expected, "x:가람%s/가람%s@3-%zu", endings[i], endings[i],
+                 3 + 2 + strlen(endings[i]) / 3);
+        CHECK_STR(s_tag(text), expected);
+    }
+    /* a weaker ending (바이오, 에너지) needs a structure */
+    CHECK_STR(s_tag("오늘 누리온바이오 주가"), "");
+}
+
+static void test_guessed_mentions_are_like_any_other(void)
+{
+    ktag_options_t options;
+    ktag_options_init(&options);
+    options.explain = true;
+    CHECK_STR(s_tag_with("누리온바이오, 누리온바이오의 공급계약 급등", &options),
+              "x:누리온바이오/누리온바이오@0-6 x:누리온바이오/누리온바이오@8-14");
+    const ktag_entity_t *a = ktag_result_entity(res, 0), *b = ktag_result_entity(res, 1);
+    CHECK(a && b && a->type == KTAG_TYPE_COMPANY && a->attr_count == 0);
+    CHECK(a && b && a->id == b->id);   /* one entry per name and document */
+    /* the analyzers saw the mention: the entity got the sentiment of 급등 */
+    CHECK(a && a->sentiment > 0);
+    const ktag_field_state_t *field = &res->fields[KTAG_FIELD_TEXT];
+    CHECK(field->mention_count >= 1 && strcmp(field->mentions[0].entry->id, "x:누리온바이오") == 0);
+    bool explained = false;
+    for (size_t i = 0; i < ktag_result_explain_count(res); i++)
+        explained |= strcmp(ktag_result_explain(res, i), "guess x:누리온바이오 by headline") == 0;
+    CHECK(explained);
+
+    /* the lexicon's and the guessed mentions come in text order */
+    CHECK_STR(s_tag("누리온바이오, 삼성전자와 가람로직스와 공급 계약"),
+              "x:누리온바이오/누리온바이오@0-6 005930/삼성전자@8-12 x:가람로직스/가람로직스@14-19");
+    /* the next document reuses the entries; ids stay right */
+    CHECK_STR(s_tag("한울정밀, 코스닥 상장"), "x:한울정밀/한울정밀@0-4");
+}
+
+static void test_types_without_company_turn_guessing_off(void)
+{
+    ktag_options_t options;
+    ktag_options_init(&options);
+    options.types = 1u << KTAG_TYPE_ORG;
+    CHECK_STR(s_tag_with("누리온바이오, 코스닥 상장 예비심사 청구", &options), "");
+    options.types = 1u << KTAG_TYPE_COMPANY;
+    CHECK_STR(s_tag_with("누리온바이오, 코스닥 상장 예비심사 청구", &options), "x:누리온바이오/누리온바이오@0-6");
+}
+
+static void test_title_and_text_are_guessed_apart(void)
+{
+    ktag_error_t err = { 0 };
+    const char *title = "누리온바이오, 공급계약 체결";
+    const char *text = "누리온바이오는 가람로직스와 공급 계약을 맺었다.";
+    CHECK(ktag_tag(res, lex, text, strlen(text), title, strlen(title), NULL, &err) == 0);
+    /* the title's guess is found again in the text, with its particle */
+    CHECK(ktag_result_entity_count(res) == 3);
+    const ktag_entity_t *t = ktag_result_entity(res, 0), *r = ktag_result_entity(res, 1),
+                        *x = ktag_result_entity(res, 2);
+    CHECK(t && t->field == KTAG_FIELD_TITLE && strcmp(t->id, "x:누리온바이오") == 0);
+    CHECK(r && r->field == KTAG_FIELD_TEXT && r->id == t->id && r->start == 0 && r->end == 6);
+    CHECK(x && x->field == KTAG_FIELD_TEXT && strcmp(x->id, "x:가람로직스") == 0 && x->start == 8);
+    /* a longer word that starts with the name is not a repeat */
+    CHECK_STR(s_tag("누리온바이오, 코스닥 상장. 누리온바이오랩스는 별개"), "x:누리온바이오/누리온바이오@0-6");
+}
+
+int main(void)
+{
+    ktag_error_t err = { 0 };
+    lex = ktag_lexicon_open(FIXTURES "/good", &err);
+    res = ktag_result_new();
+    if (!lex || !res) {
+        fprintf(stderr, "setup failed: %s\n", err.message);
+        return 1;
+    }
+    test_subsidiary_cue_names_the_company_after_it();
+    test_subsidiary_cue_before_common_words_guesses_nothing();
+    test_partner_with_a_deal_word_in_the_same_clause();
+    test_partner_that_is_no_company_is_not_guessed();
+    test_headline_opening_with_a_corporate_event();
+    test_endings_only_companies_have();
+    test_guessed_mentions_are_like_any_other();
+    test_types_without_company_turn_guessing_off();
+    test_title_and_text_are_guessed_apart();
+    ktag_result_destroy(&res);
+    ktag_lexicon_destroy(&lex);
+    return check_report("guess");
+}
