@@ -38,9 +38,13 @@ static bool s_ascii_alnum(char c)
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-/*  True when the UTF-8 bytes of `word` stand at text[at]. */
-static bool s_at(const char *text, size_t len, size_t at, const char *word)
+/*  True when the UTF-8 bytes of `word` (not empty) stand at text[at].  The
+    first two bytes are compared before the length is taken: most calls
+    stop there. */
+static inline bool s_at(const char *text, size_t len, size_t at, const char *word)
 {
+    if (at >= len || text[at] != word[0] || (word[1] && (at + 1 >= len || text[at + 1] != word[1])))
+        return false;
     size_t n = strlen(word);
     return at + n <= len && memcmp(text + at, word, n) == 0;
 }
@@ -212,7 +216,14 @@ static bool s_ascii_word_at(const char *text, size_t len, size_t at, const char 
     return true;
 }
 
-static const char *const s_hedges_before[] = { "약 ", "최대 ", "최소 ", "총 ", "무려 ", "약", "최대" };
+static const struct {
+    const char *word;
+    size_t len;
+} s_hedges_before[] = {
+#define HEDGE(word) { word, sizeof word - 1 }
+    HEDGE("약 "), HEDGE("최대 "), HEDGE("최소 "), HEDGE("총 "), HEDGE("무려 "), HEDGE("약"), HEDGE("최대"),
+#undef HEDGE
+};
 static const char *const s_hedges_after[] = {
     "규모", "가량", "이상", "이하", "안팎", "내외", "수준", "여", "정도", "미만", "넘",
 };
@@ -220,8 +231,9 @@ static const char *const s_hedges_after[] = {
 static bool s_hedged(const char *text, size_t len, size_t start, size_t end)
 {
     for (size_t i = 0; i < sizeof s_hedges_before / sizeof *s_hedges_before; i++) {
-        size_t n = strlen(s_hedges_before[i]);
-        if (start >= n && memcmp(text + start - n, s_hedges_before[i], n) == 0)
+        size_t n = s_hedges_before[i].len;
+        const char *word = s_hedges_before[i].word;
+        if (start >= n && text[start - 1] == word[n - 1] && memcmp(text + start - n, word, n) == 0)
             return true;
     }
     size_t after = end < len && text[end] == ' ' ? end + 1 : end;
@@ -252,7 +264,7 @@ bool ktag_amount_parse(const char *text, size_t len, size_t pos, ktag_amount_t *
     ktag_amount_t a = { .start = pos };
     size_t p = pos;
     bool dollar = false, negative = false;
-    if (s_ascii_word_at(text, len, p, "us$")) {
+    if ((text[p] | 0x20) == 'u' && s_ascii_word_at(text, len, p, "us$")) {
         dollar = true;
         p += 3;
     } else if (text[p] == '$') {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <time.h>
 
 #include "check.h"
 #include "events.h"
@@ -291,6 +292,16 @@ static const s_case_t s_cases[] = {
     { "계약 체결 counts unless an acquisition or a mandate",
       "에코프로, 경기도와 계약 체결…네이버, 인수 본계약 체결",
       "contract company=086520 span=\"계약 체결\" rule=subject_comma" },
+    /* ---- the sentence pass: 16-byte blocks, quotes, digit runs */
+    { "a digit run across a 16-byte block is one amount",
+      "네이버, 123456억원 규모 회사채 발행",
+      "funding kind=corporate_bond company=035420 amount=1.23456e+13KRW span=\"123456억원 규모 회사채\" rule=subject_comma" },
+    { "a subject in curly quotes before the comma",
+      "‘카카오페이’, 5000억원 규모 유상증자 결정",
+      "funding kind=rights_offering company=377300 amount=5e+11KRW span=\"5000억원 규모 유상증자\" rule=subject_comma" },
+    { "a subject in corner brackets before the comma",
+      "『카카오페이』, 5000억원 유상증자",
+      "funding kind=rights_offering company=377300 amount=5e+11KRW span=\"5000억원 유상증자\" rule=subject_comma" },
 };
 
 static void test_table(void)
@@ -343,6 +354,70 @@ static void test_event_type_names(void)
     CHECK(ktag_event_type_name(KTAG_EVENT_TYPE_COUNT) == NULL);
 }
 
+/*  "삼성전자 유상증자 급락 " × `repeats` as one sentence, its mentions and cue
+    words made directly (the substring search of s_events() is quadratic
+    itself); the analyzer's CPU time on it, the least of 5 runs. */
+static double s_dense_seconds(size_t repeats, size_t *events)
+{
+    static const char unit[] = "삼성전자 유상증자 급락 ";
+    const size_t unit_len = sizeof unit - 1, company_len = strlen("삼성전자"), funding_len = strlen("유상증자");
+    size_t move = 0;
+    while (strcmp(ktag_events_word(move), "급락") != 0)
+        move++;
+    char *text = malloc(repeats * unit_len + 1);
+    ktag_mention_t *mentions = malloc(2 * repeats * sizeof *mentions);
+    ktag_term_hit_t *words = malloc(repeats * sizeof *words);
+    CHECK(text && mentions && words);
+    if (!text || !mentions || !words)
+        return 0;
+    for (size_t i = 0; i < repeats; i++) {
+        uint32_t at = (uint32_t) (i * unit_len);
+        memcpy(text + at, unit, unit_len);
+        mentions[2 * i] = (ktag_mention_t) { at, at + (uint32_t) company_len, 3, &s_entries[3] };
+        uint32_t f = at + (uint32_t) company_len + 1;
+        mentions[2 * i + 1] = (ktag_mention_t) { f, f + (uint32_t) funding_len, 15, &s_entries[15] };
+        uint32_t w = f + (uint32_t) funding_len + 1;
+        words[i] = (ktag_term_hit_t) { w, w + (uint32_t) strlen("급락"), (uint32_t) move };
+    }
+    text[repeats * unit_len] = '\0';
+    ktag_field_view_t view = { .field = KTAG_FIELD_TEXT, .norm = text, .norm_len = repeats * unit_len,
+                               .mentions = mentions, .mention_count = 2 * repeats,
+                               .cue_words = words, .cue_word_count = repeats };
+    double best = 1e9;
+    for (int run = 0; run < 5; run++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        CHECK_INT(ktag_events_analyze(&view, 1, &s_found), 0);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+        double seconds = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        best = seconds < best ? seconds : best;
+    }
+    *events = s_found.event_count;
+    free(text);
+    free(mentions);
+    free(words);
+    return best;
+}
+
+/*  A sentence dense with triggers costs time linear in its length: 8 times
+    the text takes about 8 times the time, not 64 (2,000 repeats took 0.36 s
+    per 10,000 when the rules scanned the whole sentence per trigger). */
+static void test_dense_sentence_costs_linear_time(void)
+{
+    size_t small_events, large_events, few_events;
+    double small = s_dense_seconds(2000, &small_events);
+    double large = s_dense_seconds(16000, &large_events);
+    CHECK(large < 24 * small || large < 0.01);
+    if (!(large < 24 * small || large < 0.01))
+        fprintf(stderr, "dense sentence: 2,000 repeats %.6f s, 16,000 repeats %.6f s\n", small, large);
+    /*  Such a sentence states nothing; a sentence of prose with the same
+        words still does. */
+    CHECK_INT(small_events, 0);
+    CHECK_INT(large_events, 0);
+    s_dense_seconds(10, &few_events);
+    CHECK(few_events > 0);
+}
+
 int main(void)
 {
     for (size_t e = 0; e < S_ENTITY_COUNT; e++)
@@ -352,6 +427,7 @@ int main(void)
     test_offsets_are_normalized_bytes_of_the_field();
     test_findings_are_reused_and_emptied();
     test_event_type_names();
+    test_dense_sentence_costs_linear_time();
     ktag_events_findings_release(&s_found);
     ktag_normbuf_release(&s_buf);
     return check_report("test_events");
