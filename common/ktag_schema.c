@@ -172,7 +172,8 @@ s_sentence(ktag_emitter_t *e, const ktag_sentence_t *s)
 static int
 s_amount(ktag_emitter_t *e, double v)
 {
-    if (v == (double) (int64_t) v && v > -9007199254740992.0 && v < 9007199254740992.0)
+    /*  Range first: converting a double outside int64's range is UB. */
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double) (int64_t) v)
         return e->i64(e, (int64_t) v);
     return e->real(e, v);
 }
