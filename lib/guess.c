@@ -171,9 +171,12 @@ static bool s_equal(const char *a, const char *b, size_t n)
 static bool s_contains(const char *text, size_t start, size_t end, const s_word_t *word)
 {
     size_t n = word->len;
-    bool hangul = (uint8_t) word->text[0] >= 0x80;
+    if (end < start + n)
+        return false;
+    if ((uint8_t) word->text[0] >= 0x80)   /* no case to fold: libc's memmem is fast */
+        return memmem(text + start, end - start, word->text, n) != NULL;
     for (size_t i = start; i + n <= end; i++)
-        if (hangul ? text[i] == word->text[0] && memcmp(text + i, word->text, n) == 0 : s_equal(text + i, word->text, n))
+        if (s_equal(text + i, word->text, n))
             return true;
     return false;
 }
