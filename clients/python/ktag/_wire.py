@@ -6,6 +6,7 @@ Nothing here does I/O or keeps state; the clients do (client.py, asyncio.py).
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
@@ -37,6 +38,14 @@ DEFAULT_BATCH_BYTES = 1 << 20
 
 CurveKeys = Tuple[bytes, bytes, bytes]
 """(server public key, client public key, client secret key), Z85."""
+
+
+def check_timing(timeout: float, retries: int) -> None:
+    """The client constructors' timeout (seconds, > 0) and retries (>= 0)."""
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError("timeout must be a positive number of seconds")
+    if retries < 0:
+        raise ValueError("retries must be >= 0")
 
 
 def check_options(options: Mapping[str, Any]) -> Dict[str, Any]:

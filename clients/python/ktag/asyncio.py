@@ -77,10 +77,7 @@ class AsyncClient:
                  server_key: Optional[Union[str, bytes]] = None,
                  secret_key: Optional[Union[str, bytes]] = None,
                  public_key: Optional[Union[str, bytes]] = None) -> None:
-        if not (timeout > 0 and math.isfinite(timeout)):
-            raise ValueError("timeout must be a positive number of seconds")
-        if retries < 0:
-            raise ValueError("retries must be >= 0")
+        _wire.check_timing(timeout, retries)
         self.endpoint = endpoint
         self.timeout = float(timeout)
         self.retries = int(retries)
