@@ -150,7 +150,9 @@ static size_t s_prev(const char *text, size_t i)
 
 static bool s_ends_with(const char *text, size_t start, size_t end, const s_word_t *word)
 {
-    return end - start >= word->len && memcmp(text + end - word->len, word->text, word->len) == 0;
+    /* the last byte first: it rejects almost every word without a call */
+    return end - start >= word->len && text[end - 1] == word->text[word->len - 1]
+           && memcmp(text + end - word->len, word->text, word->len) == 0;
 }
 
 /*  @returns whether a[0, n) equals b[0, n), ASCII letters compared
@@ -557,6 +559,17 @@ static const uint32_t s_strong_lasts[] = {
     of s_strong_end. */
 static bool s_strong_last(uint32_t code)
 {
+    /* a quick filter first: a lead byte of EA..ED and a last byte whose bit
+       is set in the mask made of the list's last bytes (all 80..BF) */
+    uint32_t lead = code >> 16, tail = code & 0xFF;
+    if (lead < 0xEA || lead > 0xED || tail < 0x80 || tail > 0xBF)
+        return false;
+    const uint64_t tails = (1ULL << (0xA4 - 0x80)) | (1ULL << (0xA9 - 0x80)) | (1ULL << (0xB8 - 0x80))
+                           | (1ULL << (0x80 - 0x80)) | (1ULL << (0x88 - 0x80)) | (1ULL << (0x89 - 0x80))
+                           | (1ULL << (0xB4 - 0x80)) | (1ULL << (0x8D - 0x80)) | (1ULL << (0x98 - 0x80))
+                           | (1ULL << (0x90 - 0x80));
+    if (!((tails >> (tail - 0x80)) & 1))
+        return false;
     for (size_t i = 0; i < sizeof s_strong_lasts / sizeof *s_strong_lasts; i++)
         if (s_strong_lasts[i] == code)
             return true;
