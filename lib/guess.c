@@ -549,31 +549,22 @@ static uint32_t s_syllable_before(const char *text, size_t end)
 }
 
 /*  The last syllables of s_strong_end, as s_syllable_before reads them
-    (test_guess.c checks every ending of the list against them). */
-static const uint32_t s_strong_lasts[] = {
-    0xEC8AA4 /* 스 */, 0xEC9AA9 /* 용 */, 0xED8AB8 /* 트 */, 0xECA780 /* 지 */, 0xED8388 /* 탈 */,
-    0xED9689 /* 행 */, 0xEAB1B4 /* 건 */, 0xED858D /* 텍 */, 0xEC8598 /* 션 */, 0xEB8490 /* 널 */,
+    (test_guess.c checks every ending of the list is found), stored at
+    their last byte less 0x80: those bytes are distinct, so one look-up
+    tells whether a syllable is one of them. */
+#define T(code) [((code) & 0xFF) - 0x80] = (code)
+static const uint32_t s_strong_lasts[64] = {
+    T(0xEC8AA4) /* 스 */, T(0xEC9AA9) /* 용 */, T(0xED8AB8) /* 트 */, T(0xECA780) /* 지 */, T(0xED8388) /* 탈 */,
+    T(0xED9689) /* 행 */, T(0xEAB1B4) /* 건 */, T(0xED858D) /* 텍 */, T(0xEC8598) /* 션 */, T(0xEB8490) /* 널 */,
 };
+#undef T
 
 /*  @returns whether `code` (s_syllable_before) is the last syllable of one
     of s_strong_end. */
-static bool s_strong_last(uint32_t code)
+static inline bool s_strong_last(uint32_t code)
 {
-    /* a quick filter first: a lead byte of EA..ED and a last byte whose bit
-       is set in the mask made of the list's last bytes (all 80..BF) */
-    uint32_t lead = code >> 16, tail = code & 0xFF;
-    if (lead < 0xEA || lead > 0xED || tail < 0x80 || tail > 0xBF)
-        return false;
-    const uint64_t tails = (1ULL << (0xA4 - 0x80)) | (1ULL << (0xA9 - 0x80)) | (1ULL << (0xB8 - 0x80))
-                           | (1ULL << (0x80 - 0x80)) | (1ULL << (0x88 - 0x80)) | (1ULL << (0x89 - 0x80))
-                           | (1ULL << (0xB4 - 0x80)) | (1ULL << (0x8D - 0x80)) | (1ULL << (0x98 - 0x80))
-                           | (1ULL << (0x90 - 0x80));
-    if (!((tails >> (tail - 0x80)) & 1))
-        return false;
-    for (size_t i = 0; i < sizeof s_strong_lasts / sizeof *s_strong_lasts; i++)
-        if (s_strong_lasts[i] == code)
-            return true;
-    return false;
+    uint32_t tail = code & 0xFF;
+    return tail >= 0x80 && tail <= 0xBF && s_strong_lasts[tail - 0x80] == code;
 }
 
 /*  The ending rule on the run that ends at byte `end` (before a space or a
