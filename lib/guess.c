@@ -597,12 +597,22 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
     /* Every anchor is a syllable before a space: 사 ends a subsidiary cue
        (자회사, 관계사, 계열사, 손자회사), 와/과 ends a partner. */
     bool partner = false;
+    /* The same pass notes the spaces where the ending rule's quick test
+       holds; the rule runs there after the headline rule. */
+    size_t ending[32], ending_count = 0;
+    bool ending_full = false;
     for (const char *p = text; rc >= 0 && (p = memchr(p, ' ', (size_t) (text + len - p))); p++) {
         size_t space = (size_t) (p - text);
         if (space < 3)
             continue;
         const uint8_t *syllable = (const uint8_t *) p - 3;
         uint32_t code = ((uint32_t) syllable[0] << 16) | ((uint32_t) syllable[1] << 8) | syllable[2];
+        if (s_strong_last(code) || s_strong_last(s_syllable_before(text, space - 3))) {
+            if (ending_count < sizeof ending / sizeof *ending)
+                ending[ending_count++] = space;
+            else
+                ending_full = true;
+        }
         if (code == 0xEC82AC /* 사 */) {
             size_t start = space + 1;
             if (start < len && s_name_char(text, start, len) && s_after_subsidiary(text, start))
@@ -630,10 +640,18 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
             return KTAG_ERR_NOMEM;
     }
     /* Names with an ending only companies have, before a space or a comma. */
-    for (int anchor = 0; anchor < 2; anchor++)
-        for (const char *p = text; (p = memchr(p, anchor ? ',' : ' ', (size_t) (text + len - p))); p++)
+    if (!ending_full) {
+        for (size_t e = 0; e < ending_count; e++)
+            if (s_ending_rule(self, lex, text, ending[e], known, known_count, matches))
+                return KTAG_ERR_NOMEM;
+    } else {
+        for (const char *p = text; (p = memchr(p, ' ', (size_t) (text + len - p))); p++)
             if (s_ending_rule(self, lex, text, (size_t) (p - text), known, known_count, matches))
                 return KTAG_ERR_NOMEM;
+    }
+    for (const char *p = text; (p = memchr(p, ',', (size_t) (text + len - p))); p++)
+        if (s_ending_rule(self, lex, text, (size_t) (p - text), known, known_count, matches))
+            return KTAG_ERR_NOMEM;
     return self->entry_count ? s_repeats(self, lex, text, len, known, known_count) : 0;
 }
 
