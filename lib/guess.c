@@ -177,8 +177,9 @@ static bool s_contains(const char *text, size_t start, size_t end, const s_word_
         return false;
     if ((uint8_t) word->text[0] >= 0x80)   /* no case to fold: libc's memmem is fast */
         return memmem(text + start, end - start, word->text, n) != NULL;
+    uint8_t first = (uint8_t) word->text[0] | 0x20;   /* necessary for s_equal, cheap */
     for (size_t i = start; i + n <= end; i++)
-        if (s_equal(text + i, word->text, n))
+        if (((uint8_t) text[i] | 0x20) == first && s_equal(text + i, word->text, n))
             return true;
     return false;
 }
@@ -567,6 +568,15 @@ static inline bool s_strong_last(uint32_t code)
     return tail >= 0x80 && tail <= 0xBF && s_strong_lasts[tail - 0x80] == code;
 }
 
+/*  @returns whether one of s_strong_end ends at byte `end`. */
+static bool s_strong_at(const char *text, size_t end)
+{
+    for (const s_word_t *word = s_strong_end; word->text; word++)
+        if (s_ends_with(text, 0, end, word))
+            return true;
+    return false;
+}
+
 /*  The ending rule on the run that ends at byte `end` (before a space or a
     comma), a particle stripped.  A quick test of its last syllable comes
     first: this runs at every space.  @returns 0 or KTAG_ERR_NOMEM. */
@@ -575,6 +585,13 @@ static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const ch
 {
     uint32_t last = s_syllable_before(text, end), before = end >= 3 ? s_syllable_before(text, end - 3) : 0;
     if (!s_strong_last(last) && !s_strong_last(before))
+        return 0;
+    /* The NAME ends at `end` or before a particle that ends there: without
+       a strong ending at one of those places the rule cannot hold. */
+    bool strong = s_strong_at(text, end);
+    for (const s_word_t *j = s_josa; !strong && j->text; j++)
+        strong = s_ends_with(text, 0, end, j) && s_strong_at(text, end - j->len);
+    if (!strong)
         return 0;
     size_t start = s_run_start(text, end);
     if (start == end)
