@@ -528,10 +528,11 @@ static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const c
 {
     if (!s_free(&(s_name_t) { start, end, 0, 0, 0 }, known, known_count))
         return 0;
+    int batchim = s_batchim(text, start, end);
+    if (batchim >= 0 && batchim != want)
+        return 0;
     s_name_t name = s_measure(text, start, end);
-    int batchim = s_batchim(text, name.start, name.end);
-    if ((batchim < 0 || batchim == want)
-        && (name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
+    if ((name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
         && s_contains_any(text, end + 4, s_clause_end(text, end + 4, len), s_deal)
         && !s_after_mention(&name, known, known_count)
         && s_plausible(text, &name, lex, known, known_count, matches))
@@ -571,6 +572,8 @@ static inline bool s_strong_last(uint32_t code)
 /*  @returns whether one of s_strong_end ends at byte `end`. */
 static bool s_strong_at(const char *text, size_t end)
 {
+    if (!s_strong_last(s_syllable_before(text, end)))   /* every ending ends so */
+        return false;
     for (const s_word_t *word = s_strong_end; word->text; word++)
         if (s_ends_with(text, 0, end, word))
             return true;
@@ -649,12 +652,14 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
     /* The headline rule, once the partners are known. */
     size_t start = s_headline_start(text, len), end = start < len ? s_run_end(text, start, len) : start;
     if (end > start && end < len && text[end] == ',') {
-        s_name_t opening = s_measure(text, start, end);
+        s_name_t opening = { start, end, 0, 0, 0 };   /* measured when the cheap tests hold */
         if (s_free(&opening, known, known_count) && (partner || s_company_shape(text, &opening))
-            && s_contains_any(text, opening.end, len, s_event)
-            && s_plausible(text, &opening, lex, known, known_count, matches)
-            && s_add(self, text, &opening, "headline"))
-            return KTAG_ERR_NOMEM;
+            && s_contains_any(text, opening.end, len, s_event)) {
+            opening = s_measure(text, start, end);
+            if (s_plausible(text, &opening, lex, known, known_count, matches)
+                && s_add(self, text, &opening, "headline"))
+                return KTAG_ERR_NOMEM;
+        }
     }
     /* Names with an ending only companies have, before a space or a comma. */
     if (!ending_full) {
