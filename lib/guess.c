@@ -557,29 +557,49 @@ static uint32_t s_syllable_before(const char *text, size_t end)
 /*  The last syllables of s_strong_end, as s_syllable_before reads them
     (test_guess.c checks every ending of the list is found), stored at
     their last byte less 0x80: those bytes are distinct, so one look-up
-    tells whether a syllable is one of them. */
-#define T(code) [((code) & 0xFF) - 0x80] = (code)
-static const uint32_t s_strong_lasts[64] = {
-    T(0xEC8AA4) /* 스 */, T(0xEC9AA9) /* 용 */, T(0xED8AB8) /* 트 */, T(0xECA780) /* 지 */, T(0xED8388) /* 탈 */,
-    T(0xED9689) /* 행 */, T(0xEAB1B4) /* 건 */, T(0xED858D) /* 텍 */, T(0xEC8598) /* 션 */, T(0xEB8490) /* 널 */,
+    tells whether a syllable is one of them.  With each, the words of
+    s_strong_end (bit i for word i) that end with it. */
+typedef struct {
+    uint32_t code;
+    uint16_t words;
+} s_last_t;
+#define T(code, words) [((code) & 0xFF) - 0x80] = { (code), (words) }
+static const s_last_t s_strong_lasts[64] = {
+    T(0xEC8AA4, 0x0415) /* 스: 홀딩스 파트너스 테크놀로지스 바이오로직스 */,
+    T(0xEC9AA9, 0x0002) /* 용: 자산운용 */,
+    T(0xED8AB8, 0x2008) /* 트: 인베스트먼트 엔터테인먼트 */,
+    T(0xECA780, 0x0020) /* 지: 테크놀로지 */,
+    T(0xED8388, 0x0040) /* 탈: 캐피탈 */,
+    T(0xED9689, 0x0080) /* 행: 저축은행 */,
+    T(0xEAB1B4, 0x0100) /* 건: 종건 */,
+    T(0xED858D, 0x0200) /* 텍: 바이오텍 */,
+    T(0xEC8598, 0x0800) /* 션: 코퍼레이션 */,
+    T(0xEB8490, 0x1000) /* 널: 인터내셔널 */,
 };
 #undef T
+
+/*  @returns the words of s_strong_end whose last syllable is `code`
+    (s_syllable_before), as bits; 0 when there is none. */
+static inline unsigned s_strong_words(uint32_t code)
+{
+    uint32_t tail = code & 0xFF;
+    return tail >= 0x80 && tail <= 0xBF && s_strong_lasts[tail - 0x80].code == code
+               ? s_strong_lasts[tail - 0x80].words
+               : 0;
+}
 
 /*  @returns whether `code` (s_syllable_before) is the last syllable of one
     of s_strong_end. */
 static inline bool s_strong_last(uint32_t code)
 {
-    uint32_t tail = code & 0xFF;
-    return tail >= 0x80 && tail <= 0xBF && s_strong_lasts[tail - 0x80] == code;
+    return s_strong_words(code) != 0;
 }
 
 /*  @returns whether one of s_strong_end ends at byte `end`. */
 static bool s_strong_at(const char *text, size_t end)
 {
-    if (!s_strong_last(s_syllable_before(text, end)))   /* every ending ends so */
-        return false;
-    for (const s_word_t *word = s_strong_end; word->text; word++)
-        if (s_ends_with(text, 0, end, word))
+    for (unsigned words = s_strong_words(s_syllable_before(text, end)); words; words &= words - 1)
+        if (s_ends_with(text, 0, end, &s_strong_end[__builtin_ctz(words)]))
             return true;
     return false;
 }
