@@ -245,7 +245,10 @@ static bool s_in_list(const char *text, const s_name_t *name, const s_word_t *wo
         bool prefix = words->text[n - 1] == '*';
         if (prefix)
             n--;
-        if ((prefix ? len >= n : len == n) && s_equal(text + name->start, words->text, n))
+        /* the first two bytes, |0x20, are necessary for s_equal and cheap */
+        if ((prefix ? len >= n : len == n) && ((uint8_t) text[name->start] | 0x20) == ((uint8_t) words->text[0] | 0x20)
+            && (n < 2 || ((uint8_t) text[name->start + 1] | 0x20) == ((uint8_t) words->text[1] | 0x20))
+            && s_equal(text + name->start, words->text, n))
             return true;
     }
     return false;
