@@ -618,8 +618,10 @@ static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const ch
         return 0;
     /* The NAME ends at `end` or before a particle that ends there: without
        a strong ending at one of those places the rule cannot hold. */
-    bool strong = s_strong_at(text, end);
-    for (const s_word_t *j = s_josa; !strong && j->text; j++)
+    bool strong = s_strong_last(last) && s_strong_at(text, end);
+    /* a particle of one syllable leaves `before` last (it must be strong);
+       에서 would have left neither `last` nor `before` strong */
+    for (const s_word_t *j = s_josa; !strong && s_strong_last(before) && j->text; j++)
         strong = s_ends_with(text, 0, end, j) && s_strong_at(text, end - j->len);
     if (!strong)
         return 0;
