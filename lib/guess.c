@@ -179,7 +179,21 @@ static bool s_contains(const char *text, size_t start, size_t end, const s_word_
     size_t n = word->len;
     if (end < start + n)
         return false;
-    if ((uint8_t) word->text[0] >= 0x80)   /* no case to fold: libc's memmem is fast */
+    if ((uint8_t) word->text[0] >= 0x80 && n >= 3) {
+        /* no case to fold: memchr for the word's third byte (the last of
+           its first syllable, rarer than a lead byte), then memcmp; on
+           these short ranges cheaper than memmem */
+        const char *lo = text + start, *hi = text + end, *p = lo + 2;
+        while (p < hi && (p = memchr(p, word->text[2], (size_t) (hi - p)))) {
+            if (p - 2 + n > hi)
+                return false;
+            if (memcmp(p - 2, word->text, n) == 0)
+                return true;
+            p++;
+        }
+        return false;
+    }
+    if ((uint8_t) word->text[0] >= 0x80)
         return memmem(text + start, end - start, word->text, n) != NULL;
     uint8_t first = (uint8_t) word->text[0] | 0x20;   /* necessary for s_equal, cheap */
     for (size_t i = start; i + n <= end; i++)
