@@ -4,6 +4,7 @@
     ending need the strongest cues. */
 #include "guess.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,11 +269,40 @@ static bool s_in_list(const char *text, const s_name_t *name, const s_word_t *wo
     return false;
 }
 
+/*  For s_company_end, s_not_company_end and s_strong_end: by the low six
+    bits of a word's last byte, the words (bit i for word i) that end so.
+    Made once, on the first field. */
+enum { S_ENDS_COMPANY, S_ENDS_NOT_COMPANY, S_ENDS_STRONG, S_ENDS };
+static uint64_t s_ends_by_last[S_ENDS][64][2];
+static pthread_once_t s_ends_once = PTHREAD_ONCE_INIT;
+
+_Static_assert(sizeof s_company_end / sizeof *s_company_end <= 129
+                   && sizeof s_not_company_end / sizeof *s_not_company_end <= 129
+                   && sizeof s_strong_end / sizeof *s_strong_end <= 129,
+               "s_ends_by_last holds 128 words a list");
+
+static void s_init_ends(void)
+{
+    const s_word_t *lists[S_ENDS] = { s_company_end, s_not_company_end, s_strong_end };
+    for (int l = 0; l < S_ENDS; l++)
+        for (size_t w = 0; lists[l][w].text; w++) {
+            uint8_t b = (uint8_t) lists[l][w].text[lists[l][w].len - 1];
+            s_ends_by_last[l][b & 63][w >> 6] |= 1ULL << (w & 63);
+        }
+}
+
 static bool s_has_end(const char *text, const s_name_t *name, const s_word_t *ends, bool need_more)
 {
-    for (; ends->text; ends++)
-        if (s_ends_with(text, name->start, name->end, ends) && (!need_more || name->end - name->start > ends->len))
-            return true;
+    if (name->end <= name->start)
+        return false;
+    int l = ends == s_company_end ? S_ENDS_COMPANY : ends == s_not_company_end ? S_ENDS_NOT_COMPANY : S_ENDS_STRONG;
+    const uint64_t *slot = s_ends_by_last[l][(uint8_t) text[name->end - 1] & 63];
+    for (int half = 0; half < 2; half++)
+        for (uint64_t words = slot[half]; words; words &= words - 1) {
+            const s_word_t *word = &ends[half * 64 + __builtin_ctzll(words)];
+            if (s_ends_with(text, name->start, name->end, word) && (!need_more || name->end - name->start > word->len))
+                return true;
+        }
     return false;
 }
 
@@ -705,6 +735,7 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
 {
     self->hit_count = 0;
     int rc = 0;
+    pthread_once(&s_ends_once, s_init_ends);
     /* Every anchor is a syllable before a space: 사 ends a subsidiary cue
        (자회사, 관계사, 계열사, 손자회사), 와/과 ends a partner. */
     bool partner = false;
