@@ -155,9 +155,12 @@ static size_t s_prev(const char *text, size_t i)
 
 static bool s_ends_with(const char *text, size_t start, size_t end, const s_word_t *word)
 {
-    /* the last byte first: it rejects almost every word without a call */
-    return end - start >= word->len && text[end - 1] == word->text[word->len - 1]
-           && memcmp(text + end - word->len, word->text, word->len) == 0;
+    /* the last byte first: it rejects almost every word without a call;
+       then, for a longer word, its third byte */
+    size_t n = word->len;
+    return end - start >= n && text[end - 1] == word->text[n - 1]
+           && (n < 4 || text[end - n + 2] == word->text[2])   /* the last byte of a first syllable */
+           && memcmp(text + end - n, word->text, n) == 0;
 }
 
 /*  @returns whether a[0, n) equals b[0, n), ASCII letters compared
