@@ -4,10 +4,15 @@
     ending need the strongest cues. */
 #include "guess.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /*  A word of the lists below, with its length in bytes. */
 typedef struct {
@@ -150,7 +155,12 @@ static size_t s_prev(const char *text, size_t i)
 
 static bool s_ends_with(const char *text, size_t start, size_t end, const s_word_t *word)
 {
-    return end - start >= word->len && memcmp(text + end - word->len, word->text, word->len) == 0;
+    /* the last byte first: it rejects almost every word without a call;
+       then, for a longer word, its third byte */
+    size_t n = word->len;
+    return end - start >= n && text[end - 1] == word->text[n - 1]
+           && (n < 4 || text[end - n + 2] == word->text[2])   /* the last byte of a first syllable */
+           && memcmp(text + end - n, word->text, n) == 0;
 }
 
 /*  @returns whether a[0, n) equals b[0, n), ASCII letters compared
@@ -173,10 +183,25 @@ static bool s_contains(const char *text, size_t start, size_t end, const s_word_
     size_t n = word->len;
     if (end < start + n)
         return false;
-    if ((uint8_t) word->text[0] >= 0x80)   /* no case to fold: libc's memmem is fast */
+    if ((uint8_t) word->text[0] >= 0x80 && n >= 3) {
+        /* no case to fold: memchr for the word's third byte (the last of
+           its first syllable, rarer than a lead byte), then memcmp; on
+           these short ranges cheaper than memmem */
+        const char *lo = text + start, *hi = text + end, *p = lo + 2;
+        while (p < hi && (p = memchr(p, word->text[2], (size_t) (hi - p)))) {
+            if (p - 2 + n > hi)
+                return false;
+            if (memcmp(p - 2, word->text, n) == 0)
+                return true;
+            p++;
+        }
+        return false;
+    }
+    if ((uint8_t) word->text[0] >= 0x80)
         return memmem(text + start, end - start, word->text, n) != NULL;
+    uint8_t first = (uint8_t) word->text[0] | 0x20;   /* necessary for s_equal, cheap */
     for (size_t i = start; i + n <= end; i++)
-        if (s_equal(text + i, word->text, n))
+        if (((uint8_t) text[i] | 0x20) == first && s_equal(text + i, word->text, n))
             return true;
     return false;
 }
@@ -238,17 +263,49 @@ static bool s_in_list(const char *text, const s_name_t *name, const s_word_t *wo
         bool prefix = words->text[n - 1] == '*';
         if (prefix)
             n--;
-        if ((prefix ? len >= n : len == n) && s_equal(text + name->start, words->text, n))
+        /* the first two bytes, |0x20, are necessary for s_equal and cheap */
+        if ((prefix ? len >= n : len == n) && ((uint8_t) text[name->start] | 0x20) == ((uint8_t) words->text[0] | 0x20)
+            && (n < 2 || ((uint8_t) text[name->start + 1] | 0x20) == ((uint8_t) words->text[1] | 0x20))
+            && s_equal(text + name->start, words->text, n))
             return true;
     }
     return false;
 }
 
+/*  For s_company_end, s_not_company_end and s_strong_end: by the low six
+    bits of a word's last byte, the words (bit i for word i) that end so.
+    Made once, on the first field. */
+enum { S_ENDS_COMPANY, S_ENDS_NOT_COMPANY, S_ENDS_STRONG, S_ENDS };
+static uint64_t s_ends_by_last[S_ENDS][64][2];
+static pthread_once_t s_ends_once = PTHREAD_ONCE_INIT;
+
+_Static_assert(sizeof s_company_end / sizeof *s_company_end <= 129
+                   && sizeof s_not_company_end / sizeof *s_not_company_end <= 129
+                   && sizeof s_strong_end / sizeof *s_strong_end <= 129,
+               "s_ends_by_last holds 128 words a list");
+
+static void s_init_ends(void)
+{
+    const s_word_t *lists[S_ENDS] = { s_company_end, s_not_company_end, s_strong_end };
+    for (int l = 0; l < S_ENDS; l++)
+        for (size_t w = 0; lists[l][w].text; w++) {
+            uint8_t b = (uint8_t) lists[l][w].text[lists[l][w].len - 1];
+            s_ends_by_last[l][b & 63][w >> 6] |= 1ULL << (w & 63);
+        }
+}
+
 static bool s_has_end(const char *text, const s_name_t *name, const s_word_t *ends, bool need_more)
 {
-    for (; ends->text; ends++)
-        if (s_ends_with(text, name->start, name->end, ends) && (!need_more || name->end - name->start > ends->len))
-            return true;
+    if (name->end <= name->start)
+        return false;
+    int l = ends == s_company_end ? S_ENDS_COMPANY : ends == s_not_company_end ? S_ENDS_NOT_COMPANY : S_ENDS_STRONG;
+    const uint64_t *slot = s_ends_by_last[l][(uint8_t) text[name->end - 1] & 63];
+    for (int half = 0; half < 2; half++)
+        for (uint64_t words = slot[half]; words; words &= words - 1) {
+            const s_word_t *word = &ends[half * 64 + __builtin_ctzll(words)];
+            if (s_ends_with(text, name->start, name->end, word) && (!need_more || name->end - name->start > word->len))
+                return true;
+        }
     return false;
 }
 
@@ -525,10 +582,11 @@ static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const c
 {
     if (!s_free(&(s_name_t) { start, end, 0, 0, 0 }, known, known_count))
         return 0;
+    int batchim = s_batchim(text, start, end);
+    if (batchim >= 0 && batchim != want)
+        return 0;
     s_name_t name = s_measure(text, start, end);
-    int batchim = s_batchim(text, name.start, name.end);
-    if ((batchim < 0 || batchim == want)
-        && (name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
+    if ((name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
         && s_contains_any(text, end + 4, s_clause_end(text, end + 4, len), s_deal)
         && !s_after_mention(&name, known, known_count)
         && s_plausible(text, &name, lex, known, known_count, matches))
@@ -547,18 +605,51 @@ static uint32_t s_syllable_before(const char *text, size_t end)
 }
 
 /*  The last syllables of s_strong_end, as s_syllable_before reads them
-    (test_guess.c checks every ending of the list against them). */
-static const uint32_t s_strong_lasts[] = {
-    0xEC8AA4 /* 스 */, 0xEC9AA9 /* 용 */, 0xED8AB8 /* 트 */, 0xECA780 /* 지 */, 0xED8388 /* 탈 */,
-    0xED9689 /* 행 */, 0xEAB1B4 /* 건 */, 0xED858D /* 텍 */, 0xEC8598 /* 션 */, 0xEB8490 /* 널 */,
+    (test_guess.c checks every ending of the list is found), stored at
+    their last byte less 0x80: those bytes are distinct, so one look-up
+    tells whether a syllable is one of them.  With each, the words of
+    s_strong_end (bit i for word i) that end with it. */
+typedef struct {
+    uint32_t code;
+    uint16_t words;
+} s_last_t;
+#define T(code, words) [((code) & 0xFF) - 0x80] = { (code), (words) }
+static const s_last_t s_strong_lasts[64] = {
+    T(0xEC8AA4, 0x0415) /* 스: 홀딩스 파트너스 테크놀로지스 바이오로직스 */,
+    T(0xEC9AA9, 0x0002) /* 용: 자산운용 */,
+    T(0xED8AB8, 0x2008) /* 트: 인베스트먼트 엔터테인먼트 */,
+    T(0xECA780, 0x0020) /* 지: 테크놀로지 */,
+    T(0xED8388, 0x0040) /* 탈: 캐피탈 */,
+    T(0xED9689, 0x0080) /* 행: 저축은행 */,
+    T(0xEAB1B4, 0x0100) /* 건: 종건 */,
+    T(0xED858D, 0x0200) /* 텍: 바이오텍 */,
+    T(0xEC8598, 0x0800) /* 션: 코퍼레이션 */,
+    T(0xEB8490, 0x1000) /* 널: 인터내셔널 */,
 };
+#undef T
+
+/*  @returns the words of s_strong_end whose last syllable is `code`
+    (s_syllable_before), as bits; 0 when there is none. */
+static inline unsigned s_strong_words(uint32_t code)
+{
+    uint32_t tail = code & 0xFF;
+    return tail >= 0x80 && tail <= 0xBF && s_strong_lasts[tail - 0x80].code == code
+               ? s_strong_lasts[tail - 0x80].words
+               : 0;
+}
 
 /*  @returns whether `code` (s_syllable_before) is the last syllable of one
     of s_strong_end. */
-static bool s_strong_last(uint32_t code)
+static inline bool s_strong_last(uint32_t code)
 {
-    for (size_t i = 0; i < sizeof s_strong_lasts / sizeof *s_strong_lasts; i++)
-        if (s_strong_lasts[i] == code)
+    return s_strong_words(code) != 0;
+}
+
+/*  @returns whether one of s_strong_end ends at byte `end`. */
+static bool s_strong_at(const char *text, size_t end)
+{
+    for (unsigned words = s_strong_words(s_syllable_before(text, end)); words; words &= words - 1)
+        if (s_ends_with(text, 0, end, &s_strong_end[__builtin_ctz(words)]))
             return true;
     return false;
 }
@@ -572,6 +663,15 @@ static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const ch
     uint32_t last = s_syllable_before(text, end), before = end >= 3 ? s_syllable_before(text, end - 3) : 0;
     if (!s_strong_last(last) && !s_strong_last(before))
         return 0;
+    /* The NAME ends at `end` or before a particle that ends there: without
+       a strong ending at one of those places the rule cannot hold. */
+    bool strong = s_strong_last(last) && s_strong_at(text, end);
+    /* a particle of one syllable leaves `before` last (it must be strong);
+       에서 would have left neither `last` nor `before` strong */
+    for (const s_word_t *j = s_josa; !strong && s_strong_last(before) && j->text; j++)
+        strong = s_ends_with(text, 0, end, j) && s_strong_at(text, end - j->len);
+    if (!strong)
+        return 0;
     size_t start = s_run_start(text, end);
     if (start == end)
         return 0;
@@ -583,22 +683,86 @@ static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const ch
     return 0;
 }
 
-/*  The rules start from anchors, the spaces, not from every character:
-    the stage runs on every document and most have no structure at all. */
+/*  The bytes of a field that are spaces or commas, 16 at a time, in
+    order (SSE2 where there is one). */
+typedef struct {
+    const char *text;
+    size_t len, next, base;
+    uint32_t bits;
+} s_scan_t;
+
+/*  @returns the bits of the spaces and commas in p[0, 16). */
+static inline uint32_t s_mask16(const char *p)
+{
+#ifdef __SSE2__
+    __m128i v = _mm_loadu_si128((const __m128i *) p);
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+    return (uint32_t) _mm_movemask_epi8(hit);
+#else
+    uint32_t bits = 0;
+    for (size_t k = 0; k < 16; k++)
+        bits |= (uint32_t) (p[k] == ' ' || p[k] == ',') << k;
+    return bits;
+#endif
+}
+
+static inline bool s_scan_next(s_scan_t *scan, size_t *at)
+{
+    while (!scan->bits) {
+        if (scan->next >= scan->len)
+            return false;
+        scan->base = scan->next;
+        size_t rest = scan->len - scan->base;
+        if (rest >= 16) {
+            scan->bits = s_mask16(scan->text + scan->base);
+            scan->next = scan->base + 16;
+        } else if (scan->len >= 16) {   /* the last 16 bytes, those already seen shifted out */
+            scan->bits = s_mask16(scan->text + scan->len - 16) >> (16 - rest);
+            scan->next = scan->len;
+        } else {
+            for (size_t k = 0; k < rest; k++)
+                scan->bits |= (uint32_t) (scan->text[scan->base + k] == ' ' || scan->text[scan->base + k] == ',') << k;
+            scan->next = scan->len;
+        }
+    }
+    *at = scan->base + (size_t) __builtin_ctz(scan->bits);
+    scan->bits &= scan->bits - 1;
+    return true;
+}
+
+/*  The rules start from anchors, the spaces (and, for the ending rule, the
+    commas), not from every character: the stage runs on every document
+    and most have no structure at all.  One pass finds every anchor. */
 int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
                      const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
 {
     self->hit_count = 0;
     int rc = 0;
+    pthread_once(&s_ends_once, s_init_ends);
     /* Every anchor is a syllable before a space: 사 ends a subsidiary cue
        (자회사, 관계사, 계열사, 손자회사), 와/과 ends a partner. */
     bool partner = false;
-    for (const char *p = text; rc >= 0 && (p = memchr(p, ' ', (size_t) (text + len - p))); p++) {
-        size_t space = (size_t) (p - text);
+    /* The same pass notes the spaces, then the commas, where the ending
+       rule's quick test holds; the rule runs there, in that order, after
+       the headline rule (past the room kept, a pass of its own). */
+    size_t ending[2][32], ending_count[2] = { 0, 0 };
+    bool ending_full[2] = { false, false };
+    s_scan_t scan = { text, len, 0, 0, 0 };
+    size_t space;
+    while (rc >= 0 && s_scan_next(&scan, &space)) {
         if (space < 3)
             continue;
-        const uint8_t *syllable = (const uint8_t *) p - 3;
+        const uint8_t *syllable = (const uint8_t *) text + space - 3;
         uint32_t code = ((uint32_t) syllable[0] << 16) | ((uint32_t) syllable[1] << 8) | syllable[2];
+        int comma = text[space] == ',';
+        if (s_strong_last(code) || s_strong_last(s_syllable_before(text, space - 3))) {
+            if (ending_count[comma] < sizeof ending[comma] / sizeof *ending[comma])
+                ending[comma][ending_count[comma]++] = space;
+            else
+                ending_full[comma] = true;
+        }
+        if (comma)
+            continue;
         if (code == 0xEC82AC /* 사 */) {
             size_t start = space + 1;
             if (start < len && s_name_char(text, start, len) && s_after_subsidiary(text, start))
@@ -618,18 +782,27 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
     /* The headline rule, once the partners are known. */
     size_t start = s_headline_start(text, len), end = start < len ? s_run_end(text, start, len) : start;
     if (end > start && end < len && text[end] == ',') {
-        s_name_t opening = s_measure(text, start, end);
+        s_name_t opening = { start, end, 0, 0, 0 };   /* measured when the cheap tests hold */
         if (s_free(&opening, known, known_count) && (partner || s_company_shape(text, &opening))
-            && s_contains_any(text, opening.end, len, s_event)
-            && s_plausible(text, &opening, lex, known, known_count, matches)
-            && s_add(self, text, &opening, "headline"))
-            return KTAG_ERR_NOMEM;
+            && s_contains_any(text, opening.end, len, s_event)) {
+            opening = s_measure(text, start, end);
+            if (s_plausible(text, &opening, lex, known, known_count, matches)
+                && s_add(self, text, &opening, "headline"))
+                return KTAG_ERR_NOMEM;
+        }
     }
     /* Names with an ending only companies have, before a space or a comma. */
-    for (int anchor = 0; anchor < 2; anchor++)
-        for (const char *p = text; (p = memchr(p, anchor ? ',' : ' ', (size_t) (text + len - p))); p++)
-            if (s_ending_rule(self, lex, text, (size_t) (p - text), known, known_count, matches))
-                return KTAG_ERR_NOMEM;
+    for (int comma = 0; comma < 2; comma++) {
+        if (!ending_full[comma]) {
+            for (size_t e = 0; e < ending_count[comma]; e++)
+                if (s_ending_rule(self, lex, text, ending[comma][e], known, known_count, matches))
+                    return KTAG_ERR_NOMEM;
+        } else {
+            for (const char *p = text; (p = memchr(p, comma ? ',' : ' ', (size_t) (text + len - p))); p++)
+                if (s_ending_rule(self, lex, text, (size_t) (p - text), known, known_count, matches))
+                    return KTAG_ERR_NOMEM;
+        }
+    }
     return self->entry_count ? s_repeats(self, lex, text, len, known, known_count) : 0;
 }
 
