@@ -40,6 +40,8 @@ from find_cli import find_ktag
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "lexicons", "tools"))
+import lextsv  # noqa: E402
 GROUPS = ["company:krx", "company:x", "company:delisted", "org", "chip", "funding"]
 
 
@@ -100,7 +102,6 @@ class CliTagger:
 
 class RefTagger:
     def __init__(self, lexicons):
-        sys.path.insert(0, os.path.join(REPO, "lexicons", "tools"))
         import refmatch
         self.lex = refmatch.Lexicon(lexicons)
         for p in self.lex.problems:
@@ -138,22 +139,10 @@ def known_forms(lexicons):
     """Every normalized entity surface form of the lexicon set (names and aliases)."""
     forms = set()
     for path in glob.glob(os.path.join(lexicons, "*.tsv")):
-        header = None
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                line = line.rstrip("\r\n")
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                cols = line.split("\t")
-                if header is None:
-                    header = cols
-                    continue
-                if header[0] != "type":
-                    break
-                for form in ([cols[2]] if len(cols) > 2 else []) + \
-                        (cols[3].split("|") if len(cols) > 3 else []):
-                    if form:
-                        forms.add(norm(form))
+        for header, cols in lextsv.rows(path):
+            if header[0] != "type":
+                break
+            forms.update(norm(form) for form in lextsv.entity_forms(cols))
     return forms
 
 

@@ -43,6 +43,10 @@ import sys
 import tempfile
 
 from find_cli import find_ktag
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "lexicons", "tools"))
+import lextsv  # noqa: E402
 import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -85,18 +89,9 @@ def norm(s):
 def load_polar_words(lexicons):
     words = {}
     for path in sorted(glob.glob(os.path.join(lexicons, "sentiment*.tsv"))):
-        header = None
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                line = line.rstrip("\r\n")
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                cols = line.split("\t")
-                if header is None:
-                    header = cols
-                    continue
-                if len(cols) >= 2 and cols[1] in POLAR:
-                    words[norm(cols[0])] = POLAR[cols[1]]
+        for header, cols in lextsv.rows(path):
+            if len(cols) >= 2 and cols[1] in POLAR:
+                words[norm(cols[0])] = POLAR[cols[1]]
     if not words:
         die("no sentiment terms in %s" % lexicons)
     return words
@@ -274,17 +269,9 @@ def count_fitted(lexicons):
     """How many sentiment rows carry a fitted weight."""
     n = 0
     for path in sorted(glob.glob(os.path.join(lexicons, "sentiment*.tsv"))):
-        header = None
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                line = line.rstrip("\r\n")
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                cols = line.split("\t")
-                if header is None:
-                    header = cols
-                elif "fitted" in header and len(cols) > header.index("fitted") and cols[header.index("fitted")]:
-                    n += 1
+        for header, cols in lextsv.rows(path):
+            if "fitted" in header and len(cols) > header.index("fitted") and cols[header.index("fitted")]:
+                n += 1
     return n
 
 

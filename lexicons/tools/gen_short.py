@@ -33,6 +33,9 @@ import re
 import sys
 import unicodedata
 
+
+import lextsv  # the tools' lexicon reader, beside this file
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LEXDIR = os.path.dirname(HERE)
 OUT = "companies_krx_short.tsv"
@@ -95,23 +98,13 @@ def read_entities(d, skip):
     for fn in sorted(os.listdir(d)):
         if not fn.endswith(".tsv") or fn == skip:
             continue
-        header = None
-        with open(os.path.join(d, fn), encoding="utf-8") as f:
-            for line in f:
-                line = line.rstrip("\r\n")
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                cols = line.split("\t")
-                if header is None:
-                    header = cols
-                    if header[0] != "type":
-                        break
-                    continue
-                names = [cols[2]] if len(cols) > 2 and cols[2] else []
-                for form in names + (cols[3].split("|") if len(cols) > 3 and cols[3] else []):
-                    forms[norm(form)].add(cols[1])
-                if fn == "companies_krx.tsv" and names:
-                    listed.append((cols[1], names[0]))
+        for header, cols in lextsv.rows(os.path.join(d, fn)):
+            if header[0] != "type":
+                break
+            for form in lextsv.entity_forms(cols):
+                forms[norm(form)].add(cols[1])
+            if fn == "companies_krx.tsv" and len(cols) > 2 and cols[2]:
+                listed.append((cols[1], cols[2]))
     return forms, listed
 
 

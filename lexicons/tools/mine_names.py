@@ -27,6 +27,9 @@ import re
 import sys
 import unicodedata
 
+
+import lextsv  # the tools' lexicon reader, beside this file
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LEXDIR = os.path.dirname(HERE)
 REPO = os.path.dirname(LEXDIR)
@@ -45,23 +48,11 @@ def read_lexicon(d):
     for fn in sorted(os.listdir(d)):
         if not fn.endswith(".tsv"):
             continue
-        header = None
-        with open(os.path.join(d, fn), encoding="utf-8") as f:
-            for line in f:
-                line = line.rstrip("\r\n")
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                cols = line.split("\t")
-                if header is None:
-                    header = cols
-                    continue
-                if header[0] == "type":
-                    for form in [cols[2] if len(cols) > 2 else ""] + \
-                            (cols[3].split("|") if len(cols) > 3 else []):
-                        if form:
-                            forms.add(norm(form))
-                elif header[0] == "josa":
-                    josa.append(cols[0])
+        for header, cols in lextsv.rows(os.path.join(d, fn)):
+            if header[0] == "type":
+                forms.update(norm(form) for form in lextsv.entity_forms(cols))
+            elif header[0] == "josa":
+                josa.append(cols[0])
     josa.sort(key=len, reverse=True)
     return forms, josa
 
