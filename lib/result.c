@@ -38,7 +38,7 @@ void ktag_result_destroy(ktag_result_t **self_p)
     free(self->events);
     free(self->event_text);
     ktag_events_findings_release(&self->events_findings);
-    free(self->refs);
+    free(self->unit_blocks);
     ktag_guess_release(&self->guess);
     free(self);
     *self_p = NULL;
@@ -134,192 +134,114 @@ int ktag_result_add_explain(ktag_result_t *self, const char *line, size_t len)
     return 0;
 }
 
-static int s_compare_refs(const void *a, const void *b)
+/*  Offsets in code points (or UTF-16 units) are ranks: the units before a
+    byte are the bytes before it, less the continuation bytes, plus (UTF-16)
+    one per 4-byte lead.  A field's text is marked once, a bit per byte, in
+    blocks of 64 bytes that also carry the units before them, so any offset
+    converts with two popcounts, in any order: no sort, no merge, no walk
+    per item. */
+typedef struct ktag_unit_block {
+    uint64_t cont;      /**< bit i: byte i of the block is 10xxxxxx */
+    uint64_t lead4;     /**< bit i: byte i is 11110xxx (marked only for UTF-16) */
+    size_t before;      /**< units before the block's first byte */
+} ktag_unit_block_t;
+
+/*  @returns the bits set in `w`: baseline x86-64 has no popcnt instruction
+    and __builtin_popcountll would call libgcc for each offset. */
+static inline size_t s_popcount(uint64_t w)
 {
-    const ktag_offset_ref_t *x = a, *y = b;
-    return x->byte < y->byte ? -1 : x->byte > y->byte;
+    w -= (w >> 1) & 0x5555555555555555u;
+    w = (w & 0x3333333333333333u) + ((w >> 2) & 0x3333333333333333u);
+    w = (w + (w >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+    return (size_t) ((w * 0x0101010101010101u) >> 56);
 }
 
-static int s_add_ref(ktag_result_t *self, size_t *dest)
+/*  @returns the bytes of text[0, len) (len <= 64) that are continuation
+    bytes (`lead4`: 4-byte leads), a bit each. */
+static uint64_t s_mark(const uint8_t *text, size_t len, bool lead4)
 {
-    if (KTAG_RESERVE(self->refs, self->ref_cap, self->ref_count + 1))
-        return KTAG_ERR_NOMEM;
-    self->refs[self->ref_count++] = (ktag_offset_ref_t) { *dest, dest };
-    return 0;
-}
-
-/*  @returns how many bytes of `w` have their high bit set (no other bit
-    may be): the bits moved to the bottom of each byte and summed by a
-    multiplication. */
-static inline size_t s_count_high(uint64_t w)
-{
-    return (size_t) ((((w >> 7) * 0x0101010101010101u)) >> 56);
-}
-
-/*  @returns the code points (with `utf16`: UTF-16 units) in the UTF-8
-    text[0, len): its bytes that are not continuation bytes, plus one for
-    each 4-byte lead with `utf16`.  Counted 16 bytes at a time with SSE2
-    (x86-64's baseline), 8 at a time otherwise. */
-static inline size_t s_count_units(const uint8_t *text, size_t len, bool utf16)
-{
-    size_t units = 0, i = 0;
+    uint64_t bits = 0;
 #ifdef __SSE2__
     /*  Signed, a continuation byte 0x80..0xBF is below -64, a 4-byte lead
-        0xF0..0xFF in [-16, -1].  Matching lanes are -1: subtracting them
-        counts per lane, and a sum of absolute differences adds the lanes
-        up before any can pass 255. */
+        0xF0..0xFF in [-16, -1].  A last part shorter than 16 bytes is
+        copied into zeros, which mark nothing. */
     const __m128i zero = _mm_setzero_si128(), below = _mm_set1_epi8(-64), above = _mm_set1_epi8(-17);
-    size_t conts = 0, leads4 = 0;
-    while (i + 16 <= len) {
-        __m128i cont = zero, lead4 = zero;
-        for (int n = 0; n < 255 && i + 16 <= len; n++, i += 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *) (text + i));
-            cont = _mm_sub_epi8(cont, _mm_cmplt_epi8(v, below));
-            if (utf16)
-                lead4 = _mm_sub_epi8(lead4, _mm_and_si128(_mm_cmpgt_epi8(v, above), _mm_cmplt_epi8(v, zero)));
+    for (size_t i = 0; i < len; i += 16) {
+        __m128i v;
+        if (i + 16 <= len) {
+            v = _mm_loadu_si128((const __m128i *) (text + i));
+        } else {
+            uint8_t last[16] = { 0 };
+            memcpy(last, text + i, len - i);
+            v = _mm_loadu_si128((const __m128i *) last);
         }
-        __m128i c = _mm_sad_epu8(cont, zero), l = _mm_sad_epu8(lead4, zero);
-        conts += (size_t) _mm_cvtsi128_si32(c) + (size_t) _mm_cvtsi128_si32(_mm_srli_si128(c, 8));
-        leads4 += (size_t) _mm_cvtsi128_si32(l) + (size_t) _mm_cvtsi128_si32(_mm_srli_si128(l, 8));
+        __m128i hit = lead4 ? _mm_and_si128(_mm_cmpgt_epi8(v, above), _mm_cmplt_epi8(v, zero))
+                            : _mm_cmplt_epi8(v, below);
+        bits |= (uint64_t) (uint16_t) _mm_movemask_epi8(hit) << i;
     }
-    units = i - conts + leads4;
+#else
+    for (size_t i = 0; i < len; i++)
+        if (lead4 ? text[i] >= 0xF0 : (text[i] & 0xC0) == 0x80)
+            bits |= (uint64_t) 1 << i;
 #endif
-    const uint64_t high = 0x8080808080808080u;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, text + i, 8);
-        units += 8 - s_count_high(w & ~(w << 1) & high);   /* 10xxxxxx */
-        if (utf16)
-            units += s_count_high(w & (w << 1) & (w << 2) & (w << 3) & high);   /* 1111xxxx */
-    }
-    for (; i < len; i++)
-        if ((text[i] & 0xC0) != 0x80)
-            units += (utf16 && text[i] >= 0xF0) ? 2 : 1;
-    return units;
+    return bits;
 }
 
-/*  A list of items that carry offsets (entities, sentences, …): where each
-    item's start, end and field are.  Every list a result holds is named in
-    s_runs(), the one place both conversions below read. */
-typedef struct {
-    char *items;
-    size_t count, size;
-    size_t start_at, end_at, field_at;
-} s_run_t;
-
-#define S_RUN(array, count, type) \
-    ((s_run_t) { (char *) (array), (count), sizeof(type), offsetof(type, start), offsetof(type, end), \
-                 offsetof(type, field) })
-#define S_MAX_RUNS 4
-
-/*  @returns how many lists of `self` carry offsets, written to runs[]. */
-static size_t s_runs(ktag_result_t *self, s_run_t runs[S_MAX_RUNS])
+/*  Mark the text of field `which` into self->unit_blocks.  @returns 0 or
+    KTAG_ERR_NOMEM. */
+static int s_mark_units(ktag_result_t *self, ktag_field_t which, bool utf16)
 {
-    size_t n = 0;
-    runs[n++] = S_RUN(self->entities, self->entity_count, ktag_entity_t);
-    runs[n++] = S_RUN(self->sentences, self->sentence_count, ktag_sentence_t);
-    runs[n++] = S_RUN(self->events, self->event_count, ktag_event_t);
-    return n;
-}
-
-static inline size_t *s_start(const s_run_t *run, size_t i)
-{
-    return (size_t *) (run->items + i * run->size + run->start_at);
-}
-
-static inline size_t *s_end(const s_run_t *run, size_t i)
-{
-    return (size_t *) (run->items + i * run->size + run->end_at);
-}
-
-static inline ktag_field_t s_field(const s_run_t *run, size_t i)
-{
-    return *(const ktag_field_t *) (run->items + i * run->size + run->field_at);
-}
-
-/*  Rewrite the byte offsets of a field's items in the requested unit:
-    references to all of them sorted by byte, then one walk over the text. */
-static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
-{
-    s_run_t runs[S_MAX_RUNS];
-    size_t run_count = s_runs(self, runs);
-    self->ref_count = 0;
-    for (size_t r = 0; r < run_count; r++)
-        for (size_t i = 0; i < runs[r].count; i++)
-            if (s_field(&runs[r], i) == which
-                && (s_add_ref(self, s_start(&runs[r], i)) || s_add_ref(self, s_end(&runs[r], i))))
-                return KTAG_ERR_NOMEM;
-    if (self->ref_count == 0)
-        return 0;
-    ktag_sort(self->refs, self->ref_count, sizeof *self->refs, s_compare_refs);
     const uint8_t *text = (const uint8_t *) self->fields[which].orig;
-    bool utf16 = self->options.offsets == KTAG_OFFSETS_UTF16;
-    size_t byte = 0, units = 0;
-    for (size_t r = 0; r < self->ref_count; r++) {
-        size_t to = self->refs[r].byte;
-        units += s_count_units(text + byte, to - byte, utf16);
-        byte = to;
-        *self->refs[r].dest = units;
+    size_t len = self->fields[which].orig_len;
+    size_t count = len / 64 + 1;   /* offset len has a block even when len % 64 == 0 */
+    if (KTAG_RESERVE(self->unit_blocks, self->unit_block_cap, count))
+        return KTAG_ERR_NOMEM;
+    size_t before = 0;
+    for (size_t b = 0; b < count; b++) {
+        size_t at = b * 64, n = len - at < 64 ? len - at : 64;
+        ktag_unit_block_t *block = &self->unit_blocks[b];
+        block->cont = s_mark(text + at, n, false);
+        block->lead4 = utf16 ? s_mark(text + at, n, true) : 0;
+        block->before = before;
+        before += n - s_popcount(block->cont) + (utf16 ? s_popcount(block->lead4) : 0);
     }
     return 0;
 }
 
-/*  The usual case, with no overlapping mentions: each list's items of the
-    field are one contiguous run whose offsets never go back (start0 <=
-    end0 <= start1 …), so a merge of the runs converts them all in one walk
-    over the text, without collecting and sorting references.  @returns
-    false (nothing converted) when a run goes back or is not contiguous. */
-static bool s_convert_merged(ktag_result_t *self, ktag_field_t which)
+/*  @returns the units before byte `byte` of the marked field. */
+static inline size_t s_units_at(const ktag_unit_block_t *blocks, size_t byte, bool utf16)
 {
-    s_run_t runs[S_MAX_RUNS];
-    size_t run_count = s_runs(self, runs);
-    size_t next[S_MAX_RUNS];   /* offset k of a run: item k / 2, its start or end */
-    for (size_t r = 0; r < run_count; r++) {
-        s_run_t *run = &runs[r];
-        size_t lo = 0, hi;
-        while (lo < run->count && s_field(run, lo) != which)
-            lo++;
-        for (hi = lo; hi < run->count && s_field(run, hi) == which; hi++)
-            if (*s_start(run, hi) > *s_end(run, hi) || (hi > lo && *s_start(run, hi) < *s_end(run, hi - 1)))
-                return false;
-        for (size_t i = hi; i < run->count; i++)
-            if (s_field(run, i) == which)
-                return false;
-        if (lo)   /* a list never grown has items NULL: no offset on it */
-            run->items += lo * run->size;
-        run->count = hi - lo;
-        next[r] = 0;
-    }
-    const uint8_t *text = (const uint8_t *) self->fields[which].orig;
+    const ktag_unit_block_t *block = &blocks[byte / 64];
+    size_t in = byte % 64;
+    uint64_t below = ((uint64_t) 1 << in) - 1;
+    return block->before + in - s_popcount(block->cont & below) + (utf16 ? s_popcount(block->lead4 & below) : 0);
+}
+
+/*  Rewrite the byte offsets of the field's entities, sentences and events
+    in the requested unit.  @returns 0 or KTAG_ERR_NOMEM. */
+static int s_convert_offsets(ktag_result_t *self, ktag_field_t which)
+{
     bool utf16 = self->options.offsets == KTAG_OFFSETS_UTF16;
-    size_t byte = 0, units = 0;
-    for (;;) {
-        size_t *dest = NULL, pick = 0;
-        for (size_t r = 0; r < run_count; r++) {
-            if (next[r] == 2 * runs[r].count)
-                continue;
-            size_t k = next[r];
-            size_t *at = k & 1 ? s_end(&runs[r], k / 2) : s_start(&runs[r], k / 2);
-            if (!dest || *at < *dest) {
-                dest = at;
-                pick = r;
-            }
+    if (s_mark_units(self, which, utf16))
+        return KTAG_ERR_NOMEM;
+    const ktag_unit_block_t *blocks = self->unit_blocks;
+#define S_CONVERT(items, count)                                    \
+    for (size_t i = 0; i < (count); i++)                            \
+        if ((items)[i].field == which) {                            \
+            (items)[i].start = s_units_at(blocks, (items)[i].start, utf16); \
+            (items)[i].end = s_units_at(blocks, (items)[i].end, utf16);     \
         }
-        if (!dest)
-            return true;
-        next[pick]++;
-        size_t to = *dest;
-        units += s_count_units(text + byte, to - byte, utf16);
-        byte = to;
-        *dest = units;
-    }
+    S_CONVERT(self->entities, self->entity_count)
+    S_CONVERT(self->sentences, self->sentence_count)
+    S_CONVERT(self->events, self->event_count)
+#undef S_CONVERT
+    return 0;
 }
 
 int ktag_result_finish(ktag_result_t *self)
 {
     for (int f = 0; f < 2 && self->options.offsets != KTAG_OFFSETS_BYTE; f++)
-        if (self->fields[f].present && !s_convert_merged(self, (ktag_field_t) f)
-            && s_convert_offsets(self, (ktag_field_t) f))
+        if (self->fields[f].present && s_convert_offsets(self, (ktag_field_t) f))
             return KTAG_ERR_NOMEM;
     for (size_t i = 0; i < self->entity_count; i++)
         self->entities[i].text = self->strings + self->entity_text[i];

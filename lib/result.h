@@ -31,10 +31,8 @@ typedef struct {
     size_t mention_count, mention_cap;
 } ktag_field_state_t;
 
-typedef struct {
-    size_t byte;
-    size_t *dest;
-} ktag_offset_ref_t;
+/*  A 64-byte block of a field's text marked for offset conversion (result.c). */
+typedef struct ktag_unit_block ktag_unit_block_t;
 
 struct ktag_result {
     ktag_lexicon_t *lexicon;
@@ -58,8 +56,8 @@ struct ktag_result {
     size_t *event_text;           /**< offset of each event's span in `strings` */
     size_t event_text_cap;
     ktag_events_findings_t events_findings;
-    ktag_offset_ref_t *refs;
-    size_t ref_count, ref_cap;
+    ktag_unit_block_t *unit_blocks;  /**< the field being converted (result.c) */
+    size_t unit_block_cap;
     size_t filter_work;           /**< cues and stops resolve visited */
     ktag_guess_t guess;           /**< companies found by structure (guess.h) */
 };

@@ -249,12 +249,12 @@ static size_t s_units(const char *text, size_t byte, int unit)
 
 static void test_offsets_far_into_a_long_text_in_every_unit(void)
 {
-    /*  Offsets are counted 16 bytes at a time, with partial sums every
-        4,080 bytes: mentions after 5,000 bytes of mixed 1-, 3- and 4-byte
-        characters, at every alignment. */
+    /*  Offsets are ranks in 64-byte blocks marked 16 bytes at a time:
+        mentions after 5,000 bytes of mixed 1-, 3- and 4-byte characters,
+        at every alignment in a block, the text ending at every alignment. */
     static const char filler[] = "a가🙂, 나，😀b";
     char *text = malloc(6000);
-    for (size_t shift = 0; shift < 20; shift++) {
+    for (size_t shift = 0; shift < 64; shift++) {
         size_t len = 0;
         while (len < 5000 + shift) {
             size_t n = len + sizeof filler - 1 <= 5000 + shift ? sizeof filler - 1 : 1;
