@@ -248,36 +248,27 @@ static s_name_t s_measure(const char *text, size_t start, size_t end)
     return name;
 }
 
-/*  @returns whether `name` is one of `words` (a word marked '*' also
-    matches as a prefix). */
-static bool s_in_list(const char *text, const s_name_t *name, const s_word_t *words)
-{
-    size_t len = name->end - name->start;
-    for (; words->text; words++) {
-        size_t n = words->len;
-        bool prefix = words->text[n - 1] == '*';
-        if (prefix)
-            n--;
-        /* the first two bytes, |0x20, are necessary for s_equal and cheap */
-        if ((prefix ? len >= n : len == n) && ((uint8_t) text[name->start] | 0x20) == ((uint8_t) words->text[0] | 0x20)
-            && (n < 2 || ((uint8_t) text[name->start + 1] | 0x20) == ((uint8_t) words->text[1] | 0x20))
-            && s_equal(text + name->start, words->text, n))
-            return true;
-    }
-    return false;
-}
-
 /*  For s_company_end, s_not_company_end and s_strong_end: by the low six
     bits of a word's last byte, the words (bit i for word i) that end so.
-    Made once, on the first field. */
+    For s_common: by its first two bytes (s_first_key), the words that
+    start so.  Made once, on the first field that has an anchor. */
 enum { S_ENDS_COMPANY, S_ENDS_NOT_COMPANY, S_ENDS_STRONG, S_ENDS };
 static uint64_t s_ends_by_last[S_ENDS][64][2];
+static uint64_t s_common_by_first[64][3];
 static pthread_once_t s_ends_once = PTHREAD_ONCE_INIT;
 
 _Static_assert(sizeof s_company_end / sizeof *s_company_end <= 129
                    && sizeof s_not_company_end / sizeof *s_not_company_end <= 129
                    && sizeof s_strong_end / sizeof *s_strong_end <= 129,
                "s_ends_by_last holds 128 words a list");
+_Static_assert(sizeof s_common / sizeof *s_common <= 193, "s_common_by_first holds 192 words");
+
+/*  @returns the bucket of a word or a name that starts with bytes a, b:
+    ASCII letters fold to one (s_equal compares them so). */
+static inline unsigned s_first_key(uint8_t a, uint8_t b)
+{
+    return ((unsigned) (a | 0x20) * 31u + (b | 0x20)) & 63u;
+}
 
 static void s_init_ends(void)
 {
@@ -287,6 +278,28 @@ static void s_init_ends(void)
             uint8_t b = (uint8_t) lists[l][w].text[lists[l][w].len - 1];
             s_ends_by_last[l][b & 63][w >> 6] |= 1ULL << (w & 63);
         }
+    for (size_t w = 0; s_common[w].text; w++)   /* every word has two bytes or more */
+        s_common_by_first[s_first_key((uint8_t) s_common[w].text[0], (uint8_t) s_common[w].text[1])][w >> 6]
+            |= 1ULL << (w & 63);
+}
+
+/*  @returns whether `name` (of two bytes or more) is one of s_common (a
+    word marked '*' also matches as a prefix). */
+static bool s_is_common(const char *text, const s_name_t *name)
+{
+    size_t len = name->end - name->start;
+    const uint64_t *slot = s_common_by_first[s_first_key((uint8_t) text[name->start], (uint8_t) text[name->start + 1])];
+    for (int third = 0; third < 3; third++)
+        for (uint64_t words = slot[third]; words; words &= words - 1) {
+            const s_word_t *word = &s_common[third * 64 + __builtin_ctzll(words)];
+            size_t n = word->len;
+            bool prefix = word->text[n - 1] == '*';
+            if (prefix)
+                n--;
+            if ((prefix ? len >= n : len == n) && s_equal(text + name->start, word->text, n))
+                return true;
+        }
+    return false;
 }
 
 static bool s_has_end(const char *text, const s_name_t *name, const s_word_t *ends, bool need_more)
@@ -357,7 +370,7 @@ static bool s_plausible(const char *text, const s_name_t *name, const ktag_lexic
         if (pattern->entry >= 0 && match->end == name->end && match->end - pattern->len == name->start)
             return false;
     }
-    if (s_in_list(text, name, s_common))
+    if (s_is_common(text, name))
         return false;
     return !s_has_end(text, name, s_not_company_end, false) || s_company_shape(text, name);
 }
@@ -547,10 +560,22 @@ static size_t s_sort_unique(uint32_t *items, size_t count)
     return kept;
 }
 
+/*  @returns whether byte `at` lies in a guess of this field. */
+static bool s_in_hit(const ktag_guess_t *self, size_t at)
+{
+    for (size_t h = 0; h < self->hit_count; h++)
+        if (self->hits[h].start <= at && at < self->hits[h].end)
+            return true;
+    return false;
+}
+
 /*  A name guessed once in the document is a mention wherever it stands
     again as a word of its own, bare or with a particle: at the start of a
     run of name characters that is the name, or the name and a particle.
-    Where a run could be one is found by searching each name. */
+    Where a run could be one is found by searching each name (three bytes
+    or more, starting with a letter: s_plausible): memchr for its third
+    byte, rarer than a Hangul lead byte, then memcmp.  A run that starts
+    in a guess of the field could only overlap it. */
 static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
                      const ktag_candidate_t *known, size_t known_count)
 {
@@ -558,11 +583,13 @@ static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
     for (size_t e = 0; e < self->entry_count; e++) {
         const char *name = self->entries[e]->entry.name;
         size_t name_len = strlen(name);
-        /* a name starts with a letter (s_plausible): p is a character's start */
-        for (const char *p = text; (p = memmem(p, (size_t) (text + len - p), name, name_len)); p++) {
-            size_t at = (size_t) (p - text);
-            if ((at == 0 || !s_name_char(text, s_prev(text, at), len))
-                && s_push(&self->spaces, &self->space_count, &self->space_cap, at))
+        for (const char *p = text + 2, *end = text + len; p < end && (p = memchr(p, name[2], (size_t) (end - p)));
+             p++) {
+            size_t at = (size_t) (p - 2 - text);
+            if (at + name_len > len)
+                break;
+            if (memcmp(text + at, name, name_len) == 0 && (at == 0 || !s_name_char(text, s_prev(text, at), len))
+                && !s_in_hit(self, at) && s_push(&self->spaces, &self->space_count, &self->space_cap, at))
                 return KTAG_ERR_NOMEM;
         }
     }
@@ -713,40 +740,34 @@ static int s_partner_anchors(ktag_guess_t *self, const char *text)
     return 0;
 }
 
-/*  The rules start from the anchor words the matcher found (guess.h), not
-    from every character: the stage runs on every document and most have
-    no structure at all.  They run in the order of their spaces (the
-    subsidiary and the partner rules), then the headline rule, then the
-    ending rule at spaces, then at commas: a guess keeps its place against
-    the later ones. */
-int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
-                     const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
+/*  The rules, from the anchor words of a field that has some.  They run
+    in the order of their spaces (the subsidiary and the partner rules),
+    then the headline rule, then the ending rule at spaces, then at
+    commas: a guess keeps its place against the later ones. */
+static int s_rules(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                   const ktag_candidate_t *known, size_t known_count, const ktag_scan_t *scan)
 {
-    self->hit_count = self->space_count = self->ending_count = self->deal_count = 0;
+    const ktag_match_vec_t *matches = &scan->matches;
+    self->space_count = self->ending_count = self->deal_count = 0;
     bool event = false;
     size_t event_start = 0;   /* of the last event word */
-    for (size_t m = 0; m < matches->count; m++) {
-        const ktag_pattern_t *pattern = &lex->patterns[matches->items[m].pattern];
-        if (!pattern->guess)
-            continue;
-        size_t end = matches->items[m].end, start = end - pattern->len;
-        if ((pattern->guess & KTAG_GUESS_SUBSIDIARY) && end + 1 < len && text[end] == ' '
-            && s_push(&self->spaces, &self->space_count, &self->space_cap, end))
+    for (size_t w = 0; w < scan->guess_word_count; w++) {
+        const ktag_term_hit_t *word = &scan->guess_words[w];
+        if ((word->term & KTAG_GUESS_SUBSIDIARY) && word->end + 1 < len && text[word->end] == ' '
+            && s_push(&self->spaces, &self->space_count, &self->space_cap, word->end))
             return KTAG_ERR_NOMEM;
-        if (pattern->guess & KTAG_GUESS_DEAL) {
+        if (word->term & KTAG_GUESS_DEAL) {
             if (KTAG_RESERVE(self->deals, self->deal_cap, self->deal_count + 1))
                 return KTAG_ERR_NOMEM;
-            self->deals[self->deal_count++] = (ktag_span_t) { (uint32_t) start, (uint32_t) end };
+            self->deals[self->deal_count++] = (ktag_span_t) { word->start, word->end };
         }
-        if (pattern->guess & KTAG_GUESS_EVENT) {
+        if (word->term & KTAG_GUESS_EVENT) {
             event = true;
-            event_start = start;   /* the matcher gives starts in order */
+            event_start = word->start;   /* they come by start */
         }
-        if ((pattern->guess & KTAG_GUESS_ENDING) && s_ending_anchor(self, text, len, end))
+        if ((word->term & KTAG_GUESS_ENDING) && s_ending_anchor(self, text, len, word->end))
             return KTAG_ERR_NOMEM;
     }
-    if (!self->space_count && !self->deal_count && !event && !self->ending_count)
-        return self->entry_count ? s_repeats(self, lex, text, len, known, known_count) : 0;
     pthread_once(&s_ends_once, s_init_ends);
 
     bool partner = false;
@@ -780,7 +801,29 @@ int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
             if (text[self->endings[e]] == mark
                 && s_ending_rule(self, lex, text, self->endings[e], known, known_count, matches))
                 return KTAG_ERR_NOMEM;
-    return self->entry_count ? s_repeats(self, lex, text, len, known, known_count) : 0;
+    return 0;
+}
+
+/*  The stage on a field with an anchor or a name to find again.  Not
+    inlined: the other fields, most of them, pay no set-up. */
+__attribute__((noinline)) static int s_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text,
+                                             size_t len, const ktag_candidate_t *known, size_t known_count,
+                                             const ktag_scan_t *scan)
+{
+    int rc = scan->guess_word_count ? s_rules(self, lex, text, len, known, known_count, scan) : 0;
+    return rc || !self->entry_count ? rc : s_repeats(self, lex, text, len, known, known_count);
+}
+
+/*  The rules start from the anchor words the matcher found (guess.h), not
+    from every character: the stage runs on every document and most have
+    no structure at all. */
+int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                     const ktag_candidate_t *known, size_t known_count, const ktag_scan_t *scan)
+{
+    self->hit_count = 0;
+    if (!scan->guess_word_count && !self->entry_count)
+        return 0;
+    return s_field(self, lex, text, len, known, known_count, scan);
 }
 
 void ktag_guess_release(ktag_guess_t *self)

@@ -97,12 +97,12 @@ const char *ktag_guess_word(size_t index, unsigned *kinds);
 void ktag_guess_reset(ktag_guess_t *self);
 
 /** Find the companies of one field.  `known` are the field's resolved
- *  candidates (by start, non-overlapping), `matches` the matcher's raw
- *  output for it (scan.h), anchor words included.  The guesses replace self->hits; a NAME met
+ *  candidates (by start, non-overlapping), `scan` its scan (scan.h): the
+ *  matcher's raw output and the anchor words in it.  The guesses replace self->hits; a NAME met
  *  twice in a document gets the same entry.  @returns 0 or KTAG_ERR_NOMEM. */
 int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lexicon, const char *norm, size_t len,
                      const ktag_candidate_t *known, size_t known_count,
-                     const ktag_match_vec_t *matches);
+                     const ktag_scan_t *scan);
 
 /** Free the buffers of `self` (not `self`). */
 void ktag_guess_release(ktag_guess_t *self);

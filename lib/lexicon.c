@@ -843,7 +843,7 @@ ktag_lexicon_t *ktag_lexicon_open_many(const char *const *dirs, size_t count, kt
         lex->patterns[p].event_word = (int32_t) w;
     }
     /*  So do the guess stage's anchor words. */
-    for (size_t w = 0; w < ktag_guess_word_count(); w++) {
+    for (size_t w = 0, count = ktag_guess_word_count(); w < count; w++) {
         unsigned kinds;
         int32_t p = s_pattern(&loader, ktag_guess_word(w, &kinds));
         if (p < 0) {
