@@ -161,12 +161,6 @@ static inline size_t s_name_char(const char *text, size_t i, size_t len)
     return s_is_hangul(c) ? 3 : 0;
 }
 
-/*  @returns the bytes of the UTF-8 character whose lead byte is `b`. */
-static inline size_t s_char_len(uint8_t b)
-{
-    return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-}
-
 /*  @returns the end of the run of name characters that starts at i. */
 static inline size_t s_run_end(const char *text, size_t i, size_t len)
 {
@@ -289,9 +283,9 @@ static bool s_is_common(const char *text, const s_name_t *name)
 {
     size_t len = name->end - name->start;
     const uint64_t *slot = s_common_by_first[s_first_key((uint8_t) text[name->start], (uint8_t) text[name->start + 1])];
-    for (int third = 0; third < 3; third++)
-        for (uint64_t words = slot[third]; words; words &= words - 1) {
-            const s_word_t *word = &s_common[third * 64 + __builtin_ctzll(words)];
+    for (int group = 0; group < 3; group++)
+        for (uint64_t words = slot[group]; words; words &= words - 1) {
+            const s_word_t *word = &s_common[group * 64 + __builtin_ctzll(words)];
             size_t n = word->len;
             bool prefix = word->text[n - 1] == '*';
             if (prefix)
@@ -702,10 +696,11 @@ static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const ch
     return 0;
 }
 
-/*  Note where a strong ending that ends at byte `end` lets the ending rule
-    run: at a space or a comma right after it, or after a particle of one
-    syllable (에서 leaves no name before it: the rule never held there).
-    @returns 0 or KTAG_ERR_NOMEM. */
+/*  Note where the ending rule may hold for a strong ending that ends at
+    byte `end`: at a space or a comma right after it, or after it and a
+    particle of one syllable (not 에서: the rule has never looked for a
+    strong ending two syllables before a space).  @returns 0 or
+    KTAG_ERR_NOMEM. */
 static int s_ending_anchor(ktag_guess_t *self, const char *text, size_t len, size_t end)
 {
     if (end < len && (text[end] == ' ' || text[end] == ','))
@@ -718,9 +713,12 @@ static int s_ending_anchor(ktag_guess_t *self, const char *text, size_t len, siz
     return 0;
 }
 
-/*  Note the spaces after a 와 or a 과 that a deal word may follow in the
-    same clause (at most 120 bytes on: s_clause_end), deal words by
-    start.  @returns 0 or KTAG_ERR_NOMEM. */
+/*  Note the spaces after a 와 or a 과 that a deal word of the field may
+    follow in the same clause: the clause starts after the space and runs
+    120 bytes at most (s_clause_end), so the space lies in the 121 bytes
+    before the deal word's end, and before its start.  The deal words come
+    by start: each window starts where the last one ended or later.
+    @returns 0 or KTAG_ERR_NOMEM. */
 static int s_partner_anchors(ktag_guess_t *self, const char *text)
 {
     size_t from = 0;

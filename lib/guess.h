@@ -33,8 +33,8 @@
     deal word (a partner comes before it), a corporate event (for the
     headline rule), a strong ending.  The lexicon adds these words to its
     matcher (ktag_guess_word), so the scan stage finds them in its one pass
-    and a field without one costs the stage a look at the matcher's output
-    only.
+    (ktag_scan_t.guess_words), and a field without one and without a name
+    guessed earlier in the document costs the stage one check.
 
     Offsets are normalized bytes of the field, [start, end).
 */
@@ -98,11 +98,11 @@ void ktag_guess_reset(ktag_guess_t *self);
 
 /** Find the companies of one field.  `known` are the field's resolved
  *  candidates (by start, non-overlapping), `scan` its scan (scan.h): the
- *  matcher's raw output and the anchor words in it.  The guesses replace self->hits; a NAME met
- *  twice in a document gets the same entry.  @returns 0 or KTAG_ERR_NOMEM. */
+ *  matcher's raw output and the anchor words in it.  The guesses replace
+ *  self->hits; a NAME met twice in a document gets the same entry.
+ *  @returns 0 or KTAG_ERR_NOMEM. */
 int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lexicon, const char *norm, size_t len,
-                     const ktag_candidate_t *known, size_t known_count,
-                     const ktag_scan_t *scan);
+                     const ktag_candidate_t *known, size_t known_count, const ktag_scan_t *scan);
 
 /** Free the buffers of `self` (not `self`). */
 void ktag_guess_release(ktag_guess_t *self);
