@@ -339,6 +339,30 @@ static bool s_free(const s_name_t *name, const ktag_candidate_t *known, size_t k
     return true;
 }
 
+/*  @returns whether a lexicon form (an entity's) stands at exactly
+    [start, end): a binary search of the matches, which come by start. */
+static bool s_is_form(const ktag_lexicon_t *lex, const ktag_match_vec_t *matches, size_t start, size_t end)
+{
+    size_t lo = 0, hi = matches->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const ktag_match_t *match = &matches->items[mid];
+        if (match->end - lex->patterns[match->pattern].len < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < matches->count; lo++) {
+        const ktag_match_t *match = &matches->items[lo];
+        const ktag_pattern_t *pattern = &lex->patterns[match->pattern];
+        if (match->end - pattern->len != start)
+            return false;
+        if (pattern->entry >= 0 && match->end == end)
+            return true;
+    }
+    return false;
+}
+
 /*  The checks every NAME passes: its size, its first character, no
     overlap with a resolved mention, not a lexicon form, not a common word,
     not a place or an institution. */
@@ -356,14 +380,8 @@ static bool s_plausible(const char *text, const s_name_t *name, const ktag_lexic
         return false;
     if (name->syllables == 0 ? name->latin < 3 : (name->syllables < 2 || name->syllables > 12))
         return false;
-    if (!s_free(name, known, known_count))
+    if (!s_free(name, known, known_count) || s_is_form(lex, matches, name->start, name->end))
         return false;
-    for (size_t m = 0; m < matches->count; m++) {
-        const ktag_match_t *match = &matches->items[m];
-        const ktag_pattern_t *pattern = &lex->patterns[match->pattern];
-        if (pattern->entry >= 0 && match->end == name->end && match->end - pattern->len == name->start)
-            return false;
-    }
     if (s_is_common(text, name))
         return false;
     return !s_has_end(text, name, s_not_company_end, false) || s_company_shape(text, name);
@@ -514,17 +532,21 @@ static bool s_is_josa(const ktag_lexicon_t *lex, const char *text, size_t start,
     return false;
 }
 
-/*  @returns the start of the run of name characters that ends at `end`. */
+/*  @returns the start of the run of name characters that ends at `end`.
+    A name character has one byte (ASCII) or three (a Hangul syllable, its
+    lead byte EA..ED, which only a three-byte character ending here can
+    have three bytes back): no walk over continuation bytes. */
 static size_t s_run_start(const char *text, size_t end)
 {
     size_t start = end;
-    while (start > 0) {
-        size_t p = s_prev(text, start);
-        if (!s_name_char(text, p, end))
-            break;
-        start = p;
+    for (;;) {
+        if (start >= 1 && (uint8_t) text[start - 1] < 0x80 && s_name_char(text, start - 1, end))
+            start -= 1;
+        else if (start >= 3 && s_name_char(text, start - 3, end) == 3)
+            start -= 3;
+        else
+            return start;
     }
-    return start;
 }
 
 /*  Append `at` to a list of positions.  @returns 0 or KTAG_ERR_NOMEM. */
@@ -582,7 +604,8 @@ static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
             size_t at = (size_t) (p - 2 - text);
             if (at + name_len > len)
                 break;
-            if (memcmp(text + at, name, name_len) == 0 && (at == 0 || !s_name_char(text, s_prev(text, at), len))
+            if (text[at] == name[0] && text[at + 1] == name[1] && memcmp(text + at, name, name_len) == 0
+                && (at == 0 || !s_name_char(text, s_prev(text, at), len))
                 && !s_in_hit(self, at) && s_push(&self->spaces, &self->space_count, &self->space_cap, at))
                 return KTAG_ERR_NOMEM;
         }
