@@ -562,6 +562,8 @@ static int s_push(uint32_t **items, size_t *count, size_t *cap, size_t at)
     matcher's, by start): an insertion sort.  @returns the count left. */
 static size_t s_sort_unique(uint32_t *items, size_t count)
 {
+    if (count < 2)
+        return count;
     for (size_t i = 1; i < count; i++) {
         uint32_t item = items[i];
         size_t j = i;
