@@ -533,9 +533,10 @@ static bool s_is_josa(const ktag_lexicon_t *lex, const char *text, size_t start,
 }
 
 /*  @returns the start of the run of name characters that ends at `end`.
-    A name character has one byte (ASCII) or three (a Hangul syllable, its
-    lead byte EA..ED, which only a three-byte character ending here can
-    have three bytes back): no walk over continuation bytes. */
+    A name character is one byte (ASCII) or three (a Hangul syllable, lead
+    byte EA..ED), and a lead byte EA..ED three bytes back can only start a
+    character that ends here: the run is walked back a character at a time
+    without looking for where each one starts. */
 static size_t s_run_start(const char *text, size_t end)
 {
     size_t start = end;
