@@ -210,7 +210,7 @@ static int32_t s_pattern(s_loader_t *loader, const char *norm)
         lex->forms[id] = strdup(norm);
         if (!lex->forms[id])
             return -1;
-        lex->patterns[id] = (ktag_pattern_t) { -1, -1, (uint32_t) len, 0, 0, 0, -1, 0 };
+        lex->patterns[id] = (ktag_pattern_t) { -1, -1, (uint32_t) len, 0, 0, 0, 0, -1 };
         lex->pattern_count++;
     }
     return id;

@@ -35,8 +35,8 @@ typedef struct {
     uint8_t flags;      /**< KTAG_FLAG_* of the entity form */
     uint8_t cue;        /**< 1 when a finance context cue */
     uint8_t stop;       /**< 1 when a stop phrase: mentions inside it are dropped */
-    int32_t event_word; /**< a cue word of the events analyzer (events.h), or -1 */
     uint8_t guess;      /**< KTAG_GUESS_* bits of an anchor word of the guess stage (guess.h), or 0 */
+    int32_t event_word; /**< a cue word of the events analyzer (events.h), or -1 */
 } ktag_pattern_t;
 
 /** A particle or ending.  The list is sorted by first code point, then
