@@ -10,10 +10,6 @@
 
 #include "util.h"
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 /*  A word of the lists below, with its length in bytes. */
 typedef struct {
     const char *text;
@@ -71,15 +67,18 @@ static const s_word_t s_company_end[] = {
     W("항공"), W("중공업"), W("자동차"), W("정밀"), W("전기"), W("제지"), W("철강"), W("ENG"), W("Inc"), W("Corp"), { NULL, 0 }
 };
 
-/*  Words a partner NAME+와/과 must be followed by, in the same clause. */
+/*  Words a partner NAME+와/과 must be followed by, in the same clause.
+    This list and the next are anchor words only (ktag_guess_word), found
+    by the matcher: normalized, ASCII in small letters (the matcher folds
+    ASCII case). */
 static const s_word_t s_deal[] = {
-    W("업무협약"), W("MOU"), W("공급 계약"), W("공급계약"), W("파트너십"), W("사업협력"), W("사업 협력"), W("합작"), W("인수"),
+    W("업무협약"), W("mou"), W("공급 계약"), W("공급계약"), W("파트너십"), W("사업협력"), W("사업 협력"), W("합작"), W("인수"),
     W("합병"), W("제휴"), W("공동개발"), W("공동 개발"), { NULL, 0 }
 };
 
 /*  Corporate events the rest of a headline may name. */
 static const s_word_t s_event[] = {
-    W("공급 계약"), W("공급계약"), W("업무협약"), W("MOU"), W("파트너십"), W("사업협력"), W("유상증자"), W("무상증자"),
+    W("공급 계약"), W("공급계약"), W("업무협약"), W("mou"), W("파트너십"), W("사업협력"), W("유상증자"), W("무상증자"),
     W("상장"), W("수주"), W("인수"), W("합병"), W("제휴"), W("합작"), W("특허"), W("임상"), W("투자 유치"), W("투자유치"),
     W("계약 체결"), { NULL, 0 }
 };
@@ -93,6 +92,39 @@ static const s_word_t s_strong_end[] = {
 };
 
 static const s_word_t s_subsidiary[] = { W("손자회사"), W("자회사"), W("관계사"), W("계열사"), { NULL, 0 } };
+
+/*  The anchor words are these lists one after the other; a word in two
+    lists is one pattern with both kinds (the lexicon ORs them). */
+static const struct {
+    const s_word_t *words;
+    unsigned kind;
+} s_anchor_lists[] = {
+    { s_subsidiary, KTAG_GUESS_SUBSIDIARY },
+    { s_deal, KTAG_GUESS_DEAL },
+    { s_event, KTAG_GUESS_EVENT },
+    { s_strong_end, KTAG_GUESS_ENDING },
+};
+
+size_t ktag_guess_word_count(void)
+{
+    size_t count = 0;
+    for (size_t l = 0; l < sizeof s_anchor_lists / sizeof *s_anchor_lists; l++)
+        for (const s_word_t *w = s_anchor_lists[l].words; w->text; w++)
+            count++;
+    return count;
+}
+
+const char *ktag_guess_word(size_t index, unsigned *kinds)
+{
+    for (size_t l = 0; l < sizeof s_anchor_lists / sizeof *s_anchor_lists; l++)
+        for (const s_word_t *w = s_anchor_lists[l].words; w->text; w++)
+            if (index-- == 0) {
+                *kinds = s_anchor_lists[l].kind;
+                return w->text;
+            }
+    *kinds = 0;
+    return NULL;
+}
 
 /* ------------------------------------------------ characters */
 
@@ -127,12 +159,6 @@ static inline size_t s_name_char(const char *text, size_t i, size_t len)
     uint32_t c = ((uint32_t) (b & 0x0F) << 12) | ((uint32_t) ((uint8_t) text[i + 1] & 0x3F) << 6)
                  | ((uint8_t) text[i + 2] & 0x3F);
     return s_is_hangul(c) ? 3 : 0;
-}
-
-/*  @returns the bytes of the UTF-8 character whose lead byte is `b`. */
-static inline size_t s_char_len(uint8_t b)
-{
-    return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
 }
 
 /*  @returns the end of the run of name characters that starts at i. */
@@ -177,43 +203,6 @@ static bool s_equal(const char *a, const char *b, size_t n)
     return true;
 }
 
-/*  @returns whether bytes [start, end) hold `word`. */
-static bool s_contains(const char *text, size_t start, size_t end, const s_word_t *word)
-{
-    size_t n = word->len;
-    if (end < start + n)
-        return false;
-    if ((uint8_t) word->text[0] >= 0x80 && n >= 3) {
-        /* no case to fold: memchr for the word's third byte (the last of
-           its first syllable, rarer than a lead byte), then memcmp; on
-           these short ranges cheaper than memmem */
-        const char *lo = text + start, *hi = text + end, *p = lo + 2;
-        while (p < hi && (p = memchr(p, word->text[2], (size_t) (hi - p)))) {
-            if (p - 2 + n > hi)
-                return false;
-            if (memcmp(p - 2, word->text, n) == 0)
-                return true;
-            p++;
-        }
-        return false;
-    }
-    if ((uint8_t) word->text[0] >= 0x80)
-        return memmem(text + start, end - start, word->text, n) != NULL;
-    uint8_t first = (uint8_t) word->text[0] | 0x20;   /* necessary for s_equal, cheap */
-    for (size_t i = start; i + n <= end; i++)
-        if (((uint8_t) text[i] | 0x20) == first && s_equal(text + i, word->text, n))
-            return true;
-    return false;
-}
-
-static bool s_contains_any(const char *text, size_t start, size_t end, const s_word_t *words)
-{
-    for (; words->text; words++)
-        if (s_contains(text, start, end, words))
-            return true;
-    return false;
-}
-
 /*  @returns the end of a clause that starts at `start`: the next clause
     punctuation, at most 120 bytes on. */
 static size_t s_clause_end(const char *text, size_t start, size_t len)
@@ -253,36 +242,27 @@ static s_name_t s_measure(const char *text, size_t start, size_t end)
     return name;
 }
 
-/*  @returns whether `name` is one of `words` (a word marked '*' also
-    matches as a prefix). */
-static bool s_in_list(const char *text, const s_name_t *name, const s_word_t *words)
-{
-    size_t len = name->end - name->start;
-    for (; words->text; words++) {
-        size_t n = words->len;
-        bool prefix = words->text[n - 1] == '*';
-        if (prefix)
-            n--;
-        /* the first two bytes, |0x20, are necessary for s_equal and cheap */
-        if ((prefix ? len >= n : len == n) && ((uint8_t) text[name->start] | 0x20) == ((uint8_t) words->text[0] | 0x20)
-            && (n < 2 || ((uint8_t) text[name->start + 1] | 0x20) == ((uint8_t) words->text[1] | 0x20))
-            && s_equal(text + name->start, words->text, n))
-            return true;
-    }
-    return false;
-}
-
 /*  For s_company_end, s_not_company_end and s_strong_end: by the low six
     bits of a word's last byte, the words (bit i for word i) that end so.
-    Made once, on the first field. */
+    For s_common: by its first two bytes (s_first_key), the words that
+    start so.  Made once, on the first field that has an anchor. */
 enum { S_ENDS_COMPANY, S_ENDS_NOT_COMPANY, S_ENDS_STRONG, S_ENDS };
 static uint64_t s_ends_by_last[S_ENDS][64][2];
+static uint64_t s_common_by_first[64][3];
 static pthread_once_t s_ends_once = PTHREAD_ONCE_INIT;
 
 _Static_assert(sizeof s_company_end / sizeof *s_company_end <= 129
                    && sizeof s_not_company_end / sizeof *s_not_company_end <= 129
                    && sizeof s_strong_end / sizeof *s_strong_end <= 129,
                "s_ends_by_last holds 128 words a list");
+_Static_assert(sizeof s_common / sizeof *s_common <= 193, "s_common_by_first holds 192 words");
+
+/*  @returns the bucket of a word or a name that starts with bytes a, b:
+    ASCII letters fold to one (s_equal compares them so). */
+static inline unsigned s_first_key(uint8_t a, uint8_t b)
+{
+    return ((unsigned) (a | 0x20) * 31u + (b | 0x20)) & 63u;
+}
 
 static void s_init_ends(void)
 {
@@ -292,6 +272,28 @@ static void s_init_ends(void)
             uint8_t b = (uint8_t) lists[l][w].text[lists[l][w].len - 1];
             s_ends_by_last[l][b & 63][w >> 6] |= 1ULL << (w & 63);
         }
+    for (size_t w = 0; s_common[w].text; w++)   /* every word has two bytes or more */
+        s_common_by_first[s_first_key((uint8_t) s_common[w].text[0], (uint8_t) s_common[w].text[1])][w >> 6]
+            |= 1ULL << (w & 63);
+}
+
+/*  @returns whether `name` (of two bytes or more) is one of s_common (a
+    word marked '*' also matches as a prefix). */
+static bool s_is_common(const char *text, const s_name_t *name)
+{
+    size_t len = name->end - name->start;
+    const uint64_t *slot = s_common_by_first[s_first_key((uint8_t) text[name->start], (uint8_t) text[name->start + 1])];
+    for (int group = 0; group < 3; group++)
+        for (uint64_t words = slot[group]; words; words &= words - 1) {
+            const s_word_t *word = &s_common[group * 64 + __builtin_ctzll(words)];
+            size_t n = word->len;
+            bool prefix = word->text[n - 1] == '*';
+            if (prefix)
+                n--;
+            if ((prefix ? len >= n : len == n) && s_equal(text + name->start, word->text, n))
+                return true;
+        }
+    return false;
 }
 
 static bool s_has_end(const char *text, const s_name_t *name, const s_word_t *ends, bool need_more)
@@ -337,6 +339,30 @@ static bool s_free(const s_name_t *name, const ktag_candidate_t *known, size_t k
     return true;
 }
 
+/*  @returns whether a lexicon form (an entity's) stands at exactly
+    [start, end): a binary search of the matches, which come by start. */
+static bool s_is_form(const ktag_lexicon_t *lex, const ktag_match_vec_t *matches, size_t start, size_t end)
+{
+    size_t lo = 0, hi = matches->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const ktag_match_t *match = &matches->items[mid];
+        if (match->end - lex->patterns[match->pattern].len < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < matches->count; lo++) {
+        const ktag_match_t *match = &matches->items[lo];
+        const ktag_pattern_t *pattern = &lex->patterns[match->pattern];
+        if (match->end - pattern->len != start)
+            return false;
+        if (pattern->entry >= 0 && match->end == end)
+            return true;
+    }
+    return false;
+}
+
 /*  The checks every NAME passes: its size, its first character, no
     overlap with a resolved mention, not a lexicon form, not a common word,
     not a place or an institution. */
@@ -354,15 +380,9 @@ static bool s_plausible(const char *text, const s_name_t *name, const ktag_lexic
         return false;
     if (name->syllables == 0 ? name->latin < 3 : (name->syllables < 2 || name->syllables > 12))
         return false;
-    if (!s_free(name, known, known_count))
+    if (!s_free(name, known, known_count) || s_is_form(lex, matches, name->start, name->end))
         return false;
-    for (size_t m = 0; m < matches->count; m++) {
-        const ktag_match_t *match = &matches->items[m];
-        const ktag_pattern_t *pattern = &lex->patterns[match->pattern];
-        if (pattern->entry >= 0 && match->end == name->end && match->end - pattern->len == name->start)
-            return false;
-    }
-    if (s_in_list(text, name, s_common))
+    if (s_is_common(text, name))
         return false;
     return !s_has_end(text, name, s_not_company_end, false) || s_company_shape(text, name);
 }
@@ -512,23 +532,95 @@ static bool s_is_josa(const ktag_lexicon_t *lex, const char *text, size_t start,
     return false;
 }
 
+/*  @returns the start of the run of name characters that ends at `end`.
+    A name character is one byte (ASCII) or three (a Hangul syllable, lead
+    byte EA..ED), and a lead byte EA..ED three bytes back can only start a
+    character that ends here: the run is walked back a character at a time
+    without looking for where each one starts. */
+static size_t s_run_start(const char *text, size_t end)
+{
+    size_t start = end;
+    for (;;) {
+        if (start >= 1 && (uint8_t) text[start - 1] < 0x80 && s_name_char(text, start - 1, end))
+            start -= 1;
+        else if (start >= 3 && s_name_char(text, start - 3, end) == 3)
+            start -= 3;
+        else
+            return start;
+    }
+}
+
+/*  Append `at` to a list of positions.  @returns 0 or KTAG_ERR_NOMEM. */
+static int s_push(uint32_t **items, size_t *count, size_t *cap, size_t at)
+{
+    if (KTAG_RESERVE(*items, *cap, *count + 1))
+        return KTAG_ERR_NOMEM;
+    (*items)[(*count)++] = (uint32_t) at;
+    return 0;
+}
+
+/*  Sort positions and drop repeats.  They come nearly in order (the
+    matcher's, by start): an insertion sort.  @returns the count left. */
+static size_t s_sort_unique(uint32_t *items, size_t count)
+{
+    if (count < 2)
+        return count;
+    for (size_t i = 1; i < count; i++) {
+        uint32_t item = items[i];
+        size_t j = i;
+        for (; j > 0 && items[j - 1] > item; j--)
+            items[j] = items[j - 1];
+        items[j] = item;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++)
+        if (kept == 0 || items[kept - 1] != items[i])
+            items[kept++] = items[i];
+    return kept;
+}
+
+/*  @returns whether byte `at` lies in a guess of this field. */
+static bool s_in_hit(const ktag_guess_t *self, size_t at)
+{
+    for (size_t h = 0; h < self->hit_count; h++)
+        if (self->hits[h].start <= at && at < self->hits[h].end)
+            return true;
+    return false;
+}
+
 /*  A name guessed once in the document is a mention wherever it stands
-    again as a word of its own, bare or with a particle. */
+    again as a word of its own, bare or with a particle: at the start of a
+    run of name characters that is the name, or the name and a particle.
+    Where a run could be one is found by searching each name (three bytes
+    or more, starting with a letter: s_plausible): memchr for its third
+    byte, rarer than a Hangul lead byte, then memcmp.  A run that starts
+    in a guess of the field could only overlap it. */
 static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
                      const ktag_candidate_t *known, size_t known_count)
 {
-    for (size_t i = 0; i < len;) {
-        if (!s_name_char(text, i, len)) {
-            i += s_char_len((uint8_t) text[i]);
-            continue;
+    self->space_count = 0;   /* the runs' starts, here */
+    for (size_t e = 0; e < self->entry_count; e++) {
+        const char *name = self->entries[e]->entry.name;
+        size_t name_len = strlen(name);
+        for (const char *p = text + 2, *end = text + len; p < end && (p = memchr(p, name[2], (size_t) (end - p)));
+             p++) {
+            size_t at = (size_t) (p - 2 - text);
+            if (at + name_len > len)
+                break;
+            if (text[at] == name[0] && text[at + 1] == name[1] && memcmp(text + at, name, name_len) == 0
+                && (at == 0 || !s_name_char(text, s_prev(text, at), len))
+                && !s_in_hit(self, at) && s_push(&self->spaces, &self->space_count, &self->space_cap, at))
+                return KTAG_ERR_NOMEM;
         }
-        size_t start = i;
-        i = s_run_end(text, i, len);
+    }
+    self->space_count = s_sort_unique(self->spaces, self->space_count);
+    for (size_t r = 0; r < self->space_count; r++) {
+        size_t start = self->spaces[r], end = s_run_end(text, start, len);
         for (size_t e = 0; e < self->entry_count; e++) {
             const char *name = self->entries[e]->entry.name;
             size_t name_len = strlen(name);
-            if (name_len > i - start || memcmp(text + start, name, name_len) != 0
-                || (start + name_len < i && !s_is_josa(lex, text, start + name_len, i)))
+            if (name_len > end - start || memcmp(text + start, name, name_len) != 0
+                || (start + name_len < end && !s_is_josa(lex, text, start + name_len, end)))
                 continue;
             s_name_t mention = s_measure(text, start, start + name_len);
             bool clear = true;
@@ -540,19 +632,6 @@ static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
         }
     }
     return 0;
-}
-
-/*  @returns the start of the run of name characters that ends at `end`. */
-static size_t s_run_start(const char *text, size_t end)
-{
-    size_t start = end;
-    while (start > 0) {
-        size_t p = s_prev(text, start);
-        if (!s_name_char(text, p, end))
-            break;
-        start = p;
-    }
-    return start;
 }
 
 /*  The subsidiary rule on the run [start, end) after a cue. */
@@ -573,6 +652,15 @@ static int s_subsidiary_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, cons
     return 0;
 }
 
+/*  @returns whether a deal word of the field lies in [start, end). */
+static bool s_deal_in(const ktag_guess_t *self, size_t start, size_t end)
+{
+    for (size_t d = 0; d < self->deal_count; d++)
+        if (self->deals[d].start >= start && self->deals[d].end <= end)
+            return true;
+    return false;
+}
+
 /*  The partner rule on NAME [start, end) before 와 (want 0) or 과 (want 1)
     and a space.  @returns 1 when it found a partner, 0, or
     KTAG_ERR_NOMEM. */
@@ -587,91 +675,42 @@ static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const c
         return 0;
     s_name_t name = s_measure(text, start, end);
     if ((name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
-        && s_contains_any(text, end + 4, s_clause_end(text, end + 4, len), s_deal)
+        && s_deal_in(self, end + 4, s_clause_end(text, end + 4, len))
         && !s_after_mention(&name, known, known_count)
         && s_plausible(text, &name, lex, known, known_count, matches))
         return s_add(self, text, &name, "partner") ? KTAG_ERR_NOMEM : 1;
     return 0;
 }
 
-/*  @returns the three bytes before byte `end` as one number (0 when
-    there are fewer). */
-static uint32_t s_syllable_before(const char *text, size_t end)
+/*  The subsidiary or the partner rule at a space, by the syllable before
+    it: 사 ends a subsidiary cue (자회사, 관계사, 계열사, 손자회사), 와/과
+    ends a partner.  @returns as s_partner_rule. */
+static int s_space_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                        size_t space, const ktag_candidate_t *known, size_t known_count,
+                        const ktag_match_vec_t *matches)
 {
-    if (end < 3)
+    const uint8_t *syllable = (const uint8_t *) text + space - 3;
+    uint32_t code = ((uint32_t) syllable[0] << 16) | ((uint32_t) syllable[1] << 8) | syllable[2];
+    if (code == 0xEC82AC /* 사 */) {
+        size_t start = space + 1;
+        if (start < len && s_name_char(text, start, len) && s_after_subsidiary(text, start))
+            return s_subsidiary_rule(self, lex, text, len, start, s_run_end(text, start, len), known, known_count,
+                                     matches);
         return 0;
-    const uint8_t *p = (const uint8_t *) text + end - 3;
-    return ((uint32_t) p[0] << 16) | ((uint32_t) p[1] << 8) | p[2];
+    }
+    int want = code == 0xEC9980 /* 와 */ ? 0 : code == 0xEAB3BC /* 과 */ ? 1 : -1;
+    size_t end = space - 3, start = want >= 0 ? s_run_start(text, end) : end;
+    if (start < end && !s_after_subsidiary(text, start))
+        return s_partner_rule(self, lex, text, len, start, end, want, known, known_count, matches);
+    return 0;
 }
 
-/*  The last syllables of s_strong_end, as s_syllable_before reads them
-    (test_guess.c checks every ending of the list is found), stored at
-    their last byte less 0x80: those bytes are distinct, so one look-up
-    tells whether a syllable is one of them.  With each, the words of
-    s_strong_end (bit i for word i) that end with it. */
-typedef struct {
-    uint32_t code;
-    uint16_t words;
-} s_last_t;
-#define T(code, words) [((code) & 0xFF) - 0x80] = { (code), (words) }
-static const s_last_t s_strong_lasts[64] = {
-    T(0xEC8AA4, 0x0415) /* 스: 홀딩스 파트너스 테크놀로지스 바이오로직스 */,
-    T(0xEC9AA9, 0x0002) /* 용: 자산운용 */,
-    T(0xED8AB8, 0x2008) /* 트: 인베스트먼트 엔터테인먼트 */,
-    T(0xECA780, 0x0020) /* 지: 테크놀로지 */,
-    T(0xED8388, 0x0040) /* 탈: 캐피탈 */,
-    T(0xED9689, 0x0080) /* 행: 저축은행 */,
-    T(0xEAB1B4, 0x0100) /* 건: 종건 */,
-    T(0xED858D, 0x0200) /* 텍: 바이오텍 */,
-    T(0xEC8598, 0x0800) /* 션: 코퍼레이션 */,
-    T(0xEB8490, 0x1000) /* 널: 인터내셔널 */,
-};
-#undef T
-
-/*  @returns the words of s_strong_end whose last syllable is `code`
-    (s_syllable_before), as bits; 0 when there is none. */
-static inline unsigned s_strong_words(uint32_t code)
-{
-    uint32_t tail = code & 0xFF;
-    return tail >= 0x80 && tail <= 0xBF && s_strong_lasts[tail - 0x80].code == code
-               ? s_strong_lasts[tail - 0x80].words
-               : 0;
-}
-
-/*  @returns whether `code` (s_syllable_before) is the last syllable of one
-    of s_strong_end. */
-static inline bool s_strong_last(uint32_t code)
-{
-    return s_strong_words(code) != 0;
-}
-
-/*  @returns whether one of s_strong_end ends at byte `end`. */
-static bool s_strong_at(const char *text, size_t end)
-{
-    for (unsigned words = s_strong_words(s_syllable_before(text, end)); words; words &= words - 1)
-        if (s_ends_with(text, 0, end, &s_strong_end[__builtin_ctz(words)]))
-            return true;
-    return false;
-}
-
-/*  The ending rule on the run that ends at byte `end` (before a space or a
-    comma), a particle stripped.  A quick test of its last syllable comes
-    first: this runs at every space.  @returns 0 or KTAG_ERR_NOMEM. */
+/*  The ending rule on the run that ends at byte `end`, a space or a comma
+    where a strong ending ends, or one and a particle of one syllable.
+    @returns 0 or KTAG_ERR_NOMEM. */
 static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t end,
                          const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
 {
-    uint32_t last = s_syllable_before(text, end), before = end >= 3 ? s_syllable_before(text, end - 3) : 0;
-    if (!s_strong_last(last) && !s_strong_last(before))
-        return 0;
-    /* The NAME ends at `end` or before a particle that ends there: without
-       a strong ending at one of those places the rule cannot hold. */
-    bool strong = s_strong_last(last) && s_strong_at(text, end);
-    /* a particle of one syllable leaves `before` last (it must be strong);
-       에서 would have left neither `last` nor `before` strong */
-    for (const s_word_t *j = s_josa; !strong && s_strong_last(before) && j->text; j++)
-        strong = s_ends_with(text, 0, end, j) && s_strong_at(text, end - j->len);
-    if (!strong)
-        return 0;
     size_t start = s_run_start(text, end);
     if (start == end)
         return 0;
@@ -683,127 +722,132 @@ static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const ch
     return 0;
 }
 
-/*  The bytes of a field that are spaces or commas, 16 at a time, in
-    order (SSE2 where there is one). */
-typedef struct {
-    const char *text;
-    size_t len, next, base;
-    uint32_t bits;
-} s_scan_t;
-
-/*  @returns the bits of the spaces and commas in p[0, 16). */
-static inline uint32_t s_mask16(const char *p)
+/*  Note where the ending rule may hold for a strong ending that ends at
+    byte `end`: at a space or a comma right after it, or after it and a
+    particle of one syllable (not 에서: the rule has never looked for a
+    strong ending two syllables before a space).  @returns 0 or
+    KTAG_ERR_NOMEM. */
+static int s_ending_anchor(ktag_guess_t *self, const char *text, size_t len, size_t end)
 {
-#ifdef __SSE2__
-    __m128i v = _mm_loadu_si128((const __m128i *) p);
-    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
-    return (uint32_t) _mm_movemask_epi8(hit);
-#else
-    uint32_t bits = 0;
-    for (size_t k = 0; k < 16; k++)
-        bits |= (uint32_t) (p[k] == ' ' || p[k] == ',') << k;
-    return bits;
-#endif
+    if (end < len && (text[end] == ' ' || text[end] == ','))
+        return s_push(&self->endings, &self->ending_count, &self->ending_cap, end);
+    for (const s_word_t *j = s_josa; end + 3 < len && j->text; j++)
+        if (j->len == 3 && memcmp(text + end, j->text, 3) == 0)
+            return text[end + 3] == ' ' || text[end + 3] == ','
+                       ? s_push(&self->endings, &self->ending_count, &self->ending_cap, end + 3)
+                       : 0;
+    return 0;
 }
 
-static inline bool s_scan_next(s_scan_t *scan, size_t *at)
+/*  Note the spaces after a 와 or a 과 that a deal word of the field may
+    follow in the same clause: the clause starts after the space and runs
+    120 bytes at most (s_clause_end), so the space lies in the 121 bytes
+    before the deal word's end, and before its start.  The deal words come
+    by start: each window starts where the last one ended or later.
+    @returns 0 or KTAG_ERR_NOMEM. */
+static int s_partner_anchors(ktag_guess_t *self, const char *text)
 {
-    while (!scan->bits) {
-        if (scan->next >= scan->len)
-            return false;
-        scan->base = scan->next;
-        size_t rest = scan->len - scan->base;
-        if (rest >= 16) {
-            scan->bits = s_mask16(scan->text + scan->base);
-            scan->next = scan->base + 16;
-        } else if (scan->len >= 16) {   /* the last 16 bytes, those already seen shifted out */
-            scan->bits = s_mask16(scan->text + scan->len - 16) >> (16 - rest);
-            scan->next = scan->len;
-        } else {
-            for (size_t k = 0; k < rest; k++)
-                scan->bits |= (uint32_t) (scan->text[scan->base + k] == ' ' || scan->text[scan->base + k] == ',') << k;
-            scan->next = scan->len;
+    size_t from = 0;
+    for (size_t d = 0; d < self->deal_count; d++) {
+        size_t lo = self->deals[d].end > 121 ? self->deals[d].end - 121 : 0, hi = self->deals[d].start;
+        if (lo < from)
+            lo = from;
+        for (const char *p = text + lo; p < text + hi && (p = memchr(p, ' ', (size_t) (text + hi - p))); p++) {
+            size_t space = (size_t) (p - text);
+            if (space >= 3 && (memcmp(p - 3, "\xEC\x99\x80", 3) == 0 /* 와 */ || memcmp(p - 3, "\xEA\xB3\xBC", 3) == 0 /* 과 */)
+                && s_push(&self->spaces, &self->space_count, &self->space_cap, space))
+                return KTAG_ERR_NOMEM;
         }
+        if (hi > from)
+            from = hi;
     }
-    *at = scan->base + (size_t) __builtin_ctz(scan->bits);
-    scan->bits &= scan->bits - 1;
-    return true;
+    return 0;
 }
 
-/*  The rules start from anchors, the spaces (and, for the ending rule, the
-    commas), not from every character: the stage runs on every document
-    and most have no structure at all.  One pass finds every anchor. */
-int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
-                     const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
+/*  The rules, from the anchor words of a field that has some.  They run
+    in the order of their spaces (the subsidiary and the partner rules),
+    then the headline rule, then the ending rule at spaces, then at
+    commas: a guess keeps its place against the later ones. */
+static int s_rules(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                   const ktag_candidate_t *known, size_t known_count, const ktag_scan_t *scan)
 {
-    self->hit_count = 0;
-    int rc = 0;
+    const ktag_match_vec_t *matches = &scan->matches;
+    self->space_count = self->ending_count = self->deal_count = 0;
+    bool event = false;
+    size_t event_start = 0;   /* of the last event word */
+    for (size_t w = 0; w < scan->guess_word_count; w++) {
+        const ktag_term_hit_t *word = &scan->guess_words[w];
+        if ((word->term & KTAG_GUESS_SUBSIDIARY) && word->end + 1 < len && text[word->end] == ' '
+            && s_push(&self->spaces, &self->space_count, &self->space_cap, word->end))
+            return KTAG_ERR_NOMEM;
+        if (word->term & KTAG_GUESS_DEAL) {
+            if (KTAG_RESERVE(self->deals, self->deal_cap, self->deal_count + 1))
+                return KTAG_ERR_NOMEM;
+            self->deals[self->deal_count++] = (ktag_span_t) { word->start, word->end };
+        }
+        if (word->term & KTAG_GUESS_EVENT) {
+            event = true;
+            event_start = word->start;   /* they come by start */
+        }
+        if ((word->term & KTAG_GUESS_ENDING) && s_ending_anchor(self, text, len, word->end))
+            return KTAG_ERR_NOMEM;
+    }
     pthread_once(&s_ends_once, s_init_ends);
-    /* Every anchor is a syllable before a space: 사 ends a subsidiary cue
-       (자회사, 관계사, 계열사, 손자회사), 와/과 ends a partner. */
+
     bool partner = false;
-    /* The same pass notes the spaces, then the commas, where the ending
-       rule's quick test holds; the rule runs there, in that order, after
-       the headline rule (past the room kept, a pass of its own). */
-    size_t ending[2][32], ending_count[2] = { 0, 0 };
-    bool ending_full[2] = { false, false };
-    s_scan_t scan = { text, len, 0, 0, 0 };
-    size_t space;
-    while (rc >= 0 && s_scan_next(&scan, &space)) {
-        if (space < 3)
-            continue;
-        const uint8_t *syllable = (const uint8_t *) text + space - 3;
-        uint32_t code = ((uint32_t) syllable[0] << 16) | ((uint32_t) syllable[1] << 8) | syllable[2];
-        int comma = text[space] == ',';
-        if (s_strong_last(code) || s_strong_last(s_syllable_before(text, space - 3))) {
-            if (ending_count[comma] < sizeof ending[comma] / sizeof *ending[comma])
-                ending[comma][ending_count[comma]++] = space;
-            else
-                ending_full[comma] = true;
-        }
-        if (comma)
-            continue;
-        if (code == 0xEC82AC /* 사 */) {
-            size_t start = space + 1;
-            if (start < len && s_name_char(text, start, len) && s_after_subsidiary(text, start))
-                rc = s_subsidiary_rule(self, lex, text, len, start, s_run_end(text, start, len), known,
-                                       known_count, matches);
-            continue;
-        }
-        int want = code == 0xEC9980 /* 와 */ ? 0 : code == 0xEAB3BC /* 과 */ ? 1 : -1;
-        size_t end = space - 3, start = want >= 0 ? s_run_start(text, end) : end;
-        if (start < end && !s_after_subsidiary(text, start)) {
-            rc = s_partner_rule(self, lex, text, len, start, end, want, known, known_count, matches);
-            partner |= rc == 1;
-        }
+    if (s_partner_anchors(self, text))
+        return KTAG_ERR_NOMEM;
+    self->space_count = s_sort_unique(self->spaces, self->space_count);
+    for (size_t s = 0; s < self->space_count; s++) {
+        int rc = s_space_rule(self, lex, text, len, self->spaces[s], known, known_count, matches);
+        if (rc < 0)
+            return rc;
+        partner |= rc == 1;
     }
-    if (rc < 0)
-        return rc;
-    /* The headline rule, once the partners are known. */
-    size_t start = s_headline_start(text, len), end = start < len ? s_run_end(text, start, len) : start;
-    if (end > start && end < len && text[end] == ',') {
+    /* The headline rule, once the partners are known: NAME, an event
+       word after it. */
+    size_t start = event ? s_headline_start(text, len) : len;
+    size_t end = start < len ? s_run_end(text, start, len) : start;
+    if (end > start && end < len && text[end] == ',' && event_start >= end) {
         s_name_t opening = { start, end, 0, 0, 0 };   /* measured when the cheap tests hold */
-        if (s_free(&opening, known, known_count) && (partner || s_company_shape(text, &opening))
-            && s_contains_any(text, opening.end, len, s_event)) {
+        if (s_free(&opening, known, known_count) && (partner || s_company_shape(text, &opening))) {
             opening = s_measure(text, start, end);
             if (s_plausible(text, &opening, lex, known, known_count, matches)
                 && s_add(self, text, &opening, "headline"))
                 return KTAG_ERR_NOMEM;
         }
     }
-    /* Names with an ending only companies have, before a space or a comma. */
-    for (int comma = 0; comma < 2; comma++) {
-        if (!ending_full[comma]) {
-            for (size_t e = 0; e < ending_count[comma]; e++)
-                if (s_ending_rule(self, lex, text, ending[comma][e], known, known_count, matches))
-                    return KTAG_ERR_NOMEM;
-        } else {
-            for (const char *p = text; (p = memchr(p, comma ? ',' : ' ', (size_t) (text + len - p))); p++)
-                if (s_ending_rule(self, lex, text, (size_t) (p - text), known, known_count, matches))
-                    return KTAG_ERR_NOMEM;
-        }
-    }
-    return self->entry_count ? s_repeats(self, lex, text, len, known, known_count) : 0;
+    /* Names with an ending only companies have, before a space, then
+       before a comma. */
+    self->ending_count = s_sort_unique(self->endings, self->ending_count);
+    for (char mark = ' '; mark; mark = mark == ' ' ? ',' : 0)
+        for (size_t e = 0; e < self->ending_count; e++)
+            if (text[self->endings[e]] == mark
+                && s_ending_rule(self, lex, text, self->endings[e], known, known_count, matches))
+                return KTAG_ERR_NOMEM;
+    return 0;
+}
+
+/*  The stage on a field with an anchor or a name to find again.  Not
+    inlined: the other fields, most of them, pay no set-up. */
+__attribute__((noinline)) static int s_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text,
+                                             size_t len, const ktag_candidate_t *known, size_t known_count,
+                                             const ktag_scan_t *scan)
+{
+    int rc = scan->guess_word_count ? s_rules(self, lex, text, len, known, known_count, scan) : 0;
+    return rc || !self->entry_count ? rc : s_repeats(self, lex, text, len, known, known_count);
+}
+
+/*  The rules start from the anchor words the matcher found (guess.h), not
+    from every character: the stage runs on every document and most have
+    no structure at all. */
+int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
+                     const ktag_candidate_t *known, size_t known_count, const ktag_scan_t *scan)
+{
+    self->hit_count = 0;
+    if (!scan->guess_word_count && !self->entry_count)
+        return 0;
+    return s_field(self, lex, text, len, known, known_count, scan);
 }
 
 void ktag_guess_release(ktag_guess_t *self)
@@ -814,5 +858,8 @@ void ktag_guess_release(ktag_guess_t *self)
     }
     free(self->entries);
     free(self->hits);
+    free(self->spaces);
+    free(self->endings);
+    free(self->deals);
     *self = (ktag_guess_t) { 0 };
 }

@@ -29,6 +29,13 @@
     slugs are ("x:vgxi"), and name NAME; no attributes, like any other
     mention.  Guessing is on unless the options' types leave companies out.
 
+    The rules look only where an anchor word stands: a subsidiary cue, a
+    deal word (a partner comes before it), a corporate event (for the
+    headline rule), a strong ending.  The lexicon adds these words to its
+    matcher (ktag_guess_word), so the scan stage finds them in its one pass
+    (ktag_scan_t.guess_words), and a field without one and without a name
+    guessed earlier in the document costs the stage one check.
+
     Offsets are normalized bytes of the field, [start, end).
 */
 #ifndef KTAG_GUESS_H_INCLUDED
@@ -56,24 +63,46 @@ typedef struct {
     size_t id_cap;                 /**< its bytes */
 } ktag_guess_entry_t;
 
+/** What an anchor word starts (bits of ktag_pattern_t.guess). */
+enum {
+    KTAG_GUESS_SUBSIDIARY = 1,   /**< 자회사 …: the subsidiary rule on the NAME after it */
+    KTAG_GUESS_DEAL = 2,         /**< 업무협약 …: the partner rule on a NAME+와/과 before it */
+    KTAG_GUESS_EVENT = 4,        /**< 상장 …: the headline rule */
+    KTAG_GUESS_ENDING = 8,       /**< 홀딩스 …: the ending rule on the NAME it ends */
+};
+
 typedef struct {
     ktag_guess_entry_t **entries;  /**< each its own allocation, so pointers stay put */
     size_t entry_count;            /**< in use by this document */
     size_t entry_alloc, entry_cap; /**< allocated, slots of `entries` */
     ktag_guess_hit_t *hits;        /**< the last field's guesses, by start */
     size_t hit_count, hit_cap;
+    /* a field's anchors: spaces after a cue or a 와/과, where the ending
+       rule may hold, deal words (reused between fields) */
+    uint32_t *spaces, *endings;
+    size_t space_count, space_cap, ending_count, ending_cap;
+    ktag_span_t *deals;
+    size_t deal_count, deal_cap;
 } ktag_guess_t;
+
+/** The anchor words (normalized: Hangul, lower-case ASCII), which the
+ *  lexicon adds to its matcher.  This function can't fail. */
+size_t ktag_guess_word_count(void);
+
+/** @returns anchor word `index` (< ktag_guess_word_count()), static, and
+ *  sets *kinds to what it starts (KTAG_GUESS_* bits). */
+const char *ktag_guess_word(size_t index, unsigned *kinds);
 
 /** Start a new document: the entries of the last one may be reused. */
 void ktag_guess_reset(ktag_guess_t *self);
 
 /** Find the companies of one field.  `known` are the field's resolved
- *  candidates (by start, non-overlapping), `matches` the matcher's raw
- *  output for it (scan.h).  The guesses replace self->hits; a NAME met
- *  twice in a document gets the same entry.  @returns 0 or KTAG_ERR_NOMEM. */
+ *  candidates (by start, non-overlapping), `scan` its scan (scan.h): the
+ *  matcher's raw output and the anchor words in it.  The guesses replace
+ *  self->hits; a NAME met twice in a document gets the same entry.
+ *  @returns 0 or KTAG_ERR_NOMEM. */
 int ktag_guess_field(ktag_guess_t *self, const ktag_lexicon_t *lexicon, const char *norm, size_t len,
-                     const ktag_candidate_t *known, size_t known_count,
-                     const ktag_match_vec_t *matches);
+                     const ktag_candidate_t *known, size_t known_count, const ktag_scan_t *scan);
 
 /** Free the buffers of `self` (not `self`). */
 void ktag_guess_release(ktag_guess_t *self);

@@ -18,6 +18,7 @@
 #include <unicode/utf8.h>
 
 #include "events.h"
+#include "guess.h"
 #include "normalize.h"
 #include "util.h"
 
@@ -209,7 +210,7 @@ static int32_t s_pattern(s_loader_t *loader, const char *norm)
         lex->forms[id] = strdup(norm);
         if (!lex->forms[id])
             return -1;
-        lex->patterns[id] = (ktag_pattern_t) { -1, -1, (uint32_t) len, 0, 0, 0, -1 };
+        lex->patterns[id] = (ktag_pattern_t) { -1, -1, (uint32_t) len, 0, 0, 0, 0, -1 };
         lex->pattern_count++;
     }
     return id;
@@ -840,6 +841,16 @@ ktag_lexicon_t *ktag_lexicon_open_many(const char *const *dirs, size_t count, kt
             goto fail;
         }
         lex->patterns[p].event_word = (int32_t) w;
+    }
+    /*  So do the guess stage's anchor words. */
+    for (size_t w = 0, count = ktag_guess_word_count(); w < count; w++) {
+        unsigned kinds;
+        int32_t p = s_pattern(&loader, ktag_guess_word(w, &kinds));
+        if (p < 0) {
+            ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        lex->patterns[p].guess |= (uint8_t) kinds;
     }
     if (lex->josa_count > 1)
         qsort(lex->josa, lex->josa_count, sizeof *lex->josa, s_compare_josa);

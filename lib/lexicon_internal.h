@@ -26,7 +26,8 @@ typedef struct ktag_entry {
 } ktag_entry_t;
 
 /** What one normalized pattern of the matcher stands for: any of an
- *  entity surface form, a finance context cue and a sentiment term. */
+ *  entity surface form, a finance context cue and a sentiment term (and
+ *  the events analyzer's and the guess stage's words). */
 typedef struct {
     int32_t entry;      /**< entity index, or -1 */
     int32_t sentiment;  /**< sentiment term index, or -1 */
@@ -34,6 +35,7 @@ typedef struct {
     uint8_t flags;      /**< KTAG_FLAG_* of the entity form */
     uint8_t cue;        /**< 1 when a finance context cue */
     uint8_t stop;       /**< 1 when a stop phrase: mentions inside it are dropped */
+    uint8_t guess;      /**< KTAG_GUESS_* bits of an anchor word of the guess stage (guess.h), or 0 */
     int32_t event_word; /**< a cue word of the events analyzer (events.h), or -1 */
 } ktag_pattern_t;
 

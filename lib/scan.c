@@ -73,7 +73,7 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
               unsigned types, bool terms)
 {
     self->candidate_count = self->cue_count = self->stop_count = self->term_count = 0;
-    self->cue_word_count = 0;
+    self->cue_word_count = self->guess_word_count = 0;
     self->cue_max = self->stop_max = 0;
     self->matches.count = 0;
     if (ktag_matcher_scan(lex->matcher, norm, len, &self->matches))
@@ -107,6 +107,11 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
                 return KTAG_ERR_NOMEM;
             self->cue_words[self->cue_word_count++] = (ktag_term_hit_t) { start, end, (uint32_t) pattern->event_word };
         }
+        if (pattern->guess) {
+            if (KTAG_RESERVE(self->guess_words, self->guess_word_cap, self->guess_word_count + 1))
+                return KTAG_ERR_NOMEM;
+            self->guess_words[self->guess_word_count++] = (ktag_term_hit_t) { start, end, pattern->guess };
+        }
         if (pattern->entry >= 0 && (all_types || (types & (1u << lex->entries[pattern->entry].type)))) {
             if (KTAG_RESERVE(self->candidates, self->candidate_cap, self->candidate_count + 1))
                 return KTAG_ERR_NOMEM;
@@ -128,6 +133,7 @@ void ktag_scan_release(ktag_scan_t *self)
     free(self->stops);
     free(self->terms);
     free(self->cue_words);
+    free(self->guess_words);
     free(self->matches.items);
     memset(self, 0, sizeof *self);
 }

@@ -38,6 +38,9 @@ typedef struct {
     size_t term_count, term_cap;
     ktag_term_hit_t *cue_words;     /**< the events analyzer's words: by start, longest first */
     size_t cue_word_count, cue_word_cap;
+    ktag_term_hit_t *guess_words;   /**< the guess stage's anchor words (guess.h): by start, longest
+                                         first; `term` holds the word's KTAG_GUESS_* kinds */
+    size_t guess_word_count, guess_word_cap;
     ktag_match_vec_t matches;       /**< the matcher's raw output */
 } ktag_scan_t;
 

@@ -64,7 +64,7 @@ static int s_guess(ktag_result_t *self, ktag_field_t which, const char *norm, si
 {
     const ktag_scan_t *scan = &self->fields[which].scan;
     int rc = ktag_guess_field(&self->guess, self->lexicon, norm, norm_len, scan->candidates, kept,
-                              &scan->matches);
+                              scan);
     for (size_t g = 0; !rc && self->options.explain && g < self->guess.hit_count; g++) {
         const ktag_guess_hit_t *hit = &self->guess.hits[g];
         char line[160];

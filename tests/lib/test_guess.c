@@ -1,13 +1,17 @@
 /*  test_guess.c - companies the lexicon does not know, found by structure
     (guess.c): each rule on sentences written for this test, the words and
-    shapes that must not be taken for a company, and guessed mentions as
-    the analyzers and the result see them. */
+    shapes that must not be taken for a company, guessed mentions as the
+    analyzers and the result see them, and the anchor words the rules start
+    from.  Every test runs once per matcher implementation: the anchors are
+    the matcher's hits. */
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include "check.h"
+#include "guess.h"
 #include "ktag/ktag.h"
 #include "lexicon_internal.h"
+#include "normalize.h"
 #include "result.h"
 
 static ktag_lexicon_t *lex;
@@ -103,7 +107,8 @@ static void test_endings_only_companies_have(void)
     CHECK_STR(s_tag("홀딩스 체제로 전환"), "");
     CHECK_STR(s_tag("벤처캐피탈 투자가 늘었다"), "");
     CHECK_STR(s_tag("바이오테크놀로지 산업의 성장"), "");
-    /* every strong ending is found (the stage tests their last syllable first) */
+    /* every strong ending is found (each is an anchor word of the matcher),
+       bare or with a particle, before a space or a comma */
     static const char *const endings[] = { "홀딩스", "자산운용", "파트너스", "인베스트먼트", "테크놀로지스",
                                            "테크놀로지", "캐피탈", "저축은행", "종건", "바이오텍",
                                            "바이오로직스", "코퍼레이션", "인터내셔널", "엔터테인먼트" };
@@ -114,8 +119,67 @@ static void test_endings_only_companies_have(void)
                  3 + 2 + strlen(endings[i]) / 3);
         CHECK_STR(s_tag(text), expected);
     }
+    CHECK_STR(s_tag("오늘 가람홀딩스가, 주가 급등"), "x:가람홀딩스/가람홀딩스@3-8");
+    CHECK_STR(s_tag("가람홀딩스, 주가 급등"), "x:가람홀딩스/가람홀딩스@0-5");
+    CHECK_STR(s_tag("오늘 가람홀딩스에서 발표"), "");   /* 에서 leaves a word, not a name, before the space */
+    CHECK_STR(s_tag("주가 급등 가람홀딩스"), "");        /* nor at the end of the text */
     /* a weaker ending (바이오, 에너지) needs a structure */
     CHECK_STR(s_tag("오늘 누리온바이오 주가"), "");
+}
+
+static void test_deal_word_at_the_clause_limit(void)
+{
+    /* the clause after 와/과 runs 120 bytes at most: a deal word that ends
+       there counts, one byte further it does not */
+    char text[512], filler[128];
+    for (size_t n = 107; n <= 109; n++) {
+        memset(filler, 'a', n);
+        filler[n] = '\0';
+        snprintf(text, sizeof text, "삼성전자, 가람로직스와 %s업무협약 체결", filler);
+        CHECK_STR(s_tag(text), n <= 108 ? "005930/삼성전자@0-4 x:가람로직스/가람로직스@6-11" : "005930/삼성전자@0-4");
+    }
+    /* ASCII deal words in any case */
+    CHECK_STR(s_tag("삼성전자, 한울정밀과 mou 체결"), "005930/삼성전자@0-4 x:한울정밀/한울정밀@6-10");
+    CHECK_STR(s_tag("삼성전자, 한울정밀과 MoU 체결"), "005930/삼성전자@0-4 x:한울정밀/한울정밀@6-10");
+    /* a deal word before the partner does not count */
+    CHECK_STR(s_tag("업무협약 소식 한울정밀과 만남"), "");
+}
+
+static void test_anchor_words_reach_the_matcher(void)
+{
+    size_t count = ktag_guess_word_count();
+    CHECK(count > 40);
+    CHECK(ktag_guess_word(count, &(unsigned) { 0 }) == NULL);
+    for (size_t w = 0; w < count; w++) {
+        unsigned kinds = 0;
+        const char *word = ktag_guess_word(w, &kinds);
+        CHECK(word && kinds && kinds < 16);
+        if (!word)
+            continue;
+        /* normalized as a lexicon form: the matcher gets it as given */
+        ktag_error_t err = { 0 };
+        char *norm = ktag_normalize_string(word, &err);
+        CHECK(norm && strcmp(norm, word) == 0);
+        free(norm);
+        /* and the scan stage hands it to the stage with its kinds */
+        char text[128];
+        snprintf(text, sizeof text, "오늘 %s 소식", word);
+        CHECK(strncmp(s_tag(text), "error", 5) != 0);
+        const ktag_scan_t *scan = &res->fields[KTAG_FIELD_TEXT].scan;
+        bool found = false;
+        for (size_t h = 0; h < scan->guess_word_count; h++)
+            found |= scan->guess_words[h].start == 7 && scan->guess_words[h].end == 7 + strlen(word)
+                     && (scan->guess_words[h].term & kinds) == kinds;
+        CHECK(found);
+    }
+    /* a word of two lists is one pattern with both kinds */
+    s_tag("인수 추진");
+    const ktag_scan_t *scan = &res->fields[KTAG_FIELD_TEXT].scan;
+    CHECK(scan->guess_word_count == 1
+          && scan->guess_words[0].term == (KTAG_GUESS_DEAL | KTAG_GUESS_EVENT));
+    /* a field without one has none */
+    s_tag("오늘 주가 급등");
+    CHECK_INT(res->fields[KTAG_FIELD_TEXT].scan.guess_word_count, 0);
 }
 
 static void test_guessed_mentions_are_like_any_other(void)
@@ -169,27 +233,43 @@ static void test_title_and_text_are_guessed_apart(void)
     CHECK(x && x->field == KTAG_FIELD_TEXT && strcmp(x->id, "x:가람로직스") == 0 && x->start == 8);
     /* a longer word that starts with the name is not a repeat */
     CHECK_STR(s_tag("누리온바이오, 코스닥 상장. 누리온바이오랩스는 별개"), "x:누리온바이오/누리온바이오@0-6");
+    /* nor is a word that ends with it */
+    CHECK_STR(s_tag("누리온바이오, 코스닥 상장. 신누리온바이오는 별개"), "x:누리온바이오/누리온바이오@0-6");
+    /* a text with no anchor word of its own still finds the title's name */
+    title = "누리온바이오, 코스닥 상장";
+    text = "오늘 누리온바이오 주가가 올랐다";
+    CHECK(ktag_tag(res, lex, text, strlen(text), title, strlen(title), NULL, &err) == 0);
+    CHECK(ktag_result_entity_count(res) == 2);
+    r = ktag_result_entity(res, 1);
+    CHECK(r && r->field == KTAG_FIELD_TEXT && r->start == 3 && r->end == 9);
 }
 
 int main(void)
 {
-    ktag_error_t err = { 0 };
-    lex = ktag_lexicon_open(FIXTURES "/good", &err);
-    res = ktag_result_new();
-    if (!lex || !res) {
-        fprintf(stderr, "setup failed: %s\n", err.message);
-        return 1;
+    /* a matcher the CPU lacks falls back to the default: tested twice then */
+    static const char *const impls[] = { "portable", "avx2", "avx512", "automaton" };
+    for (size_t i = 0; i < sizeof impls / sizeof *impls; i++) {
+        setenv("KTAG_MATCHER", impls[i], 1);
+        ktag_error_t err = { 0 };
+        lex = ktag_lexicon_open(FIXTURES "/good", &err);
+        res = ktag_result_new();
+        if (!lex || !res) {
+            fprintf(stderr, "setup failed: %s\n", err.message);
+            return 1;
+        }
+        test_subsidiary_cue_names_the_company_after_it();
+        test_subsidiary_cue_before_common_words_guesses_nothing();
+        test_partner_with_a_deal_word_in_the_same_clause();
+        test_partner_that_is_no_company_is_not_guessed();
+        test_headline_opening_with_a_corporate_event();
+        test_endings_only_companies_have();
+        test_deal_word_at_the_clause_limit();
+        test_anchor_words_reach_the_matcher();
+        test_guessed_mentions_are_like_any_other();
+        test_types_without_company_turn_guessing_off();
+        test_title_and_text_are_guessed_apart();
+        ktag_result_destroy(&res);
+        ktag_lexicon_destroy(&lex);
     }
-    test_subsidiary_cue_names_the_company_after_it();
-    test_subsidiary_cue_before_common_words_guesses_nothing();
-    test_partner_with_a_deal_word_in_the_same_clause();
-    test_partner_that_is_no_company_is_not_guessed();
-    test_headline_opening_with_a_corporate_event();
-    test_endings_only_companies_have();
-    test_guessed_mentions_are_like_any_other();
-    test_types_without_company_turn_guessing_off();
-    test_title_and_text_are_guessed_apart();
-    ktag_result_destroy(&res);
-    ktag_lexicon_destroy(&lex);
     return check_report("guess");
 }
