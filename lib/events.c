@@ -199,7 +199,8 @@ typedef struct {
     size_t clause_count;
     uint8_t *is_source;             /* per mention of the field: a broker tail */
     int32_t source;                 /* the sentence's broker, or -1 */
-    s_subject_t subject;
+    s_subject_t subject;            /* read when a rule first needs it (s_subject) */
+    bool subject_known;
     s_subject_t previous;           /* the previous sentence's own subject */
     size_t first_event;             /* the findings' first event of this sentence */
     size_t w_next;                  /* the next of the field's cue words to read */
@@ -438,6 +439,8 @@ static void s_subject_list_back(const s_sentence_t *s, s_subject_t *subject, uin
     bytes before `at`, with no other word of the table between. */
 static bool s_index_before(const s_sentence_t *s, uint32_t at, uint32_t window)
 {
+    if (!(s->flags & W_INDEX))
+        return false;
     for (size_t t = s->token_count; t-- > 0;) {
         const s_token_t *tok = &s->tokens[t];
         if (tok->end > at)
@@ -452,6 +455,8 @@ static bool s_index_before(const s_sentence_t *s, uint32_t at, uint32_t window)
 
 static bool s_token_in(const s_sentence_t *s, uint32_t from, uint32_t to, uint32_t flags)
 {
+    if (!(s->flags & flags))
+        return false;   /* no word of the sentence has them */
     for (size_t t = 0; t < s->token_count; t++)
         if (s->tokens[t].start >= from && s->tokens[t].end <= to && (s->tokens[t].word->flags & flags))
             return true;
@@ -595,10 +600,21 @@ static void s_sentence_subject(s_sentence_t *s)
     *subject = *s_own_subject(s, 0, true);
 }
 
+/*  The sentence's subject (s_sentence_subject), read once, when first
+    asked for: most triggers are dropped before their rule needs it. */
+static const s_subject_t *s_subject(s_sentence_t *s)
+{
+    if (!s->subject_known) {
+        s_sentence_subject(s);
+        s->subject_known = true;
+    }
+    return &s->subject;
+}
+
 /*  The subject that governs clause `c`: its own when it follows "…" and
     names one, else the sentence's, else the previous sentence's when this
     one has no subject slot at all. */
-static s_subject_t s_governing(const s_sentence_t *s, size_t c)
+static s_subject_t s_governing(s_sentence_t *s, size_t c)
 {
     if (c > 0 && s->clauses[c].after_ellipsis) {
         const s_subject_t *own = s_own_subject(s, c, true);
@@ -609,14 +625,15 @@ static s_subject_t s_governing(const s_sentence_t *s, size_t c)
         if (own->state == SUBJ_MENTIONS)
             return *own;
     }
-    if (s->subject.state != SUBJ_NONE)
-        return s->subject;
+    const s_subject_t *subject = s_subject(s);
+    if (subject->state != SUBJ_NONE)
+        return *subject;
     if (s->previous.state == SUBJ_MENTIONS) {
         s_subject_t inherited = s->previous;
         inherited.rule = "previous_sentence";
         return inherited;
     }
-    return s->subject;
+    return *subject;
 }
 
 /*  The only company of the sentence (sources aside), or -1. */
@@ -804,7 +821,7 @@ static void s_drop_issuerless(ktag_events_findings_t *f, const s_sentence_t *s)
     f->event_count = kept;
 }
 
-static int s_funding(ktag_events_findings_t *f, const s_sentence_t *s)
+static int s_funding(ktag_events_findings_t *f, s_sentence_t *s)
 {
     const char *text = s->text;
     for (size_t m = s->m_first; m < s->m_last; m++) {
@@ -955,7 +972,7 @@ static int32_t s_price_owner(const s_sentence_t *s, uint32_t from, uint32_t to)
     return owner;
 }
 
-static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
+static int s_price_moves(ktag_events_findings_t *f, s_sentence_t *s)
 {
     const char *text = s->text;
     for (size_t t = 0; t < s->token_count; t++) {
@@ -1067,7 +1084,7 @@ static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
 
 /* ------------------------------------------------------ target price */
 
-static int s_target_prices(ktag_events_findings_t *f, const s_sentence_t *s)
+static int s_target_prices(ktag_events_findings_t *f, s_sentence_t *s)
 {
     const char *text = s->text;
     for (size_t t = 0; t < s->token_count; t++) {
@@ -1146,7 +1163,7 @@ static size_t s_joined_tail(const s_sentence_t *s, size_t t)
     return t;
 }
 
-static void s_link_actor(const s_sentence_t *s, size_t c, ktag_event_finding_t *e)
+static void s_link_actor(s_sentence_t *s, size_t c, ktag_event_finding_t *e)
 {
     s_subject_t subject = s_governing(s, c);
     if (s_link_subject(s, &subject, e, true))
@@ -1166,7 +1183,7 @@ static bool s_quote_between(const s_sentence_t *s, uint32_t from, uint32_t to)
     return false;
 }
 
-static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
+static int s_earnings(ktag_events_findings_t *f, s_sentence_t *s)
 {
     const char *text = s->text;
     for (size_t t = 0; t < s->token_count; t++)
@@ -1264,7 +1281,7 @@ static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
 
 /* ---------------------------------------------------------- contract */
 
-static int s_contracts(ktag_events_findings_t *f, const s_sentence_t *s)
+static int s_contracts(ktag_events_findings_t *f, s_sentence_t *s)
 {
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
@@ -1522,6 +1539,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         not read, so that the cost stays linear in the text. */
     if (s->token_count + (s->m_last - s->m_first) > S_MAX_ITEMS) {
         s->subject = (s_subject_t) { 0 };
+        s->subject_known = true;
         return 0;
     }
     /*  Which mention is the broker of a "…-KB증권" tail. */
@@ -1536,6 +1554,8 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
             at--;
         bool dash = text[mention->start] == '-' || (at > s->start && text[at - 1] == '-')
                     || (at >= 3 && s_at(text, s->end, at - 3, "–")) || (at >= 3 && s_at(text, s->end, at - 3, "—"));
+        if (!dash)
+            continue;
         /*  After the broker only 證, 증권, brackets, quotes or the end. */
         uint32_t p = mention->end;
         for (;;) {
@@ -1552,7 +1572,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
                 break;
         }
         bool tail = p >= s->end || text[p] == '\n' || text[p] == '(' || text[p] == '[';
-        if (dash && tail && s_is_broker(s, (int32_t) m)) {
+        if (tail && s_is_broker(s, (int32_t) m)) {
             s->is_source[m] = 1;
             s->source = (int32_t) m;
         }
@@ -1570,9 +1590,11 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
             s->source = m;
         }
     }
-    s_sentence_subject(s);
-    if (!triggers)
+    s->subject_known = false;
+    if (!triggers) {
+        s_subject(s);   /* for the next sentence */
         return 0;
+    }
     /*  Amounts, read where the pass saw one may start (in place: a read
         amount never lies before its own candidate). */
     s->amount_count = 0;
@@ -1602,6 +1624,8 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         rc = s_earnings(f, s);
     if (!rc && (s->flags & (W_CONTRACT | W_GENERIC)))
         rc = s_contracts(f, s);
+    if (*next_start < len)
+        s_subject(s);   /* the next sentence may inherit it */
     return rc;
 }
 
