@@ -986,9 +986,11 @@ static int s_price_moves(ktag_events_findings_t *f, s_sentence_t *s)
         /*  A percent after a measure, a comparison or 목표가 earlier in the
             sentence (up to a clause with its own subject) is their change:
             영업이익 650억원…작년보다 336%↑, 목표가 15%↑. */
-        const s_subject_t *own = s_own_subject(s, c, c == 0 || clause->after_ellipsis);
-        uint32_t from = own->state == SUBJ_MENTIONS && c > 0 ? clause->start : s->start;
-        bool compared = s_token_in(s, from, tok->start, W_COMPARE | W_KIND | W_TARGET);
+        bool compared = false;
+        if (s->flags & (W_COMPARE | W_KIND | W_TARGET)) {
+            bool own = c > 0 && s_own_subject(s, c, clause->after_ellipsis)->state == SUBJ_MENTIONS;
+            compared = s_token_in(s, own ? clause->start : s->start, tok->start, W_COMPARE | W_KIND | W_TARGET);
+        }
         if (flags & W_LIMIT) {
             bool symbol = strcmp(tok->word->word, "上") == 0 || strcmp(tok->word->word, "下") == 0;
             if (symbol && !s_quote_before(text, tok->start))
