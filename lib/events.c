@@ -1415,6 +1415,38 @@ static int s_add_candidate(s_scratch_t *scratch, size_t *candidates, uint32_t at
     return 0;
 }
 
+/*  True when one of the sentence's 상승/하락 or ↑/↓ might make a move, as
+    s_price_moves() reads them: a percent before it (an amount may start
+    before it: `first_amount` is where the first one may), a stock context
+    (주가, 장중 …) or a reaction (…에 상승) for 상승/하락, a [특징주] line for
+    an arrow.  A sentence whose only triggers are these and where none
+    might, states no event: it is read as one without triggers. */
+static bool s_weak_move_possible(const s_sentence_t *s, uint32_t first_amount)
+{
+    const char *text = s->text;
+    for (size_t t = 0; t < s->token_count; t++) {
+        const s_token_t *tok = &s->tokens[t];
+        uint32_t flags = tok->word->flags;
+        if (!(flags & (W_WEAK | W_ARROW)))
+            continue;
+        if (first_amount < tok->start)
+            return true;
+        if ((flags & W_ARROW) ? s->feature : (s->flags & W_PRICE_CTX) != 0)
+            return true;
+        if (flags & W_WEAK) {
+            /*  The rule stops at the clause's start: going back as far as
+                the sentence's finds the same 에, or one more. */
+            uint32_t back = tok->start;
+            size_t q;
+            while (back > s->start && (text[back - 1] == ' ' || (q = s_quote_before(text, back))))
+                back -= text[back - 1] == ' ' ? 1 : (uint32_t) q;
+            if (back >= s->start + 3 && s_at(text, back, back - 3, "에"))
+                return true;
+        }
+    }
+    return false;
+}
+
 /*  Read the sentence that starts at s->start of a field of `len` bytes, in
     one pass: its end (set in s->end; the next sentence starts at *next),
     its cue words, its clauses and where its amounts may start; then, when
@@ -1531,6 +1563,9 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     for (size_t m = s->m_first; m < s->m_last && !funding; m++)
         funding = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
     triggers |= funding;
+    if (triggers && !funding && !(s->flags & S_TRIGGERS & ~(W_WEAK | W_ARROW))
+        && !s_weak_move_possible(s, candidates ? (uint32_t) scratch->amounts[0].start : UINT32_MAX))
+        triggers = false;
     /*  Most headlines state no event: stop here, unless the next sentence
         may need this one's subject. */
     if (!triggers && *next_start >= len)
