@@ -296,27 +296,39 @@ static size_t s_quote_before(const char *text, size_t at)
     return c[0] == 0xE3 && c[1] == 0x80 && (c[2] == 0x8B || c[2] == 0x89 || c[2] == 0x8D || c[2] == 0x8F) ? 3 : 0;
 }
 
-/*  A list joiner: · ‧ ・ / ㆍ. */
+/*  A list joiner at `at`: · (C2 B7), ‧ (E2 80 A7), ・ (E3 83 BB),
+    ㆍ (E3 86 8D) or '/'.  @returns its length, or 0. */
 static size_t s_joiner_at(const char *text, size_t len, size_t at)
 {
-    static const char *const joiners[] = { "·", "‧", "・", "ㆍ", "/" };
-    for (size_t i = 0; i < sizeof joiners / sizeof *joiners; i++)
-        if (s_at(text, len, at, joiners[i]))
-            return strlen(joiners[i]);
-    return 0;
+    if (at >= len)
+        return 0;
+    const uint8_t *b = (const uint8_t *) text + at;
+    switch (b[0]) {
+    case '/':
+        return 1;
+    case 0xC2:
+        return at + 2 <= len && b[1] == 0xB7 ? 2 : 0;
+    case 0xE2:
+        return at + 3 <= len && b[1] == 0x80 && b[2] == 0xA7 ? 3 : 0;
+    case 0xE3:
+        return at + 3 <= len && ((b[1] == 0x83 && b[2] == 0xBB) || (b[1] == 0x86 && b[2] == 0x8D)) ? 3 : 0;
+    default:
+        return 0;
+    }
 }
 
+/*  The list joiner ending at `at` (s_joiner_at), or 0. */
 static size_t s_joiner_before(const char *text, size_t at)
 {
     /*  Their last bytes: B7 A7 BB 8D '/'. */
     uint8_t last = at ? (uint8_t) text[at - 1] : 0;
-    if (last != 0xB7 && last != 0xA7 && last != 0xBB && last != 0x8D && last != '/')
+    if (last == '/')
+        return 1;
+    if (last != 0xB7 && last != 0xA7 && last != 0xBB && last != 0x8D)
         return 0;
-    static const char *const joiners[] = { "·", "‧", "・", "ㆍ", "/" };
-    for (size_t i = 0; i < sizeof joiners / sizeof *joiners; i++)
-        if (s_ends_at(text, 0, at, joiners[i]))
-            return strlen(joiners[i]);
-    return 0;
+    if (at >= 2 && s_joiner_at(text, at, at - 2) == 2)
+        return 2;
+    return at >= 3 && s_joiner_at(text, at, at - 3) == 3 ? 3 : 0;
 }
 
 static bool s_hangul_at(const char *text, size_t len, size_t at)
@@ -328,11 +340,13 @@ static bool s_hangul_at(const char *text, size_t len, size_t at)
     and ends the word. */
 static bool s_topic_at(const char *text, size_t len, size_t at)
 {
-    static const char *const particles[] = { "은", "는", "이", "가", "도" };
-    for (size_t i = 0; i < sizeof particles / sizeof *particles; i++)
-        if (s_at(text, len, at, particles[i]) && !s_hangul_at(text, len, at + 3))
-            return true;
-    return false;
+    if (at + 3 > len)
+        return false;
+    const uint8_t *b = (const uint8_t *) text + at;
+    /*  은 EC 9D 80, 는 EB 8A 94, 이 EC 9D B4, 가 EA B0 80, 도 EB 8F 84 */
+    uint32_t key = (uint32_t) b[0] << 16 | (uint32_t) b[1] << 8 | b[2];
+    bool particle = key == 0xEC9D80 || key == 0xEB8A94 || key == 0xEC9DB4 || key == 0xEAB080 || key == 0xEB8F84;
+    return particle && !s_hangul_at(text, len, at + 3);
 }
 
 /*  The index of the clause holding byte `at`. */
@@ -986,11 +1000,10 @@ static int s_price_moves(ktag_events_findings_t *f, s_sentence_t *s)
         /*  A percent after a measure, a comparison or 목표가 earlier in the
             sentence (up to a clause with its own subject) is their change:
             영업이익 650억원…작년보다 336%↑, 목표가 15%↑. */
-        bool compared = false;
-        if (s->flags & (W_COMPARE | W_KIND | W_TARGET)) {
-            bool own = c > 0 && s_own_subject(s, c, clause->after_ellipsis)->state == SUBJ_MENTIONS;
-            compared = s_token_in(s, own ? clause->start : s->start, tok->start, W_COMPARE | W_KIND | W_TARGET);
-        }
+        const uint32_t measures = W_COMPARE | W_KIND | W_TARGET;
+        bool compared = s_token_in(s, clause->start, tok->start, measures);
+        if (!compared && c > 0 && s_token_in(s, s->start, tok->start, measures))
+            compared = s_own_subject(s, c, clause->after_ellipsis)->state != SUBJ_MENTIONS;
         if (flags & W_LIMIT) {
             bool symbol = strcmp(tok->word->word, "上") == 0 || strcmp(tok->word->word, "下") == 0;
             if (symbol && !s_quote_before(text, tok->start))
@@ -1584,14 +1597,12 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     for (size_t m = s->m_first; m < s->m_last; m++) {
         const ktag_mention_t *mention = &view->mentions[m];
         s->is_source[m] = 0;
-        if (!s_is_company(s, (int32_t) m))
-            continue;
         uint32_t at = mention->start;
         if (at > s->start && text[at - 1] == ' ')
             at--;
         bool dash = text[mention->start] == '-' || (at > s->start && text[at - 1] == '-')
                     || (at >= 3 && s_at(text, s->end, at - 3, "–")) || (at >= 3 && s_at(text, s->end, at - 3, "—"));
-        if (!dash)
+        if (!dash || !s_is_company(s, (int32_t) m))
             continue;
         /*  After the broker only 證, 증권, brackets, quotes or the end. */
         uint32_t p = mention->end;
