@@ -193,8 +193,10 @@ typedef struct {
     size_t m_first, m_last;         /* its mentions [m_first, m_last) */
     s_token_t *tokens;
     size_t token_count;
-    ktag_amount_t *amounts;
+    ktag_amount_t *amounts;         /* read so far (s_read_amounts), then candidates */
     size_t amount_count;
+    size_t next_candidate, candidate_count;   /* amounts[next_candidate..] are unread starts */
+    uint32_t parsed_to;             /* the end of the last amount read */
     s_clause_t *clauses;
     size_t clause_count;
     uint8_t *is_source;             /* per mention of the field: a broker tail */
@@ -742,11 +744,31 @@ static bool s_filler(const char *text, uint32_t from, uint32_t to)
     return true;
 }
 
+/*  Read the sentence's amounts, in order, from the candidates that start
+    before `to`: the rules only look at amounts near their words, so the
+    rest are never read.  Each is read in place (a read amount never lies
+    before its own candidate), and a candidate inside the amount before it
+    is none. */
+static void s_read_amounts(s_sentence_t *s, uint32_t to)
+{
+    while (s->next_candidate < s->candidate_count) {
+        uint32_t at = (uint32_t) s->amounts[s->next_candidate].start;
+        if (at >= to)
+            return;
+        s->next_candidate++;
+        ktag_amount_t a;
+        if (at < s->parsed_to || at >= s->end || !ktag_amount_parse(s->text, s->end, at, &a))
+            continue;
+        s->amounts[s->amount_count++] = a;
+        s->parsed_to = (uint32_t) a.end;
+    }
+}
+
 /*  The amount ending right before `at` (only filler between) in the same
     clause, accepted by `want`; or -1. */
-static int s_amount_before(const s_sentence_t *s, uint32_t at, uint32_t floor,
-                           bool (*want)(const ktag_amount_t *))
+static int s_amount_before(s_sentence_t *s, uint32_t at, uint32_t floor, bool (*want)(const ktag_amount_t *))
 {
+    s_read_amounts(s, at);   /* an amount ending by `at` starts before it */
     for (size_t i = s->amount_count; i-- > 0;) {
         const ktag_amount_t *a = &s->amounts[i];
         if (a->end > at)
@@ -762,9 +784,10 @@ static int s_amount_before(const s_sentence_t *s, uint32_t at, uint32_t floor,
 
 /*  The first amount accepted by `want` starting within `gap` bytes after
     `at`, before `limit`; or -1. */
-static int s_amount_after(const s_sentence_t *s, uint32_t at, uint32_t gap, uint32_t limit,
+static int s_amount_after(s_sentence_t *s, uint32_t at, uint32_t gap, uint32_t limit,
                           bool (*want)(const ktag_amount_t *))
 {
+    s_read_amounts(s, at + gap + 1);
     for (size_t i = 0; i < s->amount_count; i++) {
         const ktag_amount_t *a = &s->amounts[i];
         if (a->start < at)
@@ -1119,6 +1142,7 @@ static int s_target_prices(ktag_events_findings_t *f, s_sentence_t *s)
                 break;
             }
         /*  The new price, and the old one before → or 에서. */
+        s_read_amounts(s, UINT32_MAX);
         for (size_t i = 0; i < s->amount_count; i++) {
             const ktag_amount_t *a = &s->amounts[i];
             if (a->start < tok->end || a->end > limit || !s_want_price(a))
@@ -1320,6 +1344,7 @@ static int s_contracts(ktag_events_findings_t *f, s_sentence_t *s)
         int a = s_amount_before(s, tok->start, clause->start, s_want_money);
         if (a < 0) {
             /*  "511억원 규모 … 공급계약": any amount of the clause before it. */
+            s_read_amounts(s, tok->start);
             for (size_t i = s->amount_count; i-- > 0;)
                 if (s->amounts[i].end <= tok->start && s->amounts[i].start >= clause->start
                     && s_money(&s->amounts[i])) {
@@ -1643,19 +1668,12 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         s_subject(s);   /* for the next sentence */
         return 0;
     }
-    /*  Amounts, read where the pass saw one may start (in place: a read
-        amount never lies before its own candidate). */
-    s->amount_count = 0;
-    uint32_t parsed_to = s->start;
-    for (size_t i = 0; i < candidates; i++) {
-        ktag_amount_t a;
-        uint32_t at = (uint32_t) scratch->amounts[i].start;
-        if (at < parsed_to || at >= s->end || !ktag_amount_parse(text, s->end, at, &a))
-            continue;
-        scratch->amounts[s->amount_count++] = a;
-        parsed_to = (uint32_t) a.end;
-    }
+    /*  Amounts are read where the pass saw one may start, when a rule
+        first looks near them (s_read_amounts). */
     s->amounts = scratch->amounts;
+    s->amount_count = s->next_candidate = 0;
+    s->candidate_count = candidates;
+    s->parsed_to = s->start;
 
     /*  Each rule runs only when its trigger words are there. */
     int rc = 0;
