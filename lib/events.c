@@ -1720,8 +1720,6 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
     s_scratch_t *scratch = findings->scratch;
     for (size_t fi = 0; fi < field_count; fi++) {
         const ktag_field_view_t *view = &fields[fi];
-        if (KTAG_RESERVE(scratch->is_source, scratch->source_cap, view->mention_count + 1))
-            return KTAG_ERR_NOMEM;
         /*  Most headlines hold no trigger at all: then no sentence of the
             field can state an event. */
         bool triggers = false;
@@ -1732,6 +1730,8 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
             triggers = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
         if (!triggers)
             continue;
+        if (KTAG_RESERVE(scratch->is_source, scratch->source_cap, view->mention_count + 1))
+            return KTAG_ERR_NOMEM;
         /*  Only what s_sentence() reads before it writes is set: zeroing
             the whole struct per field was a measurable part of the cost. */
         s_sentence_t s;
