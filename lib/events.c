@@ -163,6 +163,7 @@ const char *ktag_events_word(size_t index)
 typedef struct {
     uint32_t start, end;
     const s_word_t *word;
+    uint32_t flags;          /* word->flags, kept at hand: the rules test them most */
     bool used;               /* a turn taken by the measure before it */
 } s_token_t;
 
@@ -463,7 +464,7 @@ static bool s_index_before(const s_sentence_t *s, uint32_t at, uint32_t window)
             continue;
         if (at - tok->end > window)
             return false;
-        if (tok->word->flags & W_INDEX)
+        if (tok->flags & W_INDEX)
             return true;
     }
     return false;
@@ -474,7 +475,7 @@ static bool s_token_in(const s_sentence_t *s, uint32_t from, uint32_t to, uint32
     if (!(s->flags & flags))
         return false;   /* no word of the sentence has them */
     for (size_t t = 0; t < s->token_count; t++)
-        if (s->tokens[t].start >= from && s->tokens[t].end <= to && (s->tokens[t].word->flags & flags))
+        if (s->tokens[t].start >= from && s->tokens[t].end <= to && (s->tokens[t].flags & flags))
             return true;
     return false;
 }
@@ -1014,7 +1015,7 @@ static int s_price_moves(ktag_events_findings_t *f, s_sentence_t *s)
     const char *text = s->text;
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        uint32_t flags = tok->word->flags;
+        uint32_t flags = tok->flags;
         if (!(flags & (W_MOVE | W_WEAK | W_LIMIT | W_ARROW)))
             continue;
         size_t c = s_clause_of(s, tok->start);
@@ -1127,7 +1128,7 @@ static int s_target_prices(ktag_events_findings_t *f, s_sentence_t *s)
     const char *text = s->text;
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        if (!(tok->word->flags & W_TARGET))
+        if (!(tok->flags & W_TARGET))
             continue;
         uint32_t limit = s->source >= 0 && s_mention(s, s->source)->start > tok->end
                              ? s_mention(s, s->source)->start : s->end;
@@ -1136,7 +1137,7 @@ static int s_target_prices(ktag_events_findings_t *f, s_sentence_t *s)
             e.source = (int32_t) s_mention(s, s->source)->entity;
         for (size_t d = t + 1; d < s->token_count && s->tokens[d].start < limit
                                && s->tokens[d].start <= tok->end + 40; d++)
-            if (s->tokens[d].word->flags & W_TP_DIR) {
+            if (s->tokens[d].flags & W_TP_DIR) {
                 e.direction = s_directions[s->tokens[d].word->dir];
                 s_widen(&e, s->tokens[d].start, s->tokens[d].end);
                 break;
@@ -1193,7 +1194,7 @@ static int s_target_prices(ktag_events_findings_t *f, s_sentence_t *s)
     ("매출·영업익"), or `t`. */
 static size_t s_joined_tail(const s_sentence_t *s, size_t t)
 {
-    while (t + 1 < s->token_count && (s->tokens[t + 1].word->flags & W_KIND)) {
+    while (t + 1 < s->token_count && (s->tokens[t + 1].flags & W_KIND)) {
         size_t j = s_joiner_at(s->text, s->end, s->tokens[t].end);
         if (!j || s->tokens[t].end + j != s->tokens[t + 1].start)
             break;
@@ -1229,7 +1230,7 @@ static int s_earnings(ktag_events_findings_t *f, s_sentence_t *s)
         s->tokens[t].used = false;
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        if (!(tok->word->flags & W_KIND))
+        if (!(tok->flags & W_KIND))
             continue;
         /*  매출 비중, 매출보다: the measure is no result here. */
         if (s_at(text, s->end, tok->end, " 비중") || s_at(text, s->end, tok->end, "보다")
@@ -1244,7 +1245,7 @@ static int s_earnings(ktag_events_findings_t *f, s_sentence_t *s)
         size_t tail = s_joined_tail(s, t);
         uint32_t scope = s->end;
         for (size_t n = t + 1; n < s->token_count; n++)
-            if (s->tokens[n].word->flags & (W_KIND | W_TARGET)) {
+            if (s->tokens[n].flags & (W_KIND | W_TARGET)) {
                 if (n <= tail)
                     continue;
                 scope = s->tokens[n].start;
@@ -1271,7 +1272,7 @@ static int s_earnings(ktag_events_findings_t *f, s_sentence_t *s)
         }
         for (size_t d = tail + 1; d < s->token_count && s->tokens[d].start < scope; d++) {
             s_token_t *dir = &s->tokens[d];
-            uint32_t flags = dir->word->flags;
+            uint32_t flags = dir->flags;
             if ((flags & W_TURN) && dir->start <= from + 40 && !e.direction) {
                 e.direction = s_directions[dir->word->dir];
                 dir->used = true;
@@ -1295,7 +1296,7 @@ static int s_earnings(ktag_events_findings_t *f, s_sentence_t *s)
         }
         /*  최대 매출, 사상 첫 매출 1조: a record before the measure. */
         for (size_t d = 0; d < t; d++)
-            if ((s->tokens[d].word->flags & W_RECORD) && s->tokens[d].end + 16 >= tok->start
+            if ((s->tokens[d].flags & W_RECORD) && s->tokens[d].end + 16 >= tok->start
                 && s->tokens[d].start >= clause->start)
                 fact = true;
         if (!fact)
@@ -1307,7 +1308,7 @@ static int s_earnings(ktag_events_findings_t *f, s_sentence_t *s)
     /*  A turn no measure took stands alone (흑자 전환…매출 47%↑). */
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        if (!(tok->word->flags & W_TURN) || tok->used)
+        if (!(tok->flags & W_TURN) || tok->used)
             continue;
         ktag_event_finding_t e = s_event(s, KTAG_EVENT_EARNINGS, tok->start, tok->end);
         e.direction = s_directions[tok->word->dir];
@@ -1324,7 +1325,7 @@ static int s_contracts(ktag_events_findings_t *f, s_sentence_t *s)
 {
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        uint32_t flags = tok->word->flags;
+        uint32_t flags = tok->flags;
         if (!(flags & (W_CONTRACT | W_GENERIC)))
             continue;
         size_t c = s_clause_of(s, tok->start);
@@ -1333,7 +1334,7 @@ static int s_contracts(ktag_events_findings_t *f, s_sentence_t *s)
         uint32_t window = tok->end + 21 < clause->end ? tok->end + 21 : clause->end;
         bool denied = false;
         for (size_t d = t + 1; d < s->token_count && s->tokens[d].start < window; d++)
-            denied |= (s->tokens[d].word->flags & W_NOT_DEAL) && s->tokens[d].end <= window
+            denied |= (s->tokens[d].flags & W_NOT_DEAL) && s->tokens[d].end <= window
                       && !s_quote_between(s, tok->end, s->tokens[d].start);   /* a quote says its own */
         if (denied)
             continue;
@@ -1464,7 +1465,7 @@ static bool s_weak_move_possible(const s_sentence_t *s, uint32_t first_amount)
     const char *text = s->text;
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        uint32_t flags = tok->word->flags;
+        uint32_t flags = tok->flags;
         if (!(flags & (W_WEAK | W_ARROW)))
             continue;
         if (first_amount < tok->start)
@@ -1583,7 +1584,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
             continue;
         if (KTAG_RESERVE(scratch->tokens, scratch->token_cap, s->token_count + 1))
             return KTAG_ERR_NOMEM;
-        scratch->tokens[s->token_count++] = (s_token_t) { hit->start, hit->end, w, false };
+        scratch->tokens[s->token_count++] = (s_token_t) { hit->start, hit->end, w, w->flags, false };
         s->flags |= w->flags;
     }
     s->product = (s->flags & W_PRODUCT) != 0;
