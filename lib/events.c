@@ -1710,6 +1710,49 @@ static int s_compare_events(const void *a, const void *b)
     return x->kind && y->kind ? strcmp(x->kind, y->kind) : (x->kind != NULL) - (y->kind != NULL);
 }
 
+/*  Read the sentences of a field that holds a trigger, and order its
+    events.  Kept out of line: most documents stop at the gate of
+    ktag_events_analyze() and never enter its code. */
+__attribute__((noinline)) static int s_field(const ktag_field_view_t *view, ktag_events_findings_t *findings,
+                                             s_scratch_t *scratch)
+{
+    if (KTAG_RESERVE(scratch->is_source, scratch->source_cap, view->mention_count + 1))
+        return KTAG_ERR_NOMEM;
+    /*  Only what s_sentence() reads before it writes is set: zeroing the
+        whole struct per field was a measurable part of the cost. */
+    s_sentence_t s;
+    s.view = view;
+    s.text = view->norm;
+    s.is_source = scratch->is_source;
+    s.m_first = s.w_next = 0;
+    s.subject.state = s.previous.state = SUBJ_NONE;
+    size_t first_event = findings->event_count;
+    for (uint32_t at = 0; at < view->norm_len;) {
+        s.start = at;
+        uint32_t next;
+        int rc = s_sentence(findings, scratch, &s, view->norm_len, &next);
+        if (rc)
+            return rc;
+        /*  The next sentence may inherit this one's own subject (a blank
+            line changes nothing). */
+        if (s.end > s.start)
+            s.previous = s.subject.state == SUBJ_MENTIONS ? s.subject : (s_subject_t) { 0 };
+        at = next > at ? next : at + 1;
+    }
+    /*  Events come out by type within a sentence: sort by start, and spare
+        the call when they already are. */
+    size_t n = findings->event_count - first_event;
+    if (n < 2)
+        return 0;   /* nothing to order (and events may still be NULL) */
+    ktag_event_finding_t *events = findings->events + first_event;
+    size_t sorted = 1;
+    while (sorted < n && s_compare_events(&events[sorted - 1], &events[sorted]) <= 0)
+        sorted++;
+    if (sorted < n)
+        qsort(events, n, sizeof *events, s_compare_events);
+    return 0;
+}
+
 int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, ktag_events_findings_t *findings)
 {
     findings->event_count = 0;
@@ -1718,7 +1761,6 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
         if (!findings->scratch)
             return KTAG_ERR_NOMEM;
     }
-    s_scratch_t *scratch = findings->scratch;
     for (size_t fi = 0; fi < field_count; fi++) {
         const ktag_field_view_t *view = &fields[fi];
         /*  Most headlines hold no trigger at all: then no sentence of the
@@ -1731,40 +1773,9 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
             triggers = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
         if (!triggers)
             continue;
-        if (KTAG_RESERVE(scratch->is_source, scratch->source_cap, view->mention_count + 1))
-            return KTAG_ERR_NOMEM;
-        /*  Only what s_sentence() reads before it writes is set: zeroing
-            the whole struct per field was a measurable part of the cost. */
-        s_sentence_t s;
-        s.view = view;
-        s.text = view->norm;
-        s.is_source = scratch->is_source;
-        s.m_first = s.w_next = 0;
-        s.subject.state = s.previous.state = SUBJ_NONE;
-        size_t first_event = findings->event_count;
-        for (uint32_t at = 0; at < view->norm_len;) {
-            s.start = at;
-            uint32_t next;
-            int rc = s_sentence(findings, scratch, &s, view->norm_len, &next);
-            if (rc)
-                return rc;
-            /*  The next sentence may inherit this one's own subject (a
-                blank line changes nothing). */
-            if (s.end > s.start)
-                s.previous = s.subject.state == SUBJ_MENTIONS ? s.subject : (s_subject_t) { 0 };
-            at = next > at ? next : at + 1;
-        }
-        /*  Events come out by type within a sentence: sort by start, and
-            spare the call when they already are. */
-        size_t n = findings->event_count - first_event;
-        if (n < 2)
-            continue;   /* nothing to order (and events may still be NULL) */
-        ktag_event_finding_t *events = findings->events + first_event;
-        size_t sorted = 1;
-        while (sorted < n && s_compare_events(&events[sorted - 1], &events[sorted]) <= 0)
-            sorted++;
-        if (sorted < n)
-            qsort(events, n, sizeof *events, s_compare_events);
+        int rc = s_field(view, findings, findings->scratch);
+        if (rc)
+            return rc;
     }
     return 0;
 }
