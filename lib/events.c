@@ -5,14 +5,15 @@
     them over in the field view.  Per field, per sentence: one pass over the
     ASCII bytes finds the sentence's end, its clauses and where its amounts
     may start, and the cue words of the sentence become its tokens (longest
-    at each start).  A sentence with no trigger stops there.  Otherwise its
-    subject is read from its structure (the entity before the first comma,
-    a topic particle, the entity it starts with; each clause after "…" may
-    name its own), its amounts are read (amount.c), and each trigger (a
-    funding mention, a move word, 목표가, an earnings measure or turn, a deal
-    word) is linked by the rules of its type.  Nothing here allocates but
-    the findings and their scratch arrays, which are reused between
-    documents.
+    at each start).  A sentence with no trigger stops there.  Otherwise each
+    trigger (a funding mention, a move word, 목표가, an earnings measure or
+    turn, a deal word) is linked by the rules of its type, which read what
+    they need when they first need it: the sentence's subject, from its
+    structure (the entity before the first comma, a topic particle, the
+    entity it starts with; each clause after "…" may name its own), and
+    its amounts (amount.c), as far as the rule looks.  Most triggers are
+    dropped before either is read.  Nothing here allocates but the findings
+    and their scratch arrays, which are reused between documents.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -1344,8 +1345,8 @@ static int s_contracts(ktag_events_findings_t *f, s_sentence_t *s)
         ktag_event_finding_t e = s_event(s, KTAG_EVENT_CONTRACT, tok->start, tok->end);
         int a = s_amount_before(s, tok->start, clause->start, s_want_money);
         if (a < 0) {
-            /*  "511억원 규모 … 공급계약": any amount of the clause before it. */
-            s_read_amounts(s, tok->start);
+            /*  "511억원 규모 … 공급계약": any amount of the clause before it
+                (s_amount_before read them). */
             for (size_t i = s->amount_count; i-- > 0;)
                 if (s->amounts[i].end <= tok->start && s->amounts[i].start >= clause->start
                     && s_money(&s->amounts[i])) {
@@ -1454,43 +1455,11 @@ static int s_add_candidate(s_scratch_t *scratch, size_t *candidates, uint32_t at
     return 0;
 }
 
-/*  True when one of the sentence's 상승/하락 or ↑/↓ might make a move, as
-    s_price_moves() reads them: a percent before it (an amount may start
-    before it: `first_amount` is where the first one may), a stock context
-    (주가, 장중 …) or a reaction (…에 상승) for 상승/하락, a [특징주] line for
-    an arrow.  A sentence whose only triggers are these and where none
-    might, states no event: it is read as one without triggers. */
-static bool s_weak_move_possible(const s_sentence_t *s, uint32_t first_amount)
-{
-    const char *text = s->text;
-    for (size_t t = 0; t < s->token_count; t++) {
-        const s_token_t *tok = &s->tokens[t];
-        uint32_t flags = tok->flags;
-        if (!(flags & (W_WEAK | W_ARROW)))
-            continue;
-        if (first_amount < tok->start)
-            return true;
-        if ((flags & W_ARROW) ? s->feature : (s->flags & W_PRICE_CTX) != 0)
-            return true;
-        if (flags & W_WEAK) {
-            /*  The rule stops at the clause's start: going back as far as
-                the sentence's finds the same 에, or one more. */
-            uint32_t back = tok->start;
-            size_t q;
-            while (back > s->start && (text[back - 1] == ' ' || (q = s_quote_before(text, back))))
-                back -= text[back - 1] == ' ' ? 1 : (uint32_t) q;
-            if (back >= s->start + 3 && s_at(text, back, back - 3, "에"))
-                return true;
-        }
-    }
-    return false;
-}
-
 /*  Read the sentence that starts at s->start of a field of `len` bytes, in
     one pass: its end (set in s->end; the next sentence starts at *next),
     its cue words, its clauses and where its amounts may start; then, when
-    it holds a trigger, its subject, amounts and events.  `more` says
-    whether a sentence follows (which may need this one's subject). */
+    it holds a trigger, its events.  When a sentence follows, this one's
+    subject is read for it (it may inherit it). */
 static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentence_t *s, size_t len,
                       uint32_t *next_start)
 {
@@ -1602,9 +1571,6 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     for (size_t m = s->m_first; m < s->m_last && !funding; m++)
         funding = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
     triggers |= funding;
-    if (triggers && !funding && !(s->flags & S_TRIGGERS & ~(W_WEAK | W_ARROW))
-        && !s_weak_move_possible(s, candidates ? (uint32_t) scratch->amounts[0].start : UINT32_MAX))
-        triggers = false;
     /*  Most headlines state no event: stop here, unless the next sentence
         may need this one's subject. */
     if (!triggers && *next_start >= len)
