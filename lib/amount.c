@@ -256,13 +256,15 @@ static bool s_hedged(const char *text, size_t len, size_t start, size_t end)
     uint32_t last = before >= 3 ? s_key(text, len, before - 3) : 0;
     uint32_t first = before >= 6 ? s_key(text, len, before - 6) : 0;
     if (last == S_KEY("약") || (first == S_KEY("최") && (last == S_KEY("대") || (spaced && last == S_KEY("소"))))
-        || (spaced && (last == S_KEY("총") || (first == S_KEY("무") && last == S_KEY("려"))))) 
+        || (spaced && (last == S_KEY("총") || (first == S_KEY("무") && last == S_KEY("려")))))
         return true;
     size_t after = end < len && text[end] == ' ' ? end + 1 : end;
     uint32_t key = s_key(text, len, after);
-    for (size_t i = 0; i < sizeof s_hedges_after / sizeof *s_hedges_after; i++)
-        if (s_hedges_after[i][0] == key && (!s_hedges_after[i][1] || s_key(text, len, after + 3) == s_hedges_after[i][1]))
+    for (size_t i = 0; i < sizeof s_hedges_after / sizeof *s_hedges_after; i++) {
+        const uint32_t *hedge = s_hedges_after[i];
+        if (hedge[0] == key && (!hedge[1] || s_key(text, len, after + 3) == hedge[1]))
             return true;
+    }
     return false;
 }
 
