@@ -8,6 +8,7 @@
     is read as 3만 and stops.
 */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "amount.h"
@@ -38,15 +39,20 @@ static bool s_ascii_alnum(char c)
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-/*  True when the UTF-8 bytes of `word` (not empty) stand at text[at].  The
-    first two bytes are compared before the length is taken: most calls
-    stop there. */
-static inline bool s_at(const char *text, size_t len, size_t at, const char *word)
+/*  The three bytes at text[at] packed into one number, 0 when fewer are
+    left.  S_KEY() packs the first three bytes of a literal the same way at
+    compile time, so that a Hangul syllable (three bytes) is compared in one
+    step: s_key(text, len, at) == S_KEY("조") is true exactly when 조
+    stands at text[at]. */
+#define S_KEY(word) \
+    ((uint32_t) (uint8_t) (word)[0] << 16 | (uint32_t) (uint8_t) (word)[1] << 8 | (uint32_t) (uint8_t) (word)[2])
+
+static inline uint32_t s_key(const char *text, size_t len, size_t at)
 {
-    if (at >= len || text[at] != word[0] || (word[1] && (at + 1 >= len || text[at + 1] != word[1])))
-        return false;
-    size_t n = strlen(word);
-    return at + n <= len && memcmp(text + at, word, n) == 0;
+    if (at + 3 > len)
+        return 0;
+    const uint8_t *b = (const uint8_t *) text + at;
+    return (uint32_t) b[0] << 16 | (uint32_t) b[1] << 8 | b[2];
 }
 
 /*  True when a Hangul syllable starts at `at` (U+AC00..U+D7A3: EA B0 80 ..
@@ -60,15 +66,26 @@ static bool s_hangul_at(const char *text, size_t len, size_t at)
 }
 
 typedef struct {
-    const char *word;
+    uint32_t key;
     double factor;
     bool large;
 } s_multiplier_t;
 
 static const s_multiplier_t s_multipliers[] = {
-    { "조", 1e12, true }, { "억", 1e8, true }, { "만", 1e4, true },
-    { "천", 1e3, false }, { "백", 1e2, false },
+    { S_KEY("조"), 1e12, true }, { S_KEY("억"), 1e8, true }, { S_KEY("만"), 1e4, true },
+    { S_KEY("천"), 1e3, false }, { S_KEY("백"), 1e2, false },
 };
+
+/*  @returns the multiplier standing at `at`, or NULL.  Each is one
+    syllable. */
+static const s_multiplier_t *s_multiplier_at(const char *text, size_t len, size_t at)
+{
+    uint32_t key = s_key(text, len, at);
+    for (size_t m = 0; m < sizeof s_multipliers / sizeof *s_multipliers; m++)
+        if (s_multipliers[m].key == key)
+            return &s_multipliers[m];
+    return NULL;
+}
 
 /*  Read digits with thousands commas and a decimal part at *at.
     @returns false when no digit is there, or the run is glued to more
@@ -117,19 +134,14 @@ static bool s_numeral(const char *text, size_t len, size_t *at, double *value, b
     if (!s_number(text, len, &p, &number))
         return false;
     for (;;) {
-        const s_multiplier_t *mult = NULL;
-        for (size_t m = 0; m < sizeof s_multipliers / sizeof *s_multipliers; m++)
-            if (s_at(text, len, p, s_multipliers[m].word)) {
-                mult = &s_multipliers[m];
-                break;
-            }
+        const s_multiplier_t *mult = s_multiplier_at(text, len, p);
         bool fits = mult && (mult->large ? mult->factor < last_large : mult->factor < last_small);
         if (!fits) {
             section += number;
             number = 0;
             break;
         }
-        p += strlen(mult->word);
+        p += 3;
         *scaled = true;
         if (mult->large) {
             *large = *large || mult->factor >= 1e8;
@@ -143,12 +155,8 @@ static bool s_numeral(const char *text, size_t len, size_t *at, double *value, b
         }
         number = 0;
         /*  A larger multiplier may follow a smaller one at once (5천억). */
-        bool more = false;
-        for (size_t m = 0; m < sizeof s_multipliers / sizeof *s_multipliers; m++)
-            if (s_multipliers[m].large && s_multipliers[m].factor < last_large
-                && s_at(text, len, p, s_multipliers[m].word))
-                more = true;
-        if (more)
+        const s_multiplier_t *next_mult = s_multiplier_at(text, len, p);
+        if (next_mult && next_mult->large && next_mult->factor < last_large)
             continue;
         /*  Another group may follow: digits at once, or after one space
             when they carry a smaller multiplier (1조 2000억). */
@@ -160,11 +168,8 @@ static bool s_numeral(const char *text, size_t len, size_t *at, double *value, b
         if (!s_number(text, len, &r, &next))
             break;
         if (q > p) {
-            bool smaller = false;
-            for (size_t m = 0; m < sizeof s_multipliers / sizeof *s_multipliers; m++)
-                if (s_at(text, len, r, s_multipliers[m].word) && s_multipliers[m].factor < last_large)
-                    smaller = true;
-            if (!smaller)
+            const s_multiplier_t *smaller = s_multiplier_at(text, len, r);
+            if (!smaller || smaller->factor >= last_large)
                 break;
         }
         p = r;
@@ -177,30 +182,45 @@ static bool s_numeral(const char *text, size_t len, size_t *at, double *value, b
     return true;
 }
 
+/*  A currency word: one or two syllables (second 0 for one). */
 typedef struct {
-    const char *word;
+    uint32_t first, second;
     ktag_amount_unit_t unit;
 } s_unit_word_t;
 
 static const s_unit_word_t s_currencies[] = {
-    { "달러", KTAG_AMOUNT_USD }, { "위안", KTAG_AMOUNT_CNY }, { "유로", KTAG_AMOUNT_EUR },
-    { "원", KTAG_AMOUNT_KRW }, { "엔", KTAG_AMOUNT_JPY },
+    { S_KEY("달"), S_KEY("러"), KTAG_AMOUNT_USD }, { S_KEY("위"), S_KEY("안"), KTAG_AMOUNT_CNY },
+    { S_KEY("유"), S_KEY("로"), KTAG_AMOUNT_EUR }, { S_KEY("원"), 0, KTAG_AMOUNT_KRW },
+    { S_KEY("엔"), 0, KTAG_AMOUNT_JPY },
 };
+
+/*  @returns the currency word standing at `at`, or NULL. */
+static const s_unit_word_t *s_currency_at(const char *text, size_t len, size_t at)
+{
+    uint32_t key = s_key(text, len, at);
+    for (size_t c = 0; c < sizeof s_currencies / sizeof *s_currencies; c++)
+        if (s_currencies[c].first == key)
+            return !s_currencies[c].second || s_key(text, len, at + 3) == s_currencies[c].second
+                       ? &s_currencies[c] : NULL;
+    return NULL;
+}
 
 /*  After "100억 원" with a space, a Hangul syllable may follow the unit only
     when it is a particle or a suffix of amounts, so "3조 원전" stays
     unread. */
-static const char *const s_after_spaced_unit[] = {
-    "을", "를", "이", "은", "는", "의", "에", "와", "과", "으", "로", "도", "만", "까",
-    "대", "씩", "어", "짜", "선", "규", "가", "수", "보", "넘", "이",
+static const uint32_t s_after_spaced_unit[] = {
+    S_KEY("을"), S_KEY("를"), S_KEY("이"), S_KEY("은"), S_KEY("는"), S_KEY("의"), S_KEY("에"), S_KEY("와"),
+    S_KEY("과"), S_KEY("으"), S_KEY("로"), S_KEY("도"), S_KEY("만"), S_KEY("까"), S_KEY("대"), S_KEY("씩"),
+    S_KEY("어"), S_KEY("짜"), S_KEY("선"), S_KEY("규"), S_KEY("가"), S_KEY("수"), S_KEY("보"), S_KEY("넘"),
 };
 
 static bool s_spaced_unit_ok(const char *text, size_t len, size_t at)
 {
     if (!s_hangul_at(text, len, at))
         return true;
+    uint32_t key = s_key(text, len, at);
     for (size_t i = 0; i < sizeof s_after_spaced_unit / sizeof *s_after_spaced_unit; i++)
-        if (s_at(text, len, at, s_after_spaced_unit[i]))
+        if (s_after_spaced_unit[i] == key)
             return true;
     return false;
 }
@@ -216,30 +236,35 @@ static bool s_ascii_word_at(const char *text, size_t len, size_t at, const char 
     return true;
 }
 
-static const struct {
-    const char *word;
-    size_t len;
-} s_hedges_before[] = {
-#define HEDGE(word) { word, sizeof word - 1 }
-    HEDGE("약 "), HEDGE("최대 "), HEDGE("최소 "), HEDGE("총 "), HEDGE("무려 "), HEDGE("약"), HEDGE("최대"),
-#undef HEDGE
-};
-static const char *const s_hedges_after[] = {
-    "규모", "가량", "이상", "이하", "안팎", "내외", "수준", "여", "정도", "미만", "넘",
+/*  The hedges after an amount: one or two syllables (second 0 for one). */
+static const uint32_t s_hedges_after[][2] = {
+    { S_KEY("규"), S_KEY("모") }, { S_KEY("가"), S_KEY("량") }, { S_KEY("이"), S_KEY("상") },
+    { S_KEY("이"), S_KEY("하") }, { S_KEY("안"), S_KEY("팎") }, { S_KEY("내"), S_KEY("외") },
+    { S_KEY("수"), S_KEY("준") }, { S_KEY("여"), 0 }, { S_KEY("정"), S_KEY("도") },
+    { S_KEY("미"), S_KEY("만") }, { S_KEY("넘"), 0 },
 };
 
+/*  True when a hedge stands next to the amount [start, end): 약, 최대 or
+    최소 (each with or without a space), 총 or 무려 and a space before it;
+    규모, 가량, 이상 … after it, after one space at most. */
 static bool s_hedged(const char *text, size_t len, size_t start, size_t end)
 {
-    for (size_t i = 0; i < sizeof s_hedges_before / sizeof *s_hedges_before; i++) {
-        size_t n = s_hedges_before[i].len;
-        const char *word = s_hedges_before[i].word;
-        if (start >= n && text[start - 1] == word[n - 1] && memcmp(text + start - n, word, n) == 0)
+    size_t before = start;
+    bool spaced = before > 0 && text[before - 1] == ' ';
+    if (spaced)
+        before--;
+    uint32_t last = before >= 3 ? s_key(text, len, before - 3) : 0;
+    uint32_t first = before >= 6 ? s_key(text, len, before - 6) : 0;
+    if (last == S_KEY("약") || (first == S_KEY("최") && (last == S_KEY("대") || (spaced && last == S_KEY("소"))))
+        || (spaced && (last == S_KEY("총") || (first == S_KEY("무") && last == S_KEY("려")))))
+        return true;
+    size_t after = end < len && text[end] == ' ' ? end + 1 : end;
+    uint32_t key = s_key(text, len, after);
+    for (size_t i = 0; i < sizeof s_hedges_after / sizeof *s_hedges_after; i++) {
+        const uint32_t *hedge = s_hedges_after[i];
+        if (hedge[0] == key && (!hedge[1] || s_key(text, len, after + 3) == hedge[1]))
             return true;
     }
-    size_t after = end < len && text[end] == ' ' ? end + 1 : end;
-    for (size_t i = 0; i < sizeof s_hedges_after / sizeof *s_hedges_after; i++)
-        if (s_at(text, len, after, s_hedges_after[i]))
-            return true;
     return false;
 }
 
@@ -289,42 +314,38 @@ bool ktag_amount_parse(const char *text, size_t len, size_t pos, ktag_amount_t *
     } else {
         /*  "1000억여원": 여 between the numeral and its currency. */
         size_t q = p;
-        if (a.scaled && s_at(text, len, q, "여")) {
-            for (size_t c = 0; c < sizeof s_currencies / sizeof *s_currencies; c++)
-                if (s_at(text, len, q + 3, s_currencies[c].word)) {
-                    q += 3;
-                    a.hedged = true;
-                    break;
-                }
+        if (a.scaled && s_key(text, len, q) == S_KEY("여") && s_currency_at(text, len, q + 3)) {
+            q += 3;
+            a.hedged = true;
         }
-        if (s_at(text, len, q, "%") || s_at(text, len, q, "퍼센트")) {
+        bool percent_word = s_key(text, len, q) == S_KEY("퍼") && s_key(text, len, q + 3) == S_KEY("센")
+                            && s_key(text, len, q + 6) == S_KEY("트");
+        if ((q < len && text[q] == '%') || percent_word) {
             a.unit = KTAG_AMOUNT_PERCENT;
-            q += text[q] == '%' ? 1 : strlen("퍼센트");
+            q += text[q] == '%' ? 1 : 9;
             if (s_ascii_word_at(text, len, q, "p") && !(q + 1 < len && s_ascii_alnum(text[q + 1]))) {
                 a.points = true;
                 q++;
-            } else if (s_at(text, len, q, "포인트")) {
+            } else if (s_key(text, len, q) == S_KEY("포") && s_key(text, len, q + 3) == S_KEY("인")
+                       && s_key(text, len, q + 6) == S_KEY("트")) {
                 a.points = true;
-                q += strlen("포인트");
+                q += 9;
             }
             p = q;
         } else {
             bool spaced = q < len && text[q] == ' ' && q == numeral_end;
             size_t u = spaced ? q + 1 : q;
-            for (size_t c = 0; c < sizeof s_currencies / sizeof *s_currencies; c++) {
-                const char *word = s_currencies[c].word;
-                if (s_at(text, len, u, word)
-                    && (!spaced || s_spaced_unit_ok(text, len, u + strlen(word)))) {
-                    a.unit = s_currencies[c].unit;
-                    p = u + strlen(word);
-                    break;
-                }
+            const s_unit_word_t *currency = s_currency_at(text, len, u);
+            size_t after = currency ? u + (currency->second ? 6 : 3) : u;
+            if (currency && (!spaced || s_spaced_unit_ok(text, len, after))) {
+                a.unit = currency->unit;
+                p = after;
             }
             /*  주 is shares after a scaled or large count (10만주, 1,000주);
                 3주 연속 and 2주간 are weeks. */
-            if (a.unit == KTAG_AMOUNT_NONE && s_at(text, len, q, "주") && (a.scaled || value >= 1000)
-                && !s_at(text, len, q + 3, "년") && !s_at(text, len, q + 3, "간")
-                && !s_at(text, len, q + 3, "차") && !s_at(text, len, q + 3, "째")) {
+            uint32_t next = s_key(text, len, q + 3);
+            if (a.unit == KTAG_AMOUNT_NONE && s_key(text, len, q) == S_KEY("주") && (a.scaled || value >= 1000)
+                && next != S_KEY("년") && next != S_KEY("간") && next != S_KEY("차") && next != S_KEY("째")) {
                 a.unit = KTAG_AMOUNT_SHARES;
                 p = q + 3;
             }
@@ -336,7 +357,7 @@ bool ktag_amount_parse(const char *text, size_t len, size_t pos, ktag_amount_t *
             return false;
     }
     /*  8만원대, 3%대: "in the range of". */
-    if (a.unit != KTAG_AMOUNT_NONE && a.unit != KTAG_AMOUNT_SHARES && s_at(text, len, p, "대")) {
+    if (a.unit != KTAG_AMOUNT_NONE && a.unit != KTAG_AMOUNT_SHARES && s_key(text, len, p) == S_KEY("대")) {
         a.approx = true;
         p += 3;
     }

@@ -5,14 +5,15 @@
     them over in the field view.  Per field, per sentence: one pass over the
     ASCII bytes finds the sentence's end, its clauses and where its amounts
     may start, and the cue words of the sentence become its tokens (longest
-    at each start).  A sentence with no trigger stops there.  Otherwise its
-    subject is read from its structure (the entity before the first comma,
-    a topic particle, the entity it starts with; each clause after "…" may
-    name its own), its amounts are read (amount.c), and each trigger (a
-    funding mention, a move word, 목표가, an earnings measure or turn, a deal
-    word) is linked by the rules of its type.  Nothing here allocates but
-    the findings and their scratch arrays, which are reused between
-    documents.
+    at each start).  A sentence with no trigger stops there.  Otherwise each
+    trigger (a funding mention, a move word, 목표가, an earnings measure or
+    turn, a deal word) is linked by the rules of its type, which read what
+    they need when they first need it: the sentence's subject, from its
+    structure (the entity before the first comma, a topic particle, the
+    entity it starts with; each clause after "…" may name its own), and
+    its amounts (amount.c), as far as the rule looks.  Most triggers are
+    dropped before either is read.  Nothing here allocates but the findings
+    and their scratch arrays, which are reused between documents.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,7 @@ const char *ktag_events_word(size_t index)
 typedef struct {
     uint32_t start, end;
     const s_word_t *word;
+    uint32_t flags;          /* word->flags, kept at hand: the rules test them most */
     bool used;               /* a turn taken by the measure before it */
 } s_token_t;
 
@@ -193,13 +195,16 @@ typedef struct {
     size_t m_first, m_last;         /* its mentions [m_first, m_last) */
     s_token_t *tokens;
     size_t token_count;
-    ktag_amount_t *amounts;
+    ktag_amount_t *amounts;         /* read so far (s_read_amounts), then candidates */
     size_t amount_count;
+    size_t next_candidate, candidate_count;   /* amounts[next_candidate..] are unread starts */
+    uint32_t parsed_to;             /* the end of the last amount read */
     s_clause_t *clauses;
     size_t clause_count;
     uint8_t *is_source;             /* per mention of the field: a broker tail */
     int32_t source;                 /* the sentence's broker, or -1 */
-    s_subject_t subject;
+    s_subject_t subject;            /* read when a rule first needs it (s_subject) */
+    bool subject_known;
     s_subject_t previous;           /* the previous sentence's own subject */
     size_t first_event;             /* the findings' first event of this sentence */
     size_t w_next;                  /* the next of the field's cue words to read */
@@ -295,27 +300,39 @@ static size_t s_quote_before(const char *text, size_t at)
     return c[0] == 0xE3 && c[1] == 0x80 && (c[2] == 0x8B || c[2] == 0x89 || c[2] == 0x8D || c[2] == 0x8F) ? 3 : 0;
 }
 
-/*  A list joiner: · ‧ ・ / ㆍ. */
+/*  A list joiner at `at`: · (C2 B7), ‧ (E2 80 A7), ・ (E3 83 BB),
+    ㆍ (E3 86 8D) or '/'.  @returns its length, or 0. */
 static size_t s_joiner_at(const char *text, size_t len, size_t at)
 {
-    static const char *const joiners[] = { "·", "‧", "・", "ㆍ", "/" };
-    for (size_t i = 0; i < sizeof joiners / sizeof *joiners; i++)
-        if (s_at(text, len, at, joiners[i]))
-            return strlen(joiners[i]);
-    return 0;
+    if (at >= len)
+        return 0;
+    const uint8_t *b = (const uint8_t *) text + at;
+    switch (b[0]) {
+    case '/':
+        return 1;
+    case 0xC2:
+        return at + 2 <= len && b[1] == 0xB7 ? 2 : 0;
+    case 0xE2:
+        return at + 3 <= len && b[1] == 0x80 && b[2] == 0xA7 ? 3 : 0;
+    case 0xE3:
+        return at + 3 <= len && ((b[1] == 0x83 && b[2] == 0xBB) || (b[1] == 0x86 && b[2] == 0x8D)) ? 3 : 0;
+    default:
+        return 0;
+    }
 }
 
+/*  The list joiner ending at `at` (s_joiner_at), or 0. */
 static size_t s_joiner_before(const char *text, size_t at)
 {
     /*  Their last bytes: B7 A7 BB 8D '/'. */
     uint8_t last = at ? (uint8_t) text[at - 1] : 0;
-    if (last != 0xB7 && last != 0xA7 && last != 0xBB && last != 0x8D && last != '/')
+    if (last == '/')
+        return 1;
+    if (last != 0xB7 && last != 0xA7 && last != 0xBB && last != 0x8D)
         return 0;
-    static const char *const joiners[] = { "·", "‧", "・", "ㆍ", "/" };
-    for (size_t i = 0; i < sizeof joiners / sizeof *joiners; i++)
-        if (s_ends_at(text, 0, at, joiners[i]))
-            return strlen(joiners[i]);
-    return 0;
+    if (at >= 2 && s_joiner_at(text, at, at - 2) == 2)
+        return 2;
+    return at >= 3 && s_joiner_at(text, at, at - 3) == 3 ? 3 : 0;
 }
 
 static bool s_hangul_at(const char *text, size_t len, size_t at)
@@ -327,11 +344,13 @@ static bool s_hangul_at(const char *text, size_t len, size_t at)
     and ends the word. */
 static bool s_topic_at(const char *text, size_t len, size_t at)
 {
-    static const char *const particles[] = { "은", "는", "이", "가", "도" };
-    for (size_t i = 0; i < sizeof particles / sizeof *particles; i++)
-        if (s_at(text, len, at, particles[i]) && !s_hangul_at(text, len, at + 3))
-            return true;
-    return false;
+    if (at + 3 > len)
+        return false;
+    const uint8_t *b = (const uint8_t *) text + at;
+    /*  은 EC 9D 80, 는 EB 8A 94, 이 EC 9D B4, 가 EA B0 80, 도 EB 8F 84 */
+    uint32_t key = (uint32_t) b[0] << 16 | (uint32_t) b[1] << 8 | b[2];
+    bool particle = key == 0xEC9D80 || key == 0xEB8A94 || key == 0xEC9DB4 || key == 0xEAB080 || key == 0xEB8F84;
+    return particle && !s_hangul_at(text, len, at + 3);
 }
 
 /*  The index of the clause holding byte `at`. */
@@ -438,13 +457,15 @@ static void s_subject_list_back(const s_sentence_t *s, s_subject_t *subject, uin
     bytes before `at`, with no other word of the table between. */
 static bool s_index_before(const s_sentence_t *s, uint32_t at, uint32_t window)
 {
+    if (!(s->flags & W_INDEX))
+        return false;
     for (size_t t = s->token_count; t-- > 0;) {
         const s_token_t *tok = &s->tokens[t];
         if (tok->end > at)
             continue;
         if (at - tok->end > window)
             return false;
-        if (tok->word->flags & W_INDEX)
+        if (tok->flags & W_INDEX)
             return true;
     }
     return false;
@@ -452,8 +473,10 @@ static bool s_index_before(const s_sentence_t *s, uint32_t at, uint32_t window)
 
 static bool s_token_in(const s_sentence_t *s, uint32_t from, uint32_t to, uint32_t flags)
 {
+    if (!(s->flags & flags))
+        return false;   /* no word of the sentence has them */
     for (size_t t = 0; t < s->token_count; t++)
-        if (s->tokens[t].start >= from && s->tokens[t].end <= to && (s->tokens[t].word->flags & flags))
+        if (s->tokens[t].start >= from && s->tokens[t].end <= to && (s->tokens[t].flags & flags))
             return true;
     return false;
 }
@@ -595,10 +618,21 @@ static void s_sentence_subject(s_sentence_t *s)
     *subject = *s_own_subject(s, 0, true);
 }
 
+/*  The sentence's subject (s_sentence_subject), read once, when first
+    asked for: most triggers are dropped before their rule needs it. */
+static const s_subject_t *s_subject(s_sentence_t *s)
+{
+    if (!s->subject_known) {
+        s_sentence_subject(s);
+        s->subject_known = true;
+    }
+    return &s->subject;
+}
+
 /*  The subject that governs clause `c`: its own when it follows "…" and
     names one, else the sentence's, else the previous sentence's when this
     one has no subject slot at all. */
-static s_subject_t s_governing(const s_sentence_t *s, size_t c)
+static s_subject_t s_governing(s_sentence_t *s, size_t c)
 {
     if (c > 0 && s->clauses[c].after_ellipsis) {
         const s_subject_t *own = s_own_subject(s, c, true);
@@ -609,14 +643,15 @@ static s_subject_t s_governing(const s_sentence_t *s, size_t c)
         if (own->state == SUBJ_MENTIONS)
             return *own;
     }
-    if (s->subject.state != SUBJ_NONE)
-        return s->subject;
+    const s_subject_t *subject = s_subject(s);
+    if (subject->state != SUBJ_NONE)
+        return *subject;
     if (s->previous.state == SUBJ_MENTIONS) {
         s_subject_t inherited = s->previous;
         inherited.rule = "previous_sentence";
         return inherited;
     }
-    return s->subject;
+    return *subject;
 }
 
 /*  The only company of the sentence (sources aside), or -1. */
@@ -711,11 +746,31 @@ static bool s_filler(const char *text, uint32_t from, uint32_t to)
     return true;
 }
 
+/*  Read the sentence's amounts, in order, from the candidates that start
+    before `to`: the rules only look at amounts near their words, so the
+    rest are never read.  Each is read in place (a read amount never lies
+    before its own candidate), and a candidate inside the amount before it
+    is none. */
+static void s_read_amounts(s_sentence_t *s, uint32_t to)
+{
+    while (s->next_candidate < s->candidate_count) {
+        uint32_t at = (uint32_t) s->amounts[s->next_candidate].start;
+        if (at >= to)
+            return;
+        s->next_candidate++;
+        ktag_amount_t a;
+        if (at < s->parsed_to || at >= s->end || !ktag_amount_parse(s->text, s->end, at, &a))
+            continue;
+        s->amounts[s->amount_count++] = a;
+        s->parsed_to = (uint32_t) a.end;
+    }
+}
+
 /*  The amount ending right before `at` (only filler between) in the same
     clause, accepted by `want`; or -1. */
-static int s_amount_before(const s_sentence_t *s, uint32_t at, uint32_t floor,
-                           bool (*want)(const ktag_amount_t *))
+static int s_amount_before(s_sentence_t *s, uint32_t at, uint32_t floor, bool (*want)(const ktag_amount_t *))
 {
+    s_read_amounts(s, at);   /* an amount ending by `at` starts before it */
     for (size_t i = s->amount_count; i-- > 0;) {
         const ktag_amount_t *a = &s->amounts[i];
         if (a->end > at)
@@ -731,9 +786,10 @@ static int s_amount_before(const s_sentence_t *s, uint32_t at, uint32_t floor,
 
 /*  The first amount accepted by `want` starting within `gap` bytes after
     `at`, before `limit`; or -1. */
-static int s_amount_after(const s_sentence_t *s, uint32_t at, uint32_t gap, uint32_t limit,
+static int s_amount_after(s_sentence_t *s, uint32_t at, uint32_t gap, uint32_t limit,
                           bool (*want)(const ktag_amount_t *))
 {
+    s_read_amounts(s, at + gap + 1);
     for (size_t i = 0; i < s->amount_count; i++) {
         const ktag_amount_t *a = &s->amounts[i];
         if (a->start < at)
@@ -804,7 +860,7 @@ static void s_drop_issuerless(ktag_events_findings_t *f, const s_sentence_t *s)
     f->event_count = kept;
 }
 
-static int s_funding(ktag_events_findings_t *f, const s_sentence_t *s)
+static int s_funding(ktag_events_findings_t *f, s_sentence_t *s)
 {
     const char *text = s->text;
     for (size_t m = s->m_first; m < s->m_last; m++) {
@@ -955,12 +1011,12 @@ static int32_t s_price_owner(const s_sentence_t *s, uint32_t from, uint32_t to)
     return owner;
 }
 
-static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
+static int s_price_moves(ktag_events_findings_t *f, s_sentence_t *s)
 {
     const char *text = s->text;
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        uint32_t flags = tok->word->flags;
+        uint32_t flags = tok->flags;
         if (!(flags & (W_MOVE | W_WEAK | W_LIMIT | W_ARROW)))
             continue;
         size_t c = s_clause_of(s, tok->start);
@@ -969,9 +1025,10 @@ static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
         /*  A percent after a measure, a comparison or 목표가 earlier in the
             sentence (up to a clause with its own subject) is their change:
             영업이익 650억원…작년보다 336%↑, 목표가 15%↑. */
-        const s_subject_t *own = s_own_subject(s, c, c == 0 || clause->after_ellipsis);
-        uint32_t from = own->state == SUBJ_MENTIONS && c > 0 ? clause->start : s->start;
-        bool compared = s_token_in(s, from, tok->start, W_COMPARE | W_KIND | W_TARGET);
+        const uint32_t measures = W_COMPARE | W_KIND | W_TARGET;
+        bool compared = s_token_in(s, clause->start, tok->start, measures);
+        if (!compared && c > 0 && s_token_in(s, s->start, tok->start, measures))
+            compared = s_own_subject(s, c, clause->after_ellipsis)->state != SUBJ_MENTIONS;
         if (flags & W_LIMIT) {
             bool symbol = strcmp(tok->word->word, "上") == 0 || strcmp(tok->word->word, "下") == 0;
             if (symbol && !s_quote_before(text, tok->start))
@@ -1067,12 +1124,12 @@ static int s_price_moves(ktag_events_findings_t *f, const s_sentence_t *s)
 
 /* ------------------------------------------------------ target price */
 
-static int s_target_prices(ktag_events_findings_t *f, const s_sentence_t *s)
+static int s_target_prices(ktag_events_findings_t *f, s_sentence_t *s)
 {
     const char *text = s->text;
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        if (!(tok->word->flags & W_TARGET))
+        if (!(tok->flags & W_TARGET))
             continue;
         uint32_t limit = s->source >= 0 && s_mention(s, s->source)->start > tok->end
                              ? s_mention(s, s->source)->start : s->end;
@@ -1081,12 +1138,13 @@ static int s_target_prices(ktag_events_findings_t *f, const s_sentence_t *s)
             e.source = (int32_t) s_mention(s, s->source)->entity;
         for (size_t d = t + 1; d < s->token_count && s->tokens[d].start < limit
                                && s->tokens[d].start <= tok->end + 40; d++)
-            if (s->tokens[d].word->flags & W_TP_DIR) {
+            if (s->tokens[d].flags & W_TP_DIR) {
                 e.direction = s_directions[s->tokens[d].word->dir];
                 s_widen(&e, s->tokens[d].start, s->tokens[d].end);
                 break;
             }
         /*  The new price, and the old one before → or 에서. */
+        s_read_amounts(s, UINT32_MAX);
         for (size_t i = 0; i < s->amount_count; i++) {
             const ktag_amount_t *a = &s->amounts[i];
             if (a->start < tok->end || a->end > limit || !s_want_price(a))
@@ -1137,7 +1195,7 @@ static int s_target_prices(ktag_events_findings_t *f, const s_sentence_t *s)
     ("매출·영업익"), or `t`. */
 static size_t s_joined_tail(const s_sentence_t *s, size_t t)
 {
-    while (t + 1 < s->token_count && (s->tokens[t + 1].word->flags & W_KIND)) {
+    while (t + 1 < s->token_count && (s->tokens[t + 1].flags & W_KIND)) {
         size_t j = s_joiner_at(s->text, s->end, s->tokens[t].end);
         if (!j || s->tokens[t].end + j != s->tokens[t + 1].start)
             break;
@@ -1146,7 +1204,7 @@ static size_t s_joined_tail(const s_sentence_t *s, size_t t)
     return t;
 }
 
-static void s_link_actor(const s_sentence_t *s, size_t c, ktag_event_finding_t *e)
+static void s_link_actor(s_sentence_t *s, size_t c, ktag_event_finding_t *e)
 {
     s_subject_t subject = s_governing(s, c);
     if (s_link_subject(s, &subject, e, true))
@@ -1166,14 +1224,14 @@ static bool s_quote_between(const s_sentence_t *s, uint32_t from, uint32_t to)
     return false;
 }
 
-static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
+static int s_earnings(ktag_events_findings_t *f, s_sentence_t *s)
 {
     const char *text = s->text;
     for (size_t t = 0; t < s->token_count; t++)
         s->tokens[t].used = false;
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        if (!(tok->word->flags & W_KIND))
+        if (!(tok->flags & W_KIND))
             continue;
         /*  매출 비중, 매출보다: the measure is no result here. */
         if (s_at(text, s->end, tok->end, " 비중") || s_at(text, s->end, tok->end, "보다")
@@ -1188,7 +1246,7 @@ static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
         size_t tail = s_joined_tail(s, t);
         uint32_t scope = s->end;
         for (size_t n = t + 1; n < s->token_count; n++)
-            if (s->tokens[n].word->flags & (W_KIND | W_TARGET)) {
+            if (s->tokens[n].flags & (W_KIND | W_TARGET)) {
                 if (n <= tail)
                     continue;
                 scope = s->tokens[n].start;
@@ -1215,7 +1273,7 @@ static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
         }
         for (size_t d = tail + 1; d < s->token_count && s->tokens[d].start < scope; d++) {
             s_token_t *dir = &s->tokens[d];
-            uint32_t flags = dir->word->flags;
+            uint32_t flags = dir->flags;
             if ((flags & W_TURN) && dir->start <= from + 40 && !e.direction) {
                 e.direction = s_directions[dir->word->dir];
                 dir->used = true;
@@ -1239,7 +1297,7 @@ static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
         }
         /*  최대 매출, 사상 첫 매출 1조: a record before the measure. */
         for (size_t d = 0; d < t; d++)
-            if ((s->tokens[d].word->flags & W_RECORD) && s->tokens[d].end + 16 >= tok->start
+            if ((s->tokens[d].flags & W_RECORD) && s->tokens[d].end + 16 >= tok->start
                 && s->tokens[d].start >= clause->start)
                 fact = true;
         if (!fact)
@@ -1251,7 +1309,7 @@ static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
     /*  A turn no measure took stands alone (흑자 전환…매출 47%↑). */
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        if (!(tok->word->flags & W_TURN) || tok->used)
+        if (!(tok->flags & W_TURN) || tok->used)
             continue;
         ktag_event_finding_t e = s_event(s, KTAG_EVENT_EARNINGS, tok->start, tok->end);
         e.direction = s_directions[tok->word->dir];
@@ -1264,11 +1322,11 @@ static int s_earnings(ktag_events_findings_t *f, const s_sentence_t *s)
 
 /* ---------------------------------------------------------- contract */
 
-static int s_contracts(ktag_events_findings_t *f, const s_sentence_t *s)
+static int s_contracts(ktag_events_findings_t *f, s_sentence_t *s)
 {
     for (size_t t = 0; t < s->token_count; t++) {
         const s_token_t *tok = &s->tokens[t];
-        uint32_t flags = tok->word->flags;
+        uint32_t flags = tok->flags;
         if (!(flags & (W_CONTRACT | W_GENERIC)))
             continue;
         size_t c = s_clause_of(s, tok->start);
@@ -1277,7 +1335,7 @@ static int s_contracts(ktag_events_findings_t *f, const s_sentence_t *s)
         uint32_t window = tok->end + 21 < clause->end ? tok->end + 21 : clause->end;
         bool denied = false;
         for (size_t d = t + 1; d < s->token_count && s->tokens[d].start < window; d++)
-            denied |= (s->tokens[d].word->flags & W_NOT_DEAL) && s->tokens[d].end <= window
+            denied |= (s->tokens[d].flags & W_NOT_DEAL) && s->tokens[d].end <= window
                       && !s_quote_between(s, tok->end, s->tokens[d].start);   /* a quote says its own */
         if (denied)
             continue;
@@ -1287,7 +1345,8 @@ static int s_contracts(ktag_events_findings_t *f, const s_sentence_t *s)
         ktag_event_finding_t e = s_event(s, KTAG_EVENT_CONTRACT, tok->start, tok->end);
         int a = s_amount_before(s, tok->start, clause->start, s_want_money);
         if (a < 0) {
-            /*  "511억원 규모 … 공급계약": any amount of the clause before it. */
+            /*  "511억원 규모 … 공급계약": any amount of the clause before it
+                (s_amount_before read them). */
             for (size_t i = s->amount_count; i-- > 0;)
                 if (s->amounts[i].end <= tok->start && s->amounts[i].start >= clause->start
                     && s_money(&s->amounts[i])) {
@@ -1399,8 +1458,8 @@ static int s_add_candidate(s_scratch_t *scratch, size_t *candidates, uint32_t at
 /*  Read the sentence that starts at s->start of a field of `len` bytes, in
     one pass: its end (set in s->end; the next sentence starts at *next),
     its cue words, its clauses and where its amounts may start; then, when
-    it holds a trigger, its subject, amounts and events.  `more` says
-    whether a sentence follows (which may need this one's subject). */
+    it holds a trigger, its events.  When a sentence follows, this one's
+    subject is read for it (it may inherit it). */
 static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentence_t *s, size_t len,
                       uint32_t *next_start)
 {
@@ -1494,7 +1553,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
             continue;
         if (KTAG_RESERVE(scratch->tokens, scratch->token_cap, s->token_count + 1))
             return KTAG_ERR_NOMEM;
-        scratch->tokens[s->token_count++] = (s_token_t) { hit->start, hit->end, w, false };
+        scratch->tokens[s->token_count++] = (s_token_t) { hit->start, hit->end, w, w->flags, false };
         s->flags |= w->flags;
     }
     s->product = (s->flags & W_PRODUCT) != 0;
@@ -1522,6 +1581,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         not read, so that the cost stays linear in the text. */
     if (s->token_count + (s->m_last - s->m_first) > S_MAX_ITEMS) {
         s->subject = (s_subject_t) { 0 };
+        s->subject_known = true;
         return 0;
     }
     /*  Which mention is the broker of a "…-KB증권" tail. */
@@ -1529,13 +1589,13 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
     for (size_t m = s->m_first; m < s->m_last; m++) {
         const ktag_mention_t *mention = &view->mentions[m];
         s->is_source[m] = 0;
-        if (!s_is_company(s, (int32_t) m))
-            continue;
         uint32_t at = mention->start;
         if (at > s->start && text[at - 1] == ' ')
             at--;
         bool dash = text[mention->start] == '-' || (at > s->start && text[at - 1] == '-')
                     || (at >= 3 && s_at(text, s->end, at - 3, "–")) || (at >= 3 && s_at(text, s->end, at - 3, "—"));
+        if (!dash || !s_is_company(s, (int32_t) m))
+            continue;
         /*  After the broker only 證, 증권, brackets, quotes or the end. */
         uint32_t p = mention->end;
         for (;;) {
@@ -1552,7 +1612,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
                 break;
         }
         bool tail = p >= s->end || text[p] == '\n' || text[p] == '(' || text[p] == '[';
-        if (dash && tail && s_is_broker(s, (int32_t) m)) {
+        if (tail && s_is_broker(s, (int32_t) m)) {
             s->is_source[m] = 1;
             s->source = (int32_t) m;
         }
@@ -1570,22 +1630,17 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
             s->source = m;
         }
     }
-    s_sentence_subject(s);
-    if (!triggers)
+    s->subject_known = false;
+    if (!triggers) {
+        s_subject(s);   /* for the next sentence */
         return 0;
-    /*  Amounts, read where the pass saw one may start (in place: a read
-        amount never lies before its own candidate). */
-    s->amount_count = 0;
-    uint32_t parsed_to = s->start;
-    for (size_t i = 0; i < candidates; i++) {
-        ktag_amount_t a;
-        uint32_t at = (uint32_t) scratch->amounts[i].start;
-        if (at < parsed_to || at >= s->end || !ktag_amount_parse(text, s->end, at, &a))
-            continue;
-        scratch->amounts[s->amount_count++] = a;
-        parsed_to = (uint32_t) a.end;
     }
+    /*  Amounts are read where the pass saw one may start, when a rule
+        first looks near them (s_read_amounts). */
     s->amounts = scratch->amounts;
+    s->amount_count = s->next_candidate = 0;
+    s->candidate_count = candidates;
+    s->parsed_to = s->start;
 
     /*  Each rule runs only when its trigger words are there. */
     int rc = 0;
@@ -1602,6 +1657,8 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         rc = s_earnings(f, s);
     if (!rc && (s->flags & (W_CONTRACT | W_GENERIC)))
         rc = s_contracts(f, s);
+    if (*next_start < len)
+        s_subject(s);   /* the next sentence may inherit it */
     return rc;
 }
 
@@ -1619,6 +1676,49 @@ static int s_compare_events(const void *a, const void *b)
     return x->kind && y->kind ? strcmp(x->kind, y->kind) : (x->kind != NULL) - (y->kind != NULL);
 }
 
+/*  Read the sentences of a field that holds a trigger, and order its
+    events.  Kept out of line: most documents stop at the gate of
+    ktag_events_analyze() and never enter its code. */
+__attribute__((noinline)) static int s_field(const ktag_field_view_t *view, ktag_events_findings_t *findings,
+                                             s_scratch_t *scratch)
+{
+    if (KTAG_RESERVE(scratch->is_source, scratch->source_cap, view->mention_count + 1))
+        return KTAG_ERR_NOMEM;
+    /*  Only what s_sentence() reads before it writes is set: zeroing the
+        whole struct per field was a measurable part of the cost. */
+    s_sentence_t s;
+    s.view = view;
+    s.text = view->norm;
+    s.is_source = scratch->is_source;
+    s.m_first = s.w_next = 0;
+    s.subject.state = s.previous.state = SUBJ_NONE;
+    size_t first_event = findings->event_count;
+    for (uint32_t at = 0; at < view->norm_len;) {
+        s.start = at;
+        uint32_t next;
+        int rc = s_sentence(findings, scratch, &s, view->norm_len, &next);
+        if (rc)
+            return rc;
+        /*  The next sentence may inherit this one's own subject (a blank
+            line changes nothing). */
+        if (s.end > s.start)
+            s.previous = s.subject.state == SUBJ_MENTIONS ? s.subject : (s_subject_t) { 0 };
+        at = next > at ? next : at + 1;
+    }
+    /*  Events come out by type within a sentence: sort by start, and spare
+        the call when they already are. */
+    size_t n = findings->event_count - first_event;
+    if (n < 2)
+        return 0;   /* nothing to order (and events may still be NULL) */
+    ktag_event_finding_t *events = findings->events + first_event;
+    size_t sorted = 1;
+    while (sorted < n && s_compare_events(&events[sorted - 1], &events[sorted]) <= 0)
+        sorted++;
+    if (sorted < n)
+        qsort(events, n, sizeof *events, s_compare_events);
+    return 0;
+}
+
 int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, ktag_events_findings_t *findings)
 {
     findings->event_count = 0;
@@ -1627,11 +1727,8 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
         if (!findings->scratch)
             return KTAG_ERR_NOMEM;
     }
-    s_scratch_t *scratch = findings->scratch;
     for (size_t fi = 0; fi < field_count; fi++) {
         const ktag_field_view_t *view = &fields[fi];
-        if (KTAG_RESERVE(scratch->is_source, scratch->source_cap, view->mention_count + 1))
-            return KTAG_ERR_NOMEM;
         /*  Most headlines hold no trigger at all: then no sentence of the
             field can state an event. */
         bool triggers = false;
@@ -1642,38 +1739,9 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
             triggers = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
         if (!triggers)
             continue;
-        /*  Only what s_sentence() reads before it writes is set: zeroing
-            the whole struct per field was a measurable part of the cost. */
-        s_sentence_t s;
-        s.view = view;
-        s.text = view->norm;
-        s.is_source = scratch->is_source;
-        s.m_first = s.w_next = 0;
-        s.subject.state = s.previous.state = SUBJ_NONE;
-        size_t first_event = findings->event_count;
-        for (uint32_t at = 0; at < view->norm_len;) {
-            s.start = at;
-            uint32_t next;
-            int rc = s_sentence(findings, scratch, &s, view->norm_len, &next);
-            if (rc)
-                return rc;
-            /*  The next sentence may inherit this one's own subject (a
-                blank line changes nothing). */
-            if (s.end > s.start)
-                s.previous = s.subject.state == SUBJ_MENTIONS ? s.subject : (s_subject_t) { 0 };
-            at = next > at ? next : at + 1;
-        }
-        /*  Events come out by type within a sentence: sort by start, and
-            spare the call when they already are. */
-        size_t n = findings->event_count - first_event;
-        if (n < 2)
-            continue;   /* nothing to order (and events may still be NULL) */
-        ktag_event_finding_t *events = findings->events + first_event;
-        size_t sorted = 1;
-        while (sorted < n && s_compare_events(&events[sorted - 1], &events[sorted]) <= 0)
-            sorted++;
-        if (sorted < n)
-            qsort(events, n, sizeof *events, s_compare_events);
+        int rc = s_field(view, findings, findings->scratch);
+        if (rc)
+            return rc;
     }
     return 0;
 }

@@ -68,6 +68,14 @@ static const s_case_t s_cases[] = {
     { "300억원 가량", 3e10, KTAG_AMOUNT_KRW, "300억원", S | H },
     { "1조원 이상", 1e12, KTAG_AMOUNT_KRW, "1조원", S | H },
     { "1조원대 수주", 1e12, KTAG_AMOUNT_KRW, "1조원대", S | A },
+    { "최대500억원", 5e10, KTAG_AMOUNT_KRW, "500억원", S | H },
+    { "최소 500억원", 5e10, KTAG_AMOUNT_KRW, "500억원", S | H },
+    { "최소500억원", 5e10, KTAG_AMOUNT_KRW, "500억원", S },
+    { "총 5조원", 5e12, KTAG_AMOUNT_KRW, "5조원", S | H },
+    { "무려 5조원", 5e12, KTAG_AMOUNT_KRW, "5조원", S | H },
+    { "500억원 미만", 5e10, KTAG_AMOUNT_KRW, "500억원", S | H },
+    { "500억원 이하로", 5e10, KTAG_AMOUNT_KRW, "500억원", S | H },
+    { "500억원 이전", 5e10, KTAG_AMOUNT_KRW, "500억원", S },
     /* the first amount after a rejected number */
     { "2023년 매출 3조원", 3e12, KTAG_AMOUNT_KRW, "3조원", S },
     { "3분기 영업이익 500억원", 5e10, KTAG_AMOUNT_KRW, "500억원", S },
@@ -178,6 +186,35 @@ static void test_truncated_input_is_safe(void)
     CHECK(a.value == 1.20005e12);
 }
 
+/*  A unit, multiplier or percent word cut inside its last syllable by the
+    end of the text is not read: the parser compares whole syllables. */
+static void test_cut_syllables_are_not_read(void)
+{
+    ktag_amount_t a;
+    const char *cho = "5조";   /* 5 and the 3 bytes of 조 */
+    for (size_t len = 2; len <= 3; len++)
+        CHECK(!ktag_amount_parse(cho, len, 0, &a));
+    CHECK(ktag_amount_parse(cho, 4, 0, &a) && a.value == 5e12 && a.end == 4);
+
+    const char *won = "100억원";
+    size_t full = strlen(won);
+    for (size_t len = full - 2; len < full; len++) {
+        CHECK(ktag_amount_parse(won, len, 0, &a));
+        CHECK(a.unit == KTAG_AMOUNT_NONE && a.end == strlen("100억"));
+    }
+    CHECK(ktag_amount_parse(won, full, 0, &a) && a.unit == KTAG_AMOUNT_KRW && a.end == full);
+
+    const char *dollar = "50억달러";   /* 달 alone is no currency */
+    CHECK(ktag_amount_parse(dollar, strlen("50억달"), 0, &a) && a.unit == KTAG_AMOUNT_NONE);
+    CHECK(ktag_amount_parse(dollar, strlen(dollar) - 1, 0, &a) && a.unit == KTAG_AMOUNT_NONE);
+    CHECK(ktag_amount_parse(dollar, strlen(dollar), 0, &a) && a.unit == KTAG_AMOUNT_USD);
+
+    const char *points = "3%포인트";
+    CHECK(ktag_amount_parse(points, strlen(points) - 1, 0, &a) && a.unit == KTAG_AMOUNT_PERCENT && !a.points
+          && a.end == 2);
+    CHECK(ktag_amount_parse(points, strlen(points), 0, &a) && a.points && a.end == strlen(points));
+}
+
 int main(void)
 {
     test_table();
@@ -186,5 +223,6 @@ int main(void)
     test_large_marks_money_words();
     test_unit_names();
     test_truncated_input_is_safe();
+    test_cut_syllables_are_not_read();
     return check_report("test_amount");
 }
