@@ -984,7 +984,9 @@ static s_role_t s_role(const char *s, size_t n, const s_sentence_t *sent,
 }
 
 /*  True when mention e is coordinated with the next one (X·Y, X/Y, X-Y,
-    X 및 Y, X와 Y): they share one role in the sentence. */
+    X 및 Y, X와 Y), or names the next one's parent (X 자회사 Y, X의
+    계열사 Y: a subsidiary's news is its parent's): they share one role in
+    the sentence. */
 static bool s_joined(const char *s, size_t n, const s_sentence_t *sent, const ktag_entity_span_t *spans,
                      size_t span_count, size_t e)
 {
@@ -996,7 +998,8 @@ static bool s_joined(const char *s, size_t n, const s_sentence_t *sent, const kt
     while (b > a && s[b - 1] == ' ')
         b--;
     (void) n;
-    static const char *const glue[] = { "·", "/", "-", "、", "및", "와", "과" };
+    static const char *const glue[] = { "·", "/", "-", "、", "및", "와", "과", "자회사", "의 자회사",
+                                        "손자회사", "의 손자회사", "계열사", "의 계열사" };
     for (size_t g = 0; g < sizeof glue / sizeof *glue; g++)
         if (b - a == strlen(glue[g]) && memcmp(s + a, glue[g], b - a) == 0)
             return true;

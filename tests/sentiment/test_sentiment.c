@@ -327,6 +327,10 @@ static void test_entity_sentiment(void)
     /* a funding event takes only its own framing */
     CHECK(s_entity("카카오, 코스닥 상장 추진", "ipo") == 0);
     CHECK(s_entity("카카오, 공모 흥행에 강세", "ipo") > 0.2);
+    /* a parent named with its subsidiary shares the subsidiary's news */
+    CHECK(s_entity("카카오 자회사 광명전기, 대규모 공급계약 체결", "035720") > 0.2);
+    CHECK(s_entity("카카오의 계열사 광명전기가 급락", "035720") < -0.2);
+    CHECK(fabs(s_entity("카카오 자회사 광명전기, 전시회 참가", "035720")) < 0.2);
     CHECK(s_explains("광명전기, 삼성전자와 104억 규모 공급계약", "counterparty"));
 }
 
@@ -563,6 +567,33 @@ static void test_register_entries_and_word_collisions(void)
     NEU("정부는 긴급 조치를 취했다");
 }
 
+static void test_capacity_and_market_position_are_measures(void)
+{
+    /* a company that grows its capacity or its position grows its business */
+    POS("그 회사는 북미 시장에서 입지를 강화했다.");
+    POS("새 공장으로 생산 능력을 높인다");
+    POS("회사는 저장 용량을 두 배로 확대했다.");
+    NEG("수요 부진으로 생산능력을 축소한다");
+    POS("회사는 동남아시아로 사업을 확장하고 있다.");
+    /* named without a move they are no news */
+    NEU("회사는 물류 용량을 점검했다.");
+    NEU("그 회사의 입지는 도심에 있다.");
+}
+
+static void test_macro_statistics_are_data(void)
+{
+    /* a price index or a jobs report moving is data, not a company's news */
+    NEU("미국 3월 CPI 전년比 5.0%↑");
+    NEU("美 11월 PPI 0.3% 하락");
+    NEU("실업률 3.9%로 상승");
+    NEU("미국 10월 비농업 고용 25만명↑");
+    NEU("소비자 물가 지수 상승");
+    /* the economy growing is still good news */
+    POS("미국 1분기 GDP 2.4%↑");
+    /* the Latin forms are words of their own (ppi in shipping is no hit) */
+    POS("Shipping 상승");
+}
+
 static void test_terms_compose_across_amounts(void)
 {
     /* a long run of amounts and Latin units between a state and its move */
@@ -604,6 +635,8 @@ int main(void)
     test_man_e_is_no_cause();
     test_reference_state_of_a_comparison();
     test_terms_compose_across_amounts();
+    test_capacity_and_market_position_are_measures();
+    test_macro_statistics_are_data();
     test_a_cause_with_a_neutral_effect_is_background();
     test_register_entries_and_word_collisions();
     test_framing_words_judge_every_funding_event();
