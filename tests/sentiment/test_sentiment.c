@@ -580,6 +580,19 @@ static void test_capacity_and_market_position_are_measures(void)
     NEU("그 회사의 입지는 도심에 있다.");
 }
 
+static void test_results_in_report_language(void)
+{
+    /* Latin abbreviations and spaced forms of a result are measures */
+    POS("주당 EPS는 0.21유로로 증가했다.");
+    NEG("EBITDA는 전년보다 12% 감소했다.");
+    POS("영업 현금 흐름은 크게 개선되었다.");
+    NEG("세금 전 결과는 전년 동기 4.1 mn에 비해 총 2.3 mn이었다.");
+    POS("운영 실적은 1년 전 3.0 mn에 비해 4.2 mn이었다.");
+    /* eps and ebit inside a longer Latin word are no hit */
+    CHECK(!s_explains("Steps 상승", "eps"));
+    CHECK(s_explains("EPS 상승", "eps measure_good+up"));
+}
+
 static void test_macro_statistics_are_data(void)
 {
     /* a price index or a jobs report moving is data, not a company's news */
@@ -637,6 +650,7 @@ int main(void)
     test_terms_compose_across_amounts();
     test_capacity_and_market_position_are_measures();
     test_macro_statistics_are_data();
+    test_results_in_report_language();
     test_a_cause_with_a_neutral_effect_is_background();
     test_register_entries_and_word_collisions();
     test_framing_words_judge_every_funding_event();
