@@ -327,8 +327,27 @@ static bool s_clause_break_between(const char *s, size_t n, size_t lo, size_t hi
     return false;
 }
 
-/*  True when a cause marker 에 (a 에 not followed by Hangul, as in
-    우려에 하락, 전망에 급락) lies in [lo, hi): what precedes it is the
+/*  True when the 에 at byte i is a cause marker: not followed by Hangul
+    (우려에 하락, 전망에 급락), not 만에 ("after a time"), and not the head
+    of a compound particle that relates, places or cites a frame instead
+    of naming a cause (계약에 대한, 시장에 관한, 핀란드에 있는, 도심에
+    위치한, 협약에 따라, 전략에 따른, 법원에 의해). */
+static bool s_cause_at(const char *s, size_t n, size_t i)
+{
+    if (s_is_hangul(s_next(s, n, i + 3)) || s_prev(s, i) == 0xB9CC)
+        return false;
+    static const char *const relational[] = { "대한", "대해", "관한", "관해", "있는", "위치한",
+                                              "따라", "따른", "의해", "의한" };
+    size_t j = i + 3;
+    while (j < n && s[j] == ' ')
+        j++;
+    for (size_t w = 0; w < sizeof relational / sizeof *relational; w++)
+        if (s_starts(s, n, j, relational[w]))
+            return false;
+    return true;
+}
+
+/*  True when a cause marker 에 lies in [lo, hi): what precedes it is the
     cause of a move, not the quantity that moves. */
 static bool s_cause_between(const char *s, size_t n, size_t lo, size_t hi)
 {
@@ -340,8 +359,7 @@ static bool s_cause_between(const char *s, size_t n, size_t lo, size_t hi)
         if (!p)
             return false;
         i = (size_t) (p - s);
-        if (p[1] == '\x97' && p[2] == '\x90' && !s_is_hangul(s_next(s, n, i + 3))
-            && s_prev(s, i) != 0xB9CC)   /* 만에: "after (a time)", no cause */
+        if (p[1] == '\x97' && p[2] == '\x90' && s_cause_at(s, n, i))
             return true;
     }
     return false;
@@ -1134,7 +1152,7 @@ static size_t s_marker(const char *s, size_t n, s_memo_t *memo, size_t from)
         if (!p)
             break;
         i = (size_t) (p - s);
-        if (p[1] == '\x97' && p[2] == '\x90' && !s_is_hangul(s_next(s, n, i + 3))) {
+        if (p[1] == '\x97' && p[2] == '\x90' && s_cause_at(s, n, i)) {
             found = i;
             break;
         }

@@ -522,6 +522,12 @@ static void test_a_cause_with_a_neutral_effect_is_background(void)
     NEU("수출 증가에…정부, 무역 통계 발표 시점 조정");
     NEU("규제 완화에…당국, 업계 간담회 개최");
     CHECK(s_explains("규제 완화에…당국, 업계 간담회 개최", "before a contrast /3"));
+    /* 에 heading a compound particle that relates, places or cites a frame
+       (에 대해, 에 있는, 에 따른) names no cause: what came before stays whole */
+    POS("이번 거래는 발트해 지역에서 사업을 확장하려는 회사 전략에 따른 것이다.");
+    POS("회사는 설비를 확장했으며 세부 조건에 대해서는 밝히지 않았다.");
+    POS("회사는 사업을 확장했고 새 공장은 핀란드에 있는 옛 부지다.");
+    NEG("실적 부진에 따른 주가 하락");
     /* an effect that carries sentiment is still the news */
     POS("수출 증가에 주가 급등");
     NEG("규제 강화 우려에 주가 급락");
