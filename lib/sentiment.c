@@ -715,6 +715,46 @@ static bool s_is_reference(const char *s, size_t n, size_t at)
     return false;
 }
 
+/*  True when the `len` bytes of `word` end at byte i. */
+static bool s_ends(const char *s, size_t i, const char *word)
+{
+    size_t len = strlen(word);
+    return i >= len && memcmp(s + i - len, word, len) == 0;
+}
+
+/*  True when the measure starting at byte `at` is told for the comparison
+    period: a period phrase (지난해 같은 기간, 전년 동기, 1년 전) comes right
+    before it, with only an amount, its units and particles between
+    (같은 기간에는 331,000유로의 순손실, 같은 기간의 순손실은). The figure of
+    that period is the reference of the news, not the news. `lo` is the
+    sentence's start. */
+static bool s_in_reference_period(const char *s, size_t lo, size_t at)
+{
+    static const char *const between[] = { "에는", "에서", "유로", "달러", "크로나", "의", "에", "은", "는",
+                                           "원", "만", "억", "천", "백" };
+    static const char *const periods[] = { "같은 기간", "해당 기간", "전년 동기", "전년동기", "1년 전",
+                                           "전년도" };
+    size_t i = at;
+    while (i > lo && s_is_hangul(s_prev(s, i)))
+        i -= 3;   /* from the start of the word: 순손실, 영업이익 */
+    while (i > lo) {
+        if ((unsigned char) s[i - 1] < 0x80) {
+            i--;   /* digits, separators, spaces, Latin units (EUR, mn) */
+            continue;
+        }
+        size_t w = 0;
+        while (w < sizeof between / sizeof *between && !s_ends(s, i, between[w]))
+            w++;
+        if (w == sizeof between / sizeof *between)
+            break;
+        i -= strlen(between[w]);
+    }
+    for (size_t p = 0; p < sizeof periods / sizeof *periods; p++)
+        if (s_ends(s, i, periods[p]))
+            return true;
+    return false;
+}
+
 /*  Score the items [first, first+count) of one sentence: modifiers, then
     composition, then standalone polarity, negation and contrast.  Fills
     each item's contrib and the sentence's raw score and damper. */
@@ -739,7 +779,7 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
 
     for (size_t k = 0; k < count; k++)
         if (s_is_measure(it[k].cls) && it[k].cls != KTAG_SENT_MEASURE_NEUTRAL
-            && s_is_reference(s, n, it[k].end)) {
+            && (s_is_reference(s, n, it[k].end) || s_in_reference_period(s, sent->start, it[k].start))) {
             it[k].reference = true;
             it[k].bound = true;   /* neither moved nor standing alone */
         }

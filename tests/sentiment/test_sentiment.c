@@ -599,6 +599,18 @@ static void test_results_in_report_language(void)
     CHECK(s_explains("EPS 상승", "eps measure_good+up"));
 }
 
+static void test_figures_of_the_comparison_period_are_references(void)
+{
+    /* a figure told for last year's period is the reference, not the news */
+    NEU("2009년 같은 기간의 순손실은 1,860만 유로였다.");
+    CHECK(s_score("회사는 올해 120만 유로의 순이익을 기록했으며 지난해 같은 기간에는 30만 유로의 "
+                  "순손실을 기록했다.") > -0.2);
+    CHECK(s_score("1분기 세전 이익은 5.1 mn이었고 전년 동기 EUR 2.0 mn의 손실이었다.") > -0.2);
+    /* a period named as the base of a comparison leaves the measure the news */
+    NEG("전년 동기 대비 순손실이 확대됐다");
+    NEG("올해 순손실은 지난해 같은 기간보다 늘었다");
+}
+
 static void test_macro_statistics_are_data(void)
 {
     /* a price index or a jobs report moving is data, not a company's news */
@@ -656,6 +668,7 @@ int main(void)
     test_terms_compose_across_amounts();
     test_capacity_and_market_position_are_measures();
     test_macro_statistics_are_data();
+    test_figures_of_the_comparison_period_are_references();
     test_results_in_report_language();
     test_a_cause_with_a_neutral_effect_is_background();
     test_register_entries_and_word_collisions();
