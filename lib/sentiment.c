@@ -386,6 +386,8 @@ typedef struct {
     bool absorbed;        /* a move that is the object of a `back` state */
     bool chained;         /* a move that repeats the move of a no-news measure */
     bool reference;       /* a measure that is the point of comparison (손실에서, 손실과 비교) */
+    bool period;          /* ... told for the comparison period (지난해 같은 기간의 손실) */
+    bool turned;          /* a measure whose period reference is of the other kind (`measure`) */
 } s_item_t;
 
 static bool s_is_content(int cls)
@@ -779,7 +781,8 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
 
     for (size_t k = 0; k < count; k++)
         if (s_is_measure(it[k].cls) && it[k].cls != KTAG_SENT_MEASURE_NEUTRAL
-            && (s_is_reference(s, n, it[k].end) || s_in_reference_period(s, sent->start, it[k].start))) {
+            && (s_is_reference(s, n, it[k].end)
+                || (it[k].period = s_in_reference_period(s, sent->start, it[k].start)))) {
             it[k].reference = true;
             it[k].bound = true;   /* neither moved nor standing alone */
         }
@@ -857,8 +860,8 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         if (!s_is_measure(m->cls) || m->bound || m->cls == KTAG_SENT_MEASURE_NEUTRAL)
             continue;
         double from, to;
+        bool good = m->cls == KTAG_SENT_MEASURE_GOOD || m->cls == KTAG_SENT_STATE_GOOD;
         if (s_comparison(s, n, sent->start, sent->end, &from, &to)) {
-            bool good = m->cls == KTAG_SENT_MEASURE_GOOD || m->cls == KTAG_SENT_STATE_GOOD;
             /*  From a loss to a profit (or back): the reference amount
                 counts below zero. */
             for (size_t j = 0; j < count; j++)
@@ -869,6 +872,15 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
             m->from = from;
             m->to = to;
             m->contrib = ((to > from) == good ? 1 : -1) * m->weight * (0.8 + S_COMPARE_WEIGHT) * m->factor;
+        } else {
+            /*  A profit now against a loss in the comparison period (or
+                back) is a turn, whatever the amounts. */
+            for (size_t j = 0; j < count && !m->turned; j++)
+                if (it[j].period && (it[j].cls == KTAG_SENT_STATE_GOOD || it[j].cls == KTAG_SENT_MEASURE_GOOD) != good) {
+                    m->bound = m->turned = true;
+                    m->measure = (int32_t) (sent->first + j);
+                    m->contrib = (good ? 1 : -1) * m->weight * (0.8 + S_COMPARE_WEIGHT) * m->factor;
+                }
         }
         break;
     }
@@ -1460,6 +1472,9 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
         } else if (it->chained) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "%s moved again, no news",
                                       lexicon->terms[items[it->measure].term].term);
+        } else if (it->turned) {
+            used += (size_t) snprintf(rule + used, sizeof rule - used, "%s, against %s of the comparison period",
+                                      s_class_names[term->cls], lexicon->terms[items[it->measure].term].term);
         } else if (it->compared) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "%s compared: %g -> %g",
                                       s_class_names[term->cls], it->from, it->to);

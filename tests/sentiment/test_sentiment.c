@@ -603,9 +603,12 @@ static void test_figures_of_the_comparison_period_are_references(void)
 {
     /* a figure told for last year's period is the reference, not the news */
     NEU("2009년 같은 기간의 순손실은 1,860만 유로였다.");
-    CHECK(s_score("회사는 올해 120만 유로의 순이익을 기록했으며 지난해 같은 기간에는 30만 유로의 "
-                  "순손실을 기록했다.") > -0.2);
-    CHECK(s_score("1분기 세전 이익은 5.1 mn이었고 전년 동기 EUR 2.0 mn의 손실이었다.") > -0.2);
+    /* a profit now against a loss then is a turn (and back) */
+    POS("회사는 올해 120만 유로의 순이익을 기록했으며 지난해 같은 기간에는 30만 유로의 순손실을 기록했다.");
+    POS("1분기 세전 이익은 5.1 mn이었고 전년 동기 EUR 2.0 mn의 손실이었다.");
+    NEG("올해 영업손실은 3.2 mn이었고 1년 전 1.1 mn의 영업이익이었다.");
+    CHECK(s_explains("1분기 세전 이익은 5.1 mn이었고 전년 동기 EUR 2.0 mn의 손실이었다.",
+                     "against 손실 of the comparison period"));
     /* a period named as the base of a comparison leaves the measure the news */
     NEG("전년 동기 대비 순손실이 확대됐다");
     NEG("올해 순손실은 지난해 같은 기간보다 늘었다");
