@@ -567,6 +567,13 @@ static void test_register_entries_and_word_collisions(void)
     NEG("보험 계약 해지가 잇따랐다");
     NEG("대량 계약해지 통보");
     POS("검찰, 전 대표 무혐의 처분");
+    /* 디자인하고 (인하), 가중치 (가중), 인상 as an impression (깊은 인상을 주다);
+       인상적 "impressive" is praise */
+    NEU("그 회사는 가방과 의류를 디자인하고 제조한다.");
+    NEU("지수는 시가총액 가중치로 계산된다.");
+    NEU("신제품은 관람객에게 깊은 인상을 주었다.");
+    POS("신작의 초기 성과가 인상적이다");
+    POS("요금 인상으로 매출이 늘었다");
     /* a filing or a suit withdrawn (취하) is undone; 취하다 "take" is not */
     POS("자회사 파산신청 취하");
     NEG("자회사 파산신청");
