@@ -260,6 +260,22 @@ static uint32_t s_next(const char *s, size_t n, size_t i)
     return i < n ? s_decode(s, n, i, &len) : 0;
 }
 
+/*  The Hangul syllable (U+AC00..U+D7A3, three bytes) at byte i, or 0;
+    inline for the hot checks that only look for syllables. */
+static inline uint32_t s_syllable_at(const char *s, size_t n, size_t i)
+{
+    if (i + 3 > n || (unsigned char) s[i] < 0xEA || (unsigned char) s[i] > 0xED)
+        return 0;
+    uint32_t c = ((uint32_t) (s[i] & 0x0F) << 12) | ((uint32_t) (s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+    return c >= 0xAC00 && c <= 0xD7A3 ? c : 0;
+}
+
+/*  The Hangul syllable that ends at byte i (not before byte lo), or 0. */
+static inline uint32_t s_syllable_before(const char *s, size_t lo, size_t i)
+{
+    return i >= lo + 3 ? s_syllable_at(s, i, i - 3) : 0;
+}
+
 static inline bool s_starts(const char *s, size_t n, size_t i, const char *word)
 {
     if (i >= n || s[i] != word[0])   /* most calls end here, before strlen and memcmp */
@@ -336,14 +352,23 @@ static bool s_cause_at(const char *s, size_t n, size_t i)
 {
     if (s_is_hangul(s_next(s, n, i + 3)) || s_prev(s, i) == 0xB9CC)
         return false;
-    static const char *const relational[] = { "대한", "대해", "관한", "관해", "있는", "위치한",
-                                              "따라", "따른", "의해", "의한" };
     size_t j = i + 3;
     while (j < n && s[j] == ' ')
         j++;
-    for (size_t w = 0; w < sizeof relational / sizeof *relational; w++)
-        if (s_starts(s, n, j, relational[w]))
-            return false;
+    /*  The two first syllables of the compound particles, as code points. */
+    uint32_t a = s_syllable_at(s, n, j), b = a ? s_syllable_at(s, n, j + 3) : 0;
+    switch (a) {
+    case 0xB300:   /* 대한, 대해 */
+    case 0xAD00:   /* 관한, 관해 */
+    case 0xC758:   /* 의한, 의해 */
+        return b != 0xD55C && b != 0xD574;
+    case 0xC788:   /* 있는 */
+        return b != 0xB294;
+    case 0xC704:   /* 위치한 */
+        return b != 0xCE58;
+    case 0xB530:   /* 따라, 따른 */
+        return b != 0xB77C && b != 0xB978;
+    }
     return true;
 }
 
@@ -717,43 +742,43 @@ static bool s_is_reference(const char *s, size_t n, size_t at)
     return false;
 }
 
-/*  True when the `len` bytes of `word` end at byte i. */
-static bool s_ends(const char *s, size_t i, const char *word)
-{
-    size_t len = strlen(word);
-    return i >= len && memcmp(s + i - len, word, len) == 0;
-}
-
 /*  True when the measure starting at byte `at` is told for the comparison
     period: a period phrase (지난해 같은 기간, 전년 동기, 1년 전) comes right
     before it, with only an amount, its units and particles between
     (같은 기간에는 331,000유로의 순손실, 같은 기간의 순손실은). The figure of
     that period is the reference of the news, not the news. `lo` is the
-    sentence's start. */
+    sentence's start. Called for every measure: syllables are compared as
+    code points, strings only once the last syllable of a period matched. */
 static bool s_in_reference_period(const char *s, size_t lo, size_t at)
 {
-    static const char *const between[] = { "에는", "에서", "유로", "달러", "크로나", "의", "에", "은", "는",
-                                           "원", "만", "억", "천", "백" };
     static const char *const periods[] = { "같은 기간", "해당 기간", "전년 동기", "전년동기", "1년 전",
                                            "전년도" };
     size_t i = at;
-    while (i > lo && s_is_hangul(s_prev(s, i)))
+    while (s_syllable_before(s, lo, i))
         i -= 3;   /* from the start of the word: 순손실, 영업이익 */
     while (i > lo) {
         if ((unsigned char) s[i - 1] < 0x80) {
             i--;   /* digits, separators, spaces, Latin units (EUR, mn) */
             continue;
         }
-        size_t w = 0;
-        while (w < sizeof between / sizeof *between && !s_ends(s, i, between[w]))
-            w++;
-        if (w == sizeof between / sizeof *between)
-            break;
-        i -= strlen(between[w]);
+        switch (s_syllable_before(s, lo, i)) {
+        /*  The syllables of 에는, 에서, 의, 은; 유로, 달러, 크로나, 원, 만, 억, 천, 백. */
+        case 0xC5D0: case 0xB294: case 0xC11C: case 0xC758: case 0xC740: case 0xC720: case 0xB85C:
+        case 0xB2EC: case 0xB7EC: case 0xD06C: case 0xB098: case 0xC6D0: case 0xB9CC: case 0xC5B5:
+        case 0xCC9C: case 0xBC31:
+            i -= 3;
+            continue;
+        }
+        break;
     }
-    for (size_t p = 0; p < sizeof periods / sizeof *periods; p++)
-        if (s_ends(s, i, periods[p]))
+    uint32_t last = s_syllable_before(s, lo, i);
+    if (last != 0xAC04 && last != 0xAE30 && last != 0xC804 && last != 0xB3C4)   /* 간 기 전 도 */
+        return false;
+    for (size_t p = 0; p < sizeof periods / sizeof *periods; p++) {
+        size_t len = strlen(periods[p]);
+        if (i - lo >= len && memcmp(s + i - len, periods[p], len) == 0)
             return true;
+    }
     return false;
 }
 
@@ -1068,10 +1093,12 @@ static bool s_joined(const char *s, size_t n, const s_sentence_t *sent, const kt
     while (b > a && s[b - 1] == ' ')
         b--;
     (void) n;
+    if (b - a > 16)
+        return false;   /* longer than any glue */
     static const char *const glue[] = { "·", "/", "-", "、", "및", "와", "과", "자회사", "의 자회사",
                                         "손자회사", "의 손자회사", "계열사", "의 계열사" };
     for (size_t g = 0; g < sizeof glue / sizeof *glue; g++)
-        if (b - a == strlen(glue[g]) && memcmp(s + a, glue[g], b - a) == 0)
+        if (s[a] == glue[g][0] && b - a == strlen(glue[g]) && memcmp(s + a, glue[g], b - a) == 0)
             return true;
     return false;
 }
