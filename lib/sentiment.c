@@ -125,8 +125,10 @@ static int s_parse_flags(const char *text, unsigned *flags, char *errbuf, size_t
             *flags |= KTAG_SENT_FLAG_FRAME;
         else if (n == 3 && strncmp(p, "doc", 3) == 0)
             *flags |= KTAG_SENT_FLAG_DOC;
+        else if (n == 3 && strncmp(p, "end", 3) == 0)
+            *flags |= KTAG_SENT_FLAG_END;
         else if (n) {
-            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo, back, frame or doc)", (int) n, p);
+            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo, back, frame, doc or end)", (int) n, p);
             return -1;
         }
         p = q;
@@ -314,6 +316,11 @@ static bool s_edge_ok(uint32_t edge, uint32_t neighbour)
     return true;
 }
 
+static bool s_is_quote(uint32_t c)
+{
+    return c == '"' || c == '\'' || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D;
+}
+
 static bool s_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -413,6 +420,7 @@ typedef struct {
     bool reference;       /* a measure that is the point of comparison (손실에서, 손실과 비교) */
     bool period;          /* ... told for the comparison period (지난해 같은 기간의 손실) */
     bool turned;          /* a measure whose period reference is of the other kind (`measure`) */
+    int32_t tail;         /* the `end` damper of its clause that scaled it */
 } s_item_t;
 
 static bool s_is_content(int cls)
@@ -467,7 +475,7 @@ static size_t s_select(const ktag_sentiment_lexicon_t *lexicon, const ktag_field
         items[count++] = (s_item_t) {
             .start = h->start, .end = h->end, .term = h->term, .cls = term->cls, .flags = term->flags,
             .weight = term->weight, .factor = 1, .contrast = 1,
-            .measure = -1, .negator = -1, .modifier = -1,
+            .measure = -1, .negator = -1, .modifier = -1, .tail = -1,
         };
         covered = h->end;
     }
@@ -742,6 +750,29 @@ static bool s_is_reference(const char *s, size_t n, size_t at)
     return false;
 }
 
+/*  True when nothing but spaces, sentence punctuation, quotes and
+    bracketed labels ([주목 e공시], (종합)) follows byte `at` in the
+    sentence: the term there ends it. */
+static bool s_trails(const char *s, size_t n, const s_sentence_t *sent, size_t at)
+{
+    size_t i = at, len;
+    while (i < sent->end) {
+        uint32_t c = s_decode(s, n, i, &len);
+        if (c == '[' || c == '(' || c == '<') {
+            char close = c == '[' ? ']' : c == '(' ? ')' : '>';
+            const char *p = memchr(s + i, close, sent->end - i);
+            if (!p)
+                return false;
+            i = (size_t) (p - s) + 1;
+            continue;
+        }
+        if (!(c == ' ' || c == '\t' || c == '.' || c == '!' || s_is_quote(c)))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 /*  True when the measure starting at byte `at` is told for the comparison
     period: a period phrase (지난해 같은 기간, 전년 동기, 1년 전) comes right
     before it, with only an amount, its units and particles between
@@ -971,6 +1002,8 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
     if (last > sent->start && s_cause_between(s, n, last, sent->end))
         contrast = S_BACKGROUND;
     bool later = false;   /* an item after it contributes: a marker would explain it */
+    size_t tail_from = SIZE_MAX;   /* the clause an `end` damper closes */
+    int32_t tail = -1;
     for (size_t k = count; k-- > 0;) {
         s_item_t *t = &it[k];
         if (t->cls == KTAG_SENT_CONTRAST && t->weight > contrast)
@@ -978,11 +1011,26 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         if (contrast < S_CAUSE_WEIGHT && later && s_cause_between(s, n, t->end, cause_from))
             contrast = S_CAUSE_WEIGHT;
         cause_from = t->end;
-        if (t->cls == KTAG_SENT_DAMPER)
+        if (t->cls == KTAG_SENT_DAMPER && !(t->flags & KTAG_SENT_FLAG_END))
             damper *= t->weight;
+        /*  An `end` damper that ends the sentence scales its own clause
+            only (경쟁률 1652대 1…공모가 최상단 결정: the first clause stands). */
+        if (t->cls == KTAG_SENT_DAMPER && (t->flags & KTAG_SENT_FLAG_END) && tail < 0 && s_trails(s, n, sent, t->end)) {
+            tail = (int32_t) (sent->first + k);
+            tail_from = sent->start;
+            for (size_t i = t->start; i-- > sent->start;)
+                if (s_clause_break_at(s, n, i)) {
+                    tail_from = i;
+                    break;
+                }
+        }
         if (t->contrib != 0 && contrast != 1) {
             t->contrast = contrast;
             t->contrib /= contrast;
+        }
+        if (t->contrib != 0 && t->start >= tail_from) {
+            t->contrib *= items[tail].weight;
+            t->tail = tail;
         }
         raw += t->contrib;
         later = later || t->contrib != 0;
@@ -996,11 +1044,6 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
 typedef enum { S_ROLE_PLAIN, S_ROLE_TOPIC, S_ROLE_SOURCE, S_ROLE_COUNTERPARTY } s_role_t;
 
 static const char *s_role_names[] = { "clause", "topic", "source", "counterparty" };
-
-static bool s_is_quote(uint32_t c)
-{
-    return c == '"' || c == '\'' || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D;
-}
 
 /*  The role an entity plays in its sentence, from the characters around
     it: a report source ("…목표가↑"-NH), a counterparty (삼성전자와 공급계약),
@@ -1521,6 +1564,9 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
                                       lexicon->terms[items[it->negator].term].term);
         if (it->contrast != 1 && used < sizeof rule)
             used += (size_t) snprintf(rule + used, sizeof rule - used, ", before a contrast /%g", it->contrast);
+        if (it->tail >= 0 && used < sizeof rule)
+            used += (size_t) snprintf(rule + used, sizeof rule - used, ", in a clause ending on %s x%g",
+                                      lexicon->terms[items[it->tail].term].term, items[it->tail].weight);
         if (s_explain(out, "  %+.2f %s (%s)", it->contrib, term->term, rule))
             return KTAG_ERR_NOMEM;
     }

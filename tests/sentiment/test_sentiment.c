@@ -621,6 +621,19 @@ static void test_figures_of_the_comparison_period_are_references(void)
     NEG("올해 순손실은 지난해 같은 기간보다 늘었다");
 }
 
+static void test_a_bare_decision_disclosure_is_damped(void)
+{
+    /* a headline that ends on a board decision reports a filing */
+    NEU("한빛소재, 보통주 10만주 소각 결정[주목 e공시]");
+    NEU("광명전기, 주당 1주 무상증자 결정");
+    CHECK(s_explains("광명전기, 주당 1주 무상증자 결정", "in a clause ending on 결정 x0.3"));
+    /* only the clause it ends: a first clause with its own news stands */
+    POS("광명전기, 수요예측 경쟁률 1500대 1 기록…공모가 최상단 결정");
+    /* the market's answer to a decision is news; a strong word keeps its sign */
+    POS("광명전기, 무상증자 결정에 급등");
+    NEG("광명전기, 상장폐지 결정");
+}
+
 static void test_macro_statistics_are_data(void)
 {
     /* a price index or a jobs report moving is data, not a company's news */
@@ -678,6 +691,7 @@ int main(void)
     test_terms_compose_across_amounts();
     test_capacity_and_market_position_are_measures();
     test_macro_statistics_are_data();
+    test_a_bare_decision_disclosure_is_damped();
     test_figures_of_the_comparison_period_are_references();
     test_results_in_report_language();
     test_a_cause_with_a_neutral_effect_is_background();
