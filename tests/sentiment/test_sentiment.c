@@ -512,8 +512,11 @@ static void test_plain_descriptions_stay_neutral(void)
     NEU("이 회사는 북유럽에서 산업용 센서를 제공한다.");
     NEU("그 회사는 유럽 최대의 포장재 업체이다.");
     CHECK(fabs(s_score("호실적 종목, 지금 사볼까")) < fabs(s_score("호실적 종목, 지금 샀다")));
-    /* a coin's move counts half */
+    /* a coin's move counts half, whatever the coin or token */
     CHECK(fabs(s_score("비트코인 강세")) < fabs(s_score("카카오 강세")));
+    CHECK(fabs(s_score("이더리움 급락")) < fabs(s_score("카카오 급락")));
+    CHECK(fabs(s_score("코인 시장 급등")) < fabs(s_score("주식 시장 급등")));
+    CHECK(fabs(s_score("NFT 거래량 급증")) < fabs(s_score("주식 거래량 급증")));
 }
 
 static void test_a_cause_with_a_neutral_effect_is_background(void)
