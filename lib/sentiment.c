@@ -750,23 +750,23 @@ static bool s_is_reference(const char *s, size_t n, size_t at)
     return false;
 }
 
-/*  True when nothing but spaces, sentence punctuation, quotes and
-    bracketed labels ([주목 e공시], (종합)) follows byte `at` in the
-    sentence: the term there ends it. */
-static bool s_trails(const char *s, size_t n, const s_sentence_t *sent, size_t at)
+/*  True when [lo, hi) holds nothing but spaces, quotes and bracketed
+    labels ([특징주], [주목 e공시], (종합)) — and, when `punct`, the
+    sentence's closing . or !. */
+static bool s_labels_only(const char *s, size_t n, size_t lo, size_t hi, bool punct)
 {
-    size_t i = at, len;
-    while (i < sent->end) {
+    size_t i = lo, len;
+    while (i < hi) {
         uint32_t c = s_decode(s, n, i, &len);
         if (c == '[' || c == '(' || c == '<') {
             char close = c == '[' ? ']' : c == '(' ? ')' : '>';
-            const char *p = memchr(s + i, close, sent->end - i);
+            const char *p = memchr(s + i, close, hi - i);
             if (!p)
                 return false;
             i = (size_t) (p - s) + 1;
             continue;
         }
-        if (!(c == ' ' || c == '\t' || c == '.' || c == '!' || s_is_quote(c)))
+        if (!(c == ' ' || c == '\t' || s_is_quote(c) || (punct && (c == '.' || c == '!'))))
             return false;
         i += len;
     }
@@ -1015,7 +1015,8 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
             damper *= t->weight;
         /*  An `end` damper that ends the sentence scales its own clause
             only (경쟁률 1652대 1…공모가 최상단 결정: the first clause stands). */
-        if (t->cls == KTAG_SENT_DAMPER && (t->flags & KTAG_SENT_FLAG_END) && tail < 0 && s_trails(s, n, sent, t->end)) {
+        if (t->cls == KTAG_SENT_DAMPER && (t->flags & KTAG_SENT_FLAG_END) && tail < 0
+            && s_labels_only(s, n, t->end, sent->end, true)) {
             tail = (int32_t) (sent->first + k);
             tail_from = sent->start;
             for (size_t i = t->start; i-- > sent->start;)
@@ -1163,22 +1164,7 @@ static bool s_is_topic(const char *s, size_t n, const s_sentence_t *sent, const 
     come before byte `at` in the sentence. */
 static bool s_leads(const char *s, size_t n, const s_sentence_t *sent, size_t at)
 {
-    size_t i = sent->start, len;
-    while (i < at) {
-        uint32_t c = s_decode(s, n, i, &len);
-        if (c == '[' || c == '(' || c == '<') {
-            char close = c == '[' ? ']' : c == '(' ? ')' : '>';
-            const char *p = memchr(s + i, close, at - i);
-            if (!p)
-                return false;
-            i = (size_t) (p - s) + 1;
-            continue;
-        }
-        if (!(c == ' ' || c == '\t' || s_is_quote(c)))
-            return false;
-        i += len;
-    }
-    return true;
+    return s_labels_only(s, n, sent->start, at, false);
 }
 
 /*  The contributions toward an entity in [lo, hi) of a sentence; `doc`
