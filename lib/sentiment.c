@@ -413,6 +413,7 @@ typedef struct {
     int32_t measure;      /* the measure a direction word composed with */
     int32_t negator;      /* the negation that flipped it */
     int32_t modifier;     /* the last intensifier/diminisher applied */
+    int32_t tail;         /* the `end` damper of its clause that scaled it */
     double from, to;      /* a measure compared by numbers: from -> to */
     bool compared;
     bool absorbed;        /* a move that is the object of a `back` state */
@@ -420,7 +421,6 @@ typedef struct {
     bool reference;       /* a measure that is the point of comparison (손실에서, 손실과 비교) */
     bool period;          /* ... told for the comparison period (지난해 같은 기간의 손실) */
     bool turned;          /* a measure whose period reference is of the other kind (`measure`) */
-    int32_t tail;         /* the `end` damper of its clause that scaled it */
 } s_item_t;
 
 static bool s_is_content(int cls)
@@ -813,6 +813,20 @@ static bool s_in_reference_period(const char *s, size_t lo, size_t at)
     return false;
 }
 
+/*  An `end` damper that ends its sentence scales the clause it ends only
+    (경쟁률 1652대 1…공모가 최상단 결정: the first clause stands).
+    @returns where that clause starts, or SIZE_MAX when the damper does not
+    end the sentence. */
+static size_t s_closed_clause(const char *s, size_t n, const s_sentence_t *sent, const s_item_t *damper)
+{
+    if (!s_labels_only(s, n, damper->end, sent->end, true))
+        return SIZE_MAX;
+    for (size_t i = damper->start; i-- > sent->start;)
+        if (s_clause_break_at(s, n, i))
+            return i;
+    return sent->start;
+}
+
 /*  Score the items [first, first+count) of one sentence: modifiers, then
     composition, then standalone polarity, negation and contrast.  Fills
     each item's contrib and the sentence's raw score and damper. */
@@ -1013,17 +1027,10 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         cause_from = t->end;
         if (t->cls == KTAG_SENT_DAMPER && !(t->flags & KTAG_SENT_FLAG_END))
             damper *= t->weight;
-        /*  An `end` damper that ends the sentence scales its own clause
-            only (경쟁률 1652대 1…공모가 최상단 결정: the first clause stands). */
-        if (t->cls == KTAG_SENT_DAMPER && (t->flags & KTAG_SENT_FLAG_END) && tail < 0
-            && s_labels_only(s, n, t->end, sent->end, true)) {
-            tail = (int32_t) (sent->first + k);
-            tail_from = sent->start;
-            for (size_t i = t->start; i-- > sent->start;)
-                if (s_clause_break_at(s, n, i)) {
-                    tail_from = i;
-                    break;
-                }
+        if (t->cls == KTAG_SENT_DAMPER && (t->flags & KTAG_SENT_FLAG_END) && tail < 0) {
+            tail_from = s_closed_clause(s, n, sent, t);
+            if (tail_from != SIZE_MAX)
+                tail = (int32_t) (sent->first + k);
         }
         if (t->contrib != 0 && contrast != 1) {
             t->contrast = contrast;
