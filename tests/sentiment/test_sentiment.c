@@ -577,6 +577,10 @@ static void test_register_entries_and_word_collisions(void)
     NEU("신제품은 관람객에게 깊은 인상을 주었다.");
     POS("신작의 초기 성과가 인상적이다");
     POS("요금 인상으로 매출이 늘었다");
+    /* 분쟁광물 "conflict minerals" is a term, not a dispute; 이자율 is a rate like 금리 */
+    NEU("그 회사는 분쟁광물 관리 체계를 공개했다");
+    CHECK(s_score("은행, 신용대출 이자율 인하") > 0);
+    CHECK(s_score("카드론 이자율 인상") < 0);
     /* a filing or a suit withdrawn (취하) is undone; 취하다 "take" is not */
     POS("자회사 파산신청 취하");
     NEG("자회사 파산신청");
