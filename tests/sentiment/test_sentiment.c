@@ -579,6 +579,12 @@ static void test_register_entries_and_word_collisions(void)
     POS("요금 인상으로 매출이 늘었다");
     /* 분쟁광물 "conflict minerals" is a term, not a dispute; 이자율 is a rate like 금리 */
     NEU("그 회사는 분쟁광물 관리 체계를 공개했다");
+    /* 오리올라 (a name), 내려다보다 "look down", 결정이 내려지다, 잘 알려진 "well known" */
+    NEU("오리올라는 북유럽의 의약품 유통 회사다.");
+    NEU("전망대에서 항구를 내려다볼 수 있다.");
+    NEU("합병에 대한 결정은 아직 내려지지 않았다.");
+    NEU("그는 업계에서 잘 알려진 디자이너다.");
+    NEG("제품 가격을 내렸다");
     CHECK(s_score("은행, 신용대출 이자율 인하") > 0);
     CHECK(s_score("카드론 이자율 인상") < 0);
     /* a filing or a suit withdrawn (취하) is undone; 취하다 "take" is not */
