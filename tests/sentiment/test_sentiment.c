@@ -584,6 +584,8 @@ static void test_register_entries_and_word_collisions(void)
     NEU("전망대에서 항구를 내려다볼 수 있다.");
     NEU("합병에 대한 결정은 아직 내려지지 않았다.");
     NEU("그는 업계에서 잘 알려진 디자이너다.");
+    NEU("증권사, 모바일 인증서 로그인 서비스 개시");
+    POS("회사는 유럽 의료기기 인증을 획득했다");
     NEG("제품 가격을 내렸다");
     CHECK(s_score("은행, 신용대출 이자율 인하") > 0);
     CHECK(s_score("카드론 이자율 인상") < 0);
