@@ -603,10 +603,9 @@ static void test_capacity_and_market_position_are_measures(void)
     POS("회사는 저장 용량을 두 배로 확대했다.");
     NEG("수요 부진으로 생산능력을 축소한다");
     POS("회사는 동남아시아로 사업을 확장하고 있다.");
-    /* customers count like subscribers; synergy is good news */
+    /* customers count like subscribers */
     POS("회사의 고객 수가 작년보다 크게 늘었다.");
     NEG("온라인 고객이 30% 줄었다.");
-    POS("이번 인수로 연간 7백만 유로의 시너지를 낼 것이다.");
     /* named without a move they are no news */
     NEU("회사는 물류 용량을 점검했다.");
     NEU("회사는 고객에게 새 서비스를 소개했다.");
