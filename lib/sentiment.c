@@ -125,8 +125,10 @@ static int s_parse_flags(const char *text, unsigned *flags, char *errbuf, size_t
             *flags |= KTAG_SENT_FLAG_FRAME;
         else if (n == 3 && strncmp(p, "doc", 3) == 0)
             *flags |= KTAG_SENT_FLAG_DOC;
+        else if (n == 3 && strncmp(p, "end", 3) == 0)
+            *flags |= KTAG_SENT_FLAG_END;
         else if (n) {
-            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo, back, frame or doc)", (int) n, p);
+            snprintf(errbuf, errlen, "unknown flag '%.*s' (expected start, solo, back, frame, doc or end)", (int) n, p);
             return -1;
         }
         p = q;
@@ -260,6 +262,22 @@ static uint32_t s_next(const char *s, size_t n, size_t i)
     return i < n ? s_decode(s, n, i, &len) : 0;
 }
 
+/*  The Hangul syllable (U+AC00..U+D7A3, three bytes) at byte i, or 0;
+    inline for the hot checks that only look for syllables. */
+static inline uint32_t s_syllable_at(const char *s, size_t n, size_t i)
+{
+    if (i + 3 > n || (unsigned char) s[i] < 0xEA || (unsigned char) s[i] > 0xED)
+        return 0;
+    uint32_t c = ((uint32_t) (s[i] & 0x0F) << 12) | ((uint32_t) (s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+    return c >= 0xAC00 && c <= 0xD7A3 ? c : 0;
+}
+
+/*  The Hangul syllable that ends at byte i (not before byte lo), or 0. */
+static inline uint32_t s_syllable_before(const char *s, size_t lo, size_t i)
+{
+    return i >= lo + 3 ? s_syllable_at(s, i, i - 3) : 0;
+}
+
 static inline bool s_starts(const char *s, size_t n, size_t i, const char *word)
 {
     if (i >= n || s[i] != word[0])   /* most calls end here, before strlen and memcmp */
@@ -298,6 +316,11 @@ static bool s_edge_ok(uint32_t edge, uint32_t neighbour)
     return true;
 }
 
+static bool s_is_quote(uint32_t c)
+{
+    return c == '"' || c == '\'' || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D;
+}
+
 static bool s_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -327,8 +350,36 @@ static bool s_clause_break_between(const char *s, size_t n, size_t lo, size_t hi
     return false;
 }
 
-/*  True when a cause marker 에 (a 에 not followed by Hangul, as in
-    우려에 하락, 전망에 급락) lies in [lo, hi): what precedes it is the
+/*  True when the 에 at byte i is a cause marker: not followed by Hangul
+    (우려에 하락, 전망에 급락), not 만에 ("after a time"), and not the head
+    of a compound particle that relates, places or cites a frame instead
+    of naming a cause (계약에 대한, 시장에 관한, 핀란드에 있는, 도심에
+    위치한, 협약에 따라, 전략에 따른, 법원에 의해). */
+static bool s_cause_at(const char *s, size_t n, size_t i)
+{
+    if (s_is_hangul(s_next(s, n, i + 3)) || s_prev(s, i) == 0xB9CC)
+        return false;
+    size_t j = i + 3;
+    while (j < n && s[j] == ' ')
+        j++;
+    /*  The two first syllables of the compound particles, as code points. */
+    uint32_t a = s_syllable_at(s, n, j), b = a ? s_syllable_at(s, n, j + 3) : 0;
+    switch (a) {
+    case 0xB300:   /* 대한, 대해 */
+    case 0xAD00:   /* 관한, 관해 */
+    case 0xC758:   /* 의한, 의해 */
+        return b != 0xD55C && b != 0xD574;
+    case 0xC788:   /* 있는 */
+        return b != 0xB294;
+    case 0xC704:   /* 위치한 */
+        return b != 0xCE58;
+    case 0xB530:   /* 따라, 따른 */
+        return b != 0xB77C && b != 0xB978;
+    }
+    return true;
+}
+
+/*  True when a cause marker 에 lies in [lo, hi): what precedes it is the
     cause of a move, not the quantity that moves. */
 static bool s_cause_between(const char *s, size_t n, size_t lo, size_t hi)
 {
@@ -340,8 +391,7 @@ static bool s_cause_between(const char *s, size_t n, size_t lo, size_t hi)
         if (!p)
             return false;
         i = (size_t) (p - s);
-        if (p[1] == '\x97' && p[2] == '\x90' && !s_is_hangul(s_next(s, n, i + 3))
-            && s_prev(s, i) != 0xB9CC)   /* 만에: "after (a time)", no cause */
+        if (p[1] == '\x97' && p[2] == '\x90' && s_cause_at(s, n, i))
             return true;
     }
     return false;
@@ -363,11 +413,14 @@ typedef struct {
     int32_t measure;      /* the measure a direction word composed with */
     int32_t negator;      /* the negation that flipped it */
     int32_t modifier;     /* the last intensifier/diminisher applied */
+    int32_t tail;         /* the `end` damper of its clause that scaled it */
     double from, to;      /* a measure compared by numbers: from -> to */
     bool compared;
     bool absorbed;        /* a move that is the object of a `back` state */
     bool chained;         /* a move that repeats the move of a no-news measure */
     bool reference;       /* a measure that is the point of comparison (손실에서, 손실과 비교) */
+    bool period;          /* ... told for the comparison period (지난해 같은 기간의 손실) */
+    bool turned;          /* a measure whose period reference is of the other kind (`measure`) */
 } s_item_t;
 
 static bool s_is_content(int cls)
@@ -422,7 +475,7 @@ static size_t s_select(const ktag_sentiment_lexicon_t *lexicon, const ktag_field
         items[count++] = (s_item_t) {
             .start = h->start, .end = h->end, .term = h->term, .cls = term->cls, .flags = term->flags,
             .weight = term->weight, .factor = 1, .contrast = 1,
-            .measure = -1, .negator = -1, .modifier = -1,
+            .measure = -1, .negator = -1, .modifier = -1, .tail = -1,
         };
         covered = h->end;
     }
@@ -697,6 +750,83 @@ static bool s_is_reference(const char *s, size_t n, size_t at)
     return false;
 }
 
+/*  True when [lo, hi) holds nothing but spaces, quotes and bracketed
+    labels ([특징주], [주목 e공시], (종합)) — and, when `punct`, the
+    sentence's closing . or !. */
+static bool s_labels_only(const char *s, size_t n, size_t lo, size_t hi, bool punct)
+{
+    size_t i = lo, len;
+    while (i < hi) {
+        uint32_t c = s_decode(s, n, i, &len);
+        if (c == '[' || c == '(' || c == '<') {
+            char close = c == '[' ? ']' : c == '(' ? ')' : '>';
+            const char *p = memchr(s + i, close, hi - i);
+            if (!p)
+                return false;
+            i = (size_t) (p - s) + 1;
+            continue;
+        }
+        if (!(c == ' ' || c == '\t' || s_is_quote(c) || (punct && (c == '.' || c == '!'))))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/*  True when the measure starting at byte `at` is told for the comparison
+    period: a period phrase (지난해 같은 기간, 전년 동기, 1년 전) comes right
+    before it, with only an amount, its units and particles between
+    (같은 기간에는 331,000유로의 순손실, 같은 기간의 순손실은). The figure of
+    that period is the reference of the news, not the news. `lo` is the
+    sentence's start. Called for every measure: syllables are compared as
+    code points, strings only once the last syllable of a period matched. */
+static bool s_in_reference_period(const char *s, size_t lo, size_t at)
+{
+    static const char *const periods[] = { "같은 기간", "해당 기간", "전년 동기", "전년동기", "1년 전",
+                                           "전년도" };
+    size_t i = at;
+    while (s_syllable_before(s, lo, i))
+        i -= 3;   /* from the start of the word: 순손실, 영업이익 */
+    while (i > lo) {
+        if ((unsigned char) s[i - 1] < 0x80) {
+            i--;   /* digits, separators, spaces, Latin units (EUR, mn) */
+            continue;
+        }
+        switch (s_syllable_before(s, lo, i)) {
+        /*  The syllables of 에는, 에서, 의, 은; 유로, 달러, 크로나, 원, 만, 억, 천, 백. */
+        case 0xC5D0: case 0xB294: case 0xC11C: case 0xC758: case 0xC740: case 0xC720: case 0xB85C:
+        case 0xB2EC: case 0xB7EC: case 0xD06C: case 0xB098: case 0xC6D0: case 0xB9CC: case 0xC5B5:
+        case 0xCC9C: case 0xBC31:
+            i -= 3;
+            continue;
+        }
+        break;
+    }
+    uint32_t last = s_syllable_before(s, lo, i);
+    if (last != 0xAC04 && last != 0xAE30 && last != 0xC804 && last != 0xB3C4)   /* 간 기 전 도 */
+        return false;
+    for (size_t p = 0; p < sizeof periods / sizeof *periods; p++) {
+        size_t len = strlen(periods[p]);
+        if (i - lo >= len && memcmp(s + i - len, periods[p], len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*  An `end` damper that ends its sentence scales the clause it ends only
+    (경쟁률 1652대 1…공모가 최상단 결정: the first clause stands).
+    @returns where that clause starts, or SIZE_MAX when the damper does not
+    end the sentence. */
+static size_t s_closed_clause(const char *s, size_t n, const s_sentence_t *sent, const s_item_t *damper)
+{
+    if (!s_labels_only(s, n, damper->end, sent->end, true))
+        return SIZE_MAX;
+    for (size_t i = damper->start; i-- > sent->start;)
+        if (s_clause_break_at(s, n, i))
+            return i;
+    return sent->start;
+}
+
 /*  Score the items [first, first+count) of one sentence: modifiers, then
     composition, then standalone polarity, negation and contrast.  Fills
     each item's contrib and the sentence's raw score and damper. */
@@ -721,7 +851,8 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
 
     for (size_t k = 0; k < count; k++)
         if (s_is_measure(it[k].cls) && it[k].cls != KTAG_SENT_MEASURE_NEUTRAL
-            && s_is_reference(s, n, it[k].end)) {
+            && (s_is_reference(s, n, it[k].end)
+                || (it[k].period = s_in_reference_period(s, sent->start, it[k].start)))) {
             it[k].reference = true;
             it[k].bound = true;   /* neither moved nor standing alone */
         }
@@ -799,8 +930,8 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         if (!s_is_measure(m->cls) || m->bound || m->cls == KTAG_SENT_MEASURE_NEUTRAL)
             continue;
         double from, to;
+        bool good = m->cls == KTAG_SENT_MEASURE_GOOD || m->cls == KTAG_SENT_STATE_GOOD;
         if (s_comparison(s, n, sent->start, sent->end, &from, &to)) {
-            bool good = m->cls == KTAG_SENT_MEASURE_GOOD || m->cls == KTAG_SENT_STATE_GOOD;
             /*  From a loss to a profit (or back): the reference amount
                 counts below zero. */
             for (size_t j = 0; j < count; j++)
@@ -811,6 +942,15 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
             m->from = from;
             m->to = to;
             m->contrib = ((to > from) == good ? 1 : -1) * m->weight * (0.8 + S_COMPARE_WEIGHT) * m->factor;
+        } else {
+            /*  A profit now against a loss in the comparison period (or
+                back) is a turn, whatever the amounts. */
+            for (size_t j = 0; j < count && !m->turned; j++)
+                if (it[j].period && (it[j].cls == KTAG_SENT_STATE_GOOD || it[j].cls == KTAG_SENT_MEASURE_GOOD) != good) {
+                    m->bound = m->turned = true;
+                    m->measure = (int32_t) (sent->first + j);
+                    m->contrib = (good ? 1 : -1) * m->weight * (0.8 + S_COMPARE_WEIGHT) * m->factor;
+                }
         }
         break;
     }
@@ -876,6 +1016,8 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
     if (last > sent->start && s_cause_between(s, n, last, sent->end))
         contrast = S_BACKGROUND;
     bool later = false;   /* an item after it contributes: a marker would explain it */
+    size_t tail_from = SIZE_MAX;   /* the clause an `end` damper closes */
+    int32_t tail = -1;
     for (size_t k = count; k-- > 0;) {
         s_item_t *t = &it[k];
         if (t->cls == KTAG_SENT_CONTRAST && t->weight > contrast)
@@ -883,11 +1025,20 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
         if (contrast < S_CAUSE_WEIGHT && later && s_cause_between(s, n, t->end, cause_from))
             contrast = S_CAUSE_WEIGHT;
         cause_from = t->end;
-        if (t->cls == KTAG_SENT_DAMPER)
+        if (t->cls == KTAG_SENT_DAMPER && !(t->flags & KTAG_SENT_FLAG_END))
             damper *= t->weight;
+        if (t->cls == KTAG_SENT_DAMPER && (t->flags & KTAG_SENT_FLAG_END) && tail < 0) {
+            tail_from = s_closed_clause(s, n, sent, t);
+            if (tail_from != SIZE_MAX)
+                tail = (int32_t) (sent->first + k);
+        }
         if (t->contrib != 0 && contrast != 1) {
             t->contrast = contrast;
             t->contrib /= contrast;
+        }
+        if (t->contrib != 0 && t->start >= tail_from) {
+            t->contrib *= items[tail].weight;
+            t->tail = tail;
         }
         raw += t->contrib;
         later = later || t->contrib != 0;
@@ -901,11 +1052,6 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
 typedef enum { S_ROLE_PLAIN, S_ROLE_TOPIC, S_ROLE_SOURCE, S_ROLE_COUNTERPARTY } s_role_t;
 
 static const char *s_role_names[] = { "clause", "topic", "source", "counterparty" };
-
-static bool s_is_quote(uint32_t c)
-{
-    return c == '"' || c == '\'' || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D;
-}
 
 /*  The role an entity plays in its sentence, from the characters around
     it: a report source ("…목표가↑"-NH), a counterparty (삼성전자와 공급계약),
@@ -984,7 +1130,9 @@ static s_role_t s_role(const char *s, size_t n, const s_sentence_t *sent,
 }
 
 /*  True when mention e is coordinated with the next one (X·Y, X/Y, X-Y,
-    X 및 Y, X와 Y): they share one role in the sentence. */
+    X 및 Y, X와 Y), or names the next one's parent (X 자회사 Y, X의
+    계열사 Y: a subsidiary's news is its parent's): they share one role in
+    the sentence. */
 static bool s_joined(const char *s, size_t n, const s_sentence_t *sent, const ktag_entity_span_t *spans,
                      size_t span_count, size_t e)
 {
@@ -996,9 +1144,12 @@ static bool s_joined(const char *s, size_t n, const s_sentence_t *sent, const kt
     while (b > a && s[b - 1] == ' ')
         b--;
     (void) n;
-    static const char *const glue[] = { "·", "/", "-", "、", "및", "와", "과" };
+    if (b - a > 16)
+        return false;   /* longer than any glue */
+    static const char *const glue[] = { "·", "/", "-", "、", "및", "와", "과", "자회사", "의 자회사",
+                                        "손자회사", "의 손자회사", "계열사", "의 계열사" };
     for (size_t g = 0; g < sizeof glue / sizeof *glue; g++)
-        if (b - a == strlen(glue[g]) && memcmp(s + a, glue[g], b - a) == 0)
+        if (s[a] == glue[g][0] && b - a == strlen(glue[g]) && memcmp(s + a, glue[g], b - a) == 0)
             return true;
     return false;
 }
@@ -1020,22 +1171,7 @@ static bool s_is_topic(const char *s, size_t n, const s_sentence_t *sent, const 
     come before byte `at` in the sentence. */
 static bool s_leads(const char *s, size_t n, const s_sentence_t *sent, size_t at)
 {
-    size_t i = sent->start, len;
-    while (i < at) {
-        uint32_t c = s_decode(s, n, i, &len);
-        if (c == '[' || c == '(' || c == '<') {
-            char close = c == '[' ? ']' : c == '(' ? ')' : '>';
-            const char *p = memchr(s + i, close, at - i);
-            if (!p)
-                return false;
-            i = (size_t) (p - s) + 1;
-            continue;
-        }
-        if (!(c == ' ' || c == '\t' || s_is_quote(c)))
-            return false;
-        i += len;
-    }
-    return true;
+    return s_labels_only(s, n, sent->start, at, false);
 }
 
 /*  The contributions toward an entity in [lo, hi) of a sentence; `doc`
@@ -1131,7 +1267,7 @@ static size_t s_marker(const char *s, size_t n, s_memo_t *memo, size_t from)
         if (!p)
             break;
         i = (size_t) (p - s);
-        if (p[1] == '\x97' && p[2] == '\x90' && !s_is_hangul(s_next(s, n, i + 3))) {
+        if (p[1] == '\x97' && p[2] == '\x90' && s_cause_at(s, n, i)) {
             found = i;
             break;
         }
@@ -1399,6 +1535,9 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
         } else if (it->chained) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "%s moved again, no news",
                                       lexicon->terms[items[it->measure].term].term);
+        } else if (it->turned) {
+            used += (size_t) snprintf(rule + used, sizeof rule - used, "%s, against %s of the comparison period",
+                                      s_class_names[term->cls], lexicon->terms[items[it->measure].term].term);
         } else if (it->compared) {
             used += (size_t) snprintf(rule + used, sizeof rule - used, "%s compared: %g -> %g",
                                       s_class_names[term->cls], it->from, it->to);
@@ -1418,6 +1557,9 @@ static int s_explain_sentence(const ktag_sentiment_lexicon_t *lexicon, const kta
                                       lexicon->terms[items[it->negator].term].term);
         if (it->contrast != 1 && used < sizeof rule)
             used += (size_t) snprintf(rule + used, sizeof rule - used, ", before a contrast /%g", it->contrast);
+        if (it->tail >= 0 && used < sizeof rule)
+            used += (size_t) snprintf(rule + used, sizeof rule - used, ", in a clause ending on %s x%g",
+                                      lexicon->terms[items[it->tail].term].term, items[it->tail].weight);
         if (s_explain(out, "  %+.2f %s (%s)", it->contrib, term->term, rule))
             return KTAG_ERR_NOMEM;
     }

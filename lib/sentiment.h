@@ -52,6 +52,7 @@ enum {
     KTAG_SENT_FLAG_BACK = 4,  /**< a state that composes only with a move after it (우려) */
     KTAG_SENT_FLAG_FRAME = 8, /**< frames every funding event of its sentence (흥행, 주주가치 제고) */
     KTAG_SENT_FLAG_DOC = 16,  /**< counts for the sentence and document, never toward an entity (MOU) */
+    KTAG_SENT_FLAG_END = 32,  /**< counts only where it ends its sentence (… 소각 결정[주목 e공시]) */
 };
 
 /** @returns the class name as written in sentiment files, e.g. "state_bad";

@@ -327,6 +327,10 @@ static void test_entity_sentiment(void)
     /* a funding event takes only its own framing */
     CHECK(s_entity("카카오, 코스닥 상장 추진", "ipo") == 0);
     CHECK(s_entity("카카오, 공모 흥행에 강세", "ipo") > 0.2);
+    /* a parent named with its subsidiary shares the subsidiary's news */
+    CHECK(s_entity("카카오 자회사 광명전기, 대규모 공급계약 체결", "035720") > 0.2);
+    CHECK(s_entity("카카오의 계열사 광명전기가 급락", "035720") < -0.2);
+    CHECK(fabs(s_entity("카카오 자회사 광명전기, 전시회 참가", "035720")) < 0.2);
     CHECK(s_explains("광명전기, 삼성전자와 104억 규모 공급계약", "counterparty"));
 }
 
@@ -508,8 +512,11 @@ static void test_plain_descriptions_stay_neutral(void)
     NEU("이 회사는 북유럽에서 산업용 센서를 제공한다.");
     NEU("그 회사는 유럽 최대의 포장재 업체이다.");
     CHECK(fabs(s_score("호실적 종목, 지금 사볼까")) < fabs(s_score("호실적 종목, 지금 샀다")));
-    /* a coin's move counts half */
+    /* a coin's move counts half, whatever the coin or token */
     CHECK(fabs(s_score("비트코인 강세")) < fabs(s_score("카카오 강세")));
+    CHECK(fabs(s_score("이더리움 급락")) < fabs(s_score("카카오 급락")));
+    CHECK(fabs(s_score("코인 시장 급등")) < fabs(s_score("주식 시장 급등")));
+    CHECK(fabs(s_score("NFT 거래량 급증")) < fabs(s_score("주식 거래량 급증")));
 }
 
 static void test_a_cause_with_a_neutral_effect_is_background(void)
@@ -518,6 +525,12 @@ static void test_a_cause_with_a_neutral_effect_is_background(void)
     NEU("수출 증가에…정부, 무역 통계 발표 시점 조정");
     NEU("규제 완화에…당국, 업계 간담회 개최");
     CHECK(s_explains("규제 완화에…당국, 업계 간담회 개최", "before a contrast /3"));
+    /* 에 heading a compound particle that relates, places or cites a frame
+       (에 대해, 에 있는, 에 따른) names no cause: what came before stays whole */
+    POS("이번 거래는 발트해 지역에서 사업을 확장하려는 회사 전략에 따른 것이다.");
+    POS("회사는 설비를 확장했으며 세부 조건에 대해서는 밝히지 않았다.");
+    POS("회사는 사업을 확장했고 새 공장은 핀란드에 있는 옛 부지다.");
+    NEG("실적 부진에 따른 주가 하락");
     /* an effect that carries sentiment is still the news */
     POS("수출 증가에 주가 급등");
     NEG("규제 강화 우려에 주가 급락");
@@ -557,10 +570,101 @@ static void test_register_entries_and_word_collisions(void)
     NEG("보험 계약 해지가 잇따랐다");
     NEG("대량 계약해지 통보");
     POS("검찰, 전 대표 무혐의 처분");
+    /* 디자인하고 (인하), 가중치 (가중), 인상 as an impression (깊은 인상을 주다);
+       인상적 "impressive" is praise */
+    NEU("그 회사는 가방과 의류를 디자인하고 제조한다.");
+    NEU("지수는 시가총액 가중치로 계산된다.");
+    NEU("신제품은 관람객에게 깊은 인상을 주었다.");
+    POS("신작의 초기 성과가 인상적이다");
+    POS("요금 인상으로 매출이 늘었다");
+    /* 분쟁광물 "conflict minerals" is a term, not a dispute; 이자율 is a rate like 금리 */
+    NEU("그 회사는 분쟁광물 관리 체계를 공개했다");
+    /* 오리올라 (a name), 내려다보다 "look down", 결정이 내려지다, 잘 알려진 "well known" */
+    NEU("오리올라는 북유럽의 의약품 유통 회사다.");
+    NEU("전망대에서 항구를 내려다볼 수 있다.");
+    NEU("합병에 대한 결정은 아직 내려지지 않았다.");
+    NEU("그는 업계에서 잘 알려진 디자이너다.");
+    NEU("증권사, 모바일 인증서 로그인 서비스 개시");
+    POS("회사는 유럽 의료기기 인증을 획득했다");
+    NEG("제품 가격을 내렸다");
+    CHECK(s_score("은행, 신용대출 이자율 인하") > 0);
+    CHECK(s_score("카드론 이자율 인상") < 0);
     /* a filing or a suit withdrawn (취하) is undone; 취하다 "take" is not */
     POS("자회사 파산신청 취하");
     NEG("자회사 파산신청");
     NEU("정부는 긴급 조치를 취했다");
+}
+
+static void test_capacity_and_market_position_are_measures(void)
+{
+    /* a company that grows its capacity or its position grows its business */
+    POS("그 회사는 북미 시장에서 입지를 강화했다.");
+    POS("새 공장으로 생산 능력을 높인다");
+    POS("회사는 저장 용량을 두 배로 확대했다.");
+    NEG("수요 부진으로 생산능력을 축소한다");
+    POS("회사는 동남아시아로 사업을 확장하고 있다.");
+    /* customers count like subscribers */
+    POS("회사의 고객 수가 작년보다 크게 늘었다.");
+    NEG("온라인 고객이 30% 줄었다.");
+    /* named without a move they are no news */
+    NEU("회사는 물류 용량을 점검했다.");
+    NEU("회사는 고객에게 새 서비스를 소개했다.");
+    NEU("그 회사의 입지는 도심에 있다.");
+}
+
+static void test_results_in_report_language(void)
+{
+    /* Latin abbreviations and spaced forms of a result are measures */
+    POS("주당 EPS는 0.21유로로 증가했다.");
+    NEG("EBITDA는 전년보다 12% 감소했다.");
+    POS("영업 현금 흐름은 크게 개선되었다.");
+    NEG("세금 전 결과는 전년 동기 4.1 mn에 비해 총 2.3 mn이었다.");
+    POS("운영 실적은 1년 전 3.0 mn에 비해 4.2 mn이었다.");
+    /* eps and ebit inside a longer Latin word are no hit */
+    CHECK(!s_explains("Steps 상승", "eps"));
+    CHECK(s_explains("EPS 상승", "eps measure_good+up"));
+}
+
+static void test_figures_of_the_comparison_period_are_references(void)
+{
+    /* a figure told for last year's period is the reference, not the news */
+    NEU("2009년 같은 기간의 순손실은 1,860만 유로였다.");
+    /* a profit now against a loss then is a turn (and back) */
+    POS("회사는 올해 120만 유로의 순이익을 기록했으며 지난해 같은 기간에는 30만 유로의 순손실을 기록했다.");
+    POS("1분기 세전 이익은 5.1 mn이었고 전년 동기 EUR 2.0 mn의 손실이었다.");
+    NEG("올해 영업손실은 3.2 mn이었고 1년 전 1.1 mn의 영업이익이었다.");
+    CHECK(s_explains("1분기 세전 이익은 5.1 mn이었고 전년 동기 EUR 2.0 mn의 손실이었다.",
+                     "against 손실 of the comparison period"));
+    /* a period named as the base of a comparison leaves the measure the news */
+    NEG("전년 동기 대비 순손실이 확대됐다");
+    NEG("올해 순손실은 지난해 같은 기간보다 늘었다");
+}
+
+static void test_a_bare_decision_disclosure_is_damped(void)
+{
+    /* a headline that ends on a board decision reports a filing */
+    NEU("한빛소재, 보통주 10만주 소각 결정[주목 e공시]");
+    NEU("광명전기, 주당 1주 무상증자 결정");
+    CHECK(s_explains("광명전기, 주당 1주 무상증자 결정", "in a clause ending on 결정 x0.3"));
+    /* only the clause it ends: a first clause with its own news stands */
+    POS("광명전기, 수요예측 경쟁률 1500대 1 기록…공모가 최상단 결정");
+    /* the market's answer to a decision is news; a strong word keeps its sign */
+    POS("광명전기, 무상증자 결정에 급등");
+    NEG("광명전기, 상장폐지 결정");
+}
+
+static void test_macro_statistics_are_data(void)
+{
+    /* a price index or a jobs report moving is data, not a company's news */
+    NEU("미국 3월 CPI 전년比 5.0%↑");
+    NEU("美 11월 PPI 0.3% 하락");
+    NEU("실업률 3.9%로 상승");
+    NEU("미국 10월 비농업 고용 25만명↑");
+    NEU("소비자 물가 지수 상승");
+    /* the economy growing is still good news */
+    POS("미국 1분기 GDP 2.4%↑");
+    /* the Latin forms are words of their own (ppi in shipping is no hit) */
+    POS("Shipping 상승");
 }
 
 static void test_terms_compose_across_amounts(void)
@@ -604,6 +708,11 @@ int main(void)
     test_man_e_is_no_cause();
     test_reference_state_of_a_comparison();
     test_terms_compose_across_amounts();
+    test_capacity_and_market_position_are_measures();
+    test_macro_statistics_are_data();
+    test_a_bare_decision_disclosure_is_damped();
+    test_figures_of_the_comparison_period_are_references();
+    test_results_in_report_language();
     test_a_cause_with_a_neutral_effect_is_background();
     test_register_entries_and_word_collisions();
     test_framing_words_judge_every_funding_event();
