@@ -95,11 +95,14 @@ def test_pipeline_stage_drains_into_the_sink(env):
 
 def test_drain_timeout_bounds_the_stop(env):
     d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2",
-                  "--drain-timeout", "0.3")
+                  "--drain-timeout", "0.05")
     s = env.socket(zmq.DEALER, env.ipc("front"))
-    for i in range(200):
-        s.send_multipart([b"", pack({"id": i, "text": HEAVY})])
-    wait_stats(env, lambda st: st["requests"] >= 200)
+    # The main loop reads a round at a time (at most 32 per thread), so
+    # what it holds is made to outlast the timeout by its size: ~2 MB
+    # documents, tens of ms each.
+    for i in range(40):
+        s.send_multipart([b"", pack({"id": i, "text": HEAVY * 10})])
+    wait_stats(env, lambda st: st["in_flight"] >= 20)
     t0 = time.monotonic()
     d.send_signal(signal.SIGTERM)
     assert d.wait(timeout=30) == 0
