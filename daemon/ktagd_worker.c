@@ -13,6 +13,7 @@
 
 #include "ktagd_frames.h"
 #include "ktagd_log.h"
+#include "ktagd_pack.h"
 
 struct ktagd_worker {
     ktagd_shared_t *shared;
@@ -112,7 +113,8 @@ s_tag_one(ktag_result_t *result, ktag_lexicon_t *lex, const ktag_request_t *doc,
     uint64_t elapsed = s_now_us() - t0;
     *code = -1;
     if (status == 0)
-        return ktag_msgpack_pack_result(pk, &doc->id, result, &doc->options, elapsed);
+        /* pk writes to an sbuffer (ktagd_handle_request): append to it */
+        return ktagd_pack_result(pk->data, &doc->id, result, &doc->options, elapsed);
     s_error(pk, &doc->id, ktag_wire_code_from_status(status),
             kerr.message[0] ? kerr.message : ktag_strerror(status), code);
     return 0;
@@ -145,52 +147,13 @@ s_tag_batch(ktagd_shared_t *shared, ktag_result_t *result, ktag_lexicon_t *lex,
     return 0;
 }
 
-/* msgpack_sbuffer_write with the copy of short pieces inlined: a reply is
-   written in ~80 pieces per document, most of them a type byte, a key or a
-   small number, and a call to memcpy for each cost as much as the rest of
-   the packing (callgrind).  Grows the buffer as msgpack_sbuffer_write does. */
-static int
-s_out_write(void *data, const char *buf, size_t len)
-{
-    msgpack_sbuffer *sbuf = data;
-    if (len == 0)
-        return 0;
-    if (sbuf->alloc - sbuf->size < len) {
-        size_t alloc = sbuf->alloc ? sbuf->alloc * 2 : 8192;
-        while (alloc < sbuf->size + len)
-            alloc *= 2;
-        char *grown = realloc(sbuf->data, alloc);
-        if (!grown)
-            return -1;
-        sbuf->data = grown;
-        sbuf->alloc = alloc;
-    }
-    char *dst = sbuf->data + sbuf->size;
-    sbuf->size += len;
-    /* Fixed-size copies compile to moves; two may overlap. */
-    if (len >= 8 && len <= 16) {
-        memcpy(dst, buf, 8);
-        memcpy(dst + len - 8, buf + len - 8, 8);
-    } else if (len >= 4 && len < 8) {
-        memcpy(dst, buf, 4);
-        memcpy(dst + len - 4, buf + len - 4, 4);
-    } else if (len < 4) {
-        dst[0] = buf[0];
-        dst[len / 2] = buf[len / 2];
-        dst[len - 1] = buf[len - 1];
-    } else {
-        memcpy(dst, buf, len);
-    }
-    return 0;
-}
-
 void
 ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
                      const char *data, size_t len, size_t body_frames,
                      msgpack_sbuffer *out, int *documents, int *code)
 {
     msgpack_packer pk;
-    msgpack_packer_init(&pk, out, s_out_write);
+    msgpack_packer_init(&pk, out, ktagd_pack_write);
     *documents = 0;
     *code = -1;
     if (body_frames == 0) {
