@@ -761,6 +761,7 @@ s_job_done(s_server_t *s, ktagd_frames_t *f)
 {
     ktagd_job_t *job = ktagd_job_from_frames(f);
     ktagd_frames_close(f);
+    atomic_store_explicit(&job->done, false, memory_order_relaxed);
     s->in_flight -= (int64_t) job->count;
     s_send_job(s, job);
     s->free_jobs[s->n_free++] = job;
@@ -822,6 +823,17 @@ s_round_tag(s_server_t *s, double started)
 
 static void s_back_readable(s_server_t *s);
 
+/* @returns whether a worker has sent a job back that the main loop has
+   not received yet. */
+static bool
+s_jobs_done(const s_server_t *s)
+{
+    for (size_t i = 0; i < s->n_jobs; i++)
+        if (atomic_load_explicit(&s->jobs[i]->done, memory_order_acquire))
+            return true;
+    return false;
+}
+
 /* --bind: rounds, one after the other while requests keep coming (without
    polling between them: a poll is a system call, and requests trickle in
    as the replies go out), for at most 10 ms. */
@@ -847,7 +859,8 @@ s_rounds_run(s_server_t *s)
             return;
         s_round_split(s);
         s_round_tag(s, started);
-        s_back_readable(s);     /* the replies of workers done meanwhile */
+        if (s_jobs_done(s))
+            s_back_readable(s);     /* the replies of workers done meanwhile */
         if (s->round_next > 0 || s_now() - started > 0.01)
             return;
     }

@@ -253,6 +253,7 @@ s_serve_job(ktagd_worker_t *self, ktag_result_t *result, msgpack_sbuffer *out,
     ktagd_job_t *job = ktagd_job_from_frames(frames);
     for (size_t i = 0; i < job->count; i++)
         ktagd_worker_serve(self->shared, result, out, &job->msg[i], self->envelope);
+    atomic_store_explicit(&job->done, true, memory_order_release);
     /* On ETERM the daemon is stopping and frees the jobs itself. */
     if (ktagd_frames_send(frames, self->socket, 0) != 0)
         ktagd_frames_close(frames);
