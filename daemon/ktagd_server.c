@@ -723,6 +723,7 @@ s_round_split(s_server_t *s)
     for (size_t h = 0; h < helpers; h++) {
         ktagd_job_t *job = s->free_jobs[--s->n_free];
         for (size_t k = 0; k < share; k++) {
+            s->round_bytes -= s_body_bytes(s, &s->round[s->round_count - 1]);
             ktagd_frames_init(&job->msg[job->count]);
             ktagd_frames_move(&job->msg[job->count++], &s->round[--s->round_count]);
         }
@@ -802,25 +803,6 @@ s_front_take(s_server_t *s, ktagd_frames_t *f)
     return 1;
 }
 
-/* --bind: tag the main loop's share of the round and send its replies
-   together.  Signals and the control socket wait meanwhile: 10 ms after
-   `started` the rest waits for the next turn of the loop. */
-static void
-s_round_tag(s_server_t *s, double started)
-{
-    while (s->round_next < s->round_count) {
-        ktagd_frames_t *f = &s->round[s->round_next++];
-        if (ktagd_worker_serve(&s->shared, s->inline_result, &s->inline_out, f, true) == 0)
-            s_reply_inline(s, f);
-        s->in_flight--;
-        if (s_now() - started > 0.01)
-            break;
-    }
-    if (s->round_next == s->round_count)
-        s->round_next = s->round_count = s->round_bytes = 0;
-    s_send_job(s, s->inline_replies);
-}
-
 static void s_back_readable(s_server_t *s);
 
 /* @returns whether a worker has sent a job back that the main loop has
@@ -832,6 +814,39 @@ s_jobs_done(const s_server_t *s)
         if (atomic_load_explicit(&s->jobs[i]->done, memory_order_acquire))
             return true;
     return false;
+}
+
+/* --bind: tag the main loop's share of the round.  A worker that finishes
+   its job meanwhile gets its replies sent and a share of what is left (so
+   that long documents and batches keep both busy); the main loop's own
+   replies go out together, at least every millisecond.  Signals and the
+   control socket wait meanwhile: 10 ms after `started` the rest waits for
+   the next turn of the loop. */
+static void
+s_round_tag(s_server_t *s, double started)
+{
+    double flushed = s_now();
+    while (s->round_next < s->round_count) {
+        ktagd_frames_t *f = &s->round[s->round_next++];
+        s->round_bytes -= s_body_bytes(s, f);
+        if (ktagd_worker_serve(&s->shared, s->inline_result, &s->inline_out, f, true) == 0)
+            s_reply_inline(s, f);
+        s->in_flight--;
+        if (s_jobs_done(s)) {
+            s_back_readable(s);
+            s_round_split(s);
+        }
+        double now = s_now();
+        if (now - flushed > 0.001) {
+            s_send_job(s, s->inline_replies);
+            flushed = now;
+        }
+        if (now - started > 0.01)
+            break;
+    }
+    if (s->round_next == s->round_count)
+        s->round_next = s->round_count = s->round_bytes = 0;
+    s_send_job(s, s->inline_replies);
 }
 
 /* --bind: rounds, one after the other while requests keep coming (without
