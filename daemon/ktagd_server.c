@@ -93,6 +93,7 @@ typedef struct {
     /* --bind: the replies of a round go out together, so that the I/O
        thread wakes once per round and writes them in one go. */
     ktagd_job_t *inline_replies;
+    double flushed;             /* when they were last sent */
 } s_server_t;
 
 static double
@@ -816,16 +817,24 @@ s_jobs_done(const s_server_t *s)
     return false;
 }
 
+/* --bind: send the replies the main loop holds. */
+static void
+s_flush_replies(s_server_t *s, double now)
+{
+    s_send_job(s, s->inline_replies);
+    s->flushed = now;
+}
+
 /* --bind: tag the main loop's share of the round.  A worker that finishes
    its job meanwhile gets its replies sent and a share of what is left (so
    that long documents and batches keep both busy); the main loop's own
-   replies go out together, at least every millisecond.  Signals and the
+   replies wait for the caller's s_flush_replies(), or for a millisecond,
+   or for a job's worth (KTAGD_JOB_MAX).  Signals and the
    control socket wait meanwhile: 10 ms after `started` the rest waits for
    the next turn of the loop. */
 static void
 s_round_tag(s_server_t *s, double started)
 {
-    double flushed = s_now();
     while (s->round_next < s->round_count) {
         ktagd_frames_t *f = &s->round[s->round_next++];
         s->round_bytes -= s_body_bytes(s, f);
@@ -837,21 +846,20 @@ s_round_tag(s_server_t *s, double started)
             s_round_split(s);
         }
         double now = s_now();
-        if (now - flushed > 0.001) {
-            s_send_job(s, s->inline_replies);
-            flushed = now;
-        }
+        if (now - s->flushed > 0.001)
+            s_flush_replies(s, now);
         if (now - started > 0.01)
             break;
     }
     if (s->round_next == s->round_count)
         s->round_next = s->round_count = s->round_bytes = 0;
-    s_send_job(s, s->inline_replies);
 }
 
 /* --bind: rounds, one after the other while requests keep coming (without
    polling between them: a poll is a system call, and requests trickle in
-   as the replies go out), for at most 10 ms. */
+   as the replies go out), for at most 10 ms.  The replies are held until
+   the front has no more requests (or KTAGD_JOB_MAX of them, or 1 ms): the
+   client and the I/O thread then wake once for many. */
 static void
 s_rounds_run(s_server_t *s)
 {
@@ -886,6 +894,7 @@ s_front_readable(s_server_t *s)
 {
     if (s->rounds) {
         s_rounds_run(s);
+        s_flush_replies(s, s_now());
         return;
     }
     double started = s->inline_mode ? s_now() : 0;
@@ -1165,8 +1174,10 @@ s_loop(s_server_t *s)
         }
         if (items[i_back].revents & ZMQ_POLLIN)
             s_back_readable(s);
-        if (s->round_next < s->round_count)
+        if (s->round_next < s->round_count) {
             s_round_tag(s, now);
+            s_flush_replies(s, s_now());
+        }
         else if (items[i_front].revents & ZMQ_POLLIN)
             s_front_readable(s);
         if (s->broker) {
@@ -1242,7 +1253,8 @@ ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
     if (s.inline_mode && s.n_workers == 0)
         snprintf(how, sizeof how, " (inline)");
     else if (s.inline_mode)
-        snprintf(how, sizeof how, " (the main loop and %d workers)", s.n_workers);
+        snprintf(how, sizeof how, " (the main loop and %d worker%s)", s.n_workers,
+                 s.n_workers == 1 ? "" : "s");
     log_info("ready: %s mode, %d tagging threads%s, max message %zu bytes, pid %d",
              config->mode == KTAGD_MODE_BIND ? "bind"
              : config->mode == KTAGD_MODE_CONNECT ? "connect"
