@@ -91,8 +91,9 @@ typedef struct {
     bool inline_mode;
     ktag_result_t *inline_result;
     msgpack_sbuffer inline_out;
-    /* --bind: the replies of a round go out together, so that the I/O
-       thread wakes once per round and writes them in one go. */
+    /* --bind: the main loop's replies, held so that they go out together
+       (s_rounds_run says when): the I/O thread and the client wake once
+       for many. */
     ktagd_job_t *inline_replies;
     double flushed;             /* when they were last sent */
 } s_server_t;
@@ -743,8 +744,8 @@ s_send_job(s_server_t *s, ktagd_job_t *job)
     job->count = 0;
 }
 
-/* --threads 1: send a reply now, or (--bind) hold it until the end of the
-   poll round. */
+/* The main loop tagged a request: send its reply now, or (--bind) hold it
+   with the others until s_flush_replies() or until KTAGD_JOB_MAX wait. */
 static void
 s_reply_inline(s_server_t *s, ktagd_frames_t *f)
 {
@@ -1055,7 +1056,7 @@ s_start_threads(s_server_t *s)
         size_t n = (size_t) workers;
         s->round = calloc(KTAGD_JOB_MAX * (n + 1), sizeof *s->round);
         s->inline_replies = calloc(1, sizeof *s->inline_replies);
-        s->jobs = calloc(n + 1, sizeof *s->jobs);
+        s->jobs = calloc(n + 1, sizeof *s->jobs);      /* + 1: never calloc(0) */
         s->free_jobs = calloc(n + 1, sizeof *s->free_jobs);
         if (!s->round || !s->inline_replies || !s->jobs || !s->free_jobs)
             return -1;
@@ -1178,9 +1179,9 @@ s_loop(s_server_t *s)
         if (s->round_next < s->round_count) {
             s_round_tag(s, now);
             s_flush_replies(s, s_now());
-        }
-        else if (items[i_front].revents & ZMQ_POLLIN)
+        } else if (items[i_front].revents & ZMQ_POLLIN) {
             s_front_readable(s);
+        }
         if (s->broker) {
             s->in_flight = (int64_t) ktagd_broker_held(s->broker);
             ktagd_stats_broker_workers(s->shared.stats, (int64_t) ktagd_broker_workers(s->broker));
