@@ -53,25 +53,24 @@ s_copy(unsigned char *dst, const void *src, size_t len)
     }
 }
 
+/* Write `n` bytes of `v`, big-endian, at `p`. */
 static inline void
-s_be16(unsigned char *p, uint16_t v)
+s_be(unsigned char *p, size_t n, uint64_t v)
 {
-    p[0] = (unsigned char) (v >> 8);
-    p[1] = (unsigned char) v;
+    for (size_t i = n; i > 0; i--, v >>= 8)
+        p[i - 1] = (unsigned char) v;
 }
 
-static inline void
-s_be32(unsigned char *p, uint32_t v)
+/* Append a type byte and `n` bytes of `v`, big-endian. */
+static int
+s_typed(msgpack_sbuffer *out, unsigned char type, size_t n, uint64_t v)
 {
-    s_be16(p, (uint16_t) (v >> 16));
-    s_be16(p + 2, (uint16_t) v);
-}
-
-static inline void
-s_be64(unsigned char *p, uint64_t v)
-{
-    s_be32(p, (uint32_t) (v >> 32));
-    s_be32(p + 4, (uint32_t) v);
+    unsigned char *p = s_take(out, 1 + n);
+    if (!p)
+        return -1;
+    p[0] = type;
+    s_be(p + 1, n, v);
+    return 0;
 }
 
 /* A map's or an array's header: `fix` | n below 16, else `c16` or `c32`
@@ -80,23 +79,9 @@ static int
 s_container(msgpack_sbuffer *out, size_t n, unsigned char fix, unsigned char c16,
             unsigned char c32)
 {
-    unsigned char *p;
-    if (n < 16) {
-        if (!(p = s_take(out, 1)))
-            return -1;
-        p[0] = (unsigned char) (fix | n);
-    } else if (n < 65536) {
-        if (!(p = s_take(out, 3)))
-            return -1;
-        p[0] = c16;
-        s_be16(p + 1, (uint16_t) n);
-    } else {
-        if (!(p = s_take(out, 5)))
-            return -1;
-        p[0] = c32;
-        s_be32(p + 1, (uint32_t) n);
-    }
-    return 0;
+    if (n < 16)
+        return s_typed(out, (unsigned char) (fix | n), 0, 0);
+    return n < 65536 ? s_typed(out, c16, 2, n) : s_typed(out, c32, 4, n);
 }
 
 #define S_OUT(e) (((ktagd_pack_emitter_t *) (e))->out)
@@ -123,8 +108,8 @@ s_str(ktag_emitter_t *e, const char *s, size_t len)
     switch (head) {
     case 1: p[0] = (unsigned char) (0xa0 | len); break;
     case 2: p[0] = 0xd9; p[1] = (unsigned char) len; break;
-    case 3: p[0] = 0xda; s_be16(p + 1, (uint16_t) len); break;
-    default: p[0] = 0xdb; s_be32(p + 1, (uint32_t) len); break;
+    case 3: p[0] = 0xda; s_be(p + 1, 2, len); break;
+    default: p[0] = 0xdb; s_be(p + 1, 4, len); break;
     }
     s_copy(p + head, s, len);
     return 0;
@@ -133,33 +118,15 @@ s_str(ktag_emitter_t *e, const char *s, size_t len)
 static int
 s_u64(ktag_emitter_t *e, uint64_t v)
 {
-    unsigned char *p;
-    if (v < 128) {
-        if (!(p = s_take(S_OUT(e), 1)))
-            return -1;
-        p[0] = (unsigned char) v;
-    } else if (v < 256) {
-        if (!(p = s_take(S_OUT(e), 2)))
-            return -1;
-        p[0] = 0xcc;
-        p[1] = (unsigned char) v;
-    } else if (v < 65536) {
-        if (!(p = s_take(S_OUT(e), 3)))
-            return -1;
-        p[0] = 0xcd;
-        s_be16(p + 1, (uint16_t) v);
-    } else if (v < (1ULL << 32)) {
-        if (!(p = s_take(S_OUT(e), 5)))
-            return -1;
-        p[0] = 0xce;
-        s_be32(p + 1, (uint32_t) v);
-    } else {
-        if (!(p = s_take(S_OUT(e), 9)))
-            return -1;
-        p[0] = 0xcf;
-        s_be64(p + 1, v);
-    }
-    return 0;
+    if (v < 128)
+        return s_typed(S_OUT(e), (unsigned char) v, 0, 0);    /* positive fixint */
+    if (v < 256)
+        return s_typed(S_OUT(e), 0xcc, 1, v);
+    if (v < 65536)
+        return s_typed(S_OUT(e), 0xcd, 2, v);
+    if (v < (1ULL << 32))
+        return s_typed(S_OUT(e), 0xce, 4, v);
+    return s_typed(S_OUT(e), 0xcf, 8, v);
 }
 
 /* msgpack-c writes a non-negative int64 as it writes a uint64. */
@@ -168,68 +135,35 @@ s_i64(ktag_emitter_t *e, int64_t v)
 {
     if (v >= 0)
         return s_u64(e, (uint64_t) v);
-    unsigned char *p;
-    if (v >= -32) {
-        if (!(p = s_take(S_OUT(e), 1)))
-            return -1;
-        p[0] = (unsigned char) (int8_t) v;
-    } else if (v >= -128) {
-        if (!(p = s_take(S_OUT(e), 2)))
-            return -1;
-        p[0] = 0xd0;
-        p[1] = (unsigned char) (int8_t) v;
-    } else if (v >= -32768) {
-        if (!(p = s_take(S_OUT(e), 3)))
-            return -1;
-        p[0] = 0xd1;
-        s_be16(p + 1, (uint16_t) (int16_t) v);
-    } else if (v >= INT32_MIN) {
-        if (!(p = s_take(S_OUT(e), 5)))
-            return -1;
-        p[0] = 0xd2;
-        s_be32(p + 1, (uint32_t) (int32_t) v);
-    } else {
-        if (!(p = s_take(S_OUT(e), 9)))
-            return -1;
-        p[0] = 0xd3;
-        s_be64(p + 1, (uint64_t) v);
-    }
-    return 0;
+    if (v >= -32)
+        return s_typed(S_OUT(e), (unsigned char) (int8_t) v, 0, 0);     /* negative fixint */
+    if (v >= -128)
+        return s_typed(S_OUT(e), 0xd0, 1, (uint64_t) v);
+    if (v >= -32768)
+        return s_typed(S_OUT(e), 0xd1, 2, (uint64_t) v);
+    if (v >= INT32_MIN)
+        return s_typed(S_OUT(e), 0xd2, 4, (uint64_t) v);
+    return s_typed(S_OUT(e), 0xd3, 8, (uint64_t) v);
 }
 
 static int
 s_real(ktag_emitter_t *e, double v)
 {
-    unsigned char *p = s_take(S_OUT(e), 9);
-    if (!p)
-        return -1;
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
-    p[0] = 0xcb;
-    s_be64(p + 1, bits);
-    return 0;
-}
-
-static int
-s_byte(ktag_emitter_t *e, unsigned char b)
-{
-    unsigned char *p = s_take(S_OUT(e), 1);
-    if (!p)
-        return -1;
-    p[0] = b;
-    return 0;
+    return s_typed(S_OUT(e), 0xcb, 8, bits);
 }
 
 static int
 s_boolean(ktag_emitter_t *e, bool v)
 {
-    return s_byte(e, v ? 0xc3 : 0xc2);
+    return s_typed(S_OUT(e), v ? 0xc3 : 0xc2, 0, 0);
 }
 
 static int
 s_nil(ktag_emitter_t *e)
 {
-    return s_byte(e, 0xc0);
+    return s_typed(S_OUT(e), 0xc0, 0, 0);
 }
 
 ktagd_pack_emitter_t
