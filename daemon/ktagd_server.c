@@ -30,11 +30,15 @@
 #define S_FRONT_LINGER_MS 1000  /* how long replies may take to flush at exit */
 #define S_CONTROL_MAX 65536     /* bytes of a control request */
 /* A round whose request bodies add up to less than this is tagged by the
-   main loop alone: handing a share to a worker wakes two threads (~10 us
-   of CPU on a busy 2-CPU machine), about what 5 headlines cost to tag.
-   In one interleaved run (load 3-5, medians of 5) 256 bytes gave more
-   headlines/s than 2 KiB and 8 KiB: parallel tagging pays early. */
-#define S_HANDOFF_BYTES 512
+   main loop alone: handing a share to a worker wakes two threads, and on
+   two CPUs shared with the client one tagging thread carries more
+   headlines than two (interleaved runs, load ~1, 200,000 headlines, DEALER
+   w=64: never splitting 249,276/s, 6 KiB 238,915/s, 2 KiB 219,460/s, 512
+   bytes 226,587/s).  8 KiB is more than a window of 64 headlines holds,
+   and less than three articles or two batches of 64 headlines: the
+   workers join in when the work waiting is large, as when the main loop
+   falls behind. */
+#define S_HANDOFF_BYTES 8192
 
 /* A control client waiting for the outcome of a reload.  The request frame
    is closed once the envelope is kept, so a str id lives in its own copy
@@ -73,8 +77,9 @@ typedef struct {
     bool reload_thread_started;
     ktagd_worker_t **workers;
     int n_workers;
-    /* --bind: the main loop reads a round of requests and tags them
-       itself; when the round is worth it and the workers are idle, each of
+    /* --bind: the main loop reads a round of requests (one when it tags
+       alone) and tags them itself; when the round is worth it and the
+       workers are idle, each of
        the --threads - 1 workers gets an equal share in a job
        (ktagd_worker.h), one job per worker.  Rounds save the thread
        hand-offs that cost more than a headline's tagging (see
@@ -703,11 +708,14 @@ s_job_send(s_server_t *s, ktagd_job_t *job)
 }
 
 /* @returns how many requests a round may hold: a share for the main loop
-   and one for each worker when they are idle, else the main loop's. */
+   and one for each worker when they are idle, else one.  Tagging alone, the
+   main loop reads a request, tags it and reads the next, which finds more
+   waiting than reading all there is first (that read ends on an empty
+   queue, a system call in ZeroMQ). */
 static size_t
 s_round_room(const s_server_t *s)
 {
-    return s->n_free == s->n_jobs ? KTAGD_JOB_MAX * (s->n_jobs + 1) : KTAGD_JOB_MAX;
+    return s->n_jobs > 0 && s->n_free == s->n_jobs ? KTAGD_JOB_MAX * (s->n_jobs + 1) : 1;
 }
 
 /* When every worker is idle and the round is big enough to be worth the
