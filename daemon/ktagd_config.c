@@ -68,7 +68,7 @@ ktagd_config_usage(void *fp)
         "      --metrics HOST:PORT  Prometheus metrics at http://HOST:PORT/metrics (PORT: on 127.0.0.1)\n"
         "\n"
         "Operations:\n"
-        "  -t, --threads N          worker threads (default: one per CPU)\n"
+        "  -t, --threads N          threads that tag (default: one per CPU; --bind: the main loop and N-1)\n"
         "  -L, --lexicons DIR       lexicon directory; repeat to merge sets in order\n"
         "                           (default: $KTAG_LEXICONS, ':'-separated, else installed)\n"
         "      --max-message-size B requests over B bytes are refused (default 4MiB; K/M/G suffixes)\n"

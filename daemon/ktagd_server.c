@@ -29,7 +29,16 @@
 #define S_MAX_WAITERS 16        /* control clients waiting for one reload */
 #define S_FRONT_LINGER_MS 1000  /* how long replies may take to flush at exit */
 #define S_CONTROL_MAX 65536     /* bytes of a control request */
-#define S_JOBS_PER_WORKER 2     /* jobs in flight per worker thread: one served, one queued */
+/* A round whose request bodies add up to less than this is tagged by the
+   main loop alone: handing a share to a worker wakes two threads, and on
+   two CPUs shared with the client one tagging thread carries more
+   headlines than two (interleaved runs, load ~1, 200,000 headlines, DEALER
+   w=64: never splitting 249,276/s, 6 KiB 238,915/s, 2 KiB 219,460/s, 512
+   bytes 226,587/s).  8 KiB is more than a window of 64 headlines holds,
+   and less than three articles or two batches of 64 headlines: the
+   workers join in when the work waiting is large, as when the main loop
+   falls behind. */
+#define S_HANDOFF_BYTES 8192
 
 /* A control client waiting for the outcome of a reload.  The request frame
    is closed once the envelope is kept, so a str id lives in its own copy
@@ -68,21 +77,30 @@ typedef struct {
     bool reload_thread_started;
     ktagd_worker_t **workers;
     int n_workers;
-    /* --bind with worker threads: requests go to the workers in jobs
-       (ktagd_worker.h), one per worker each poll round. */
-    bool use_jobs;
-    ktagd_job_t **jobs;         /* every job (n_jobs), freed at exit */
+    /* --bind: the main loop reads a round of requests (one when it tags
+       alone) and tags them itself; when the round is worth it and the
+       workers are idle, each of
+       the --threads - 1 workers gets an equal share in a job
+       (ktagd_worker.h), one job per worker.  Rounds save the thread
+       hand-offs that cost more than a headline's tagging (see
+       docs/OPERATIONS.md). */
+    bool rounds;
+    ktagd_frames_t *round;      /* the requests read this round */
+    size_t round_count;         /* requests in round[] */
+    size_t round_next;          /* round[round_next..round_count) wait for the main loop */
+    size_t round_bytes;         /* bytes of their bodies */
+    ktagd_job_t **jobs;         /* every job (n_jobs, one per worker), freed at exit */
     ktagd_job_t **free_jobs;    /* those the main loop holds, empty */
-    ktagd_job_t **open_jobs;    /* being filled this round */
-    size_t n_jobs, n_free, n_open, next_open;
-    /* --threads 1: the main loop tags itself, saving two thread hand-offs
-       per request (see docs/OPERATIONS.md). */
+    size_t n_jobs, n_free;
+    /* The main loop tags (--bind, or --threads 1 in the other modes). */
     bool inline_mode;
     ktag_result_t *inline_result;
     msgpack_sbuffer inline_out;
-    /* --bind inline: the replies of a poll round go out together, so that
-       the I/O thread wakes once per round and writes them in one go. */
+    /* --bind: the main loop's replies, held so that they go out together
+       (s_rounds_run says when): the I/O thread and the client wake once
+       for many. */
     ktagd_job_t *inline_replies;
+    double flushed;             /* when they were last sent */
 } s_server_t;
 
 static double
@@ -664,57 +682,64 @@ s_accepting(const s_server_t *s)
         return false;       /* no live worker has room: let clients queue */
     if (s->inline_mode && s->pending_front.count)
         return false;       /* the reply of the last one is still waiting */
-    if (s->use_jobs && s->n_free == 0 && s->n_open == 0)
-        return false;       /* every job is with a worker: let the front queue */
+    if (s->round_next > 0)
+        return false;       /* the main loop has not tagged all its share yet */
     if (s->limit_pending && !s->overload_reply && s->in_flight >= s->config->max_pending)
         return false;       /* backpressure: let the upstream queue fill */
     return true;
 }
 
-/* Open one job per worker (as many as are free) for this round. */
+/* Hand `job` to a worker (the back DEALER's round robin picks it; they are
+   all idle when the main loop hands out jobs, so each gets one). */
 static void
-s_jobs_open(s_server_t *s)
+s_job_send(s_server_t *s, ktagd_job_t *job)
 {
-    while (s->n_open < (size_t) s->n_workers && s->n_free > 0)
-        s->open_jobs[s->n_open++] = s->free_jobs[--s->n_free];
-    s->next_open = 0;
-}
-
-/* Put a request into the open jobs, round robin, so that the workers get
-   even shares.  @returns true when every open job is full. */
-static bool
-s_jobs_add(s_server_t *s, ktagd_frames_t *f)
-{
-    ktagd_job_t *job = s->open_jobs[s->next_open];
-    ktagd_frames_init(&job->msg[job->count]);
-    ktagd_frames_move(&job->msg[job->count++], f);
-    s->next_open = (s->next_open + 1) % s->n_open;
-    return s->open_jobs[s->n_open - 1]->count == KTAGD_JOB_MAX;
-}
-
-/* Hand the open jobs that hold requests to the workers. */
-static void
-s_jobs_flush(s_server_t *s)
-{
-    for (size_t i = 0; i < s->n_open; i++) {
-        ktagd_job_t *job = s->open_jobs[i];
-        if (job->count == 0) {
-            s->free_jobs[s->n_free++] = job;
-            continue;
-        }
-        /* inproc without a high-water mark: only a stopping context fails */
-        if (zmq_send(s->back, &job, sizeof job, ZMQ_DONTWAIT) != (int) sizeof job) {
-            log_error("cannot hand a job to the workers: %s", zmq_strerror(errno));
-            for (size_t k = 0; k < job->count; k++) {
-                ktagd_frames_close(&job->msg[k]);
-                ktagd_stats_dropped(s->shared.stats);
-            }
-            s->in_flight -= (int64_t) job->count;
-            job->count = 0;
-            s->free_jobs[s->n_free++] = job;
-        }
+    /* inproc without a high-water mark: only a stopping context fails */
+    if (zmq_send(s->back, &job, sizeof job, ZMQ_DONTWAIT) == (int) sizeof job)
+        return;
+    log_error("cannot hand a job to the workers: %s", zmq_strerror(errno));
+    for (size_t k = 0; k < job->count; k++) {
+        ktagd_frames_close(&job->msg[k]);
+        ktagd_stats_dropped(s->shared.stats);
     }
-    s->n_open = 0;
+    s->in_flight -= (int64_t) job->count;
+    job->count = 0;
+    s->free_jobs[s->n_free++] = job;
+}
+
+/* @returns how many requests a round may hold: a share for the main loop
+   and one for each worker when they are idle, else one.  Tagging alone, the
+   main loop reads a request, tags it and reads the next, which finds more
+   waiting than reading all there is first (that read ends on an empty
+   queue, a system call in ZeroMQ). */
+static size_t
+s_round_room(const s_server_t *s)
+{
+    return s->n_jobs > 0 && s->n_free == s->n_jobs ? KTAGD_JOB_MAX * (s->n_jobs + 1) : 1;
+}
+
+/* When every worker is idle and the round is big enough to be worth the
+   hand-offs, give each worker an equal share of it (the main loop keeps
+   the first share and the remainder). */
+static void
+s_round_split(s_server_t *s)
+{
+    size_t n = s->round_count - s->round_next;
+    if (s->n_jobs == 0 || s->n_free < s->n_jobs || n < 2 || s->round_bytes < S_HANDOFF_BYTES)
+        return;
+    size_t helpers = s->n_jobs < n - 1 ? s->n_jobs : n - 1;
+    size_t share = n / (helpers + 1);
+    if (share > KTAGD_JOB_MAX)
+        share = KTAGD_JOB_MAX;
+    for (size_t h = 0; h < helpers; h++) {
+        ktagd_job_t *job = s->free_jobs[--s->n_free];
+        for (size_t k = 0; k < share; k++) {
+            s->round_bytes -= s_body_bytes(s, &s->round[s->round_count - 1]);
+            ktagd_frames_init(&job->msg[job->count]);
+            ktagd_frames_move(&job->msg[job->count++], &s->round[--s->round_count]);
+        }
+        s_job_send(s, job);
+    }
 }
 
 /* Send the replies held in `job` and empty it. */
@@ -727,8 +752,8 @@ s_send_job(s_server_t *s, ktagd_job_t *job)
     job->count = 0;
 }
 
-/* --threads 1: send a reply now, or (--bind) hold it until the end of the
-   poll round. */
+/* The main loop tagged a request: send its reply now, or (--bind) hold it
+   with the others until s_flush_replies() or until KTAGD_JOB_MAX wait. */
 static void
 s_reply_inline(s_server_t *s, ktagd_frames_t *f)
 {
@@ -748,37 +773,148 @@ s_job_done(s_server_t *s, ktagd_frames_t *f)
 {
     ktagd_job_t *job = ktagd_job_from_frames(f);
     ktagd_frames_close(f);
+    atomic_store_explicit(&job->done, false, memory_order_relaxed);
     s->in_flight -= (int64_t) job->count;
     s_send_job(s, job);
     s->free_jobs[s->n_free++] = job;
 }
 
+/* Read one request from the front and answer it if it needs no tagging:
+   a broker's heartbeat, a request a broker passes on, one too large, one
+   beyond --max-pending.  @returns 1 when `f` holds a request to serve, 0
+   when it was dealt with, -1 when there was none to read. */
+static int
+s_front_take(s_server_t *s, ktagd_frames_t *f)
+{
+    if (ktagd_frames_recv(f, s->front_in, ZMQ_DONTWAIT) != 0)
+        return -1;
+    if (s->link && ktagd_link_filter(s->link, f, s_now()))
+        return 0;       /* the broker's heartbeat */
+    ktagd_stats_received(s->shared.stats, f->bytes);
+    if (s->broker) {
+        if (s_dispatch(s, f) != 0)
+            ktagd_frames_move(&s->pending_back, f);     /* its worker vanished */
+        return 0;
+    }
+    size_t body_bytes = s_body_bytes(s, f);
+    if (body_bytes > s->config->max_message_size) {
+        char message[160];
+        snprintf(message, sizeof message, "request of %zu bytes exceeds the limit of %zu bytes",
+                 body_bytes, s->config->max_message_size);
+        s_reply_error(s, f, KTAG_WIRE_TOO_LARGE, message);
+        return 0;
+    }
+    if (s->limit_pending && s->overload_reply && s->in_flight >= s->config->max_pending) {
+        char message[128];
+        snprintf(message, sizeof message, "%lld requests are already queued (--max-pending)",
+                 (long long) s->in_flight);
+        s_reply_error(s, f, KTAG_WIRE_OVERLOADED, message);
+        return 0;
+    }
+    return 1;
+}
+
+static void s_back_readable(s_server_t *s);
+
+/* @returns whether a worker has sent a job back that the main loop has
+   not received yet. */
+static bool
+s_jobs_done(const s_server_t *s)
+{
+    for (size_t i = 0; i < s->n_jobs; i++)
+        if (atomic_load_explicit(&s->jobs[i]->done, memory_order_acquire))
+            return true;
+    return false;
+}
+
+/* --bind: send the replies the main loop holds. */
+static void
+s_flush_replies(s_server_t *s, double now)
+{
+    s_send_job(s, s->inline_replies);
+    s->flushed = now;
+}
+
+/* --bind: tag the main loop's share of the round.  A worker that finishes
+   its job meanwhile gets its replies sent and a share of what is left (so
+   that long documents and batches keep both busy); the main loop's own
+   replies wait for the caller's s_flush_replies(), or for a millisecond,
+   or for a job's worth (KTAGD_JOB_MAX).  Signals and the
+   control socket wait meanwhile: 10 ms after `started` the rest waits for
+   the next turn of the loop. */
+static void
+s_round_tag(s_server_t *s, double started)
+{
+    while (s->round_next < s->round_count) {
+        ktagd_frames_t *f = &s->round[s->round_next++];
+        s->round_bytes -= s_body_bytes(s, f);
+        if (ktagd_worker_serve(&s->shared, s->inline_result, &s->inline_out, f, true) == 0)
+            s_reply_inline(s, f);
+        s->in_flight--;
+        if (s_jobs_done(s)) {
+            s_back_readable(s);
+            s_round_split(s);
+        }
+        double now = s_now();
+        if (now - s->flushed > 0.001)
+            s_flush_replies(s, now);
+        if (now - started > 0.01)
+            break;
+    }
+    if (s->round_next == s->round_count)
+        s->round_next = s->round_count = s->round_bytes = 0;
+}
+
+/* --bind: rounds, one after the other while requests keep coming (without
+   polling between them: a poll is a system call, and requests trickle in
+   as the replies go out), for at most 10 ms.  The replies are held until
+   the front has no more requests (or KTAGD_JOB_MAX of them, or 1 ms): the
+   client and the I/O thread then wake once for many. */
+static void
+s_rounds_run(s_server_t *s)
+{
+    double started = s_now();
+    int reads = 0;
+    while (reads < S_BATCH && s_accepting(s)) {
+        size_t room = s_round_room(s);
+        while (s->round_count < room && reads++ < S_BATCH) {
+            ktagd_frames_t *f = &s->round[s->round_count];
+            int rc = s_front_take(s, f);
+            if (rc < 0)
+                break;
+            if (rc > 0) {
+                s->in_flight++;
+                s->round_count++;
+                s->round_bytes += s_body_bytes(s, f);
+            }
+        }
+        if (s->round_count == 0)
+            return;
+        s_round_split(s);
+        s_round_tag(s, started);
+        if (s_jobs_done(s))
+            s_back_readable(s);     /* the replies of workers done meanwhile */
+        if (s->round_next > 0 || s_now() - started > 0.01)
+            return;
+    }
+}
+
 static void
 s_front_readable(s_server_t *s)
 {
+    if (s->rounds) {
+        s_rounds_run(s);
+        s_flush_replies(s, s_now());
+        return;
+    }
     double started = s->inline_mode ? s_now() : 0;
-    if (s->use_jobs)
-        s_jobs_open(s);
     for (int i = 0; i < S_BATCH && s_accepting(s); i++) {
         ktagd_frames_t f;
-        if (ktagd_frames_recv(&f, s->front_in, ZMQ_DONTWAIT) != 0)
+        int rc = s_front_take(s, &f);
+        if (rc < 0)
             break;
-        if (s->link && ktagd_link_filter(s->link, &f, s_now()))
-            continue;       /* the broker's heartbeat */
-        ktagd_stats_received(s->shared.stats, f.bytes);
-        if (s->broker) {
-            if (s_dispatch(s, &f) != 0)
-                ktagd_frames_move(&s->pending_back, &f);    /* its worker vanished */
+        if (rc == 0)
             continue;
-        }
-        if (s_body_bytes(s, &f) > s->config->max_message_size) {
-            char message[160];
-            snprintf(message, sizeof message,
-                     "request of %zu bytes exceeds the limit of %zu bytes", s_body_bytes(s, &f),
-                     s->config->max_message_size);
-            s_reply_error(s, &f, KTAG_WIRE_TOO_LARGE, message);
-            continue;
-        }
         if (s->inline_mode) {
             if (ktagd_worker_serve(&s->shared, s->inline_result, &s->inline_out, &f,
                                    s->envelope) == 0)
@@ -788,19 +924,7 @@ s_front_readable(s_server_t *s)
                 break;
             continue;
         }
-        if (s->limit_pending && s->overload_reply && s->in_flight >= s->config->max_pending) {
-            char message[128];
-            snprintf(message, sizeof message, "%lld requests are already queued (--max-pending)",
-                     (long long) s->in_flight);
-            s_reply_error(s, &f, KTAG_WIRE_OVERLOADED, message);
-            continue;
-        }
         s->in_flight++;
-        if (s->use_jobs) {
-            if (s_jobs_add(s, &f))
-                break;
-            continue;
-        }
         if (ktagd_frames_send(&f, s->back, ZMQ_DONTWAIT) != 0) {
             if (errno == EAGAIN && f.count > 0) {
                 ktagd_frames_move(&s->pending_back, &f);
@@ -811,10 +935,6 @@ s_front_readable(s_server_t *s)
             ktagd_frames_close(&f);
         }
     }
-    if (s->use_jobs)
-        s_jobs_flush(s);
-    if (s->inline_replies)
-        s_send_job(s, s->inline_replies);
 }
 
 static void
@@ -834,7 +954,7 @@ s_back_readable(s_server_t *s)
         }
         if (ktagd_frames_recv(&f, s->back, ZMQ_DONTWAIT) != 0)
             return;
-        if (s->use_jobs) {
+        if (s->rounds) {
             s_job_done(s, &f);
             continue;
         }
@@ -927,34 +1047,41 @@ s_start_threads(s_server_t *s)
     }
     if (s->config->mode == KTAGD_MODE_BROKER)
         return 0;
-    if (s->config->threads == 1) {
+    bool bind = s->config->mode == KTAGD_MODE_BIND;
+    int workers = bind ? s->config->threads - 1 : s->config->threads;
+    if (bind || s->config->threads == 1) {
+        /* The main loop tags: with --bind its share of every round (and
+           threads - 1 workers help), else with --threads 1 everything. */
         s->inline_mode = true;
+        if (!bind)
+            workers = 0;
         s->inline_result = ktag_result_new();
         msgpack_sbuffer_init(&s->inline_out);
-        if (s->config->mode == KTAGD_MODE_BIND
-            && !(s->inline_replies = calloc(1, sizeof *s->inline_replies)))
+        if (!s->inline_result)
             return -1;
-        return s->inline_result ? 0 : -1;
     }
-    s->workers = calloc((size_t) s->config->threads, sizeof *s->workers);
-    if (!s->workers)
-        return -1;
-    if (s->config->mode == KTAGD_MODE_BIND) {
-        size_t n = (size_t) s->config->threads * S_JOBS_PER_WORKER;
-        s->jobs = calloc(n, sizeof *s->jobs);
-        s->free_jobs = calloc(n, sizeof *s->free_jobs);
-        s->open_jobs = calloc((size_t) s->config->threads, sizeof *s->open_jobs);
-        if (!s->jobs || !s->free_jobs || !s->open_jobs)
+    if (bind) {
+        size_t n = (size_t) workers;
+        s->round = calloc(KTAGD_JOB_MAX * (n + 1), sizeof *s->round);
+        s->inline_replies = calloc(1, sizeof *s->inline_replies);
+        s->jobs = calloc(n + 1, sizeof *s->jobs);      /* + 1: never calloc(0) */
+        s->free_jobs = calloc(n + 1, sizeof *s->free_jobs);
+        if (!s->round || !s->inline_replies || !s->jobs || !s->free_jobs)
             return -1;
         for (; s->n_jobs < n; s->n_jobs++) {
             if (!(s->jobs[s->n_jobs] = calloc(1, sizeof **s->jobs)))
                 return -1;
             s->free_jobs[s->n_free++] = s->jobs[s->n_jobs];
         }
-        s->use_jobs = true;
+        s->rounds = true;
     }
-    for (int i = 0; i < s->config->threads; i++) {
-        s->workers[i] = ktagd_worker_start(&s->shared, S_BACKEND, s->envelope, s->use_jobs, i);
+    if (workers == 0)
+        return 0;
+    s->workers = calloc((size_t) workers, sizeof *s->workers);
+    if (!s->workers)
+        return -1;
+    for (int i = 0; i < workers; i++) {
+        s->workers[i] = ktagd_worker_start(&s->shared, S_BACKEND, s->envelope, s->rounds, i);
         if (!s->workers[i])
             return -1;
         s->n_workers++;
@@ -1005,6 +1132,8 @@ s_loop(s_server_t *s)
         if ((s->broker || s->link) && s->next_beat - now < wait)
             wait = s->next_beat - now;
         long timeout = wait > 0 ? (long) (wait * 1000) + 1 : 0;
+        if (s->round_next < s->round_count)
+            timeout = 0;    /* the rest of a round to tag */
         if (zmq_poll(items, n, timeout) < 0) {
             if (errno == EINTR)
                 continue;
@@ -1055,8 +1184,12 @@ s_loop(s_server_t *s)
         }
         if (items[i_back].revents & ZMQ_POLLIN)
             s_back_readable(s);
-        if (items[i_front].revents & ZMQ_POLLIN)
+        if (s->round_next < s->round_count) {
+            s_round_tag(s, now);
+            s_flush_replies(s, s_now());
+        } else if (items[i_front].revents & ZMQ_POLLIN) {
             s_front_readable(s);
+        }
         if (s->broker) {
             s->in_flight = (int64_t) ktagd_broker_held(s->broker);
             ktagd_stats_broker_workers(s->shared.stats, (int64_t) ktagd_broker_workers(s->broker));
@@ -1126,12 +1259,18 @@ ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
         log_error("cannot start the worker threads");
         goto done;
     }
-    log_info("ready: %s mode, %d worker threads%s, max message %zu bytes, pid %d",
+    char how[64] = "";
+    if (s.inline_mode && s.n_workers == 0)
+        snprintf(how, sizeof how, " (inline)");
+    else if (s.inline_mode)
+        snprintf(how, sizeof how, " (the main loop and %d worker%s)", s.n_workers,
+                 s.n_workers == 1 ? "" : "s");
+    log_info("ready: %s mode, %d tagging threads%s, max message %zu bytes, pid %d",
              config->mode == KTAGD_MODE_BIND ? "bind"
              : config->mode == KTAGD_MODE_CONNECT ? "connect"
              : config->mode == KTAGD_MODE_BROKER ? "broker" : "pipeline",
-             s.inline_mode ? 1 : s.n_workers, s.inline_mode ? " (inline)" : "",
-             config->max_message_size, (int) getpid());
+             s.n_workers + (s.inline_mode ? 1 : 0), how, config->max_message_size,
+             (int) getpid());
     rc = s_loop(&s);
 done:
     ktagd_metrics_stop(&s.metrics);
@@ -1167,7 +1306,9 @@ done:
     }
     free(s.jobs);
     free(s.free_jobs);
-    free(s.open_jobs);
+    for (size_t i = s.round_next; i < s.round_count; i++)
+        ktagd_frames_close(&s.round[i]);
+    free(s.round);
     ktagd_broker_destroy(&s.broker);
     ktagd_link_destroy(&s.link);
     if (s.inline_mode) {

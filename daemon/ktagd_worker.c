@@ -13,6 +13,7 @@
 
 #include "ktagd_frames.h"
 #include "ktagd_log.h"
+#include "ktagd_pack.h"
 
 struct ktagd_worker {
     ktagd_shared_t *shared;
@@ -112,7 +113,8 @@ s_tag_one(ktag_result_t *result, ktag_lexicon_t *lex, const ktag_request_t *doc,
     uint64_t elapsed = s_now_us() - t0;
     *code = -1;
     if (status == 0)
-        return ktag_msgpack_pack_result(pk, &doc->id, result, &doc->options, elapsed);
+        /* pk writes to an sbuffer (ktagd_handle_request): append to it */
+        return ktagd_pack_result(pk->data, &doc->id, result, &doc->options, elapsed);
     s_error(pk, &doc->id, ktag_wire_code_from_status(status),
             kerr.message[0] ? kerr.message : ktag_strerror(status), code);
     return 0;
@@ -151,7 +153,7 @@ ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
                      msgpack_sbuffer *out, int *documents, int *code)
 {
     msgpack_packer pk;
-    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    msgpack_packer_init(&pk, out, ktagd_pack_write);
     *documents = 0;
     *code = -1;
     if (body_frames == 0) {
@@ -251,6 +253,7 @@ s_serve_job(ktagd_worker_t *self, ktag_result_t *result, msgpack_sbuffer *out,
     ktagd_job_t *job = ktagd_job_from_frames(frames);
     for (size_t i = 0; i < job->count; i++)
         ktagd_worker_serve(self->shared, result, out, &job->msg[i], self->envelope);
+    atomic_store_explicit(&job->done, true, memory_order_release);
     /* On ETERM the daemon is stopping and frees the jobs itself. */
     if (ktagd_frames_send(frames, self->socket, 0) != 0)
         ktagd_frames_close(frames);

@@ -5,6 +5,7 @@
 #ifndef KTAGD_WORKER_H_INCLUDED
 #define KTAGD_WORKER_H_INCLUDED
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <msgpack.h>
@@ -39,6 +40,11 @@ typedef struct ktagd_worker ktagd_worker_t;
 typedef struct {
     size_t count;                           /**< messages in msg[] */
     ktagd_frames_t msg[KTAGD_JOB_MAX];      /**< each emptied if its reply failed */
+    /** Set by the worker just before it sends the job back, so that the
+     *  main loop reads the back socket only when a job is there (a receive
+     *  that finds nothing costs ZeroMQ a system call); cleared by the main
+     *  loop when the job is home. */
+    atomic_bool done;
 } ktagd_job_t;
 
 /** The job whose address `frames` carries (the one-frame message the main

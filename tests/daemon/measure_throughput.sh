@@ -10,6 +10,10 @@
 # SERVERS="echo ktagd-t2 ..." picks the servers (default: all below);
 # "base-t1", "base-t2" run $BASELINE/daemon/ktagd (another build, e.g. of
 # the commit before a change) in the same rounds.
+# Beside documents/s it prints the CPU each side spent per document (the
+# server's user+system time from /proc, the client's from bash's `time`):
+# on two shared CPUs the ratio follows what the whole system spends per
+# request more than any one thread's speed.
 #
 # usage: tests/daemon/measure_throughput.sh BUILDDIR DOCS.txt [ROUNDS] [REQUESTS]
 #   DOCS.txt: one document per line (bench/prepare.py writes
@@ -24,7 +28,11 @@ done
 [ -r "$D" ] || { echo "no documents file $D" >&2; exit 3; }
 servers=${SERVERS:-echo ktagd-t1 ktagd-t2 ktagd-t1-b64 ktagd-t2-b64}
 port=$((20000 + RANDOM % 20000))
-declare -A results
+out=$(mktemp); trap 'rm -f "$out" "$out.time"' EXIT
+declare -A results srv_cpu cli_cpu
+hz=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TIMEFORMAT='%U %S'
 for r in $(seq "$N"); do
     for srv in $servers; do
         port=$((port + 1)); ep=tcp://127.0.0.1:$port
@@ -40,21 +48,28 @@ for r in $(seq "$N"); do
         fi
         pid=$!
         sleep 1
-        v=$("$B/bench/engine/zmq_driver" -e "$ep" -m dealer -w 64 -b "$batch" -n "$REQ" \
-                ${DRIVER_ARGS:-} "$D" \
-            | grep -o '"docs_per_s":[0-9.]*' | cut -d: -f2)
+        t0=$(cpu_ticks "$pid")
+        { time "$B/bench/engine/zmq_driver" -e "$ep" -m dealer -w 64 -b "$batch" -n "$REQ" \
+                ${DRIVER_ARGS:-} "$D" >"$out" ; } 2>"$out.time"
+        t1=$(cpu_ticks "$pid")
+        v=$(grep -o '"docs_per_s":[0-9.]*' "$out" | cut -d: -f2)
+        sc=$(echo "($t1 - $t0) / $hz * 1000000 / $REQ" | bc -l)
+        cc=$(awk -v n="$REQ" '{print ($1 + $2) * 1000000 / n}' "$out.time")
+        srv_cpu[$srv]="${srv_cpu[$srv]:-} $sc"; cli_cpu[$srv]="${cli_cpu[$srv]:-} $cc"
         kill "$pid"     # and SIGKILL if it has not stopped within 5 s
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$pid" 2>/dev/null || true; wait "$pid" || true
         results[$srv]="${results[$srv]:-} $v"
-        echo "round $r $srv ${v} docs/s (load $(cut -d' ' -f1 /proc/loadavg))"
+        printf 'round %s %-13s %10.0f docs/s  CPU us/doc server %5.2f client %5.2f  (load %s)\n' \
+            "$r" "$srv" "${v:-0}" "$sc" "$cc" "$(cut -d' ' -f1 /proc/loadavg)"
     done
 done
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo_med=$(echo "${results[echo]}" | median)
 for srv in $servers; do
     m=$(echo "${results[$srv]}" | median)
-    printf '%-13s median %10.0f docs/s  ratio to echo %.2f  (runs:%s)\n' "$srv" "$m" \
-        "$(echo "$m / $echo_med" | bc -l)" "${results[$srv]}"
+    printf '%-13s median %10.0f docs/s  ratio to echo %.2f  CPU us/doc server %5.2f client %5.2f  (runs:%s)\n' \
+        "$srv" "$m" "$(echo "$m / $echo_med" | bc -l)" "$(echo "${srv_cpu[$srv]}" | median)" \
+        "$(echo "${cli_cpu[$srv]}" | median)" "${results[$srv]}"
 done
 echo "machine: $(nproc) CPUs, load average now $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -24,10 +24,13 @@ def wait_stats(env, predicate, timeout=10.0):
 def test_sigterm_answers_in_flight_requests_and_exits_0(env):
     d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2")
     s = env.socket(zmq.DEALER, env.ipc("front"))
-    n = 100
+    # ~2 MB documents, tens of ms each: the main loop reads as it tags, so
+    # when it has read the last one, what it and the worker hold still
+    # takes long enough for the signal to come first.
+    n = 40
     for i in range(n):
-        s.send_multipart([b"", pack({"id": i, "text": HEAVY})])
-    # Every request is accepted (read by the daemon) and most are still queued.
+        s.send_multipart([b"", pack({"id": i, "text": HEAVY * 10})])
+    # Every request is accepted (read by the daemon) and some are in flight.
     st = wait_stats(env, lambda st: st["requests"] >= n)
     assert st["in_flight"] > 0, st
     d.send_signal(signal.SIGTERM)
@@ -95,11 +98,14 @@ def test_pipeline_stage_drains_into_the_sink(env):
 
 def test_drain_timeout_bounds_the_stop(env):
     d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2",
-                  "--drain-timeout", "0.3")
+                  "--drain-timeout", "0.05")
     s = env.socket(zmq.DEALER, env.ipc("front"))
-    for i in range(200):
-        s.send_multipart([b"", pack({"id": i, "text": HEAVY})])
-    wait_stats(env, lambda st: st["requests"] >= 200)
+    # The main loop reads a round at a time (at most 32 per thread), so
+    # what it holds is made to outlast the timeout by its size: ~2 MB
+    # documents, tens of ms each.
+    for i in range(40):
+        s.send_multipart([b"", pack({"id": i, "text": HEAVY * 10})])
+    wait_stats(env, lambda st: st["in_flight"] >= 20)
     t0 = time.monotonic()
     d.send_signal(signal.SIGTERM)
     assert d.wait(timeout=30) == 0
@@ -110,9 +116,10 @@ def test_drain_timeout_bounds_the_stop(env):
 def test_second_signal_stops_at_once(env):
     d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2")
     s = env.socket(zmq.DEALER, env.ipc("front"))
-    for i in range(200):
-        s.send_multipart([b"", pack({"id": i, "text": HEAVY})])
-    wait_stats(env, lambda st: st["requests"] >= 200)
+    # As above: a backlog of ~2 MB documents outlasts both signals.
+    for i in range(40):
+        s.send_multipart([b"", pack({"id": i, "text": HEAVY * 10})])
+    wait_stats(env, lambda st: st["in_flight"] >= 20)
     d.send_signal(signal.SIGTERM)
     d.wait_log("draining")
     d.send_signal(signal.SIGINT)

@@ -1,8 +1,9 @@
-"""ktagd --bind hands requests to its worker threads in jobs (several
-requests, one hand-off; two jobs per worker at most) and, with one thread,
-sends the replies of a poll round together.  Whatever the window, every
-request gets exactly its own reply, nothing stays in flight, and a drain
-answers what the jobs hold."""
+"""ktagd --bind reads requests in rounds: the main loop tags its share and
+hands each idle worker thread an equal share in a job (several requests,
+one hand-off) when the round is big enough, and sends the replies of a
+round together.  Whatever the window, every request gets exactly its own
+reply, nothing stays in flight, and a drain answers what the round and the
+jobs hold."""
 import random
 import signal
 
@@ -14,7 +15,7 @@ from conftest import DOCS, found, pack, unpack
 
 @pytest.mark.parametrize("threads", ["1", "2", "3"])
 def test_a_window_wider_than_the_jobs_gets_every_reply(env, threads):
-    """3 threads hold at most 2 x 3 jobs of 32 = 192 requests; a window of
+    """3 threads hold a round of at most 3 x 32 = 96 requests; a window of
     600 makes the front queue the rest."""
     env.start("--bind", env.ipc("front"), "--threads", threads, "--control", env.ipc("ctl"))
     s = env.socket(zmq.DEALER, env.ipc("front"))
