@@ -143,35 +143,93 @@ s_text_array(ktag_emitter_t *e, size_t items)
     return s_text_open((s_text_t *) e, false, items);
 }
 
+/* Escape byte `c` (a control character, '"' or '\\') at `o` as jansson
+ * does: \b \f \n \r \t, else \u00XX with upper-case hex.  @returns the
+ * end of what was written (at most 6 bytes). */
+static char *
+s_escape(char *o, unsigned char c)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    *o++ = '\\';
+    switch (c) {
+    case '"':  *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '\b': *o++ = 'b'; break;
+    case '\f': *o++ = 'f'; break;
+    case '\n': *o++ = 'n'; break;
+    case '\r': *o++ = 'r'; break;
+    case '\t': *o++ = 't'; break;
+    default:
+        memcpy(o, "u00", 3);
+        o[3] = hex[c >> 4];
+        o[4] = hex[c & 15];
+        o += 5;
+    }
+    return o;
+}
+
+static inline bool
+s_plain(unsigned char c)
+{
+    return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/* @returns nonzero when one of the 8 bytes of `x` needs escaping: below
+ * 0x20, '"' or '\\' (the bit tricks find a zero or small byte exactly,
+ * bytes >= 0x80 never count as small). */
+static inline uint64_t
+s_special8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    return ((x - ones * 0x20) & ~x & highs)
+           | ((quote - ones) & ~quote & highs)
+           | ((backslash - ones) & ~backslash & highs);
+}
+
 /* A JSON string as jansson writes it without JSON_ENSURE_ASCII: UTF-8 kept,
- * '"' and '\\' and control characters escaped (\b \f \n \r \t, else
- * \u00XX with upper-case hex). */
+ * '"' and '\\' and control characters escaped (s_escape).  Strings that
+ * fit the staging buffer escaped (6 bytes per byte at worst: almost all of
+ * them) are written straight into it, 8 plain bytes at a time. */
 static int
 s_text_str(ktag_emitter_t *e, const char *s, size_t n)
 {
     s_text_t *w = (s_text_t *) e;
     s_before(w);
+    if (6 * n + 2 > sizeof w->buf - w->len)
+        s_flush(w);
+    if (6 * n + 2 <= sizeof w->buf) {
+        char *o = w->buf + w->len;
+        *o++ = '"';
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (!s_special8(x)) {
+                memcpy(o, &x, 8);
+                o += 8;
+                continue;
+            }
+            for (size_t k = i; k < i + 8; k++)
+                o = s_plain((unsigned char) s[k]) ? (*o = s[k], o + 1) : s_escape(o, (unsigned char) s[k]);
+        }
+        for (; i < n; i++)
+            o = s_plain((unsigned char) s[i]) ? (*o = s[i], o + 1) : s_escape(o, (unsigned char) s[i]);
+        *o++ = '"';
+        w->len = (size_t) (o - w->buf);
+        return s_after(w);
+    }
+    /* A long string: plain runs go out as they are. */
     s_put(w, "\"", 1);
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char) s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (s_plain(c))
             continue;
         s_put(w, s + run, i - run);
         run = i + 1;
-        char esc[8];
-        switch (c) {
-        case '"':  S_PUTS(w, "\\\""); break;
-        case '\\': S_PUTS(w, "\\\\"); break;
-        case '\b': S_PUTS(w, "\\b"); break;
-        case '\f': S_PUTS(w, "\\f"); break;
-        case '\n': S_PUTS(w, "\\n"); break;
-        case '\r': S_PUTS(w, "\\r"); break;
-        case '\t': S_PUTS(w, "\\t"); break;
-        default:
-            snprintf(esc, sizeof esc, "\\u%04X", c);
-            s_put(w, esc, 6);
-        }
+        char esc[6];
+        s_put(w, esc, (size_t) (s_escape(esc, c) - esc));
     }
     s_put(w, s + run, n - run);
     s_put(w, "\"", 1);

@@ -1,0 +1,152 @@
+/*  test_jsonl.c - the simdjson reader of `ktag -i jsonl` (clients/cli/
+    jsonl.cpp) takes the lines jansson reads the same way, with the same
+    id, text and title, and leaves every other line to jansson: the ones
+    jansson refuses, the ones whose fields have other types, and those
+    where the two libraries differ (integers above INT64_MAX, NUL in a key).
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/check.h"
+#include "ktag_cli.h"
+
+static ktag_cli_config_t s_config;
+
+/* Parse `line` both without padding (the reader copies it) and from a
+ * padded buffer (in place).  @returns what the parser returned; both ways
+ * must agree. */
+static int
+s_parse(ktag_cli_jsonl_t *p, const char *line, size_t len, ktag_cli_jsonl_doc_t *doc)
+{
+    char *padded = calloc(1, len + KTAG_CLI_JSONL_PADDING);
+    memcpy(padded, line, len);
+    ktag_cli_jsonl_doc_t copy;
+    int in_place = ktag_cli_jsonl_parse(p, padded, len, len + KTAG_CLI_JSONL_PADDING, &s_config, &copy);
+    int copied = ktag_cli_jsonl_parse(p, line, len, len, &s_config, doc);
+    CHECK_INT(in_place, copied);
+    free(padded);
+    return copied;
+}
+
+#define S_LINE(lit) lit, sizeof(lit) - 1
+
+static void
+s_taken(ktag_cli_jsonl_t *p)
+{
+    ktag_cli_jsonl_doc_t d;
+    CHECK_INT(s_parse(p, S_LINE("{\"id\": 7, \"text\": \"삼성전자 급등\"}"), &d), 0);
+    CHECK_INT(d.id_kind, KTAG_CLI_JSONL_ID_INT);
+    CHECK_INT(d.id_int, 7);
+    CHECK(d.text_len == strlen("삼성전자 급등") && memcmp(d.text, "삼성전자 급등", d.text_len) == 0);
+    CHECK(d.title == NULL);
+
+    CHECK_INT(s_parse(p, S_LINE("  {\"text\":\"a\\n\\u00e9\\ud83d\\ude00\\u0000b\",\"id\":\"x\\\"y\","
+                                "\"title\":\"t\",\"extra\":[1,{\"k\":-9223372036854775808},1e-400]}\r"), &d), 0);
+    CHECK_INT(d.id_kind, KTAG_CLI_JSONL_ID_STR);
+    CHECK(d.id_len == 3 && memcmp(d.id_str, "x\"y", 3) == 0);
+    CHECK(d.text_len == 10 && memcmp(d.text, "a\n\xC3\xA9\xF0\x9F\x98\x80\0b", 10) == 0);
+    CHECK(d.title_len == 1 && d.title[0] == 't');
+
+    /* A null id or title is no id or title; the last of repeated keys wins,
+     * as in jansson; escaped keys are compared decoded. */
+    CHECK_INT(s_parse(p, S_LINE("{\"id\":null,\"title\":null,\"text\":\"a\",\"te\\u0078t\":\"b\"}"), &d), 0);
+    CHECK_INT(d.id_kind, KTAG_CLI_JSONL_ID_NONE);
+    CHECK(d.title == NULL);
+    CHECK(d.text_len == 1 && d.text[0] == 'b');
+
+    /* The id is an integer anywhere in int64. */
+    CHECK_INT(s_parse(p, S_LINE("{\"id\":-9223372036854775808,\"text\":\"a\"}"), &d), 0);
+    CHECK(d.id_kind == KTAG_CLI_JSONL_ID_INT && d.id_int == INT64_MIN);
+    CHECK_INT(s_parse(p, S_LINE("{\"id\":9223372036854775807,\"text\":\"a\"}"), &d), 0);
+    CHECK(d.id_kind == KTAG_CLI_JSONL_ID_INT && d.id_int == INT64_MAX);
+
+    /* An empty text is taken: the caller's rule for it is the same either way. */
+    CHECK_INT(s_parse(p, S_LINE("{\"text\":\"\"}"), &d), 0);
+    CHECK_INT((int) d.text_len, 0);
+
+    /* Other field names. */
+    s_config.text_field = "body";
+    s_config.id_field = "key";
+    CHECK_INT(s_parse(p, S_LINE("{\"key\":\"k1\",\"text\":1,\"body\":\"b\"}"), &d), 0);
+    CHECK(d.id_kind == KTAG_CLI_JSONL_ID_STR && d.id_len == 2 && d.text_len == 1 && d.text[0] == 'b');
+    s_config.text_field = "text";
+    s_config.id_field = "id";
+}
+
+static void
+s_left_to_jansson(ktag_cli_jsonl_t *p)
+{
+    static const char *const lines[] = {
+        /* jansson refuses these too */
+        "{\"text\":\"a\"} x", "{\"text\":\"a\",}", "{\"text\":\"\\ud800\"}", "{\"text\":\"\\udc00\"}",
+        "{\"text\":\"a\\x\"}", "{\"x\":01,\"text\":\"a\"}", "{\"x\":1e400,\"text\":\"a\"}",
+        "{\"x\":100000000000000000000,\"text\":\"a\"}", "{\"text\":\"\xff\"}", "{\"text\":\"\xed\xa0\x80\"}",
+        "{\"text\":\"a\x01\"}", "\xEF\xBB\xBF{\"text\":\"a\"}", "", "   ", "{\"text\":\"a\"",
+        /* jansson refuses, simdjson takes: integers above INT64_MAX, NUL in a key */
+        "{\"id\":9223372036854775808,\"text\":\"a\"}", "{\"x\":[18446744073709551615],\"text\":\"a\"}",
+        "{\"x\":{\"y\":{\"z\":9223372036854775808}},\"text\":\"a\"}", "{\"te\\u0000xt\":\"a\",\"text\":\"a\"}",
+        "{\"x\":[{\"\\u0000\":1}],\"text\":\"a\"}",
+        /* fields of other types: jansson words the error */
+        "[\"text\"]", "\"text\"", "7", "null", "{}", "{\"id\":1}", "{\"text\":7}", "{\"text\":null}",
+        "{\"text\":[\"a\"]}", "{\"id\":1.0,\"text\":\"a\"}", "{\"id\":true,\"text\":\"a\"}",
+        "{\"id\":[1],\"text\":\"a\"}", "{\"id\":{},\"text\":\"a\"}", "{\"text\":\"a\",\"title\":1}",
+        "{\"text\":\"a\",\"title\":false}", "{\"text\":\"a\",\"text\":1}",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        ktag_cli_jsonl_doc_t d;
+        int rc = s_parse(p, lines[i], strlen(lines[i]), &d);
+        if (rc != -1)
+            fprintf(stderr, "taken, should be left to jansson: %s\n", lines[i]);
+        CHECK_INT(rc, -1);
+    }
+    /* Nesting deeper than simdjson's limit (1024) is jansson's to judge. */
+    size_t depth = 1500, len = 0;
+    char *deep = malloc(2 * depth + 32);
+    len += (size_t) sprintf(deep, "{\"text\":\"a\",\"x\":");
+    for (size_t i = 0; i < depth; i++)
+        deep[len++] = '[';
+    for (size_t i = 0; i < depth; i++)
+        deep[len++] = ']';
+    deep[len++] = '}';
+    ktag_cli_jsonl_doc_t d;
+    CHECK_INT(s_parse(p, deep, len, &d), -1);
+    free(deep);
+}
+
+/* A long line after short ones, and short ones again: the parser grows
+ * and keeps working. */
+static void
+s_sizes(ktag_cli_jsonl_t *p)
+{
+    size_t n = 3 << 20;
+    char *line = malloc(n + 32);
+    size_t len = (size_t) sprintf(line, "{\"text\":\"");
+    memset(line + len, 'a', n);
+    len += n;
+    len += (size_t) sprintf(line + len, "\"}");
+    ktag_cli_jsonl_doc_t d;
+    CHECK_INT(s_parse(p, line, len, &d), 0);
+    CHECK(d.text_len == n);
+    CHECK_INT(s_parse(p, S_LINE("{\"text\":\"b\"}"), &d), 0);
+    CHECK(d.text_len == 1 && d.text[0] == 'b');
+    free(line);
+}
+
+int
+main(void)
+{
+    s_config.text_field = "text";
+    s_config.id_field = "id";
+    s_config.title_field = "title";
+    ktag_cli_jsonl_t *p = ktag_cli_jsonl_new();
+    CHECK(p != NULL);
+    if (!p)
+        return check_report("test_jsonl");
+    s_taken(p);
+    s_left_to_jansson(p);
+    s_sizes(p);
+    ktag_cli_jsonl_destroy(&p);
+    CHECK(p == NULL);
+    ktag_cli_jsonl_destroy(&p);
+    return check_report("test_jsonl");
+}
