@@ -5,6 +5,7 @@
 #include "ktag_json.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,17 +84,38 @@ s_put(s_text_t *w, const char *data, size_t len)
 /* String literals only: the "" makes anything else a compile error. */
 #define S_PUTS(w, lit) s_put((w), "" lit, sizeof("" lit) - 1)
 
+/* Make room for `n` more bytes in the staging buffer, flushing it when
+ * needed.  @returns false when `n` is more than the buffer holds. */
+static inline bool
+s_room(s_text_t *w, size_t n)
+{
+    if (n <= sizeof w->buf - w->len)
+        return true;
+    s_flush(w);
+    return n <= sizeof w->buf;
+}
+
+/* Punctuation, one byte at a time: most items are short, and a call to
+ * memcpy for one byte costs more than the byte. */
+static inline void
+s_putc(s_text_t *w, char c)
+{
+    if (w->len == sizeof w->buf)
+        s_flush(w);
+    w->buf[w->len++] = c;
+}
+
 /* The separator before an item: ',' between items, ':' after a key. */
-static void
+static inline void
 s_before(s_text_t *w)
 {
     if (!w->depth)
         return;
     const s_level_t *l = &w->stack[w->depth - 1];
     if (l->map && l->done % 2)
-        S_PUTS(w, ":");
+        s_putc(w, ':');
     else if (l->done)
-        S_PUTS(w, ",");
+        s_putc(w, ',');
 }
 
 /* An item is complete: close every container it completes. */
@@ -104,10 +126,7 @@ s_after(s_text_t *w)
         s_level_t *l = &w->stack[w->depth - 1];
         if (++l->done < l->total)
             break;
-        if (l->map)
-            S_PUTS(w, "}");
-        else
-            S_PUTS(w, "]");
+        s_putc(w, l->map ? '}' : ']');
         w->depth--;
     }
     return w->failed ? -1 : 0;
@@ -127,7 +146,7 @@ s_text_open(s_text_t *w, bool map, size_t items)
     if (w->depth == S_MAX_DEPTH)
         return -1;
     w->stack[w->depth++] = (s_level_t) { map ? 2 * items : items, 0, map };
-    s_put(w, map ? "{" : "[", 1);
+    s_putc(w, map ? '{' : '[');
     return w->failed ? -1 : 0;
 }
 
@@ -187,21 +206,15 @@ s_special8(uint64_t x)
            | ((backslash - ones) & ~backslash & highs);
 }
 
-/* A JSON string as jansson writes it without JSON_ENSURE_ASCII: UTF-8 kept,
- * '"' and '\\' and control characters escaped (s_escape).  Strings that
- * fit the staging buffer escaped (6 bytes per byte at worst: almost all of
- * them) are written straight into it, 8 plain bytes at a time. */
-static int
-s_text_str(ktag_emitter_t *e, const char *s, size_t n)
+/* Write s[0, n) escaped at `o` (room for 6n bytes).  Plain runs are copied
+ * 8 bytes at a time, and a string's last bytes as one overlapping word:
+ * most strings are keys and names of a few bytes.  @returns the end. */
+static char *
+s_escape_string(char *o, const char *s, size_t n)
 {
-    s_text_t *w = (s_text_t *) e;
-    s_before(w);
-    if (6 * n + 2 > sizeof w->buf - w->len)
-        s_flush(w);
-    if (6 * n + 2 <= sizeof w->buf) {
-        char *o = w->buf + w->len;
-        *o++ = '"';
-        size_t i = 0;
+    char *const start = o;
+    size_t i = 0;
+    if (n >= 8) {
         for (; i + 8 <= n; i += 8) {
             uint64_t x;
             memcpy(&x, s + i, 8);
@@ -213,14 +226,48 @@ s_text_str(ktag_emitter_t *e, const char *s, size_t n)
             for (size_t k = i; k < i + 8; k++)
                 o = s_plain((unsigned char) s[k]) ? (*o = s[k], o + 1) : s_escape(o, (unsigned char) s[k]);
         }
-        for (; i < n; i++)
-            o = s_plain((unsigned char) s[i]) ? (*o = s[i], o + 1) : s_escape(o, (unsigned char) s[i]);
+        /* While nothing was escaped, output offsets are input offsets, so
+         * the last 8 input bytes can be stored over the last output ones. */
+        uint64_t x;
+        memcpy(&x, s + n - 8, 8);
+        if (i < n && o - start == (ptrdiff_t) i && !s_special8(x)) {
+            memcpy(start + n - 8, &x, 8);
+            return start + n;
+        }
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        if (!s_special8((uint64_t) a << 32 | b)) {
+            memcpy(o, &a, 4);
+            memcpy(o + n - 4, &b, 4);
+            return o + n;
+        }
+    }
+    for (; i < n; i++)
+        o = s_plain((unsigned char) s[i]) ? (*o = s[i], o + 1) : s_escape(o, (unsigned char) s[i]);
+    return o;
+}
+
+/* A JSON string as jansson writes it without JSON_ENSURE_ASCII: UTF-8 kept,
+ * '"' and '\\' and control characters escaped (s_escape).  A string that
+ * fits the staging buffer escaped (6 bytes per byte at worst: nearly all)
+ * is written straight into it. */
+static int
+s_text_str(ktag_emitter_t *e, const char *s, size_t n)
+{
+    s_text_t *w = (s_text_t *) e;
+    s_before(w);
+    if (s_room(w, 6 * n + 2)) {
+        char *o = w->buf + w->len;
+        *o++ = '"';
+        o = s_escape_string(o, s, n);
         *o++ = '"';
         w->len = (size_t) (o - w->buf);
         return s_after(w);
     }
     /* A long string: plain runs go out as they are. */
-    s_put(w, "\"", 1);
+    s_putc(w, '"');
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char) s[i];
@@ -232,7 +279,7 @@ s_text_str(ktag_emitter_t *e, const char *s, size_t n)
         s_put(w, esc, (size_t) (s_escape(esc, c) - esc));
     }
     s_put(w, s + run, n - run);
-    s_put(w, "\"", 1);
+    s_putc(w, '"');
     return s_after(w);
 }
 
@@ -240,15 +287,18 @@ s_text_str(ktag_emitter_t *e, const char *s, size_t n)
 static void
 s_put_digits(s_text_t *w, unsigned long long u, bool negative)
 {
-    char tmp[24];
-    char *p = tmp + sizeof tmp;
+    size_t n = 1 + negative;
+    for (unsigned long long v = u; v >= 10; v /= 10)
+        n++;
+    s_room(w, n);
+    char *o = w->buf + w->len + n;
     do {
-        *--p = (char) ('0' + u % 10);
+        *--o = (char) ('0' + u % 10);
         u /= 10;
     } while (u);
     if (negative)
-        *--p = '-';
-    s_put(w, p, (size_t) (tmp + sizeof tmp - p));
+        *--o = '-';
+    w->len += n;
 }
 
 static int
