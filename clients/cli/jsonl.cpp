@@ -30,8 +30,17 @@
 static_assert(KTAG_CLI_JSONL_PADDING >= simdjson::SIMDJSON_PADDING,
               "slots must carry simdjson's padding");
 
+/* simdjson's parser holds about 10 bytes per byte of its longest line (an
+ * 8-byte tape entry per byte, the unescaped strings, the structural
+ * index), where jansson holds about the line's strings.  Lines above
+ * S_MAX_LINE go to jansson, whose time on a line that long is small beside
+ * tagging it; and a parser grown for a long line is shrunk back once short
+ * lines follow, so that one big document does not pin its tape. */
+#define S_MAX_LINE ((size_t) 4 << 20)
+#define S_KEEP_CAPACITY ((size_t) 64 << 10)
+
 struct ktag_cli_jsonl {
-    simdjson::dom::parser parser;
+    simdjson::dom::parser parser{S_MAX_LINE};
     std::string padded;     /* a copy of lines given without the padding */
 };
 
@@ -78,6 +87,13 @@ static int
 s_parse(ktag_cli_jsonl_t *self, const char *line, size_t len, size_t readable,
         const ktag_cli_config_t *config, ktag_cli_jsonl_doc_t *doc)
 {
+    if (len > S_MAX_LINE)
+        return -1;
+    if (len <= S_KEEP_CAPACITY && self->parser.capacity() > S_KEEP_CAPACITY) {
+        if (self->parser.allocate(S_KEEP_CAPACITY))
+            return -1;
+        std::string().swap(self->padded);
+    }
     if (readable < len + simdjson::SIMDJSON_PADDING) {
         self->padded.assign(line, len);
         self->padded.append(simdjson::SIMDJSON_PADDING, '\0');

@@ -113,23 +113,40 @@ s_left_to_jansson(ktag_cli_jsonl_t *p)
     free(deep);
 }
 
-/* A long line after short ones, and short ones again: the parser grows
- * and keeps working. */
+/* A line of `n` text bytes.  @returns it (malloc'ed), its length in *len. */
+static char *
+s_long_line(size_t n, size_t *len)
+{
+    char *line = malloc(n + 32);
+    *len = (size_t) sprintf(line, "{\"text\":\"");
+    memset(line + *len, 'a', n);
+    *len += n;
+    *len += (size_t) sprintf(line + *len, "\"}");
+    return line;
+}
+
+/* Long lines between short ones: the parser grows, shrinks back and keeps
+ * working; a line above 4 MiB is left to jansson (simdjson would hold ten
+ * times its size). */
 static void
 s_sizes(ktag_cli_jsonl_t *p)
 {
-    size_t n = 3 << 20;
-    char *line = malloc(n + 32);
-    size_t len = (size_t) sprintf(line, "{\"text\":\"");
-    memset(line + len, 'a', n);
-    len += n;
-    len += (size_t) sprintf(line + len, "\"}");
     ktag_cli_jsonl_doc_t d;
-    CHECK_INT(s_parse(p, line, len, &d), 0);
-    CHECK(d.text_len == n);
-    CHECK_INT(s_parse(p, S_LINE("{\"text\":\"b\"}"), &d), 0);
-    CHECK(d.text_len == 1 && d.text[0] == 'b');
+    for (int round = 0; round < 2; round++) {
+        size_t len, n = (3u << 20) + (size_t) round;
+        char *line = s_long_line(n, &len);
+        CHECK_INT(s_parse(p, line, len, &d), 0);
+        CHECK(d.text_len == n && d.text[n - 1] == 'a');
+        free(line);
+        CHECK_INT(s_parse(p, S_LINE("{\"text\":\"b\"}"), &d), 0);
+        CHECK(d.text_len == 1 && d.text[0] == 'b');
+    }
+    size_t len;
+    char *line = s_long_line(5u << 20, &len);
+    CHECK_INT(s_parse(p, line, len, &d), -1);
     free(line);
+    CHECK_INT(s_parse(p, S_LINE("{\"text\":\"c\"}"), &d), 0);
+    CHECK(d.text_len == 1 && d.text[0] == 'c');
 }
 
 int
