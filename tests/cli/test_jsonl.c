@@ -4,6 +4,7 @@
     jansson refuses, the ones whose fields have other types, and those
     where the two libraries differ (integers above INT64_MAX, NUL in a key).
 */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +150,109 @@ s_sizes(ktag_cli_jsonl_t *p)
     CHECK(d.text_len == 1 && d.text[0] == 'c');
 }
 
+/* What jansson reads in `line` (the CLI's reference reader, same flags):
+ * @returns 0 and fills `doc` for a line the fast path should take, else -1. */
+static int
+s_jansson(const char *line, size_t len, ktag_cli_jsonl_doc_t *doc, json_t **root)
+{
+    memset(doc, 0, sizeof *doc);
+    *root = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
+    if (!json_is_object(*root))
+        return -1;
+    json_t *id = json_object_get(*root, "id"), *text = json_object_get(*root, "text"),
+           *title = json_object_get(*root, "title");
+    if (json_is_integer(id)) {
+        doc->id_kind = KTAG_CLI_JSONL_ID_INT;
+        doc->id_int = json_integer_value(id);
+    } else if (json_is_string(id)) {
+        doc->id_kind = KTAG_CLI_JSONL_ID_STR;
+        doc->id_str = json_string_value(id);
+        doc->id_len = json_string_length(id);
+    } else if (id && !json_is_null(id)) {
+        return -1;
+    }
+    if (!json_is_string(text) || (title && !json_is_string(title) && !json_is_null(title)))
+        return -1;
+    doc->text = json_string_value(text);
+    doc->text_len = json_string_length(text);
+    if (json_is_string(title)) {
+        doc->title = json_string_value(title);
+        doc->title_len = json_string_length(title);
+    }
+    return 0;
+}
+
+static bool
+s_same_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+/* Seeded random lines built from JSON pieces: whenever the fast path takes
+ * a line, jansson reads it and finds the same id, text and title; and the
+ * fast path takes most of the lines jansson reads as documents. */
+static void
+s_random_lines(ktag_cli_jsonl_t *p)
+{
+    static const char *const pieces[] = {
+        "{", "}", "[", "]", ",", ":", " ", "\"text\"", "\"id\"", "\"title\"", "\"x\"", "\"te\\u0078t\"",
+        "\"삼성전자\"", "\"a\\\"b\"", "\"\\u0000\"", "\"\\ud83d\\ude00\"", "\"\\ud800\"", "\"\xff\"",
+        "\"\x01\"", "0", "-0", "7", "-12", "1.5", "1e400", "9223372036854775807", "9223372036854775808",
+        "-9223372036854775809", "18446744073709551616", "true", "null", "\"", "\\", "\xEF\xBB\xBF",
+    };
+    static const char *const docs[] = {
+        "{\"id\":%s,\"text\":%s}", "{\"text\":%s,\"id\":%s}", "{\"id\":%s,\"text\":%s,\"title\":\"t\"}",
+        "{\"x\":[%s],\"text\":%s}", "{\"id\":%s,\"x\":{\"y\":%s},\"text\":\"a\"}",
+    };
+    const size_t npieces = sizeof pieces / sizeof *pieces;
+    unsigned long long state = 20261202;
+    size_t taken = 0, documents = 0, disagreements = 0;
+    char line[512];
+    for (int round = 0; round < 30000; round++) {
+        size_t len = 0;
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        if (round % 2 == 0) {
+            /* A document shape with random values. */
+            const char *a = pieces[(state >> 20) % npieces], *b = pieces[(state >> 40) % npieces];
+            const char *shape = docs[(state >> 8) % (sizeof docs / sizeof *docs)];
+            len = (size_t) snprintf(line, sizeof line, shape, a, b);
+        } else {
+            size_t count = 1 + (state >> 33) % 24;
+            for (size_t i = 0; i < count; i++) {
+                state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+                const char *piece = pieces[(state >> 33) % npieces];
+                size_t n = strlen(piece);
+                if (len + n >= sizeof line)
+                    break;
+                memcpy(line + len, piece, n);
+                len += n;
+            }
+        }
+        ktag_cli_jsonl_doc_t fast, slow;
+        json_t *root;
+        int rc_fast = s_parse(p, line, len, &fast);
+        int rc_slow = s_jansson(line, len, &slow, &root);
+        documents += rc_slow == 0;
+        if (rc_fast == 0) {
+            taken++;
+            bool same = rc_slow == 0 && fast.id_kind == slow.id_kind
+                        && (fast.id_kind != KTAG_CLI_JSONL_ID_INT || fast.id_int == slow.id_int)
+                        && (fast.id_kind != KTAG_CLI_JSONL_ID_STR
+                            || s_same_bytes(fast.id_str, fast.id_len, slow.id_str, slow.id_len))
+                        && s_same_bytes(fast.text, fast.text_len, slow.text, slow.text_len)
+                        && (fast.title == NULL) == (slow.title == NULL)
+                        && (!fast.title || s_same_bytes(fast.title, fast.title_len, slow.title, slow.title_len));
+            if (!same && disagreements++ < 5)
+                fprintf(stderr, "fast path and jansson disagree on: %.*s\n", (int) len, line);
+        }
+        json_decref(root);
+    }
+    CHECK_INT(disagreements, 0);
+    CHECK(documents > 1000);
+    CHECK(taken * 10 >= documents * 9);
+    printf("random lines: %zu documents for jansson, %zu taken by simdjson\n", documents, taken);
+}
+
 int
 main(void)
 {
@@ -162,6 +266,7 @@ main(void)
     s_taken(p);
     s_left_to_jansson(p);
     s_sizes(p);
+    s_random_lines(p);
     ktag_cli_jsonl_destroy(&p);
     CHECK(p == NULL);
     ktag_cli_jsonl_destroy(&p);
