@@ -283,6 +283,45 @@ s_text_str(ktag_emitter_t *e, const char *s, size_t n)
     return s_after(w);
 }
 
+/* Copy n <= 16 bytes with two overlapping loads and stores: no call. */
+static inline void
+s_copy_short(char *o, const char *s, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(o, &a, 8);
+        memcpy(o + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(o, &a, 4);
+        memcpy(o + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            o[i] = s[i];
+    }
+}
+
+/* A key of the schema: nothing to escape (ktag_emitter_t.key). */
+static int
+s_text_key(ktag_emitter_t *e, const char *s, size_t n)
+{
+    if (n > 16)
+        return s_text_str(e, s, n);
+    s_text_t *w = (s_text_t *) e;
+    s_before(w);
+    s_room(w, n + 2);
+    char *o = w->buf + w->len;
+    o[0] = '"';
+    s_copy_short(o + 1, s, n);
+    o[n + 1] = '"';
+    w->len += n + 2;
+    return s_after(w);
+}
+
 /* Integers without printf: the writer emits several per entity. */
 static void
 s_put_digits(s_text_t *w, unsigned long long u, bool negative)
@@ -392,7 +431,7 @@ static void
 s_text_init(s_text_t *w, ktag_json_write_fn *fn, void *user)
 {
     w->base = (ktag_emitter_t) { s_text_map, s_text_array, s_text_str, s_text_i64,
-                                 s_text_u64, s_text_real, s_text_boolean, s_text_nil };
+                                 s_text_u64, s_text_real, s_text_boolean, s_text_nil, s_text_key };
     w->len = 0;
     w->fn = fn;
     w->user = user;
@@ -571,7 +610,7 @@ static void
 s_tree_init(s_tree_t *t)
 {
     t->base = (ktag_emitter_t) { s_tree_map, s_tree_array, s_tree_str, s_tree_i64,
-                                 s_tree_u64, s_tree_real, s_tree_boolean, s_tree_nil };
+                                 s_tree_u64, s_tree_real, s_tree_boolean, s_tree_nil, NULL };
     t->root = NULL;
     t->depth = 0;
 }
