@@ -47,6 +47,12 @@ typedef struct {
 
 /* ---- JSON text ------------------------------------------------------- */
 
+/* A container being written: items (keys and values) still to come. */
+typedef struct {
+    size_t left;
+    bool map;
+} s_open_t;
+
 typedef struct {
     ktag_emitter_t base;
     char buf[4096];     /* staged, so that `fn` sees a few large writes */
@@ -54,7 +60,8 @@ typedef struct {
     ktag_json_write_fn *fn;
     void *user;
     int failed;
-    s_level_t stack[S_MAX_DEPTH];
+    char sep;           /* written before the next item: ',', ':' or none */
+    s_open_t stack[S_MAX_DEPTH];
     int depth;
 } s_text_t;
 
@@ -109,26 +116,26 @@ s_putc(s_text_t *w, char c)
 static inline void
 s_before(s_text_t *w)
 {
-    if (!w->depth)
-        return;
-    const s_level_t *l = &w->stack[w->depth - 1];
-    if (l->map && l->done % 2)
-        s_putc(w, ':');
-    else if (l->done)
-        s_putc(w, ',');
+    if (w->sep)
+        s_putc(w, w->sep);
 }
 
-/* An item is complete: close every container it completes. */
+/* An item is complete: choose the next separator, or close every
+ * container the item completes. */
 static int
 s_after(s_text_t *w)
 {
     while (w->depth) {
-        s_level_t *l = &w->stack[w->depth - 1];
-        if (++l->done < l->total)
-            break;
+        s_open_t *l = &w->stack[w->depth - 1];
+        if (--l->left) {
+            /* In a map, an odd count left means a value comes next. */
+            w->sep = l->map && (l->left & 1) ? ':' : ',';
+            return w->failed ? -1 : 0;
+        }
         s_putc(w, l->map ? '}' : ']');
         w->depth--;
     }
+    w->sep = 0;
     return w->failed ? -1 : 0;
 }
 
@@ -145,8 +152,9 @@ s_text_open(s_text_t *w, bool map, size_t items)
     }
     if (w->depth == S_MAX_DEPTH)
         return -1;
-    w->stack[w->depth++] = (s_level_t) { map ? 2 * items : items, 0, map };
+    w->stack[w->depth++] = (s_open_t) { map ? 2 * items : items, map };
     s_putc(w, map ? '{' : '[');
+    w->sep = 0;
     return w->failed ? -1 : 0;
 }
 
@@ -436,6 +444,7 @@ s_text_init(s_text_t *w, ktag_json_write_fn *fn, void *user)
     w->fn = fn;
     w->user = user;
     w->failed = 0;
+    w->sep = 0;
     w->depth = 0;
 }
 
