@@ -71,8 +71,8 @@ struct ktag_emitter {
     int (*boolean)(ktag_emitter_t *self, bool v);
     int (*nil)(ktag_emitter_t *self);
     /** Optional (NULL: `str` is called instead): a map key of the schema
-     *  itself, at most 64 bytes of printable ASCII with nothing to escape,
-     *  so that a text emitter can copy it as it is. */
+     *  itself, printable ASCII with nothing to escape, so that a text
+     *  emitter can copy it as it is. */
     int (*key)(ktag_emitter_t *self, const char *s, size_t len);
 };
 

@@ -157,8 +157,9 @@ void ktag_cli_jsonl_destroy(ktag_cli_jsonl_t **self_p);
  * @returns 0 and fills `doc` when the line is a JSON object that jansson
  * reads the same way, whose id (config->id_field) is absent, null, an
  * integer or a string, whose text is a string and whose title is absent,
- * null or a string; -1 for every other line, which the caller then reads
- * with jansson: it decides, and words the error. */
+ * null or a string, and that is at most 4 MiB long (simdjson holds ~10
+ * bytes per byte of a line); -1 for every other line, which the caller
+ * then reads with jansson: it decides, and words the error. */
 int ktag_cli_jsonl_parse(ktag_cli_jsonl_t *self, const char *line, size_t len, size_t readable,
                          const ktag_cli_config_t *config, ktag_cli_jsonl_doc_t *doc);
 
