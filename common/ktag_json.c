@@ -376,17 +376,17 @@ s_text_real(ktag_emitter_t *e, double v)
     /* Scores arrive rounded to thousandths, which "%.10g" prints as the
      * plain decimal k/1000 with trailing zeros dropped: do that directly. */
     double k = v * 1000.0;
-    if (k > -1e9 && k < 1e9 && fabs(k - (double) llround(k)) < 1e-6) {
-        long long t = llround(k);
-        if (t < 0)
-            S_PUTS(w, "-");
+    long long t = k > -1e9 && k < 1e9 ? llround(k) : 0;
+    if (k > -1e9 && k < 1e9 && fabs(k - (double) t) < 1e-6) {
         unsigned long long a = (unsigned long long) (t < 0 ? -t : t);
-        s_put_digits(w, a / 1000, false);
+        s_put_digits(w, a / 1000, t < 0);
         char frac[4] = { '.', (char) ('0' + a / 100 % 10), (char) ('0' + a / 10 % 10), (char) ('0' + a % 10) };
         size_t n = 4;
         while (n > 2 && frac[n - 1] == '0')
             n--;
-        s_put(w, frac, n);
+        s_room(w, 4);
+        memcpy(w->buf + w->len, frac, 4);   /* 4 bytes copied, n kept */
+        w->len += n;
         return s_after(w);
     }
     char tmp[64];
