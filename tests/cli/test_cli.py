@@ -515,7 +515,8 @@ def _jsonl_edge_lines():
     """JSON lines where simdjson and jansson could part ways: escapes, every
     id type, repeated and escaped keys, numbers at the edges of int64, NUL,
     deep nesting, broken UTF-8, CRLF, a byte-order mark in the middle, a
-    line longer than the reader's chunk; and seeded near-misses."""
+    line longer than the reader's chunk and one longer than simdjson takes
+    (4 MiB); and seeded near-misses."""
     import random
     lines = [
         b'{"id": 1, "text": "\xec\x82\xbc\xec\x84\xb1\xec\xa0\x84\xec\x9e\x90 TSMC"}',
@@ -539,6 +540,7 @@ def _jsonl_edge_lines():
         b'{"text":"TSMC", "x": ' + b"[" * 1500 + b"]" * 1500 + b"}",
         b'{"text":"TSMC", "x": ' + b"[" * 3000 + b"]" * 3000 + b"}",
         b'{"id":"long","text":"' + "삼성전자 TSMC ".encode() * 200000 + b'"}',
+        b'{"id":"longer than simdjson takes","text":"' + "가나다 ".encode() * 450000 + b'TSMC"}',
         b'{"text":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u001f TSMC"}',
         b'   {"text":"TSMC"}   ', b'\t{"text":"TSMC"}', b'{"text":"TSMC"}\x0c', b'{"text":01}',
     ]
