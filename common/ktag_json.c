@@ -5,6 +5,7 @@
 #include "ktag_json.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,12 @@ typedef struct {
 
 /* ---- JSON text ------------------------------------------------------- */
 
+/* A container being written: items (keys and values) still to come. */
+typedef struct {
+    size_t left;
+    bool map;
+} s_open_t;
+
 typedef struct {
     ktag_emitter_t base;
     char buf[4096];     /* staged, so that `fn` sees a few large writes */
@@ -53,7 +60,8 @@ typedef struct {
     ktag_json_write_fn *fn;
     void *user;
     int failed;
-    s_level_t stack[S_MAX_DEPTH];
+    char sep;           /* written before the next item: ',', ':' or none */
+    s_open_t stack[S_MAX_DEPTH];
     int depth;
 } s_text_t;
 
@@ -83,33 +91,51 @@ s_put(s_text_t *w, const char *data, size_t len)
 /* String literals only: the "" makes anything else a compile error. */
 #define S_PUTS(w, lit) s_put((w), "" lit, sizeof("" lit) - 1)
 
-/* The separator before an item: ',' between items, ':' after a key. */
-static void
-s_before(s_text_t *w)
+/* Make room for `n` more bytes in the staging buffer, flushing it when
+ * needed.  @returns false when `n` is more than the buffer holds. */
+static inline bool
+s_room(s_text_t *w, size_t n)
 {
-    if (!w->depth)
-        return;
-    const s_level_t *l = &w->stack[w->depth - 1];
-    if (l->map && l->done % 2)
-        S_PUTS(w, ":");
-    else if (l->done)
-        S_PUTS(w, ",");
+    if (n <= sizeof w->buf - w->len)
+        return true;
+    s_flush(w);
+    return n <= sizeof w->buf;
 }
 
-/* An item is complete: close every container it completes. */
+/* Punctuation, one byte at a time: most items are short, and a call to
+ * memcpy for one byte costs more than the byte. */
+static inline void
+s_putc(s_text_t *w, char c)
+{
+    if (w->len == sizeof w->buf)
+        s_flush(w);
+    w->buf[w->len++] = c;
+}
+
+/* The separator before an item: ',' between items, ':' after a key. */
+static inline void
+s_before(s_text_t *w)
+{
+    if (w->sep)
+        s_putc(w, w->sep);
+}
+
+/* An item is complete: choose the next separator, or close every
+ * container the item completes. */
 static int
 s_after(s_text_t *w)
 {
     while (w->depth) {
-        s_level_t *l = &w->stack[w->depth - 1];
-        if (++l->done < l->total)
-            break;
-        if (l->map)
-            S_PUTS(w, "}");
-        else
-            S_PUTS(w, "]");
+        s_open_t *l = &w->stack[w->depth - 1];
+        if (--l->left) {
+            /* In a map, an odd count left means a value comes next. */
+            w->sep = l->map && (l->left & 1) ? ':' : ',';
+            return w->failed ? -1 : 0;
+        }
+        s_putc(w, l->map ? '}' : ']');
         w->depth--;
     }
+    w->sep = 0;
     return w->failed ? -1 : 0;
 }
 
@@ -126,8 +152,9 @@ s_text_open(s_text_t *w, bool map, size_t items)
     }
     if (w->depth == S_MAX_DEPTH)
         return -1;
-    w->stack[w->depth++] = (s_level_t) { map ? 2 * items : items, 0, map };
-    s_put(w, map ? "{" : "[", 1);
+    w->stack[w->depth++] = (s_open_t) { map ? 2 * items : items, map };
+    s_putc(w, map ? '{' : '[');
+    w->sep = 0;
     return w->failed ? -1 : 0;
 }
 
@@ -143,38 +170,163 @@ s_text_array(ktag_emitter_t *e, size_t items)
     return s_text_open((s_text_t *) e, false, items);
 }
 
+/* Escape byte `c` (a control character, '"' or '\\') at `o` as jansson
+ * does: \b \f \n \r \t, else \u00XX with upper-case hex.  @returns the
+ * end of what was written (at most 6 bytes). */
+static char *
+s_escape(char *o, unsigned char c)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    *o++ = '\\';
+    switch (c) {
+    case '"':  *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '\b': *o++ = 'b'; break;
+    case '\f': *o++ = 'f'; break;
+    case '\n': *o++ = 'n'; break;
+    case '\r': *o++ = 'r'; break;
+    case '\t': *o++ = 't'; break;
+    default:
+        memcpy(o, "u00", 3);
+        o[3] = hex[c >> 4];
+        o[4] = hex[c & 15];
+        o += 5;
+    }
+    return o;
+}
+
+static inline bool
+s_plain(unsigned char c)
+{
+    return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/* @returns nonzero when one of the 8 bytes of `x` needs escaping: below
+ * 0x20, '"' or '\\' (the bit tricks find a zero or small byte exactly,
+ * bytes >= 0x80 never count as small). */
+static inline uint64_t
+s_special8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    return ((x - ones * 0x20) & ~x & highs)
+           | ((quote - ones) & ~quote & highs)
+           | ((backslash - ones) & ~backslash & highs);
+}
+
+/* Write s[0, n) escaped at `o` (room for 6n bytes).  Plain runs are copied
+ * 8 bytes at a time, and a string's last bytes as one overlapping word:
+ * most strings are keys and names of a few bytes.  @returns the end. */
+static char *
+s_escape_string(char *o, const char *s, size_t n)
+{
+    char *const start = o;
+    size_t i = 0;
+    if (n >= 8) {
+        for (; i + 8 <= n; i += 8) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (!s_special8(x)) {
+                memcpy(o, &x, 8);
+                o += 8;
+                continue;
+            }
+            for (size_t k = i; k < i + 8; k++)
+                o = s_plain((unsigned char) s[k]) ? (*o = s[k], o + 1) : s_escape(o, (unsigned char) s[k]);
+        }
+        /* While nothing was escaped, output offsets are input offsets, so
+         * the last 8 input bytes can be stored over the last output ones. */
+        uint64_t x;
+        memcpy(&x, s + n - 8, 8);
+        if (i < n && o - start == (ptrdiff_t) i && !s_special8(x)) {
+            memcpy(start + n - 8, &x, 8);
+            return start + n;
+        }
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        if (!s_special8((uint64_t) a << 32 | b)) {
+            memcpy(o, &a, 4);
+            memcpy(o + n - 4, &b, 4);
+            return o + n;
+        }
+    }
+    for (; i < n; i++)
+        o = s_plain((unsigned char) s[i]) ? (*o = s[i], o + 1) : s_escape(o, (unsigned char) s[i]);
+    return o;
+}
+
 /* A JSON string as jansson writes it without JSON_ENSURE_ASCII: UTF-8 kept,
- * '"' and '\\' and control characters escaped (\b \f \n \r \t, else
- * \u00XX with upper-case hex). */
+ * '"' and '\\' and control characters escaped (s_escape).  A string that
+ * fits the staging buffer escaped (6 bytes per byte at worst: nearly all)
+ * is written straight into it. */
 static int
 s_text_str(ktag_emitter_t *e, const char *s, size_t n)
 {
     s_text_t *w = (s_text_t *) e;
     s_before(w);
-    s_put(w, "\"", 1);
+    if (s_room(w, 6 * n + 2)) {
+        char *o = w->buf + w->len;
+        *o++ = '"';
+        o = s_escape_string(o, s, n);
+        *o++ = '"';
+        w->len = (size_t) (o - w->buf);
+        return s_after(w);
+    }
+    /* A long string: plain runs go out as they are. */
+    s_putc(w, '"');
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char) s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (s_plain(c))
             continue;
         s_put(w, s + run, i - run);
         run = i + 1;
-        char esc[8];
-        switch (c) {
-        case '"':  S_PUTS(w, "\\\""); break;
-        case '\\': S_PUTS(w, "\\\\"); break;
-        case '\b': S_PUTS(w, "\\b"); break;
-        case '\f': S_PUTS(w, "\\f"); break;
-        case '\n': S_PUTS(w, "\\n"); break;
-        case '\r': S_PUTS(w, "\\r"); break;
-        case '\t': S_PUTS(w, "\\t"); break;
-        default:
-            snprintf(esc, sizeof esc, "\\u%04X", c);
-            s_put(w, esc, 6);
-        }
+        char esc[6];
+        s_put(w, esc, (size_t) (s_escape(esc, c) - esc));
     }
     s_put(w, s + run, n - run);
-    s_put(w, "\"", 1);
+    s_putc(w, '"');
+    return s_after(w);
+}
+
+/* Copy n <= 16 bytes with two overlapping loads and stores: no call. */
+static inline void
+s_copy_short(char *o, const char *s, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(o, &a, 8);
+        memcpy(o + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(o, &a, 4);
+        memcpy(o + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            o[i] = s[i];
+    }
+}
+
+/* A key of the schema: nothing to escape (ktag_emitter_t.key). */
+static int
+s_text_key(ktag_emitter_t *e, const char *s, size_t n)
+{
+    if (n > 16)
+        return s_text_str(e, s, n);
+    s_text_t *w = (s_text_t *) e;
+    s_before(w);
+    s_room(w, n + 2);
+    char *o = w->buf + w->len;
+    o[0] = '"';
+    s_copy_short(o + 1, s, n);
+    o[n + 1] = '"';
+    w->len += n + 2;
     return s_after(w);
 }
 
@@ -182,15 +334,18 @@ s_text_str(ktag_emitter_t *e, const char *s, size_t n)
 static void
 s_put_digits(s_text_t *w, unsigned long long u, bool negative)
 {
-    char tmp[24];
-    char *p = tmp + sizeof tmp;
+    size_t n = 1 + negative;
+    for (unsigned long long v = u; v >= 10; v /= 10)
+        n++;
+    s_room(w, n);
+    char *o = w->buf + w->len + n;
     do {
-        *--p = (char) ('0' + u % 10);
+        *--o = (char) ('0' + u % 10);
         u /= 10;
     } while (u);
     if (negative)
-        *--p = '-';
-    s_put(w, p, (size_t) (tmp + sizeof tmp - p));
+        *--o = '-';
+    w->len += n;
 }
 
 static int
@@ -221,17 +376,17 @@ s_text_real(ktag_emitter_t *e, double v)
     /* Scores arrive rounded to thousandths, which "%.10g" prints as the
      * plain decimal k/1000 with trailing zeros dropped: do that directly. */
     double k = v * 1000.0;
-    if (k > -1e9 && k < 1e9 && fabs(k - (double) llround(k)) < 1e-6) {
-        long long t = llround(k);
-        if (t < 0)
-            S_PUTS(w, "-");
+    long long t = k > -1e9 && k < 1e9 ? llround(k) : 0;
+    if (k > -1e9 && k < 1e9 && fabs(k - (double) t) < 1e-6) {
         unsigned long long a = (unsigned long long) (t < 0 ? -t : t);
-        s_put_digits(w, a / 1000, false);
+        s_put_digits(w, a / 1000, t < 0);
         char frac[4] = { '.', (char) ('0' + a / 100 % 10), (char) ('0' + a / 10 % 10), (char) ('0' + a % 10) };
         size_t n = 4;
         while (n > 2 && frac[n - 1] == '0')
             n--;
-        s_put(w, frac, n);
+        s_room(w, 4);
+        memcpy(w->buf + w->len, frac, 4);   /* 4 bytes copied, n kept */
+        w->len += n;
         return s_after(w);
     }
     char tmp[64];
@@ -284,11 +439,12 @@ static void
 s_text_init(s_text_t *w, ktag_json_write_fn *fn, void *user)
 {
     w->base = (ktag_emitter_t) { s_text_map, s_text_array, s_text_str, s_text_i64,
-                                 s_text_u64, s_text_real, s_text_boolean, s_text_nil };
+                                 s_text_u64, s_text_real, s_text_boolean, s_text_nil, s_text_key };
     w->len = 0;
     w->fn = fn;
     w->user = user;
     w->failed = 0;
+    w->sep = 0;
     w->depth = 0;
 }
 
@@ -463,7 +619,7 @@ static void
 s_tree_init(s_tree_t *t)
 {
     t->base = (ktag_emitter_t) { s_tree_map, s_tree_array, s_tree_str, s_tree_i64,
-                                 s_tree_u64, s_tree_real, s_tree_boolean, s_tree_nil };
+                                 s_tree_u64, s_tree_real, s_tree_boolean, s_tree_nil, NULL };
     t->root = NULL;
     t->depth = 0;
 }

@@ -643,7 +643,7 @@ ktag_msgpack_emitter_t
 ktag_msgpack_emitter(msgpack_packer *pk)
 {
     return (ktag_msgpack_emitter_t) { { s_pk_map, s_pk_array, s_pk_str, s_pk_i64, s_pk_u64,
-                                        s_pk_real, s_pk_boolean, s_pk_nil }, pk };
+                                        s_pk_real, s_pk_boolean, s_pk_nil, NULL }, pk };
 }
 
 int

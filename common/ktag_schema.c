@@ -5,7 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_KEY(e, lit) (e)->str((e), (lit), sizeof(lit) - 1)
+#define S_KEY(e, lit) s_key((e), (lit), sizeof(lit) - 1)
+
+/* A key of the schema (see ktag_emitter_t.key). */
+static inline int
+s_key(ktag_emitter_t *e, const char *s, size_t len)
+{
+    return e->key ? e->key(e, s, len) : e->str(e, s, len);
+}
 
 double
 ktag_schema_round3(double x)
@@ -193,7 +200,7 @@ s_event(ktag_emitter_t *e, const ktag_event_t *ev, bool with_sentiment)
     };
     for (size_t i = 0; i < sizeof optional / sizeof *optional; i++)
         if (optional[i][1]) {
-            rc |= s_cstr(e, optional[i][0]);
+            rc |= s_key(e, optional[i][0], strlen(optional[i][0]));
             rc |= s_cstr(e, optional[i][1]);
         }
     if (ev->has_amount) {

@@ -70,6 +70,10 @@ struct ktag_emitter {
     int (*real)(ktag_emitter_t *self, double v);
     int (*boolean)(ktag_emitter_t *self, bool v);
     int (*nil)(ktag_emitter_t *self);
+    /** Optional (NULL: `str` is called instead): a map key of the schema
+     *  itself, printable ASCII with nothing to escape, so that a text
+     *  emitter can copy it as it is. */
+    int (*key)(ktag_emitter_t *self, const char *s, size_t len);
 };
 
 /** Walk the success object for the last ktag_tag() on `result`.

@@ -198,8 +198,36 @@ s_extract_jsonl(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, ktag_cli
     return 0;
 }
 
+/* The common line, read by simdjson.  @returns 0, or -1 when jansson must
+ * read it (nothing is recorded in the slot then). */
+static int
+s_extract_fast(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, ktag_cli_jsonl_t *fast,
+               ktag_cli_doc_t *doc)
+{
+    ktag_cli_jsonl_doc_t line;
+    if (ktag_cli_jsonl_parse(fast, slot->raw.data, slot->raw.len, slot->raw.cap, config, &line) != 0)
+        return -1;
+    json_t *id = NULL;
+    if (line.id_kind == KTAG_CLI_JSONL_ID_INT)
+        id = json_integer((json_int_t) line.id_int);
+    else if (line.id_kind == KTAG_CLI_JSONL_ID_STR)
+        id = json_stringn_nocheck(line.id_str, line.id_len);
+    if (line.id_kind != KTAG_CLI_JSONL_ID_NONE && !id) {
+        fprintf(stderr, "ktag: out of memory\n");
+        exit(1);
+    }
+    slot->parsed = id;      /* what is kept of the line: freed with it */
+    doc->id = id;
+    doc->text = line.text;
+    doc->text_len = line.text_len;
+    doc->title = line.title;
+    doc->title_len = line.title_len;
+    return 0;
+}
+
 int
-ktag_cli_doc_extract(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, ktag_cli_doc_t *doc)
+ktag_cli_doc_extract(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, ktag_cli_jsonl_t *fast,
+                     ktag_cli_doc_t *doc)
 {
     memset(doc, 0, sizeof *doc);
     if (slot->read_code) {
@@ -210,7 +238,8 @@ ktag_cli_doc_extract(ktag_cli_slot_t *slot, const ktag_cli_config_t *config, kta
         return -1;
     }
     if (config->input == KTAG_CLI_IN_JSONL) {
-        if (s_extract_jsonl(slot, config, doc) != 0)
+        if (!(fast && s_extract_fast(slot, config, fast, doc) == 0)
+            && s_extract_jsonl(slot, config, doc) != 0)
             return -1;
     } else {
         doc->id = slot->id;

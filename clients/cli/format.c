@@ -261,7 +261,7 @@ s_tsv_init(s_tsv_t *t, ktag_cli_buf_t *out)
 {
     memset(t, 0, sizeof *t);
     t->base = (ktag_emitter_t) { s_tsv_map, s_tsv_array, s_tsv_str, s_tsv_i64, s_tsv_u64,
-                                 s_tsv_real, s_tsv_boolean, s_tsv_nil };
+                                 s_tsv_real, s_tsv_boolean, s_tsv_nil, NULL };
     t->out = out;
 }
 

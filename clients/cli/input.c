@@ -375,7 +375,10 @@ s_next_lines(ktag_cli_reader_t *self, ktag_cli_slot_t *slot)
         slot->nbytes = consumed + self->skipped_bytes;
         self->skipped_bytes = 0;
         ktag_cli_buf_append(&slot->raw, line, len);
-        if (!jsonl) {
+        if (jsonl) {
+            ktag_cli_buf_reserve(&slot->raw, KTAG_CLI_JSONL_PADDING);
+            memset(slot->raw.data + slot->raw.len, 0, KTAG_CLI_JSONL_PADDING);
+        } else {
             if (self->nsources == 1) {
                 slot->id = json_integer((json_int_t) self->line);
             } else {

@@ -13,6 +13,10 @@
 #include <msgpack.h>
 #include <ktag/ktag.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
     KTAG_CLI_IN_TEXT = 0,   /* one document per file */
     KTAG_CLI_IN_LINES,      /* one document per line */
@@ -72,7 +76,7 @@ typedef struct {
     size_t title_off, title_len;/* msgpack: title inside `raw`, when has_title */
     bool has_title;
     json_t *id;                 /* text/lines/msgpack: the id; jsonl: set by extract */
-    json_t *parsed;             /* jsonl: the parsed line, owns `id` and the strings */
+    json_t *parsed;             /* jsonl: the parsed line (or only its id), owns `id` and the strings */
     const char *read_code;      /* reader-detected failure: error code, or NULL */
     char *read_error;           /* ...and its message (malloc'ed) */
     bool emit_read_error;       /* whether that failure is a document in the output */
@@ -115,6 +119,50 @@ int ktag_cli_reader_next(ktag_cli_reader_t *self, ktag_cli_slot_t *slot);
  * what was read so far should be handed on first. */
 bool ktag_cli_reader_may_wait(const ktag_cli_reader_t *self);
 
+/* ---- jsonl.cpp: JSON lines read by simdjson, jansson behind ---------- */
+
+/* Bytes the reader leaves readable (zeroed) after a JSON line in a slot's
+ * `raw`, so that simdjson parses it in place. */
+#define KTAG_CLI_JSONL_PADDING 64
+
+/* A simdjson parser and the buffers it keeps between lines; one per
+ * thread. */
+typedef struct ktag_cli_jsonl ktag_cli_jsonl_t;
+
+typedef enum {
+    KTAG_CLI_JSONL_ID_NONE = 0,     /* absent or null */
+    KTAG_CLI_JSONL_ID_INT,
+    KTAG_CLI_JSONL_ID_STR,
+} ktag_cli_jsonl_id_t;
+
+/* The fields of a JSON line, strings unescaped (valid UTF-8, may hold NUL),
+ * borrowed from the parser until its next line. */
+typedef struct {
+    ktag_cli_jsonl_id_t id_kind;
+    int64_t id_int;
+    const char *id_str;
+    size_t id_len;
+    const char *text;
+    size_t text_len;
+    const char *title;          /* NULL when absent or null */
+    size_t title_len;
+} ktag_cli_jsonl_doc_t;
+
+/* @returns a new parser, or NULL when out of memory. */
+ktag_cli_jsonl_t *ktag_cli_jsonl_new(void);
+void ktag_cli_jsonl_destroy(ktag_cli_jsonl_t **self_p);
+
+/* Read `line` (`len` bytes; `readable` bytes may be read from `line`, which
+ * saves a copy when it is at least len + KTAG_CLI_JSONL_PADDING).
+ * @returns 0 and fills `doc` when the line is a JSON object that jansson
+ * reads the same way, whose id (config->id_field) is absent, null, an
+ * integer or a string, whose text is a string and whose title is absent,
+ * null or a string, and that is at most 4 MiB long (simdjson holds ~10
+ * bytes per byte of a line); -1 for every other line, which the caller
+ * then reads with jansson: it decides, and words the error. */
+int ktag_cli_jsonl_parse(ktag_cli_jsonl_t *self, const char *line, size_t len, size_t readable,
+                         const ktag_cli_config_t *config, ktag_cli_jsonl_doc_t *doc);
+
 /* ---- document.c: what a slot means ----------------------------------- */
 
 /* The document carried by a slot, pointers borrowed from the slot. */
@@ -126,12 +174,14 @@ typedef struct {
     json_t *id;                 /* NULL when none; borrowed */
 } ktag_cli_doc_t;
 
-/* Decode the slot's document (parse the JSON line in jsonl mode).
+/* Decode the slot's document (parse the JSON line in jsonl mode: with
+ * `fast`, when not NULL, and jansson for the lines it leaves; `doc` then
+ * borrows from `fast` until its next line).
  * @returns 0 and fills `doc`, or -1 after writing the error object (when the
  * failure is a document) to slot->out and the stderr line to slot->diag,
  * and setting slot->failed. */
 int ktag_cli_doc_extract(ktag_cli_slot_t *slot, const ktag_cli_config_t *config,
-                         ktag_cli_doc_t *doc);
+                         ktag_cli_jsonl_t *fast, ktag_cli_doc_t *doc);
 
 /* Mark the slot's document failed and append the stderr line
  * "ktag: SOURCE[:LINE]: MESSAGE" (`fmt`, printf-style) to slot->diag. */
@@ -233,5 +283,9 @@ void ktag_cli_log(void *user, ktag_log_level_t level, const char *message);
 
 /* @returns `parts` joined with `sep`, malloc'ed (the caller frees). */
 char *ktag_cli_join(const char *const *parts, size_t count, const char *sep);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

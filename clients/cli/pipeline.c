@@ -37,12 +37,42 @@ s_line_of(const char *text, size_t len, size_t offset)
     return line;
 }
 
+/* What one thread tags with: its result, and its JSON line parser (jsonl
+ * input only). */
+typedef struct {
+    ktag_result_t *result;
+    ktag_cli_jsonl_t *jsonl;
+} s_tagger_t;
+
+/* KTAG_CLI_JSONL=jansson reads every JSON line with jansson alone: the
+ * reference the tests hold the simdjson path against. */
+static void
+s_tagger_init(s_tagger_t *self, const ktag_cli_config_t *config)
+{
+    const char *force = getenv("KTAG_CLI_JSONL");
+    bool fast = config->input == KTAG_CLI_IN_JSONL && !(force && strcmp(force, "jansson") == 0);
+    self->result = ktag_result_new();
+    self->jsonl = fast ? ktag_cli_jsonl_new() : NULL;
+    if (!self->result || (fast && !self->jsonl)) {
+        fprintf(stderr, "ktag: out of memory\n");
+        exit(1);
+    }
+}
+
+static void
+s_tagger_release(s_tagger_t *self)
+{
+    ktag_result_destroy(&self->result);
+    ktag_cli_jsonl_destroy(&self->jsonl);
+}
+
 static void
 s_tag(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
-      ktag_result_t *result, ktag_cli_slot_t *slot)
+      s_tagger_t *tagger, ktag_cli_slot_t *slot)
 {
+    ktag_result_t *result = tagger->result;
     ktag_cli_doc_t doc;
-    if (ktag_cli_doc_extract(slot, config, &doc) != 0)
+    if (ktag_cli_doc_extract(slot, config, tagger->jsonl, &doc) != 0)
         return;
     ktag_error_t err;
     int64_t t0 = s_now_us();
@@ -64,9 +94,9 @@ s_tag(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
  * would make every free cross malloc arenas. */
 static void
 s_process(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
-          ktag_result_t *result, ktag_cli_slot_t *slot)
+          s_tagger_t *tagger, ktag_cli_slot_t *slot)
 {
-    s_tag(config, lexicon, result, slot);
+    s_tag(config, lexicon, tagger, slot);
     json_decref(slot->parsed);
     slot->parsed = NULL;
 }
@@ -223,18 +253,15 @@ static void *
 s_worker(void *arg)
 {
     s_pipe_t *p = arg;
-    ktag_result_t *result = ktag_result_new();
-    if (!result) {
-        fprintf(stderr, "ktag: out of memory\n");
-        exit(1);
-    }
+    s_tagger_t tagger;
+    s_tagger_init(&tagger, p->config);
     for (;;) {
         uint64_t n;
         uint64_t first = s_read_batch(p, &n);
         if (n == 0)
             break;
         for (uint64_t seq = first; seq < first + n; seq++)
-            s_process(p->config, p->lexicon, result, &p->slots[seq % p->nslots]);
+            s_process(p->config, p->lexicon, &tagger, &p->slots[seq % p->nslots]);
         pthread_mutex_lock(&p->mu);
         for (uint64_t seq = first; seq < first + n; seq++) {
             p->done[seq % p->nslots] = true;
@@ -243,7 +270,7 @@ s_worker(void *arg)
         s_drain(p);
         pthread_mutex_unlock(&p->mu);
     }
-    ktag_result_destroy(&result);
+    s_tagger_release(&tagger);
     return NULL;
 }
 
@@ -251,11 +278,8 @@ static int
 s_run_inline(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
              ktag_cli_reader_t *reader, ktag_cli_sink_t *sink)
 {
-    ktag_result_t *result = ktag_result_new();
-    if (!result) {
-        fprintf(stderr, "ktag: out of memory\n");
-        return -1;
-    }
+    s_tagger_t tagger;
+    s_tagger_init(&tagger, config);
     ktag_cli_slot_t slot;
     memset(&slot, 0, sizeof slot);
     for (;;) {
@@ -263,11 +287,11 @@ s_run_inline(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
             fflush(sink->out);  /* input comes slowly: show what is done */
         if (!ktag_cli_reader_next(reader, &slot))
             break;
-        s_process(config, lexicon, result, &slot);
+        s_process(config, lexicon, &tagger, &slot);
         ktag_cli_sink_write(sink, &slot);
     }
     ktag_cli_slot_free(&slot);
-    ktag_result_destroy(&result);
+    s_tagger_release(&tagger);
     return 0;
 }
 

@@ -438,7 +438,7 @@ s_fill(s_remote_t *r, ktag_cli_reader_t *reader, bool *eof, uint64_t *pending)
         memset(t, 0, sizeof *t);
         t->state = S_DONE;
         bool added = false;
-        if (ktag_cli_doc_extract(slot, config, &t->doc) == 0) {
+        if (ktag_cli_doc_extract(slot, config, NULL, &t->doc) == 0) {
             ktag_wire_doc_t wire = s_wire_doc(&t->doc);
             size_t size = ktag_msgpack_batch_doc_size(&wire);
             bool too_large = false;

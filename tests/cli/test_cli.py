@@ -511,6 +511,72 @@ def test_random_inputs_never_crash_and_output_stays_parseable():
                 assert obj["error"]["code"] in {"bad_request", "bad_utf8", "too_large", "internal"}
 
 
+def _jsonl_edge_lines():
+    """JSON lines where simdjson and jansson could part ways: escapes, every
+    id type, repeated and escaped keys, numbers at the edges of int64, NUL,
+    deep nesting, broken UTF-8, CRLF, a byte-order mark in the middle, a
+    line longer than the reader's chunk and one longer than simdjson takes
+    (4 MiB); and seeded near-misses."""
+    import random
+    lines = [
+        b'{"id": 1, "text": "\xec\x82\xbc\xec\x84\xb1\xec\xa0\x84\xec\x9e\x90 TSMC"}',
+        '{"id":"a\\"b","text":"삼전\\n\\u00e9\\ud83d\\ude00 TSMC","title":"삼성전자"}'.encode(),
+        b'{"id":null,"text":"TSMC","title":null}', b'{"text":"TSMC"}',
+        b'{"id":-0,"text":"TSMC"}', b'{"id":1.0,"text":"TSMC"}', b'{"id":1e2,"text":"TSMC"}',
+        b'{"id":-9223372036854775808,"text":"TSMC"}', b'{"id":9223372036854775807,"text":"TSMC"}',
+        b'{"id":9223372036854775808,"text":"TSMC"}', b'{"id":18446744073709551615,"text":"TSMC"}',
+        b'{"id":-9223372036854775809,"text":"TSMC"}', b'{"x":[1,{"y":18446744073709551615}],"text":"TSMC"}',
+        b'{"x":1e400,"text":"TSMC"}', b'{"x":1e-400,"text":"TSMC"}', b'{"x":-1.5E+3,"text":"TSMC"}',
+        b'{"text":"a","text":"TSMC"}', b'{"text":"TSMC","te\\u0078t":"\xec\x82\xbc\xec\xa0\x84"}',
+        b'{"te\\u0000xt":"x","text":"TSMC"}', b'{"x":{"\\u0000":1},"text":"TSMC"}',
+        b'{"text":"TS\\u0000MC"}', b'{"id":"\\u0000","text":"TSMC"}',
+        b'{"text":"\\ud800"}', b'{"text":"\\udc00 TSMC"}', b'{"text":"\\ud800\\u0041"}',
+        b'{"text":"\xff TSMC"}', b'{"id":"\xed\xa0\x80","text":"TSMC"}', b'{"text":"\xc0\x80"}',
+        b'{"text":"a\x01"}', b'{"text":"a\x7f TSMC"}', b'{"text":"TSMC"} x', b'{"text":"TSMC",}',
+        b'{"text":"TSMC"}\r', b'\xef\xbb\xbf{"text":"TSMC"}', b'[1,2]', b'"TSMC"', b'7', b'null',
+        b'{}', b'{"id":5}', b'{"text":7}', b'{"text":null}', b'{"text":""}', b'{"text":" "}',
+        b'{"id":true,"text":"TSMC"}', b'{"id":[1],"text":"TSMC"}', b'{"id":{},"text":"TSMC"}',
+        b'{"text":"TSMC","title":1}', b'{"text":"TSMC","title":"\xec\x82\xbc\xec\xa0\x84"}',
+        b'{"text":"TSMC", "x": ' + b"[" * 1500 + b"]" * 1500 + b"}",
+        b'{"text":"TSMC", "x": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+        b'{"id":"long","text":"' + "삼성전자 TSMC ".encode() * 200000 + b'"}',
+        b'{"id":"longer than simdjson takes","text":"' + "가나다 ".encode() * 450000 + b'TSMC"}',
+        b'{"text":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u001f TSMC"}',
+        b'   {"text":"TSMC"}   ', b'\t{"text":"TSMC"}', b'{"text":"TSMC"}\x0c', b'{"text":01}',
+    ]
+    rnd = random.Random(20261202)
+    pieces = [b'{', b'}', b'[', b']', b'"', b'\\', b':', b',', b'"text"', b'"id"', b'"title"', b'1', b'-',
+              b'1e5', b'null', b'true', b'"TSMC"', "\"삼성전자\"".encode(), b'\\u', b'00', b'd8', b' ',
+              b'\xff', b'\x00']
+    for _ in range(300):
+        line = b"".join(rnd.choices(pieces, k=rnd.randint(1, 25))).replace(b"\n", b"")
+        if rnd.random() < 0.5:
+            line = b'{"id":%d,"text":"TSMC",' % rnd.randint(-9, 9) + line[1:]
+        lines.append(line)
+    return b"\n".join(lines) + b"\n"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_jsonl_simdjson_path_writes_the_bytes_of_the_jansson_path(tmp_path, jobs):
+    """simdjson reads the JSON lines it can vouch for and jansson the rest
+    (clients/cli/jsonl.cpp); KTAG_CLI_JSONL=jansson reads all with jansson.
+    Both write the same output and stderr, byte for byte (elapsed_us aside)."""
+    data = _jsonl_edge_lines()
+    f = tmp_path / "edge.jsonl"
+    f.write_bytes(data)
+    results = []
+    for env in ({}, {"KTAG_CLI_JSONL": "jansson"}):
+        rc, out, err = run(["-i", "jsonl", "-j", jobs, f], env=env, timeout=120)
+        results.append((rc, re.sub(rb'"elapsed_us":[0-9]+', b'"elapsed_us":0', out), err))
+    fast, slow = results
+    assert fast[0] == slow[0] == 1
+    assert fast[2] == slow[2]
+    assert fast[1] == slow[1]
+    objs = jsonl(fast[1])
+    assert len(objs) == sum(1 for line in data.split(b"\n")[:-1] if line.strip(b" \t\r"))
+    assert sum(o["ok"] for o in objs) > 15 and sum(not o["ok"] for o in objs) > 100
+
+
 # ---- progress ---------------------------------------------------------------
 
 def test_progress_only_on_request_and_only_on_stderr():

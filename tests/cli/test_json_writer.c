@@ -123,6 +123,63 @@ s_compare(ktag_result_t *res, json_t *id, const ktag_options_t *opt, int64_t ela
     json_decref(obj);
 }
 
+/* Strings of every short length, a few long ones (past the staging buffer
+ * and the direct-write limit), each with one byte that needs escaping at
+ * the start, the middle, the end or nowhere, all in one array so that the
+ * writer's buffer fills and flushes at every offset: the text writer's
+ * bytes equal jansson's dump of the same walk.  @returns strings checked. */
+static size_t
+s_check_strings(void)
+{
+    static const unsigned char specials[] = {0x00, 0x01, 0x1f, '"', '\\', '\b', '\f', '\n', '\r', '\t', 0x7f, 'x'};
+    static const size_t lengths[] = {681, 700, 1000, 4095, 4096, 4097, 9000};
+    const char *base = "ab한글 \xED\x95\x9C/cd\xEA\xB8\x80 0123456789";
+    size_t base_len = strlen(base);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    size_t nlen = 49 + sizeof lengths / sizeof *lengths, count = 0;
+    msgpack_pack_array(&pk, nlen * sizeof specials * 4);
+    char *str = malloc(10000);
+    for (size_t li = 0; li < nlen; li++) {
+        size_t len = li < 49 ? li : lengths[li - 49];
+        for (size_t si = 0; si < sizeof specials; si++)
+            for (int where = 0; where < 4; where++) {
+                for (size_t i = 0; i < len; i++)
+                    str[i] = base[i % base_len];
+                size_t at = where == 0 ? 0 : where == 1 ? len / 2 : len - 1;
+                if (len && where < 3)
+                    str[at] = (char) specials[si];
+                msgpack_pack_str_with_body(&pk, str, len);
+                count++;
+            }
+    }
+    free(str);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    CHECK(msgpack_unpack_next(&up, sb.data, sb.size, NULL) == MSGPACK_UNPACK_SUCCESS, "unpack strings");
+    s_buf_t got = {0};
+    CHECK(ktag_json_write_msgpack(&up.data, NULL, s_append, &got) == 0, "string writer failed");
+    json_t *tree = ktag_json_from_msgpack(&up.data, false, NULL);
+    CHECK(tree != NULL, "string tree");
+    char *expect = tree ? json_dumps(tree, JSON_ENCODE_ANY | KTAG_JSON_DUMP_FLAGS) : NULL;
+    CHECK(expect && got.data && strcmp(expect, got.data) == 0, "escaped strings differ from jansson's");
+    if (expect && got.data && strcmp(expect, got.data) != 0) {
+        size_t i = 0;
+        while (expect[i] == got.data[i])
+            i++;
+        fprintf(stderr, "  first difference at byte %zu: jansson ...%.40s / writer ...%.40s\n", i,
+                expect + (i > 20 ? i - 20 : 0), got.data + (i > 20 ? i - 20 : 0));
+    }
+    free(expect);
+    free(got.data);
+    json_decref(tree);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&sb);
+    return count;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,10 +276,13 @@ main(int argc, char **argv)
     CHECK(strcmp(ktag_json_error_code(KTAG_ERR_INVALID), "bad_request") == 0, "code map");
     CHECK(strcmp(ktag_json_error_code(KTAG_ERR_NOMEM), "internal") == 0, "code map");
 
+    size_t strings = s_check_strings();
+
     for (size_t i = 0; i < 5; i++)
         json_decref(ids[i]);
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
-    printf("%zu result objects compared, %zu entities, %d failures\n", compared, entities, s_failures);
+    printf("%zu result objects and %zu strings compared, %zu entities, %d failures\n", compared, strings,
+           entities, s_failures);
     return s_failures ? 1 : 0;
 }
