@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(build-essential meson ninja-build pkg-config
-          libicu-dev libzmq3-dev libmsgpack-dev libjansson-dev libcsv-dev
+          libicu-dev libzmq3-dev libmsgpack-dev libjansson-dev libsimdjson-dev libcsv-dev
           libmicrohttpd-dev scdoc
           python3 python3-zmq python3-msgpack python3-pytest)
 missing=()

@@ -170,7 +170,7 @@ ktagd_pack_emitter_t
 ktagd_pack_emitter(msgpack_sbuffer *out)
 {
     return (ktagd_pack_emitter_t) { { s_map, s_array, s_str, s_i64, s_u64, s_real, s_boolean,
-                                      s_nil }, out };
+                                      s_nil, NULL }, out };
 }
 
 int
