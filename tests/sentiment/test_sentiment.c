@@ -674,6 +674,36 @@ static void test_terms_compose_across_amounts(void)
     NEG("2분기 영업손실은 1년 전 120만 유로(USD 1.6m)에서 470만 유로(USD 6.3m)로 늘었다.");
 }
 
+static void test_reorganisations_are_housekeeping(void)
+{
+    /* a reorganisation or an appointment names its goals; it is no news yet */
+    NEU("한결증권, 조직개편 단행…리테일·디지털 부문 강화");
+    NEU("가람전자, 임원 인사 단행…신사업 강화에 방점");
+    NEU("누리바이오, 공동 대표 체제로 전환…\"성장 가속\"");
+    /* the goals themselves, told as results, still count */
+    POS("가람전자, 신사업 수주 확대");
+}
+
+static void test_market_plumbing_volumes_are_statistics(void)
+{
+    /* issuance, settlement and conversion volumes are register statistics */
+    NEU("2분기 ELS 발행액 18조원…전분기 대비 12% 증가");
+    NEU("상반기 증권결제대금 일평균 25조…전년比 8%↓");
+    NEU("3분기 주식관련사채 권리행사 20% 감소");
+    /* a company's result told the same way is news */
+    NEG("2분기 영업이익 전년比 12%↓");
+}
+
+static void test_stock_styles_are_names(void)
+{
+    /* 성장주, 낙폭과대주: the name of a style or a screen, not growth or a rebound */
+    NEU("개인은 성장주, 외국인은 가치주 담았다");
+    NEU("고성장주 펀드 신규 출시");
+    NEU("이번 주 낙폭과대주 목록");
+    /* the quality said of a company is still praise */
+    POS("올해 고성장 기대");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/ktag-sentiment-XXXXXX";
@@ -710,6 +740,9 @@ int main(void)
     test_terms_compose_across_amounts();
     test_capacity_and_market_position_are_measures();
     test_macro_statistics_are_data();
+    test_reorganisations_are_housekeeping();
+    test_market_plumbing_volumes_are_statistics();
+    test_stock_styles_are_names();
     test_a_bare_decision_disclosure_is_damped();
     test_figures_of_the_comparison_period_are_references();
     test_results_in_report_language();
