@@ -704,6 +704,16 @@ static void test_stock_styles_are_names(void)
     POS("올해 고성장 기대");
 }
 
+static void test_a_currency_strength_is_the_exchange_rate(void)
+{
+    /* 달러 강세 is 환율 상승 told another way: no news by itself */
+    NEU("달러 강세 당분간 이어질 듯");
+    NEU("엔화 약세 심화에 일본 여행객 늘어");
+    /* what it does to stocks is told by the words around it */
+    NEG("달러 강세에 코스피 하락");
+    POS("원화 강세로 코스피 상승 마감");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/ktag-sentiment-XXXXXX";
@@ -743,6 +753,7 @@ int main(void)
     test_reorganisations_are_housekeeping();
     test_market_plumbing_volumes_are_statistics();
     test_stock_styles_are_names();
+    test_a_currency_strength_is_the_exchange_rate();
     test_a_bare_decision_disclosure_is_damped();
     test_figures_of_the_comparison_period_are_references();
     test_results_in_report_language();
