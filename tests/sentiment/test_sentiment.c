@@ -714,6 +714,16 @@ static void test_a_currency_strength_is_the_exchange_rate(void)
     POS("원화 강세로 코스피 상승 마감");
 }
 
+static void test_two_sides_set_against_each_other(void)
+{
+    /* X vs Y reports a contest, not its outcome */
+    NEU("\"바닥 통과\" vs \"추가 하락\"…반도체 전망 팽팽");
+    NEU("\"실적 개선\" VS \"밸류 부담\"…증권가 의견 팽팽");
+    /* a clear outcome beside it still counts, and vs inside a word is no hit */
+    NEG("개인 매수 vs 외국인 매도…코스피 2% 급락");
+    POS("Devsisters 주가 급등");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/ktag-sentiment-XXXXXX";
@@ -754,6 +764,7 @@ int main(void)
     test_market_plumbing_volumes_are_statistics();
     test_stock_styles_are_names();
     test_a_currency_strength_is_the_exchange_rate();
+    test_two_sides_set_against_each_other();
     test_a_bare_decision_disclosure_is_damped();
     test_figures_of_the_comparison_period_are_references();
     test_results_in_report_language();
