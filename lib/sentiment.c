@@ -433,6 +433,12 @@ static bool s_is_direction(int cls)
     return cls >= KTAG_SENT_UP && cls <= KTAG_SENT_WORSE;
 }
 
+/*  A rise or a fall of a quantity, as against a judgement (better, worse). */
+static bool s_is_move(int cls)
+{
+    return cls == KTAG_SENT_UP || cls == KTAG_SENT_DOWN;
+}
+
 static bool s_is_measure(int cls)
 {
     return cls >= KTAG_SENT_MEASURE_GOOD && cls <= KTAG_SENT_STATE_BAD;
@@ -874,8 +880,10 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
                 break;
             }
             /*  A second move right after a move of a no-news quantity is
-                the same move told again (환율, 1,300원 밑으로…19원 급락). */
-            if (s_is_direction(t->cls) && t->measure >= 0 && !t->absorbed
+                the same move told again (환율, 1,300원 밑으로…19원 급락).
+                Only a rise or fall repeats one: after 보호예수 해제 (a
+                lock-up ended, `better`), 하락세 is the stock's own move. */
+            if (s_is_move(t->cls) && s_is_move(d->cls) && t->measure >= 0 && !t->absorbed
                 && items[t->measure].cls == KTAG_SENT_MEASURE_NEUTRAL
                 && !s_cause_between(s, n, t->end, d->start)) {
                 d->measure = t->measure;

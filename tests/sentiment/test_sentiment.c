@@ -724,6 +724,28 @@ static void test_two_sides_set_against_each_other(void)
     POS("Devsisters 주가 급등");
 }
 
+static void test_a_lock_up_ending_is_a_register_entry(void)
+{
+    /* 해제 of a lock-up eases nothing: a monthly count of lock-ups ending is no news */
+    NEU("다음 달 38개사 1억2천만주 의무보유 해제");
+    NEU("6월 보호예수 해제 물량 2억주");
+    /* the stock's own move after it stands: a fall is not the lock-up "moving again" */
+    NEG("보호예수 해제 가람전자, 3% 하락세");
+    NEG("의무보유 해제에 가람전자 급락");
+}
+
+static void test_corpus_collisions_of_round_4(void)
+{
+    /* 리스크 관리 is a function, 인하우스 no cut, 피해야 "should avoid", 우수고객 a tier */
+    NEU("가람캐피탈, 리스크 관리 체계 정비");
+    NEU("누리소프트, 인하우스 정산 시스템 구축");
+    NEU("\"지금은 무리한 레버리지 피해야\"");
+    NEU("한결증권, 우수고객 전용 라운지 열어");
+    /* the words themselves still count */
+    NEG("가람전자, 화재로 200억 피해");
+    NEG("금리 인상 리스크 커져");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/ktag-sentiment-XXXXXX";
@@ -765,6 +787,8 @@ int main(void)
     test_stock_styles_are_names();
     test_a_currency_strength_is_the_exchange_rate();
     test_two_sides_set_against_each_other();
+    test_a_lock_up_ending_is_a_register_entry();
+    test_corpus_collisions_of_round_4();
     test_a_bare_decision_disclosure_is_damped();
     test_figures_of_the_comparison_period_are_references();
     test_results_in_report_language();
