@@ -746,6 +746,15 @@ static void test_corpus_collisions_of_round_4(void)
     NEG("금리 인상 리스크 커져");
 }
 
+static void test_a_claim_met_with_doubt_is_uncertain(void)
+{
+    /* '글쎄', 미지수: the hope is told and doubted at once, like 여부 */
+    NEU("신작 출시 효과는 '글쎄'");
+    NEU("신작 흥행 여부는 아직 미지수");
+    /* a plain claim stays */
+    POS("배당 확대 효과 톡톡");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/ktag-sentiment-XXXXXX";
@@ -789,6 +798,7 @@ int main(void)
     test_two_sides_set_against_each_other();
     test_a_lock_up_ending_is_a_register_entry();
     test_corpus_collisions_of_round_4();
+    test_a_claim_met_with_doubt_is_uncertain();
     test_a_bare_decision_disclosure_is_damped();
     test_figures_of_the_comparison_period_are_references();
     test_results_in_report_language();
