@@ -714,6 +714,20 @@ static void test_a_currency_strength_is_the_exchange_rate(void)
     POS("원화 강세로 코스피 상승 마감");
 }
 
+static void test_a_series_mark_is_not_a_price_limit(void)
+{
+    /* ㊤ ㊦ (NFKC 上 下) and (上) number the parts of a series: no limit hit */
+    NEU("[반도체 기획㊤] 공급망 재편의 현장");
+    NEU("[바이오 점검 ㊦ ] 임상 일정 다시 보기");
+    NEU("[연금 개혁]㊦ 해외 사례는 어떻게 되나");
+    NEU("[상장 심사 IPO-下] 제도 보완 논의");
+    NEU("반도체 공급망 다시 보기 (上)");
+    /* the limit marks themselves still count: quoted, or after a cause */
+    POS("[특징주] 에이비씨, 무상증자 결정에 '上'");
+    NEG("[특징주] 에이비씨, 관리종목 지정 우려…'下'");
+    POS("에이비씨, 상장 이틀째 上");
+}
+
 static void test_two_sides_set_against_each_other(void)
 {
     /* X vs Y reports a contest, not its outcome */
@@ -795,6 +809,7 @@ int main(void)
     test_market_plumbing_volumes_are_statistics();
     test_stock_styles_are_names();
     test_a_currency_strength_is_the_exchange_rate();
+    test_a_series_mark_is_not_a_price_limit();
     test_two_sides_set_against_each_other();
     test_a_lock_up_ending_is_a_register_entry();
     test_corpus_collisions_of_round_4();
