@@ -15,6 +15,7 @@
     dropped before either is read.  Nothing here allocates but the findings
     and their scratch arrays, which are reused between documents.
 */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -75,37 +76,25 @@ typedef struct {
 #define WORD(word, flags, dir) { word, flags, dir, K_NONE, false, sizeof word - 1 }
 #define MEASURE(word, kind, loss) { word, W_KIND, D_NONE, kind, loss, sizeof word - 1 }
 static const s_word_t s_words[] = {
+    /* The triggers come first: a cue word is one when its index is below
+       S_TRIGGER_WORDS, which the field gate tests without reading the table
+       (s_ordered() checks it). */
     /* price moves */
     WORD("급등", W_MOVE, UP), WORD("급등세", W_MOVE, UP), WORD("급락", W_MOVE, DN), WORD("급락세", W_MOVE, DN),
-    WORD("강세", W_MOVE, UP), WORD("초강세", W_MOVE, UP), WORD("약세", W_MOVE, DN),
-    WORD("폭등", W_MOVE, UP), WORD("폭락", W_MOVE, DN), WORD("오름세", W_MOVE, UP), WORD("내림세", W_MOVE, DN),
-    WORD("상승세", W_MOVE, UP), WORD("하락세", W_MOVE, DN),
-    WORD("상승", W_WEAK | W_EDIR, UP), WORD("하락", W_WEAK | W_EDIR, DN),
+    WORD("강세", W_MOVE, UP), WORD("초강세", W_MOVE, UP), WORD("약세", W_MOVE, DN), WORD("폭등", W_MOVE, UP),
+    WORD("폭락", W_MOVE, DN), WORD("오름세", W_MOVE, UP), WORD("내림세", W_MOVE, DN), WORD("상승세", W_MOVE, UP),
+    WORD("하락세", W_MOVE, DN), WORD("상승", W_WEAK | W_EDIR, UP), WORD("하락", W_WEAK | W_EDIR, DN),
     WORD("상한가", W_LIMIT, UP), WORD("하한가", W_LIMIT, DN), WORD("上", W_LIMIT, UP), WORD("下", W_LIMIT, DN),
     WORD("↑", W_ARROW | W_TP_DIR | W_EDIR, UP), WORD("↓", W_ARROW | W_TP_DIR | W_EDIR, DN),
     /* target prices */
-    WORD("목표가", W_TARGET, 0), WORD("목표주가", W_TARGET, 0), WORD("목표가격", W_BLOCK, 0),
-    WORD("상향", W_TP_DIR | W_EDIR, UP), WORD("하향", W_TP_DIR | W_EDIR, DN), WORD("유지", W_TP_DIR, D_KEEP),
-    WORD("올려", W_TP_DIR, UP), WORD("높여", W_TP_DIR, UP), WORD("내려", W_TP_DIR, DN), WORD("낮춰", W_TP_DIR, DN),
+    WORD("목표가", W_TARGET, 0), WORD("목표주가", W_TARGET, 0),
     /* earnings */
-    MEASURE("매출", K_REVENUE, false), MEASURE("매출액", K_REVENUE, false),
-    MEASURE("영업이익", K_OPERATING, false), MEASURE("영업익", K_OPERATING, false),
-    MEASURE("영업손실", K_OPERATING, true), MEASURE("영업적자", K_OPERATING, true),
+    MEASURE("매출", K_REVENUE, false), MEASURE("매출액", K_REVENUE, false), MEASURE("영업이익", K_OPERATING, false),
+    MEASURE("영업익", K_OPERATING, false), MEASURE("영업손실", K_OPERATING, true), MEASURE("영업적자", K_OPERATING, true),
     MEASURE("순이익", K_NET, false), MEASURE("순익", K_NET, false), MEASURE("당기순이익", K_NET, false),
-    MEASURE("당기순익", K_NET, false), MEASURE("순손실", K_NET, true),
-    MEASURE("당기순손실", K_NET, true),
-    WORD("영업이익률", W_BLOCK, 0), WORD("영업이익율", W_BLOCK, 0), WORD("일매출", W_BLOCK, 0), WORD("매출비중", W_BLOCK, 0),
-    WORD("매출채권", W_BLOCK, 0), WORD("매출원가", W_BLOCK, 0), WORD("매출총이익", W_BLOCK, 0),
+    MEASURE("당기순익", K_NET, false), MEASURE("순손실", K_NET, true), MEASURE("당기순손실", K_NET, true),
     WORD("흑자전환", W_TURN, D_TURN_PROFIT), WORD("흑자 전환", W_TURN, D_TURN_PROFIT),
     WORD("적자전환", W_TURN, D_TURN_LOSS), WORD("적자 전환", W_TURN, D_TURN_LOSS),
-    WORD("증가", W_EDIR | W_NOT_DEAL, UP), WORD("증가세", W_EDIR | W_NOT_DEAL, UP), WORD("급증", W_EDIR, UP),
-    WORD("늘어", W_EDIR, UP), WORD("늘었", W_EDIR, UP), WORD("성장", W_EDIR, UP), WORD("성장세", W_EDIR, UP),
-    WORD("확대", W_EDIR | W_NOT_DEAL, UP), WORD("개선", W_EDIR, UP), WORD("껑충", W_EDIR, UP),
-    WORD("호조", W_EDIR, UP), WORD("증익", W_EDIR, UP),
-    WORD("감소", W_EDIR, DN), WORD("반토막", W_EDIR, DN), WORD("급감", W_EDIR, DN), WORD("줄어", W_EDIR, DN), WORD("줄었", W_EDIR, DN),
-    WORD("부진", W_EDIR | W_NOT_DEAL, DN), WORD("악화", W_EDIR, DN), WORD("감익", W_EDIR, DN),
-    WORD("최대", W_RECORD, 0), WORD("최고", W_RECORD, 0), WORD("경신", W_RECORD, 0), WORD("돌파", W_RECORD, 0),
-    WORD("상회", W_BEAT, 0), WORD("하회", W_BEAT, 0),
     /* contracts */
     WORD("공급계약", W_CONTRACT, 0), WORD("공급 계약", W_CONTRACT, 0), WORD("수주", W_CONTRACT, 0),
     WORD("수주계약", W_CONTRACT, 0), WORD("납품", W_CONTRACT, 0), WORD("납품계약", W_CONTRACT, 0),
@@ -114,18 +103,30 @@ static const s_word_t s_words[] = {
     WORD("라이선스계약", W_CONTRACT, 0), WORD("수출계약", W_CONTRACT, 0), WORD("수출 계약", W_CONTRACT, 0),
     WORD("수출 본계약", W_CONTRACT, 0), WORD("위탁계약", W_CONTRACT, 0), WORD("사업계약", W_CONTRACT, 0),
     WORD("판매계약", W_CONTRACT, 0), WORD("계약 체결", W_GENERIC, 0), WORD("계약체결", W_GENERIC, 0),
-    WORD("해지", W_NOT_DEAL, 0), WORD("취소", W_NOT_DEAL, 0), WORD("철회", W_NOT_DEAL, 0),
-    WORD("협상", W_NOT_DEAL, 0),
+    /* The other words: context the rules read around a trigger. */
+    /* target prices */
+    WORD("목표가격", W_BLOCK, 0), WORD("상향", W_TP_DIR | W_EDIR, UP), WORD("하향", W_TP_DIR | W_EDIR, DN),
+    WORD("유지", W_TP_DIR, D_KEEP), WORD("올려", W_TP_DIR, UP), WORD("높여", W_TP_DIR, UP), WORD("내려", W_TP_DIR, DN),
+    WORD("낮춰", W_TP_DIR, DN),
+    /* earnings */
+    WORD("영업이익률", W_BLOCK, 0), WORD("영업이익율", W_BLOCK, 0), WORD("일매출", W_BLOCK, 0), WORD("매출비중", W_BLOCK, 0),
+    WORD("매출채권", W_BLOCK, 0), WORD("매출원가", W_BLOCK, 0), WORD("매출총이익", W_BLOCK, 0),
+    WORD("증가", W_EDIR | W_NOT_DEAL, UP), WORD("증가세", W_EDIR | W_NOT_DEAL, UP), WORD("급증", W_EDIR, UP),
+    WORD("늘어", W_EDIR, UP), WORD("늘었", W_EDIR, UP), WORD("성장", W_EDIR, UP), WORD("성장세", W_EDIR, UP),
+    WORD("확대", W_EDIR | W_NOT_DEAL, UP), WORD("개선", W_EDIR, UP), WORD("껑충", W_EDIR, UP), WORD("호조", W_EDIR, UP),
+    WORD("증익", W_EDIR, UP), WORD("감소", W_EDIR, DN), WORD("반토막", W_EDIR, DN), WORD("급감", W_EDIR, DN),
+    WORD("줄어", W_EDIR, DN), WORD("줄었", W_EDIR, DN), WORD("부진", W_EDIR | W_NOT_DEAL, DN), WORD("악화", W_EDIR, DN),
+    WORD("감익", W_EDIR, DN), WORD("최대", W_RECORD, 0), WORD("최고", W_RECORD, 0), WORD("경신", W_RECORD, 0),
+    WORD("돌파", W_RECORD, 0), WORD("상회", W_BEAT, 0), WORD("하회", W_BEAT, 0),
+    /* contracts */
+    WORD("해지", W_NOT_DEAL, 0), WORD("취소", W_NOT_DEAL, 0), WORD("철회", W_NOT_DEAL, 0), WORD("협상", W_NOT_DEAL, 0),
     WORD("회복", W_NOT_DEAL, 0), WORD("모멘텀", W_NOT_DEAL, 0), WORD("잔고", W_NOT_DEAL, 0),
-    WORD("본격화", W_NOT_DEAL, 0),
-    WORD("기대", W_NOT_DEAL, 0), WORD("전망", W_NOT_DEAL, 0), WORD("수혜", W_NOT_DEAL, 0),
-    WORD("미팅", W_NOT_DEAL, 0),
-    WORD("가능성", W_NOT_DEAL, 0), WORD("예상", W_NOT_DEAL, 0),
+    WORD("본격화", W_NOT_DEAL, 0), WORD("기대", W_NOT_DEAL, 0), WORD("전망", W_NOT_DEAL, 0), WORD("수혜", W_NOT_DEAL, 0),
+    WORD("미팅", W_NOT_DEAL, 0), WORD("가능성", W_NOT_DEAL, 0), WORD("예상", W_NOT_DEAL, 0),
     WORD("인수", W_NOT_GENERIC, 0), WORD("자문", W_NOT_GENERIC, 0), WORD("개발", W_NOT_GENERIC, 0),
     WORD("합병", W_NOT_GENERIC, 0), WORD("취득", W_NOT_GENERIC, 0), WORD("신탁", W_NOT_GENERIC, 0),
     WORD("협약", W_NOT_GENERIC, 0), WORD("주관", W_NOT_GENERIC | W_AGENT, 0),
-    WORD("주관사", W_NOT_GENERIC | W_AGENT, 0),
-    WORD("대행", W_AGENT, 0),
+    WORD("주관사", W_NOT_GENERIC | W_AGENT, 0), WORD("대행", W_AGENT, 0),
     /* what else moves */
     WORD("코스피", W_INDEX, 0), WORD("코스닥", W_INDEX, 0), WORD("증시", W_INDEX, 0), WORD("지수", W_INDEX, 0),
     WORD("환율", W_INDEX, 0), WORD("원화", W_INDEX, 0), WORD("금리", W_INDEX, 0), WORD("비트코인", W_INDEX, 0),
@@ -133,13 +134,12 @@ static const s_word_t s_words[] = {
     WORD("다우", W_INDEX, 0), WORD("달러", W_INDEX, 0), WORD("엔화", W_INDEX, 0), WORD("위안화", W_INDEX, 0),
     /* context */
     WORD("주가", W_PRICE_CTX, 0), WORD("장중", W_PRICE_CTX, 0), WORD("장초반", W_PRICE_CTX, 0),
-    WORD("특징주", W_PRICE_CTX | W_FEATURE, 0),
-    WORD("대비", W_COMPARE, 0), WORD("전년비", W_COMPARE, 0), WORD("比", W_COMPARE, 0), WORD("전년", W_COMPARE, 0),
-    WORD("전분기", W_COMPARE, 0), WORD("전월", W_COMPARE, 0), WORD("작년보다", W_COMPARE, 0), WORD("보다", W_COMPARE, 0),
-    WORD("yoy", W_COMPARE, 0),
-    WORD("자회사", W_SUBSID, 0), WORD("etf", W_PRODUCT, 0), WORD("etn", W_PRODUCT, 0),
-    WORD("우선주", W_TITLE, 0), WORD("사장", W_TITLE, 0), WORD("대표", W_TITLE, 0), WORD("회장", W_TITLE, 0), WORD("부회장", W_TITLE, 0),
-    WORD("관련주", W_GROUP, 0), WORD("관련株", W_GROUP, 0), WORD("株", W_GROUP, 0),
+    WORD("특징주", W_PRICE_CTX | W_FEATURE, 0), WORD("대비", W_COMPARE, 0), WORD("전년비", W_COMPARE, 0),
+    WORD("比", W_COMPARE, 0), WORD("전년", W_COMPARE, 0), WORD("전분기", W_COMPARE, 0), WORD("전월", W_COMPARE, 0),
+    WORD("작년보다", W_COMPARE, 0), WORD("보다", W_COMPARE, 0), WORD("yoy", W_COMPARE, 0), WORD("자회사", W_SUBSID, 0),
+    WORD("etf", W_PRODUCT, 0), WORD("etn", W_PRODUCT, 0), WORD("우선주", W_TITLE, 0), WORD("사장", W_TITLE, 0),
+    WORD("대표", W_TITLE, 0), WORD("회장", W_TITLE, 0), WORD("부회장", W_TITLE, 0), WORD("관련주", W_GROUP, 0),
+    WORD("관련株", W_GROUP, 0), WORD("株", W_GROUP, 0),
 };
 #undef UP
 #undef DN
@@ -148,6 +148,16 @@ static const s_word_t s_words[] = {
 
 #define S_WORD_COUNT (sizeof s_words / sizeof *s_words)
 #define S_TRIGGERS (W_MOVE | W_WEAK | W_LIMIT | W_ARROW | W_TARGET | W_KIND | W_TURN | W_CONTRACT | W_GENERIC)
+#define S_TRIGGER_WORDS 60
+
+/*  True when the words below S_TRIGGER_WORDS, and only they, are triggers. */
+static inline bool s_ordered(void)
+{
+    for (size_t w = 0; w < S_WORD_COUNT; w++)
+        if (((s_words[w].flags & S_TRIGGERS) != 0) != (w < S_TRIGGER_WORDS))
+            return false;
+    return true;
+}
 
 size_t ktag_events_word_count(void)
 {
@@ -1723,6 +1733,7 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
 {
     findings->event_count = 0;
     if (!findings->scratch) {
+        assert(s_ordered());
         findings->scratch = calloc(1, sizeof(s_scratch_t));
         if (!findings->scratch)
             return KTAG_ERR_NOMEM;
@@ -1733,8 +1744,7 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
             field can state an event. */
         bool triggers = false;
         for (size_t w = 0; w < view->cue_word_count && !triggers; w++)
-            triggers = view->cue_words[w].term < S_WORD_COUNT
-                       && (s_words[view->cue_words[w].term].flags & S_TRIGGERS);
+            triggers = view->cue_words[w].term < S_TRIGGER_WORDS;
         for (size_t m = 0; m < view->mention_count && !triggers; m++)
             triggers = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
         if (!triggers)

@@ -106,21 +106,23 @@ int ktag_result_add_sentence(ktag_result_t *self, ktag_field_t field, size_t byt
     return 0;
 }
 
-int ktag_result_add_event(ktag_result_t *self, const ktag_event_t *event, const char *orig)
+ktag_event_t *ktag_result_add_event(ktag_result_t *self, ktag_field_t field, const char *orig, size_t byte_start,
+                                    size_t byte_end)
 {
     size_t n = self->event_count;
     if (KTAG_RESERVE(self->events, self->event_cap, n + 1)
         || KTAG_RESERVE(self->event_text, self->event_text_cap, n + 1))
-        return KTAG_ERR_NOMEM;
-    size_t stored = s_store(self, orig + event->byte_start, event->byte_end - event->byte_start);
+        return NULL;
+    size_t stored = s_store(self, orig + byte_start, byte_end - byte_start);
     if (stored == (size_t) -1)
-        return KTAG_ERR_NOMEM;
+        return NULL;
     self->event_text[n] = stored;
-    self->events[n] = *event;
-    self->events[n].start = event->byte_start;
-    self->events[n].end = event->byte_end;
+    ktag_event_t *event = &self->events[n];
+    *event = (ktag_event_t) {
+        .start = byte_start, .end = byte_end, .byte_start = byte_start, .byte_end = byte_end, .field = field,
+    };
     self->event_count++;
-    return 0;
+    return event;
 }
 
 int ktag_result_add_explain(ktag_result_t *self, const char *line, size_t len)
