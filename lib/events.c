@@ -77,8 +77,8 @@ typedef struct {
 #define MEASURE(word, kind, loss) { word, W_KIND, D_NONE, kind, loss, sizeof word - 1 }
 static const s_word_t s_words[] = {
     /* The triggers come first: a cue word is one when its index is below
-       S_TRIGGER_WORDS, which the field gate tests without reading the table
-       (s_ordered() checks it). */
+       KTAG_EVENTS_TRIGGER_WORDS, which the field gate tests without reading
+       the table (s_ordered() checks it). */
     /* price moves */
     WORD("급등", W_MOVE, UP), WORD("급등세", W_MOVE, UP), WORD("급락", W_MOVE, DN), WORD("급락세", W_MOVE, DN),
     WORD("강세", W_MOVE, UP), WORD("초강세", W_MOVE, UP), WORD("약세", W_MOVE, DN), WORD("폭등", W_MOVE, UP),
@@ -148,13 +148,13 @@ static const s_word_t s_words[] = {
 
 #define S_WORD_COUNT (sizeof s_words / sizeof *s_words)
 #define S_TRIGGERS (W_MOVE | W_WEAK | W_LIMIT | W_ARROW | W_TARGET | W_KIND | W_TURN | W_CONTRACT | W_GENERIC)
-#define S_TRIGGER_WORDS 60
 
-/*  True when the words below S_TRIGGER_WORDS, and only they, are triggers. */
+/*  True when the words below KTAG_EVENTS_TRIGGER_WORDS, and only they, are
+    triggers. */
 static inline bool s_ordered(void)
 {
     for (size_t w = 0; w < S_WORD_COUNT; w++)
-        if (((s_words[w].flags & S_TRIGGERS) != 0) != (w < S_TRIGGER_WORDS))
+        if (((s_words[w].flags & S_TRIGGERS) != 0) != (w < KTAG_EVENTS_TRIGGER_WORDS))
             return false;
     return true;
 }
@@ -1740,19 +1740,8 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
     }
     for (size_t fi = 0; fi < field_count; fi++) {
         const ktag_field_view_t *view = &fields[fi];
-        /*  Most headlines hold no trigger at all: then no sentence of the
-            field can state an event.  This runs for every document, so its
-            loops run to the end instead of stopping at the first trigger:
-            their bodies have no branch, and a document costs at most a
-            mispredicted loop exit each. */
-        uint32_t first = UINT32_MAX;
-        for (size_t w = 0; w < view->cue_word_count; w++)
-            first = view->cue_words[w].term < first ? view->cue_words[w].term : first;
-        bool triggers = first < S_TRIGGER_WORDS;
-        if (!triggers)
-            for (size_t m = 0; m < view->mention_count; m++)
-                triggers |= view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
-        if (!triggers)
+        /*  A field with no trigger states no event in any sentence. */
+        if (!ktag_events_may_state(view))
             continue;
         int rc = s_field(view, findings, findings->scratch);
         if (rc)

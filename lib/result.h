@@ -29,6 +29,7 @@ typedef struct {
     ktag_scan_t scan;
     ktag_mention_t *mentions;    /**< resolved, for the analyzers */
     size_t mention_count, mention_cap;
+    size_t funding_count;        /**< mentions of funding terms */
 } ktag_field_state_t;
 
 /*  A 64-byte block of a field's text marked for offset conversion (result.c). */

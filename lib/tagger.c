@@ -84,7 +84,7 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
     field->present = true;
     field->orig = text;
     field->orig_len = len;
-    field->mention_count = 0;
+    field->mention_count = field->funding_count = 0;
 
     int rc = ktag_normalize(&field->normbuf, text, len, err);
     if (rc) {
@@ -126,6 +126,7 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
         size_t byte_end = ktag_norm_orig_end(&field->normbuf, end);
         field->mentions[field->mention_count++]
             = (ktag_mention_t) { start, end, (uint32_t) self->entity_count, entry };
+        field->funding_count += entry->type == KTAG_TYPE_FUNDING;
         if (ktag_result_add_entity(self, entry, which, text, byte_start, byte_end))
             return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
     }
@@ -150,6 +151,8 @@ static size_t s_views(const ktag_result_t *self, ktag_field_view_t views[2])
             .mention_count = field->mention_count,
             .cue_words = field->scan.cue_words,
             .cue_word_count = field->scan.cue_word_count,
+            .cue_word_first = field->scan.cue_word_first,
+            .funding_count = field->funding_count,
         };
     }
     return count;
@@ -187,6 +190,13 @@ static int s_write_sentiment(ktag_result_t *self, const ktag_sentiment_findings_
     the sentiment of its span from the sentiment findings. */
 static int s_events(ktag_result_t *self, const ktag_field_view_t *views, size_t view_count)
 {
+    /*  Most headlines hold no trigger: then the analyzer's code and its
+        findings are not touched at all. */
+    bool may_state = false;
+    for (size_t v = 0; v < view_count; v++)
+        may_state |= ktag_events_may_state(&views[v]);
+    if (!may_state)
+        return 0;
     ktag_events_findings_t *found = &self->events_findings;
     int rc = ktag_events_analyze(views, view_count, found);
     if (rc)
