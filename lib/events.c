@@ -972,21 +972,20 @@ static int s_funding(ktag_events_findings_t *f, s_sentence_t *s)
 
 /* -------------------------------------------------------- price move */
 
-/*  True when a sector of stocks names the move: "화장품주 이틀째 '급등'",
-    "조선주 동반 강세" (a word ending in 주 or 株 right before, over a few
-    modifiers). */
-static bool s_sector_before(const s_sentence_t *s, uint32_t at)
+/*  True when a sector of stocks names the move at `at`: "화장품주 이틀째
+    '급등'", "조선주 동반 강세" (a word ending in 주 or 株 right before, over
+    a few modifiers, after byte `floor`). */
+static bool s_sector_before(const char *text, uint32_t floor, uint32_t at)
 {
     static const char *const modifiers[] = { "이틀째", "사흘째", "연일", "동반", "나란히", "일제히", "모두",
                                              "또" };
-    const char *text = s->text;
     for (int rounds = 0; rounds < 4; rounds++) {
         size_t q;
-        while (at > s->start && (text[at - 1] == ' ' || (q = s_quote_before(text, at))))
+        while (at > floor && (text[at - 1] == ' ' || (q = s_quote_before(text, at))))
             at -= text[at - 1] == ' ' ? 1 : (uint32_t) q;
         bool skipped = false;
         for (size_t i = 0; i < sizeof modifiers / sizeof *modifiers; i++) {
-            if (s_ends_at(text, s->start, at, modifiers[i])) {
+            if (s_ends_at(text, floor, at, modifiers[i])) {
                 at -= (uint32_t) strlen(modifiers[i]);
                 skipped = true;
                 break;
@@ -995,7 +994,7 @@ static bool s_sector_before(const s_sentence_t *s, uint32_t at)
         if (!skipped)
             break;
     }
-    return at >= s->start + 6 && (s_at(text, at, at - 3, "주") || s_at(text, at, at - 3, "株"))
+    return at >= floor + 6 && (s_at(text, at, at - 3, "주") || s_at(text, at, at - 3, "株"))
            && s_hangul_at(text, at, at - 6);
 }
 
@@ -1112,7 +1111,7 @@ static int s_price_moves(ktag_events_findings_t *f, s_sentence_t *s)
         if (stocks.state != SUBJ_MENTIONS) {
             /*  No stock named: a group (관련주, 株), a [특징주] line or a
                 limit move is still a move; a bare 상승 is not. */
-            bool group = s_token_in(s, clause->start, tok->start, W_GROUP) || s_sector_before(s, tok->start);
+            bool group = s_token_in(s, clause->start, tok->start, W_GROUP) || s_sector_before(s->text, s->start, tok->start);
             if (!(group || (flags & W_LIMIT) || ((flags & W_MOVE) && s->feature)))
                 continue;
             e.rule = group ? "group" : "no_stock";
@@ -1729,6 +1728,34 @@ __attribute__((noinline)) static int s_field(const ktag_field_view_t *view, ktag
     return 0;
 }
 
+/*  True when the only triggers of a field are move words (no limit, no
+    other trigger, no funding term) and nothing they could be said of: a
+    move is an event only for a stock (a company the field names, maybe in
+    an earlier sentence), a group (관련주, a sector word ending in 주
+    before the word) or a [특징주] line, and most such headlines are about
+    an index ("코스피, 1%대 상승 출발").  Each condition asks no more than
+    s_price_moves() does, over the whole field instead of a sentence or a
+    clause, so a field dropped here states no event. */
+static bool s_moves_without_stock(const ktag_field_view_t *view)
+{
+    const uint32_t moves = W_MOVE | W_WEAK | W_ARROW;
+    if (view->funding_count)
+        return false;
+    uint32_t flags = 0;
+    for (size_t w = 0; w < view->cue_word_count; w++)
+        flags |= view->cue_words[w].term < S_WORD_COUNT ? s_words[view->cue_words[w].term].flags : 0;
+    if ((flags & S_TRIGGERS & ~moves) || (flags & (W_FEATURE | W_GROUP)))
+        return false;
+    for (size_t m = 0; m < view->mention_count; m++)
+        if (view->mentions[m].entry->type == KTAG_TYPE_COMPANY)
+            return false;
+    for (size_t w = 0; w < view->cue_word_count; w++)
+        if (view->cue_words[w].term < S_WORD_COUNT && (s_words[view->cue_words[w].term].flags & moves)
+            && s_sector_before(view->norm, 0, view->cue_words[w].start))
+            return false;
+    return true;
+}
+
 int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, ktag_events_findings_t *findings)
 {
     findings->event_count = 0;
@@ -1741,7 +1768,7 @@ int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, kta
     for (size_t fi = 0; fi < field_count; fi++) {
         const ktag_field_view_t *view = &fields[fi];
         /*  A field with no trigger states no event in any sentence. */
-        if (!ktag_events_may_state(view))
+        if (!ktag_events_may_state(view) || s_moves_without_stock(view))
             continue;
         int rc = s_field(view, findings, findings->scratch);
         if (rc)
