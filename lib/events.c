@@ -416,15 +416,6 @@ static void s_subject_list_forward(const s_sentence_t *s, s_subject_t *subject, 
     }
 }
 
-/*  Step back one UTF-8 character from `at`. */
-static uint32_t s_back(const char *text, uint32_t at)
-{
-    do
-        at--;
-    while (at > 0 && ((uint8_t) text[at] & 0xC0) == 0x80);
-    return at;
-}
-
 static bool s_actor(const s_sentence_t *s, int32_t m)
 {
     return !s->is_source[m] && (s_is_company(s, m) || s_is_org(s, m));
@@ -443,9 +434,11 @@ static void s_subject_list_back(const s_sentence_t *s, s_subject_t *subject, uin
             s_subject_add(subject, m);
             at = s_mention(s, m)->start;
         } else {
+            /*  Back over the word, a byte at a time: a space, ']' or a
+                joiner can only end where a character does. */
             uint32_t p = at;
-            while (p > floor && !s_joiner_before(text, p) && text[p - 1] != ' ' && text[p - 1] != ']')
-                p = s_back(text, p);
+            while (p > floor && text[p - 1] != ' ' && text[p - 1] != ']' && !s_joiner_before(text, p))
+                p--;
             if (p == at)
                 return;
             at = p;
@@ -604,7 +597,7 @@ static void s_sentence_subject(s_sentence_t *s)
         /*  The last word before the comma: "X 자회사," "X 사장," "코스피,". */
         uint32_t word = end;
         while (word > floor && text[word - 1] != ' ' && text[word - 1] != ']')
-            word = s_back(text, word);
+            word--;   /* a byte at a time: ' ' and ']' end a character */
         const s_word_t *w = word < end ? s_word_starting(s, word) : NULL;
         if (w && (w->flags & W_INDEX)) {
             subject->state = SUBJ_INDEX;
@@ -1626,17 +1619,19 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
             s->source = (int32_t) m;
         }
     }
-    /*  A broker quoted at the start: 신한금투 "…목표가↑". */
-    if (s->source < 0 && s->m_first < s->m_last) {
+    /*  A broker quoted at the start: 신한금투 "…목표가↑" (the cheap tests
+        first: most sentences hold no 목표가). */
+    if (s->source < 0 && s->m_first < s->m_last && (s->flags & W_TARGET)) {
         int32_t m = (int32_t) s->m_first;
         uint32_t end = s_mention(s, m)->end;
-        uint32_t lead = s->start;
-        while (lead < s->end && (text[lead] == ' ' || s_quote_at(text, s->end, lead)))
-            lead += text[lead] == ' ' ? 1 : (uint32_t) s_quote_at(text, s->end, lead);
-        if (s_mention(s, m)->start == lead && end + 1 < s->end && text[end] == ' '
-            && s_quote_at(text, s->end, end + 1) && s_token_in(s, end, s->end, W_TARGET) && s_is_broker(s, m)) {
-            s->is_source[m] = 1;
-            s->source = m;
+        if (end + 1 < s->end && text[end] == ' ' && s_quote_at(text, s->end, end + 1)) {
+            uint32_t lead = s->start;
+            while (lead < s->end && (text[lead] == ' ' || s_quote_at(text, s->end, lead)))
+                lead += text[lead] == ' ' ? 1 : (uint32_t) s_quote_at(text, s->end, lead);
+            if (s_mention(s, m)->start == lead && s_token_in(s, end, s->end, W_TARGET) && s_is_broker(s, m)) {
+                s->is_source[m] = 1;
+                s->source = m;
+            }
         }
     }
     s->subject_known = false;
