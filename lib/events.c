@@ -503,7 +503,7 @@ static void s_clause_subject(const s_sentence_t *s, size_t c, bool start_rule, s
     const char *text = s->text;
     uint32_t at = clause->start;
     for (;;) {
-        size_t q;
+        size_t q = 0;
         if (at < clause->end && (text[at] == ' ' || text[at] == '.' || text[at] == ','))
             at++;
         else if ((q = s_quote_at(text, clause->end, at)))
@@ -586,7 +586,7 @@ static void s_sentence_subject(s_sentence_t *s)
         uint32_t floor = s->clauses[c - 1].start;
         while (end > floor && text[end - 1] == ' ')
             end--;
-        size_t q;
+        size_t q = 0;
         while ((q = s_quote_before(text, end)) && end - q >= floor)
             end -= (uint32_t) q;
         s_subject_list_back(s, subject, end, floor);
@@ -700,12 +700,24 @@ static int s_emit(ktag_events_findings_t *f, const s_sentence_t *s, const ktag_e
     return 0;
 }
 
+/*  A new event with every fact absent.  Member by member: a compound
+    literal is zeroed with `rep stos`, whose start-up costs more than the
+    stores on this path. */
 static ktag_event_finding_t s_event(const s_sentence_t *s, ktag_event_type_t type, uint32_t start, uint32_t end)
 {
-    return (ktag_event_finding_t) {
-        .type = type, .company = -1, .counterparty = -1, .source = -1,
-        .field = s->view->field, .start = start, .end = end,
-    };
+    ktag_event_finding_t e;
+    e.type = type;
+    e.kind = NULL;
+    e.company = e.counterparty = e.source = -1;
+    e.direction = NULL;
+    e.has_amount = e.has_previous = e.limit = false;
+    e.amount = e.previous = 0;
+    e.unit = KTAG_AMOUNT_NONE;
+    e.field = s->view->field;
+    e.start = start;
+    e.end = end;
+    e.rule = NULL;
+    return e;
 }
 
 static void s_widen(ktag_event_finding_t *e, uint32_t start, uint32_t end)
@@ -973,7 +985,7 @@ static bool s_sector_before(const char *text, uint32_t floor, uint32_t at)
     static const char *const modifiers[] = { "이틀째", "사흘째", "연일", "동반", "나란히", "일제히", "모두",
                                              "또" };
     for (int rounds = 0; rounds < 4; rounds++) {
-        size_t q;
+        size_t q = 0;
         while (at > floor && (text[at - 1] == ' ' || (q = s_quote_before(text, at))))
             at -= text[at - 1] == ' ' ? 1 : (uint32_t) q;
         bool skipped = false;
@@ -1043,7 +1055,7 @@ static int s_price_moves(ktag_events_findings_t *f, s_sentence_t *s)
                 continue;
         } else if (flags & W_WEAK) {
             uint32_t back = tok->start;
-            size_t q;
+            size_t q = 0;
             while (back > clause->start && (text[back - 1] == ' ' || (q = s_quote_before(text, back))))
                 back -= text[back - 1] == ' ' ? 1 : (uint32_t) q;
             bool reaction = back >= clause->start + 3 && s_at(text, back, back - 3, "에");
@@ -1601,7 +1613,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         /*  After the broker only 證, 증권, brackets, quotes or the end. */
         uint32_t p = mention->end;
         for (;;) {
-            size_t q;
+            size_t q = 0;
             if (p < s->end && (text[p] == ' ' || text[p] == ')' || text[p] == ']' || text[p] == '.'))
                 p++;
             else if ((q = s_quote_at(text, s->end, p)))

@@ -117,10 +117,17 @@ ktag_event_t *ktag_result_add_event(ktag_result_t *self, ktag_field_t field, con
     if (stored == (size_t) -1)
         return NULL;
     self->event_text[n] = stored;
+    /*  Member by member: a compound literal is zeroed with `rep stos`,
+        whose start-up costs more than the stores. */
     ktag_event_t *event = &self->events[n];
-    *event = (ktag_event_t) {
-        .start = byte_start, .end = byte_end, .byte_start = byte_start, .byte_end = byte_end, .field = field,
-    };
+    event->type = KTAG_EVENT_FUNDING;
+    event->kind = event->company = event->counterparty = event->source = event->direction = NULL;
+    event->unit = event->text = event->rule = NULL;
+    event->has_amount = event->has_previous = event->limit = false;
+    event->amount = event->previous = event->sentiment = 0;
+    event->start = event->byte_start = byte_start;
+    event->end = event->byte_end = byte_end;
+    event->field = field;
     self->event_count++;
     return event;
 }
