@@ -1116,7 +1116,8 @@ static int s_price_moves(ktag_events_findings_t *f, s_sentence_t *s)
         if (stocks.state != SUBJ_MENTIONS) {
             /*  No stock named: a group (관련주, 株), a [특징주] line or a
                 limit move is still a move; a bare 상승 is not. */
-            bool group = s_token_in(s, clause->start, tok->start, W_GROUP) || s_sector_before(s->text, s->start, tok->start);
+            bool group = s_token_in(s, clause->start, tok->start, W_GROUP)
+                         || s_sector_before(s->text, s->start, tok->start);
             if (!(group || (flags & W_LIMIT) || ((flags & W_MOVE) && s->feature)))
                 continue;
             e.rule = group ? "group" : "no_stock";
