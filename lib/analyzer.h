@@ -53,6 +53,8 @@ typedef struct {
      *  `term` is the word's index, sorted by start, longest first. */
     const ktag_term_hit_t *cue_words;
     size_t cue_word_count;
+    uint32_t cue_word_first;              /**< the smallest `term` of cue_words; UINT32_MAX if none */
+    size_t funding_count;                 /**< mentions of funding terms */
 } ktag_field_view_t;
 
 #endif

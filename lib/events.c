@@ -15,6 +15,7 @@
     dropped before either is read.  Nothing here allocates but the findings
     and their scratch arrays, which are reused between documents.
 */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -75,37 +76,25 @@ typedef struct {
 #define WORD(word, flags, dir) { word, flags, dir, K_NONE, false, sizeof word - 1 }
 #define MEASURE(word, kind, loss) { word, W_KIND, D_NONE, kind, loss, sizeof word - 1 }
 static const s_word_t s_words[] = {
+    /* The triggers come first: a cue word is one when its index is below
+       KTAG_EVENTS_TRIGGER_WORDS, which the field gate tests without reading
+       the table (s_ordered() checks it). */
     /* price moves */
     WORD("급등", W_MOVE, UP), WORD("급등세", W_MOVE, UP), WORD("급락", W_MOVE, DN), WORD("급락세", W_MOVE, DN),
-    WORD("강세", W_MOVE, UP), WORD("초강세", W_MOVE, UP), WORD("약세", W_MOVE, DN),
-    WORD("폭등", W_MOVE, UP), WORD("폭락", W_MOVE, DN), WORD("오름세", W_MOVE, UP), WORD("내림세", W_MOVE, DN),
-    WORD("상승세", W_MOVE, UP), WORD("하락세", W_MOVE, DN),
-    WORD("상승", W_WEAK | W_EDIR, UP), WORD("하락", W_WEAK | W_EDIR, DN),
+    WORD("강세", W_MOVE, UP), WORD("초강세", W_MOVE, UP), WORD("약세", W_MOVE, DN), WORD("폭등", W_MOVE, UP),
+    WORD("폭락", W_MOVE, DN), WORD("오름세", W_MOVE, UP), WORD("내림세", W_MOVE, DN), WORD("상승세", W_MOVE, UP),
+    WORD("하락세", W_MOVE, DN), WORD("상승", W_WEAK | W_EDIR, UP), WORD("하락", W_WEAK | W_EDIR, DN),
     WORD("상한가", W_LIMIT, UP), WORD("하한가", W_LIMIT, DN), WORD("上", W_LIMIT, UP), WORD("下", W_LIMIT, DN),
     WORD("↑", W_ARROW | W_TP_DIR | W_EDIR, UP), WORD("↓", W_ARROW | W_TP_DIR | W_EDIR, DN),
     /* target prices */
-    WORD("목표가", W_TARGET, 0), WORD("목표주가", W_TARGET, 0), WORD("목표가격", W_BLOCK, 0),
-    WORD("상향", W_TP_DIR | W_EDIR, UP), WORD("하향", W_TP_DIR | W_EDIR, DN), WORD("유지", W_TP_DIR, D_KEEP),
-    WORD("올려", W_TP_DIR, UP), WORD("높여", W_TP_DIR, UP), WORD("내려", W_TP_DIR, DN), WORD("낮춰", W_TP_DIR, DN),
+    WORD("목표가", W_TARGET, 0), WORD("목표주가", W_TARGET, 0),
     /* earnings */
-    MEASURE("매출", K_REVENUE, false), MEASURE("매출액", K_REVENUE, false),
-    MEASURE("영업이익", K_OPERATING, false), MEASURE("영업익", K_OPERATING, false),
-    MEASURE("영업손실", K_OPERATING, true), MEASURE("영업적자", K_OPERATING, true),
+    MEASURE("매출", K_REVENUE, false), MEASURE("매출액", K_REVENUE, false), MEASURE("영업이익", K_OPERATING, false),
+    MEASURE("영업익", K_OPERATING, false), MEASURE("영업손실", K_OPERATING, true), MEASURE("영업적자", K_OPERATING, true),
     MEASURE("순이익", K_NET, false), MEASURE("순익", K_NET, false), MEASURE("당기순이익", K_NET, false),
-    MEASURE("당기순익", K_NET, false), MEASURE("순손실", K_NET, true),
-    MEASURE("당기순손실", K_NET, true),
-    WORD("영업이익률", W_BLOCK, 0), WORD("영업이익율", W_BLOCK, 0), WORD("일매출", W_BLOCK, 0), WORD("매출비중", W_BLOCK, 0),
-    WORD("매출채권", W_BLOCK, 0), WORD("매출원가", W_BLOCK, 0), WORD("매출총이익", W_BLOCK, 0),
+    MEASURE("당기순익", K_NET, false), MEASURE("순손실", K_NET, true), MEASURE("당기순손실", K_NET, true),
     WORD("흑자전환", W_TURN, D_TURN_PROFIT), WORD("흑자 전환", W_TURN, D_TURN_PROFIT),
     WORD("적자전환", W_TURN, D_TURN_LOSS), WORD("적자 전환", W_TURN, D_TURN_LOSS),
-    WORD("증가", W_EDIR | W_NOT_DEAL, UP), WORD("증가세", W_EDIR | W_NOT_DEAL, UP), WORD("급증", W_EDIR, UP),
-    WORD("늘어", W_EDIR, UP), WORD("늘었", W_EDIR, UP), WORD("성장", W_EDIR, UP), WORD("성장세", W_EDIR, UP),
-    WORD("확대", W_EDIR | W_NOT_DEAL, UP), WORD("개선", W_EDIR, UP), WORD("껑충", W_EDIR, UP),
-    WORD("호조", W_EDIR, UP), WORD("증익", W_EDIR, UP),
-    WORD("감소", W_EDIR, DN), WORD("반토막", W_EDIR, DN), WORD("급감", W_EDIR, DN), WORD("줄어", W_EDIR, DN), WORD("줄었", W_EDIR, DN),
-    WORD("부진", W_EDIR | W_NOT_DEAL, DN), WORD("악화", W_EDIR, DN), WORD("감익", W_EDIR, DN),
-    WORD("최대", W_RECORD, 0), WORD("최고", W_RECORD, 0), WORD("경신", W_RECORD, 0), WORD("돌파", W_RECORD, 0),
-    WORD("상회", W_BEAT, 0), WORD("하회", W_BEAT, 0),
     /* contracts */
     WORD("공급계약", W_CONTRACT, 0), WORD("공급 계약", W_CONTRACT, 0), WORD("수주", W_CONTRACT, 0),
     WORD("수주계약", W_CONTRACT, 0), WORD("납품", W_CONTRACT, 0), WORD("납품계약", W_CONTRACT, 0),
@@ -114,18 +103,30 @@ static const s_word_t s_words[] = {
     WORD("라이선스계약", W_CONTRACT, 0), WORD("수출계약", W_CONTRACT, 0), WORD("수출 계약", W_CONTRACT, 0),
     WORD("수출 본계약", W_CONTRACT, 0), WORD("위탁계약", W_CONTRACT, 0), WORD("사업계약", W_CONTRACT, 0),
     WORD("판매계약", W_CONTRACT, 0), WORD("계약 체결", W_GENERIC, 0), WORD("계약체결", W_GENERIC, 0),
-    WORD("해지", W_NOT_DEAL, 0), WORD("취소", W_NOT_DEAL, 0), WORD("철회", W_NOT_DEAL, 0),
-    WORD("협상", W_NOT_DEAL, 0),
+    /* The other words: context the rules read around a trigger. */
+    /* target prices */
+    WORD("목표가격", W_BLOCK, 0), WORD("상향", W_TP_DIR | W_EDIR, UP), WORD("하향", W_TP_DIR | W_EDIR, DN),
+    WORD("유지", W_TP_DIR, D_KEEP), WORD("올려", W_TP_DIR, UP), WORD("높여", W_TP_DIR, UP), WORD("내려", W_TP_DIR, DN),
+    WORD("낮춰", W_TP_DIR, DN),
+    /* earnings */
+    WORD("영업이익률", W_BLOCK, 0), WORD("영업이익율", W_BLOCK, 0), WORD("일매출", W_BLOCK, 0), WORD("매출비중", W_BLOCK, 0),
+    WORD("매출채권", W_BLOCK, 0), WORD("매출원가", W_BLOCK, 0), WORD("매출총이익", W_BLOCK, 0),
+    WORD("증가", W_EDIR | W_NOT_DEAL, UP), WORD("증가세", W_EDIR | W_NOT_DEAL, UP), WORD("급증", W_EDIR, UP),
+    WORD("늘어", W_EDIR, UP), WORD("늘었", W_EDIR, UP), WORD("성장", W_EDIR, UP), WORD("성장세", W_EDIR, UP),
+    WORD("확대", W_EDIR | W_NOT_DEAL, UP), WORD("개선", W_EDIR, UP), WORD("껑충", W_EDIR, UP), WORD("호조", W_EDIR, UP),
+    WORD("증익", W_EDIR, UP), WORD("감소", W_EDIR, DN), WORD("반토막", W_EDIR, DN), WORD("급감", W_EDIR, DN),
+    WORD("줄어", W_EDIR, DN), WORD("줄었", W_EDIR, DN), WORD("부진", W_EDIR | W_NOT_DEAL, DN), WORD("악화", W_EDIR, DN),
+    WORD("감익", W_EDIR, DN), WORD("최대", W_RECORD, 0), WORD("최고", W_RECORD, 0), WORD("경신", W_RECORD, 0),
+    WORD("돌파", W_RECORD, 0), WORD("상회", W_BEAT, 0), WORD("하회", W_BEAT, 0),
+    /* contracts */
+    WORD("해지", W_NOT_DEAL, 0), WORD("취소", W_NOT_DEAL, 0), WORD("철회", W_NOT_DEAL, 0), WORD("협상", W_NOT_DEAL, 0),
     WORD("회복", W_NOT_DEAL, 0), WORD("모멘텀", W_NOT_DEAL, 0), WORD("잔고", W_NOT_DEAL, 0),
-    WORD("본격화", W_NOT_DEAL, 0),
-    WORD("기대", W_NOT_DEAL, 0), WORD("전망", W_NOT_DEAL, 0), WORD("수혜", W_NOT_DEAL, 0),
-    WORD("미팅", W_NOT_DEAL, 0),
-    WORD("가능성", W_NOT_DEAL, 0), WORD("예상", W_NOT_DEAL, 0),
+    WORD("본격화", W_NOT_DEAL, 0), WORD("기대", W_NOT_DEAL, 0), WORD("전망", W_NOT_DEAL, 0), WORD("수혜", W_NOT_DEAL, 0),
+    WORD("미팅", W_NOT_DEAL, 0), WORD("가능성", W_NOT_DEAL, 0), WORD("예상", W_NOT_DEAL, 0),
     WORD("인수", W_NOT_GENERIC, 0), WORD("자문", W_NOT_GENERIC, 0), WORD("개발", W_NOT_GENERIC, 0),
     WORD("합병", W_NOT_GENERIC, 0), WORD("취득", W_NOT_GENERIC, 0), WORD("신탁", W_NOT_GENERIC, 0),
     WORD("협약", W_NOT_GENERIC, 0), WORD("주관", W_NOT_GENERIC | W_AGENT, 0),
-    WORD("주관사", W_NOT_GENERIC | W_AGENT, 0),
-    WORD("대행", W_AGENT, 0),
+    WORD("주관사", W_NOT_GENERIC | W_AGENT, 0), WORD("대행", W_AGENT, 0),
     /* what else moves */
     WORD("코스피", W_INDEX, 0), WORD("코스닥", W_INDEX, 0), WORD("증시", W_INDEX, 0), WORD("지수", W_INDEX, 0),
     WORD("환율", W_INDEX, 0), WORD("원화", W_INDEX, 0), WORD("금리", W_INDEX, 0), WORD("비트코인", W_INDEX, 0),
@@ -133,13 +134,12 @@ static const s_word_t s_words[] = {
     WORD("다우", W_INDEX, 0), WORD("달러", W_INDEX, 0), WORD("엔화", W_INDEX, 0), WORD("위안화", W_INDEX, 0),
     /* context */
     WORD("주가", W_PRICE_CTX, 0), WORD("장중", W_PRICE_CTX, 0), WORD("장초반", W_PRICE_CTX, 0),
-    WORD("특징주", W_PRICE_CTX | W_FEATURE, 0),
-    WORD("대비", W_COMPARE, 0), WORD("전년비", W_COMPARE, 0), WORD("比", W_COMPARE, 0), WORD("전년", W_COMPARE, 0),
-    WORD("전분기", W_COMPARE, 0), WORD("전월", W_COMPARE, 0), WORD("작년보다", W_COMPARE, 0), WORD("보다", W_COMPARE, 0),
-    WORD("yoy", W_COMPARE, 0),
-    WORD("자회사", W_SUBSID, 0), WORD("etf", W_PRODUCT, 0), WORD("etn", W_PRODUCT, 0),
-    WORD("우선주", W_TITLE, 0), WORD("사장", W_TITLE, 0), WORD("대표", W_TITLE, 0), WORD("회장", W_TITLE, 0), WORD("부회장", W_TITLE, 0),
-    WORD("관련주", W_GROUP, 0), WORD("관련株", W_GROUP, 0), WORD("株", W_GROUP, 0),
+    WORD("특징주", W_PRICE_CTX | W_FEATURE, 0), WORD("대비", W_COMPARE, 0), WORD("전년비", W_COMPARE, 0),
+    WORD("比", W_COMPARE, 0), WORD("전년", W_COMPARE, 0), WORD("전분기", W_COMPARE, 0), WORD("전월", W_COMPARE, 0),
+    WORD("작년보다", W_COMPARE, 0), WORD("보다", W_COMPARE, 0), WORD("yoy", W_COMPARE, 0), WORD("자회사", W_SUBSID, 0),
+    WORD("etf", W_PRODUCT, 0), WORD("etn", W_PRODUCT, 0), WORD("우선주", W_TITLE, 0), WORD("사장", W_TITLE, 0),
+    WORD("대표", W_TITLE, 0), WORD("회장", W_TITLE, 0), WORD("부회장", W_TITLE, 0), WORD("관련주", W_GROUP, 0),
+    WORD("관련株", W_GROUP, 0), WORD("株", W_GROUP, 0),
 };
 #undef UP
 #undef DN
@@ -148,6 +148,16 @@ static const s_word_t s_words[] = {
 
 #define S_WORD_COUNT (sizeof s_words / sizeof *s_words)
 #define S_TRIGGERS (W_MOVE | W_WEAK | W_LIMIT | W_ARROW | W_TARGET | W_KIND | W_TURN | W_CONTRACT | W_GENERIC)
+
+/*  True when the words below KTAG_EVENTS_TRIGGER_WORDS, and only they, are
+    triggers. */
+static inline bool s_ordered(void)
+{
+    for (size_t w = 0; w < S_WORD_COUNT; w++)
+        if (((s_words[w].flags & S_TRIGGERS) != 0) != (w < KTAG_EVENTS_TRIGGER_WORDS))
+            return false;
+    return true;
+}
 
 size_t ktag_events_word_count(void)
 {
@@ -406,15 +416,6 @@ static void s_subject_list_forward(const s_sentence_t *s, s_subject_t *subject, 
     }
 }
 
-/*  Step back one UTF-8 character from `at`. */
-static uint32_t s_back(const char *text, uint32_t at)
-{
-    do
-        at--;
-    while (at > 0 && ((uint8_t) text[at] & 0xC0) == 0x80);
-    return at;
-}
-
 static bool s_actor(const s_sentence_t *s, int32_t m)
 {
     return !s->is_source[m] && (s_is_company(s, m) || s_is_org(s, m));
@@ -433,9 +434,11 @@ static void s_subject_list_back(const s_sentence_t *s, s_subject_t *subject, uin
             s_subject_add(subject, m);
             at = s_mention(s, m)->start;
         } else {
+            /*  Back over the word, a byte at a time: a space, ']' or a
+                joiner can only end where a character does. */
             uint32_t p = at;
-            while (p > floor && !s_joiner_before(text, p) && text[p - 1] != ' ' && text[p - 1] != ']')
-                p = s_back(text, p);
+            while (p > floor && text[p - 1] != ' ' && text[p - 1] != ']' && !s_joiner_before(text, p))
+                p--;
             if (p == at)
                 return;
             at = p;
@@ -500,7 +503,7 @@ static void s_clause_subject(const s_sentence_t *s, size_t c, bool start_rule, s
     const char *text = s->text;
     uint32_t at = clause->start;
     for (;;) {
-        size_t q;
+        size_t q = 0;
         if (at < clause->end && (text[at] == ' ' || text[at] == '.' || text[at] == ','))
             at++;
         else if ((q = s_quote_at(text, clause->end, at)))
@@ -583,7 +586,7 @@ static void s_sentence_subject(s_sentence_t *s)
         uint32_t floor = s->clauses[c - 1].start;
         while (end > floor && text[end - 1] == ' ')
             end--;
-        size_t q;
+        size_t q = 0;
         while ((q = s_quote_before(text, end)) && end - q >= floor)
             end -= (uint32_t) q;
         s_subject_list_back(s, subject, end, floor);
@@ -594,7 +597,7 @@ static void s_sentence_subject(s_sentence_t *s)
         /*  The last word before the comma: "X 자회사," "X 사장," "코스피,". */
         uint32_t word = end;
         while (word > floor && text[word - 1] != ' ' && text[word - 1] != ']')
-            word = s_back(text, word);
+            word--;   /* a byte at a time: ' ' and ']' end a character */
         const s_word_t *w = word < end ? s_word_starting(s, word) : NULL;
         if (w && (w->flags & W_INDEX)) {
             subject->state = SUBJ_INDEX;
@@ -697,12 +700,24 @@ static int s_emit(ktag_events_findings_t *f, const s_sentence_t *s, const ktag_e
     return 0;
 }
 
+/*  A new event with every fact absent.  Member by member: a compound
+    literal is zeroed with `rep stos`, whose start-up costs more than the
+    stores on this path. */
 static ktag_event_finding_t s_event(const s_sentence_t *s, ktag_event_type_t type, uint32_t start, uint32_t end)
 {
-    return (ktag_event_finding_t) {
-        .type = type, .company = -1, .counterparty = -1, .source = -1,
-        .field = s->view->field, .start = start, .end = end,
-    };
+    ktag_event_finding_t e;
+    e.type = type;
+    e.kind = NULL;
+    e.company = e.counterparty = e.source = -1;
+    e.direction = NULL;
+    e.has_amount = e.has_previous = e.limit = false;
+    e.amount = e.previous = 0;
+    e.unit = KTAG_AMOUNT_NONE;
+    e.field = s->view->field;
+    e.start = start;
+    e.end = end;
+    e.rule = NULL;
+    return e;
 }
 
 static void s_widen(ktag_event_finding_t *e, uint32_t start, uint32_t end)
@@ -962,21 +977,20 @@ static int s_funding(ktag_events_findings_t *f, s_sentence_t *s)
 
 /* -------------------------------------------------------- price move */
 
-/*  True when a sector of stocks names the move: "화장품주 이틀째 '급등'",
-    "조선주 동반 강세" (a word ending in 주 or 株 right before, over a few
-    modifiers). */
-static bool s_sector_before(const s_sentence_t *s, uint32_t at)
+/*  True when a sector of stocks names the move at `at`: "화장품주 이틀째
+    '급등'", "조선주 동반 강세" (a word ending in 주 or 株 right before, over
+    a few modifiers, after byte `floor`). */
+static bool s_sector_before(const char *text, uint32_t floor, uint32_t at)
 {
     static const char *const modifiers[] = { "이틀째", "사흘째", "연일", "동반", "나란히", "일제히", "모두",
                                              "또" };
-    const char *text = s->text;
     for (int rounds = 0; rounds < 4; rounds++) {
-        size_t q;
-        while (at > s->start && (text[at - 1] == ' ' || (q = s_quote_before(text, at))))
+        size_t q = 0;
+        while (at > floor && (text[at - 1] == ' ' || (q = s_quote_before(text, at))))
             at -= text[at - 1] == ' ' ? 1 : (uint32_t) q;
         bool skipped = false;
         for (size_t i = 0; i < sizeof modifiers / sizeof *modifiers; i++) {
-            if (s_ends_at(text, s->start, at, modifiers[i])) {
+            if (s_ends_at(text, floor, at, modifiers[i])) {
                 at -= (uint32_t) strlen(modifiers[i]);
                 skipped = true;
                 break;
@@ -985,7 +999,7 @@ static bool s_sector_before(const s_sentence_t *s, uint32_t at)
         if (!skipped)
             break;
     }
-    return at >= s->start + 6 && (s_at(text, at, at - 3, "주") || s_at(text, at, at - 3, "株"))
+    return at >= floor + 6 && (s_at(text, at, at - 3, "주") || s_at(text, at, at - 3, "株"))
            && s_hangul_at(text, at, at - 6);
 }
 
@@ -1041,7 +1055,7 @@ static int s_price_moves(ktag_events_findings_t *f, s_sentence_t *s)
                 continue;
         } else if (flags & W_WEAK) {
             uint32_t back = tok->start;
-            size_t q;
+            size_t q = 0;
             while (back > clause->start && (text[back - 1] == ' ' || (q = s_quote_before(text, back))))
                 back -= text[back - 1] == ' ' ? 1 : (uint32_t) q;
             bool reaction = back >= clause->start + 3 && s_at(text, back, back - 3, "에");
@@ -1102,7 +1116,8 @@ static int s_price_moves(ktag_events_findings_t *f, s_sentence_t *s)
         if (stocks.state != SUBJ_MENTIONS) {
             /*  No stock named: a group (관련주, 株), a [특징주] line or a
                 limit move is still a move; a bare 상승 is not. */
-            bool group = s_token_in(s, clause->start, tok->start, W_GROUP) || s_sector_before(s, tok->start);
+            bool group = s_token_in(s, clause->start, tok->start, W_GROUP)
+                         || s_sector_before(s->text, s->start, tok->start);
             if (!(group || (flags & W_LIMIT) || ((flags & W_MOVE) && s->feature)))
                 continue;
             e.rule = group ? "group" : "no_stock";
@@ -1599,7 +1614,7 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
         /*  After the broker only 證, 증권, brackets, quotes or the end. */
         uint32_t p = mention->end;
         for (;;) {
-            size_t q;
+            size_t q = 0;
             if (p < s->end && (text[p] == ' ' || text[p] == ')' || text[p] == ']' || text[p] == '.'))
                 p++;
             else if ((q = s_quote_at(text, s->end, p)))
@@ -1617,17 +1632,19 @@ static int s_sentence(ktag_events_findings_t *f, s_scratch_t *scratch, s_sentenc
             s->source = (int32_t) m;
         }
     }
-    /*  A broker quoted at the start: 신한금투 "…목표가↑". */
-    if (s->source < 0 && s->m_first < s->m_last) {
+    /*  A broker quoted at the start: 신한금투 "…목표가↑" (the cheap tests
+        first: most sentences hold no 목표가). */
+    if (s->source < 0 && s->m_first < s->m_last && (s->flags & W_TARGET)) {
         int32_t m = (int32_t) s->m_first;
         uint32_t end = s_mention(s, m)->end;
-        uint32_t lead = s->start;
-        while (lead < s->end && (text[lead] == ' ' || s_quote_at(text, s->end, lead)))
-            lead += text[lead] == ' ' ? 1 : (uint32_t) s_quote_at(text, s->end, lead);
-        if (s_mention(s, m)->start == lead && end + 1 < s->end && text[end] == ' '
-            && s_quote_at(text, s->end, end + 1) && s_token_in(s, end, s->end, W_TARGET) && s_is_broker(s, m)) {
-            s->is_source[m] = 1;
-            s->source = m;
+        if (end + 1 < s->end && text[end] == ' ' && s_quote_at(text, s->end, end + 1)) {
+            uint32_t lead = s->start;
+            while (lead < s->end && (text[lead] == ' ' || s_quote_at(text, s->end, lead)))
+                lead += text[lead] == ' ' ? 1 : (uint32_t) s_quote_at(text, s->end, lead);
+            if (s_mention(s, m)->start == lead && s_token_in(s, end, s->end, W_TARGET) && s_is_broker(s, m)) {
+                s->is_source[m] = 1;
+                s->source = m;
+            }
         }
     }
     s->subject_known = false;
@@ -1719,25 +1736,47 @@ __attribute__((noinline)) static int s_field(const ktag_field_view_t *view, ktag
     return 0;
 }
 
+/*  True when the only triggers of a field are move words (no limit, no
+    other trigger, no funding term) and nothing they could be said of: a
+    move is an event only for a stock (a company the field names, maybe in
+    an earlier sentence), a group (관련주, a sector word ending in 주
+    before the word) or a [특징주] line, and most such headlines are about
+    an index ("코스피, 1%대 상승 출발").  Each condition asks no more than
+    s_price_moves() does, over the whole field instead of a sentence or a
+    clause, so a field dropped here states no event. */
+static bool s_moves_without_stock(const ktag_field_view_t *view)
+{
+    const uint32_t moves = W_MOVE | W_WEAK | W_ARROW;
+    if (view->funding_count)
+        return false;
+    uint32_t flags = 0;
+    for (size_t w = 0; w < view->cue_word_count; w++)
+        flags |= view->cue_words[w].term < S_WORD_COUNT ? s_words[view->cue_words[w].term].flags : 0;
+    if ((flags & S_TRIGGERS & ~moves) || (flags & (W_FEATURE | W_GROUP)))
+        return false;
+    for (size_t m = 0; m < view->mention_count; m++)
+        if (view->mentions[m].entry->type == KTAG_TYPE_COMPANY)
+            return false;
+    for (size_t w = 0; w < view->cue_word_count; w++)
+        if (view->cue_words[w].term < S_WORD_COUNT && (s_words[view->cue_words[w].term].flags & moves)
+            && s_sector_before(view->norm, 0, view->cue_words[w].start))
+            return false;
+    return true;
+}
+
 int ktag_events_analyze(const ktag_field_view_t *fields, size_t field_count, ktag_events_findings_t *findings)
 {
     findings->event_count = 0;
     if (!findings->scratch) {
+        assert(s_ordered());
         findings->scratch = calloc(1, sizeof(s_scratch_t));
         if (!findings->scratch)
             return KTAG_ERR_NOMEM;
     }
     for (size_t fi = 0; fi < field_count; fi++) {
         const ktag_field_view_t *view = &fields[fi];
-        /*  Most headlines hold no trigger at all: then no sentence of the
-            field can state an event. */
-        bool triggers = false;
-        for (size_t w = 0; w < view->cue_word_count && !triggers; w++)
-            triggers = view->cue_words[w].term < S_WORD_COUNT
-                       && (s_words[view->cue_words[w].term].flags & S_TRIGGERS);
-        for (size_t m = 0; m < view->mention_count && !triggers; m++)
-            triggers = view->mentions[m].entry->type == KTAG_TYPE_FUNDING;
-        if (!triggers)
+        /*  A field with no trigger states no event in any sentence. */
+        if (!ktag_events_may_state(view) || s_moves_without_stock(view))
             continue;
         int rc = s_field(view, findings, findings->scratch);
         if (rc)

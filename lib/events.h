@@ -49,6 +49,20 @@ typedef struct {
     size_t scratch_cap;
 } ktag_events_findings_t;
 
+/** The analyzer's cue words (below) with an index under this are its
+ *  triggers; the others are context its rules read around a trigger. */
+#define KTAG_EVENTS_TRIGGER_WORDS 60
+
+/** True when a field may state an event: one of its cue words is a
+ *  trigger, or a mention is a funding term.  Most headlines hold neither;
+ *  the tagger asks before it calls ktag_events_analyze(), which asks again
+ *  per field.  This function can't fail. */
+static inline bool ktag_events_may_state(const ktag_field_view_t *view)
+{
+    /*  `|`, not `||`: two compares and no branch for the tagger's loop. */
+    return (view->cue_word_first < KTAG_EVENTS_TRIGGER_WORDS) | (view->funding_count > 0);
+}
+
 /** Find the events of a document whose fields come title first.
  *  `findings` is emptied first.
  *  @returns 0, or KTAG_ERR_NOMEM (findings are then incomplete). */

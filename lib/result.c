@@ -106,21 +106,30 @@ int ktag_result_add_sentence(ktag_result_t *self, ktag_field_t field, size_t byt
     return 0;
 }
 
-int ktag_result_add_event(ktag_result_t *self, const ktag_event_t *event, const char *orig)
+ktag_event_t *ktag_result_add_event(ktag_result_t *self, ktag_field_t field, const char *orig, size_t byte_start,
+                                    size_t byte_end)
 {
     size_t n = self->event_count;
     if (KTAG_RESERVE(self->events, self->event_cap, n + 1)
         || KTAG_RESERVE(self->event_text, self->event_text_cap, n + 1))
-        return KTAG_ERR_NOMEM;
-    size_t stored = s_store(self, orig + event->byte_start, event->byte_end - event->byte_start);
+        return NULL;
+    size_t stored = s_store(self, orig + byte_start, byte_end - byte_start);
     if (stored == (size_t) -1)
-        return KTAG_ERR_NOMEM;
+        return NULL;
     self->event_text[n] = stored;
-    self->events[n] = *event;
-    self->events[n].start = event->byte_start;
-    self->events[n].end = event->byte_end;
+    /*  Member by member: a compound literal is zeroed with `rep stos`,
+        whose start-up costs more than the stores. */
+    ktag_event_t *event = &self->events[n];
+    event->type = KTAG_EVENT_FUNDING;
+    event->kind = event->company = event->counterparty = event->source = event->direction = NULL;
+    event->unit = event->text = event->rule = NULL;
+    event->has_amount = event->has_previous = event->limit = false;
+    event->amount = event->previous = event->sentiment = 0;
+    event->start = event->byte_start = byte_start;
+    event->end = event->byte_end = byte_end;
+    event->field = field;
     self->event_count++;
-    return 0;
+    return event;
 }
 
 int ktag_result_add_explain(ktag_result_t *self, const char *line, size_t len)

@@ -29,6 +29,7 @@ typedef struct {
     ktag_scan_t scan;
     ktag_mention_t *mentions;    /**< resolved, for the analyzers */
     size_t mention_count, mention_cap;
+    size_t funding_count;        /**< mentions of funding terms */
 } ktag_field_state_t;
 
 /*  A 64-byte block of a field's text marked for offset conversion (result.c). */
@@ -76,10 +77,13 @@ int ktag_result_add_entity(ktag_result_t *self, const ktag_entry_t *entry, ktag_
 int ktag_result_add_sentence(ktag_result_t *self, ktag_field_t field, size_t byte_start, size_t byte_end,
                              const ktag_sentiment_t *sentiment);
 
-/** Append an event whose span is original bytes [event->byte_start,
- *  event->byte_end) of `orig`; start/end are set from them and stay bytes
- *  until ktag_result_finish().  @returns 0 or KTAG_ERR_NOMEM. */
-int ktag_result_add_event(ktag_result_t *self, const ktag_event_t *event, const char *orig);
+/** Append an event of `field` whose span is original bytes [byte_start,
+ *  byte_end) of `orig` (the field's text): its span, text and field are
+ *  set, start/end stay bytes until ktag_result_finish(), and every other
+ *  member is absent (zero) for the caller to fill in place.
+ *  @returns the event, owned by the result; NULL when out of memory. */
+ktag_event_t *ktag_result_add_event(ktag_result_t *self, ktag_field_t field, const char *orig, size_t byte_start,
+                                    size_t byte_end);
 
 /** Append an explanation line of `len` bytes.  @returns 0 or KTAG_ERR_NOMEM. */
 int ktag_result_add_explain(ktag_result_t *self, const char *line, size_t len);

@@ -74,6 +74,7 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
 {
     self->candidate_count = self->cue_count = self->stop_count = self->term_count = 0;
     self->cue_word_count = self->guess_word_count = 0;
+    self->cue_word_first = UINT32_MAX;
     self->cue_max = self->stop_max = 0;
     self->matches.count = 0;
     if (ktag_matcher_scan(lex->matcher, norm, len, &self->matches))
@@ -105,7 +106,9 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
         if (pattern->event_word >= 0) {
             if (KTAG_RESERVE(self->cue_words, self->cue_word_cap, self->cue_word_count + 1))
                 return KTAG_ERR_NOMEM;
-            self->cue_words[self->cue_word_count++] = (ktag_term_hit_t) { start, end, (uint32_t) pattern->event_word };
+            uint32_t word = (uint32_t) pattern->event_word;
+            self->cue_words[self->cue_word_count++] = (ktag_term_hit_t) { start, end, word };
+            self->cue_word_first = word < self->cue_word_first ? word : self->cue_word_first;
         }
         if (pattern->guess) {
             if (KTAG_RESERVE(self->guess_words, self->guess_word_cap, self->guess_word_count + 1))

@@ -38,6 +38,7 @@ typedef struct {
     size_t term_count, term_cap;
     ktag_term_hit_t *cue_words;     /**< the events analyzer's words: by start, longest first */
     size_t cue_word_count, cue_word_cap;
+    uint32_t cue_word_first;        /**< the smallest word index in cue_words; UINT32_MAX if none */
     ktag_term_hit_t *guess_words;   /**< the guess stage's anchor words (guess.h): by start, longest
                                          first; `term` holds the word's KTAG_GUESS_* kinds */
     size_t guess_word_count, guess_word_cap;

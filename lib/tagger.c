@@ -84,7 +84,7 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
     field->present = true;
     field->orig = text;
     field->orig_len = len;
-    field->mention_count = 0;
+    field->mention_count = field->funding_count = 0;
 
     int rc = ktag_normalize(&field->normbuf, text, len, err);
     if (rc) {
@@ -126,6 +126,7 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
         size_t byte_end = ktag_norm_orig_end(&field->normbuf, end);
         field->mentions[field->mention_count++]
             = (ktag_mention_t) { start, end, (uint32_t) self->entity_count, entry };
+        field->funding_count += entry->type == KTAG_TYPE_FUNDING;
         if (ktag_result_add_entity(self, entry, which, text, byte_start, byte_end))
             return ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
     }
@@ -150,6 +151,8 @@ static size_t s_views(const ktag_result_t *self, ktag_field_view_t views[2])
             .mention_count = field->mention_count,
             .cue_words = field->scan.cue_words,
             .cue_word_count = field->scan.cue_word_count,
+            .cue_word_first = field->scan.cue_word_first,
+            .funding_count = field->funding_count,
         };
     }
     return count;
@@ -182,13 +185,18 @@ static int s_write_sentiment(ktag_result_t *self, const ktag_sentiment_findings_
 
 /* ------------------------------------------------ events (events.c) */
 
-/*  Run the events analyzer and write its events: entity indexes become
-    ids, normalized spans original bytes, and each event gets the
-    sentiment of its span from the sentiment findings. */
-static int s_events(ktag_result_t *self)
+/*  Run the events analyzer on the fields and write its events: entity
+    indexes become ids, normalized spans original bytes, and each event gets
+    the sentiment of its span from the sentiment findings. */
+static int s_events(ktag_result_t *self, const ktag_field_view_t *views, size_t view_count)
 {
-    ktag_field_view_t views[2];
-    size_t view_count = s_views(self, views);
+    /*  Most headlines hold no trigger: then the analyzer's code and its
+        findings are not touched at all. */
+    bool may_state = false;
+    for (size_t v = 0; v < view_count; v++)
+        may_state |= ktag_events_may_state(&views[v]);
+    if (!may_state)
+        return 0;
     ktag_events_findings_t *found = &self->events_findings;
     int rc = ktag_events_analyze(views, view_count, found);
     if (rc)
@@ -196,29 +204,26 @@ static int s_events(ktag_result_t *self)
     for (size_t i = 0; i < found->event_count; i++) {
         const ktag_event_finding_t *e = &found->events[i];
         const ktag_field_state_t *field = &self->fields[e->field];
-        ktag_event_t event = {
-            .type = e->type,
-            .kind = e->kind,
-            .company = e->company >= 0 ? self->entities[e->company].id : NULL,
-            .counterparty = e->counterparty >= 0 ? self->entities[e->counterparty].id : NULL,
-            .source = e->source >= 0 ? self->entities[e->source].id : NULL,
-            .direction = e->direction,
-            .has_amount = e->has_amount,
-            .amount = e->amount,
-            .unit = e->has_amount ? ktag_amount_unit_name(e->unit) : NULL,
-            .has_previous = e->has_previous,
-            .previous = e->previous,
-            .limit = e->limit,
-            .byte_start = ktag_norm_orig_start(&field->normbuf, e->start),
-            .byte_end = ktag_norm_orig_end(&field->normbuf, e->end),
-            .field = e->field,
-            .sentiment = self->options.sentiment
-                             ? ktag_sentiment_span_score(&self->sentiment_findings, e->field, e->start, e->end)
-                             : 0.0,
-            .rule = e->rule,
-        };
-        if (ktag_result_add_event(self, &event, field->orig))
+        ktag_event_t *event = ktag_result_add_event(self, e->field, field->orig,
+                                                    ktag_norm_orig_start(&field->normbuf, e->start),
+                                                    ktag_norm_orig_end(&field->normbuf, e->end));
+        if (!event)
             return KTAG_ERR_NOMEM;
+        event->type = e->type;
+        event->kind = e->kind;
+        event->company = e->company >= 0 ? self->entities[e->company].id : NULL;
+        event->counterparty = e->counterparty >= 0 ? self->entities[e->counterparty].id : NULL;
+        event->source = e->source >= 0 ? self->entities[e->source].id : NULL;
+        event->direction = e->direction;
+        event->has_amount = e->has_amount;
+        event->amount = e->amount;
+        event->unit = e->has_amount ? ktag_amount_unit_name(e->unit) : NULL;
+        event->has_previous = e->has_previous;
+        event->previous = e->previous;
+        event->limit = e->limit;
+        if (self->options.sentiment)
+            event->sentiment = ktag_sentiment_span_score(&self->sentiment_findings, e->field, e->start, e->end);
+        event->rule = e->rule;
         if (self->options.explain) {
             char line[96];
             int len = snprintf(line, sizeof line, "event %s by %s", ktag_event_type_name(e->type),
@@ -253,9 +258,10 @@ int ktag_tag(ktag_result_t *self, ktag_lexicon_t *lexicon, const char *text, siz
     if (!rc)
         rc = s_tag_field(self, KTAG_FIELD_TEXT, text ? text : "", text_len, err);
 
+    /*  The analyzers read the same views of the fields. */
+    ktag_field_view_t views[2];
+    size_t view_count = !rc && (self->options.sentiment || self->options.events) ? s_views(self, views) : 0;
     if (!rc && self->options.sentiment) {
-        ktag_field_view_t views[2];
-        size_t view_count = s_views(self, views);
         rc = ktag_sentiment_score(self->lexicon->sentiment, views, view_count, self->options.explain,
                                   &self->sentiment_findings);
         if (!rc)
@@ -264,7 +270,7 @@ int ktag_tag(ktag_result_t *self, ktag_lexicon_t *lexicon, const char *text, siz
             ktag_error_set(err, rc, "%s", ktag_strerror(rc));
     }
     if (!rc && self->options.events) {
-        rc = s_events(self);
+        rc = s_events(self, views, view_count);
         if (rc)
             ktag_error_set(err, rc, "%s", ktag_strerror(rc));
     }

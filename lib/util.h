@@ -30,14 +30,11 @@ void ktag_log(ktag_log_level_t level, const char *format, ...)
             ktag_log(level, __VA_ARGS__);   \
     } while (0)
 
-/** Make room for `needed` elements of `size` (> 0) bytes in *array
- *  (capacity in *capacity), growing geometrically.  @returns 0 or
- *  KTAG_ERR_NOMEM (also when the byte count would overflow), leaving the
- *  array untouched on failure. */
-static inline int ktag_reserve(void **array, size_t *capacity, size_t needed, size_t size)
+/*  The growth of ktag_reserve(), out of line and cold: the inline part is a
+    compare, so that the hot loops that append stay small. */
+__attribute__((noinline, cold, unused)) static int ktag_grow(void **array, size_t *capacity, size_t needed,
+                                                                size_t size)
 {
-    if (needed <= *capacity)
-        return 0;
     if (needed > SIZE_MAX / 2 / size)
         return KTAG_ERR_NOMEM;
     size_t grown = *capacity ? *capacity : 16;
@@ -49,6 +46,17 @@ static inline int ktag_reserve(void **array, size_t *capacity, size_t needed, si
     *array = larger;
     *capacity = grown;
     return 0;
+}
+
+/** Make room for `needed` elements of `size` (> 0) bytes in *array
+ *  (capacity in *capacity), growing geometrically.  @returns 0 or
+ *  KTAG_ERR_NOMEM (also when the byte count would overflow), leaving the
+ *  array untouched on failure. */
+static inline int ktag_reserve(void **array, size_t *capacity, size_t needed, size_t size)
+{
+    if (__builtin_expect(needed <= *capacity, 1))
+        return 0;
+    return ktag_grow(array, capacity, needed, size);
 }
 
 #define KTAG_RESERVE(array, capacity, needed) \

@@ -110,9 +110,17 @@ static const char *s_events(const char *text)
                 words[word_count++] = (ktag_term_hit_t) { (uint32_t) at, (uint32_t) (at + n), (uint32_t) w };
         }
     qsort(words, word_count, sizeof *words, s_by_start_longest);
+    /*  What the scan and the tagger note for the analyzer's gate. */
+    uint32_t first = UINT32_MAX;
+    for (size_t w = 0; w < word_count; w++)
+        first = words[w].term < first ? words[w].term : first;
+    size_t funding = 0;
+    for (size_t m = 0; m < count; m++)
+        funding += mentions[m].entry->type == KTAG_TYPE_FUNDING;
     ktag_field_view_t view = { .field = KTAG_FIELD_TEXT, .norm = norm, .norm_len = len,
                                .mentions = mentions, .mention_count = count,
-                               .cue_words = words, .cue_word_count = word_count };
+                               .cue_words = words, .cue_word_count = word_count,
+                               .cue_word_first = first, .funding_count = funding };
     if (ktag_events_analyze(&view, 1, &s_found))
         return "(analyze failed)";
     size_t used = 0;
@@ -382,7 +390,8 @@ static double s_dense_seconds(size_t repeats, size_t *events)
     text[repeats * unit_len] = '\0';
     ktag_field_view_t view = { .field = KTAG_FIELD_TEXT, .norm = text, .norm_len = repeats * unit_len,
                                .mentions = mentions, .mention_count = 2 * repeats,
-                               .cue_words = words, .cue_word_count = repeats };
+                               .cue_words = words, .cue_word_count = repeats,
+                               .cue_word_first = (uint32_t) move, .funding_count = repeats };
     double best = 1e9;
     for (int run = 0; run < 5; run++) {
         struct timespec t0, t1;
