@@ -21,44 +21,52 @@ def wait_stats(env, predicate, timeout=30.0):
         time.sleep(0.005)
 
 
-def test_sigterm_answers_in_flight_requests_and_exits_0(env):
-    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2")
+def s_drain_once(env, attempt, n=40):
+    """Send n heavy requests to a new daemon, SIGTERM it once it has read
+    them all and holds some, read every reply.  @returns how many requests
+    the daemon said it was draining when the signal came."""
+    front, ctl = env.ipc("front%d" % attempt), env.ipc("ctl%d" % attempt)
+    d = env.start("--bind", front, "--control", ctl, "--threads", "2")
     # A minute per reply: on a loaded machine a debug build tags these at a
     # few documents a second.
-    s = env.socket(zmq.DEALER, env.ipc("front"), timeout_ms=60000)
-    # ~2 MB documents, tens of ms each: the main loop reads as it tags, so
-    # when it has read the last one, what it and the worker hold usually
-    # still takes long enough for the signal to come first.  The stats
-    # request is answered between two tagging steps, though, and on a busy
-    # machine the last step may have finished everything: then that wave's
-    # replies are read and another wave is sent, until the signal finds
-    # requests in flight.
-    n = 40
-    sent = 0
-    for wave in range(5):
-        for i in range(sent, sent + n):
-            s.send_multipart([b"", pack({"id": i, "text": HEAVY * 10})])
-        sent += n
-        # Every request is accepted (read by the daemon); are some in flight?
-        st = wait_stats(env, lambda st: st["requests"] >= sent)
-        if st["in_flight"] > 0:
+    s = env.socket(zmq.DEALER, front, timeout_ms=60000)
+    for i in range(n):
+        s.send_multipart([b"", pack({"id": i, "text": HEAVY * 10})])
+    deadline = time.monotonic() + 30
+    while True:
+        st = env.request(ctl, {"op": "stats"})["stats"]
+        if st["requests"] >= n:
             break
-        for _ in range(n):
-            assert unpack(s.recv_multipart()[1])["ok"]
-    assert st["in_flight"] > 0, st
+        assert time.monotonic() < deadline, st
+        time.sleep(0.005)
     d.send_signal(signal.SIGTERM)
     got = set()
     for _ in range(n):
         r = unpack(s.recv_multipart()[1])
         assert r["ok"] and len(r["entities"]) > 0
         got.add(r["id"])
-    assert got == set(range(sent - n, sent))
+    # Every accepted request was answered, once, and the daemon exits 0.
+    assert got == set(range(n))
     assert d.wait(timeout=30) == 0
     log = d.log_text()
-    m = re.search(r"draining (\d+) in-flight requests", log)
-    assert m and int(m.group(1)) > 0, log
     assert "drained: every accepted request was answered" in log
-    assert "%d requests received, %d replies sent" % (sent, sent) in log
+    assert "%d requests received, %d replies sent" % (n, n) in log
+    m = re.search(r"draining (\d+) in-flight requests", log)
+    assert m, log
+    return int(m.group(1))
+
+
+def test_sigterm_answers_in_flight_requests_and_exits_0(env):
+    # ~2 MB documents, tens of ms each: the main loop reads as it tags, so
+    # when it has read the last one, what it and the worker hold usually
+    # outlasts the stats reply and the signal.  Not always: on a busy
+    # machine the last of them can finish in between, and the drain then
+    # has nothing to answer.  Such an attempt proves nothing about the
+    # drain, so another daemon is tried; one must drain something.
+    draining = [s_drain_once(env, 0)]
+    while draining[-1] == 0 and len(draining) < 5:
+        draining.append(s_drain_once(env, len(draining)))
+    assert draining[-1] > 0, draining
 
 
 def test_no_new_requests_while_draining(env):
