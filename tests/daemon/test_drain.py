@@ -11,17 +11,17 @@ from conftest import pack, unpack
 HEAVY = "삼성전자 주가가 상승했다. 엔비디아는 H800으로 강세. " * 3000   # ~220 KB, ms each
 
 
-def wait_stats(env, predicate, timeout=30.0):
+def wait_stats(env, predicate, timeout=30.0, control=None):
     deadline = time.monotonic() + timeout
     while True:
-        st = env.request(env.ipc("ctl"), {"op": "stats"})["stats"]
+        st = env.request(control or env.ipc("ctl"), {"op": "stats"})["stats"]
         if predicate(st):
             return st
         assert time.monotonic() < deadline, st
         time.sleep(0.005)
 
 
-def s_drain_once(env, attempt, n=40):
+def drain_once(env, attempt, n=40):
     """Send n heavy requests to a new daemon, SIGTERM it once it has read
     them all and holds some, read every reply.  @returns how many requests
     the daemon said it was draining when the signal came."""
@@ -32,13 +32,7 @@ def s_drain_once(env, attempt, n=40):
     s = env.socket(zmq.DEALER, front, timeout_ms=60000)
     for i in range(n):
         s.send_multipart([b"", pack({"id": i, "text": HEAVY * 10})])
-    deadline = time.monotonic() + 30
-    while True:
-        st = env.request(ctl, {"op": "stats"})["stats"]
-        if st["requests"] >= n:
-            break
-        assert time.monotonic() < deadline, st
-        time.sleep(0.005)
+    wait_stats(env, lambda st: st["requests"] >= n, control=ctl)
     d.send_signal(signal.SIGTERM)
     got = set()
     for _ in range(n):
@@ -63,10 +57,11 @@ def test_sigterm_answers_in_flight_requests_and_exits_0(env):
     # machine the last of them can finish in between, and the drain then
     # has nothing to answer.  Such an attempt proves nothing about the
     # drain, so another daemon is tried; one must drain something.
-    draining = [s_drain_once(env, 0)]
-    while draining[-1] == 0 and len(draining) < 5:
-        draining.append(s_drain_once(env, len(draining)))
-    assert draining[-1] > 0, draining
+    for attempt in range(5):
+        draining = drain_once(env, attempt)
+        if draining > 0:
+            break
+    assert draining > 0, "no attempt of 5 drained a request in flight"
 
 
 def test_no_new_requests_while_draining(env):
