@@ -1213,6 +1213,20 @@ s_loop(s_server_t *s)
     }
 }
 
+/* The loop ends with replies handed to ZeroMQ but perhaps not delivered
+   (a large reply, a slow reader).  After a drain they are promised: they
+   may flush until the drain's deadline, as the requests could have run.
+   Any other stop gives them S_FRONT_LINGER_MS. */
+static void
+s_let_replies_flush(s_server_t *s)
+{
+    if (!s->draining || !s->front_out)
+        return;
+    double left_ms = (s->drain_deadline - s_now()) * 1000.0;
+    int linger = left_ms > S_FRONT_LINGER_MS ? (int) left_ms : S_FRONT_LINGER_MS;
+    zmq_setsockopt(s->front_out, ZMQ_LINGER, &linger, sizeof linger);
+}
+
 int
 ktagd_server_run(const ktagd_config_t *config, ktagd_lexholder_t *lexicons)
 {
@@ -1282,6 +1296,7 @@ done:
         s_waiter_done(&s.next[i]);
     if (s.monitor && s.front_in)
         zmq_socket_monitor(s.front_in, NULL, 0);
+    s_let_replies_flush(&s);
     void *sockets[] = { s.front_in, s.front_out != s.front_in ? s.front_out : NULL, s.back,
                         s.control, s.reloader, s.monitor };
     for (size_t i = 0; i < sizeof sockets / sizeof sockets[0]; i++)

@@ -64,6 +64,32 @@ def test_sigterm_answers_in_flight_requests_and_exits_0(env):
     assert draining > 0, "no attempt of 5 drained a request in flight"
 
 
+def test_replies_reach_a_slow_reader_after_the_drain(env):
+    # Replies handed to ZeroMQ are not yet delivered: a client that reads
+    # slowly (here: a queue of one message, small kernel buffers, and a
+    # pause longer than the daemon's usual one-second linger) must still get
+    # every reply to a request the daemon accepted.  The stop waits for them
+    # up to the drain timeout.
+    n = 20
+    d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2")
+    s = env.ctx.socket(zmq.DEALER)
+    env.sockets.append(s)
+    s.setsockopt(zmq.LINGER, 0)
+    s.setsockopt(zmq.RCVHWM, 1)
+    s.setsockopt(zmq.RCVBUF, 4096)
+    s.setsockopt(zmq.RCVTIMEO, 30000)
+    s.connect(env.ipc("front"))
+    for i in range(n):
+        s.send_multipart([b"", pack({"id": i, "text": HEAVY})])
+    wait_stats(env, lambda st: st["replies"] >= n)
+    d.send_signal(signal.SIGTERM)
+    d.wait_log("drained")
+    time.sleep(2.5)
+    ids = sorted(unpack(s.recv_multipart()[1])["id"] for _ in range(n))
+    assert ids == list(range(n))
+    assert d.wait(timeout=30) == 0
+
+
 def test_no_new_requests_while_draining(env):
     d = env.start("--bind", env.ipc("front"), "--control", env.ipc("ctl"), "--threads", "2")
     s = env.socket(zmq.DEALER, env.ipc("front"))
