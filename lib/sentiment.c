@@ -433,12 +433,6 @@ static bool s_is_direction(int cls)
     return cls >= KTAG_SENT_UP && cls <= KTAG_SENT_WORSE;
 }
 
-/*  A rise or a fall of a quantity, as against a judgement (better, worse). */
-static bool s_is_move(int cls)
-{
-    return cls == KTAG_SENT_UP || cls == KTAG_SENT_DOWN;
-}
-
 static bool s_is_measure(int cls)
 {
     return cls >= KTAG_SENT_MEASURE_GOOD && cls <= KTAG_SENT_STATE_BAD;
@@ -836,8 +830,28 @@ static size_t s_closed_clause(const char *s, size_t n, const s_sentence_t *sent,
 /*  Score the items [first, first+count) of one sentence: modifiers, then
     composition, then standalone polarity, negation and contrast.  Fills
     each item's contrib and the sentence's raw score and damper. */
-static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentence_t *sent)
+/*  True when a company is named inside [from, to): the words after it
+    tell of that company, not of what came before. */
+static bool s_company_between(const ktag_field_view_t *view, uint32_t from, uint32_t to)
 {
+    size_t lo = 0, hi = view->mention_count;
+    while (lo < hi) {   /* the first mention starting at or after `from` */
+        size_t mid = lo + (hi - lo) / 2;
+        if (view->mentions[mid].start < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t m = lo; m < view->mention_count && view->mentions[m].start < to; m++)
+        if (view->mentions[m].end <= to && view->mentions[m].entry->type == KTAG_TYPE_COMPANY)
+            return true;
+    return false;
+}
+
+static void s_score_sentence(const ktag_field_view_t *view, s_item_t *items, s_sentence_t *sent)
+{
+    const char *s = view->norm;
+    size_t n = view->norm_len;
     s_item_t *it = items + sent->first;
     size_t count = sent->count;
 
@@ -880,12 +894,13 @@ static void s_score_sentence(const char *s, size_t n, s_item_t *items, s_sentenc
                 break;
             }
             /*  A second move right after a move of a no-news quantity is
-                the same move told again (환율, 1,300원 밑으로…19원 급락).
-                Only a rise or fall repeats one: after 보호예수 해제 (a
-                lock-up ended, `better`), 하락세 is the stock's own move. */
-            if (s_is_move(t->cls) && s_is_move(d->cls) && t->measure >= 0 && !t->absorbed
+                the same move told again (환율, 1,300원 밑으로…19원 급락),
+                unless a company is named between: 보호예수 해제 LG엔솔,
+                2%대 하락세 is the stock's own fall. */
+            if (s_is_direction(t->cls) && t->measure >= 0 && !t->absorbed
                 && items[t->measure].cls == KTAG_SENT_MEASURE_NEUTRAL
-                && !s_cause_between(s, n, t->end, d->start)) {
+                && !s_cause_between(s, n, t->end, d->start)
+                && !s_company_between(view, t->end, d->start)) {
                 d->measure = t->measure;
                 d->contrib = 0;
                 d->chained = true;
@@ -1618,7 +1633,7 @@ int ktag_sentiment_score(const ktag_sentiment_lexicon_t *lexicon,
             while (k < item_count && items[k].start < sent->end)
                 k++;
             sent->count = k - sent->first;
-            s_score_sentence(view->norm, view->norm_len, items, sent);
+            s_score_sentence(view, items, sent);
             double score = s_squash(sent->raw);
             unsigned pos = 0, neg = 0;
             for (size_t j = sent->first; j < sent->first + sent->count; j++) {

@@ -459,6 +459,14 @@ static void test_repeated_move_of_a_no_news_measure(void)
     CHECK(s_explains("환율, 석달만에 1,250원 아래로…12.4원 급락한 1,248.1원 마감", "moved again, no news"));
     /* a move of something else after it still counts */
     NEG("환율 상승에 코스피 급락");
+    /* any direction word tells the move again: a lock-up's end (better)
+       and a monthly count of it rising are one statistic */
+    NEU("다음 달 의무보유 해제 주식 1억주…전년比 106%↑");
+    NEU("원·달러 환율 상승 출발…장중 경기 둔화");
+    /* a company named between is a new subject: the move after it is the
+       stock's own, whatever word came before */
+    POS("원·달러 환율 하락 출발…삼성전자 급등");
+    NEG("환율 1,300원 아래로…카카오 3% 하락");
 }
 
 static void test_man_e_is_no_cause(void)
@@ -744,8 +752,8 @@ static void test_a_lock_up_ending_is_a_register_entry(void)
     NEU("다음 달 38개사 1억2천만주 의무보유 해제");
     NEU("6월 보호예수 해제 물량 2억주");
     /* the stock's own move after it stands: a fall is not the lock-up "moving again" */
-    NEG("보호예수 해제 가람전자, 3% 하락세");
-    NEG("의무보유 해제에 가람전자 급락");
+    NEG("보호예수 해제 광명전기, 3% 하락세");
+    NEG("의무보유 해제에 광명전기 급락");
 }
 
 static void test_corpus_collisions_of_round_4(void)
