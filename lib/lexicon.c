@@ -250,11 +250,47 @@ static int s_parse_flags(s_loader_t *loader, char *text, uint8_t *flags)
             *flags |= KTAG_FLAG_SHORT;
         else if (strcmp(flag, "glue") == 0)
             *flags |= KTAG_FLAG_GLUE;
+        else if (strcmp(flag, "case") == 0)
+            *flags |= KTAG_FLAG_CASE;
         else if (*flag && s_problem(loader, loader->line,
-                                    "unknown flag '%s' (expected ambiguous, short or glue)", flag))
+                                    "unknown flag '%s' (expected ambiguous, short, glue or case)", flag))
             return -1;
     }
     return 0;
+}
+
+/*  Keep how a form with the `case` flag is written.  Only ASCII forms may
+    carry it: their normalized form is the same bytes with small letters,
+    so the scan compares the match with the written bytes. */
+static int s_add_case_form(s_loader_t *loader, int32_t pattern, const char *form)
+{
+    ktag_lexicon_t *lex = loader->lex;
+    for (const unsigned char *c = (const unsigned char *) form; *c; c++)
+        if (*c >= 0x80)
+            return s_problem(loader, loader->line, "flag 'case' on '%s': only ASCII forms may carry it", form);
+    for (size_t i = 0; i < lex->case_form_count; i++)
+        if (lex->case_forms[i].pattern == pattern)
+            return strcmp(lex->case_forms[i].written, form) == 0
+                       ? 0
+                       : s_problem(loader, loader->line, "flag 'case' on '%s' and on '%s': one way of writing it",
+                                   lex->case_forms[i].written, form);
+    ktag_case_form_t *grown = realloc(lex->case_forms, (lex->case_form_count + 1) * sizeof *grown);
+    if (!grown)
+        return s_nomem(loader);
+    lex->case_forms = grown;
+    char *written = strdup(form);
+    if (!written)
+        return s_nomem(loader);
+    lex->case_forms[lex->case_form_count++] = (ktag_case_form_t) { pattern, written };
+    return 0;
+}
+
+bool ktag_lexicon_case_matches(const ktag_lexicon_t *lex, int32_t pattern, const char *text)
+{
+    for (size_t i = 0; i < lex->case_form_count; i++)
+        if (lex->case_forms[i].pattern == pattern)
+            return memcmp(lex->case_forms[i].written, text, lex->patterns[pattern].len) == 0;
+    return true;
 }
 
 /*  One surface form (a name or an alias) of entry `e`. */
@@ -298,6 +334,8 @@ static int s_add_form(s_loader_t *loader, int32_t e, const char *form, uint8_t f
                                form, lex->entries[e].id, ktag_type_name(other->type), other->id,
                                loader->files[origin.file], origin.line);
             }
+            if (!rc && (flags & KTAG_FLAG_CASE))
+                rc = s_add_case_form(loader, p, form);
         }
     }
     free(norm);
@@ -670,6 +708,9 @@ static void s_lexicon_free(ktag_lexicon_t *lex)
     }
     free(lex->entries);
     free(lex->patterns);
+    for (size_t i = 0; i < lex->case_form_count; i++)
+        free(lex->case_forms[i].written);
+    free(lex->case_forms);
     if (lex->forms)
         for (size_t p = 0; p < lex->pattern_count; p++)
             free(lex->forms[p]);

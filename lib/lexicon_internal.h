@@ -15,7 +15,15 @@ enum {
     KTAG_FLAG_AMBIGUOUS = 1 << 0,
     KTAG_FLAG_SHORT = 1 << 1,
     KTAG_FLAG_GLUE = 1 << 2,
+    KTAG_FLAG_CASE = 1 << 3,
 };
+
+/** A form whose ASCII letters must be written as in the lexicon (flag
+ *  `case`): the matcher folds ASCII case, the scan checks it. */
+typedef struct {
+    int32_t pattern;
+    char *written;      /**< the form as written (ASCII), pattern's length */
+} ktag_case_form_t;
 
 typedef struct ktag_entry {
     ktag_type_t type;
@@ -65,6 +73,8 @@ struct ktag_lexicon {
     size_t alias_counts[KTAG_TYPE_COUNT];
     char **attr_keys;   /**< interned attribute names */
     size_t attr_key_count;
+    ktag_case_form_t *case_forms;   /**< few: looked through one by one */
+    size_t case_form_count;
     double load_ms;
     char **set_dirs;     /**< the sets merged, in order (ktag_lexicon_open_many) */
     char **set_versions; /**< each set's VERSION line + hash of its files */
@@ -74,5 +84,10 @@ struct ktag_lexicon {
 /** A finance context cue must lie within this many code points of an
  *  ambiguous form for the form to be tagged. */
 #define KTAG_CONTEXT_WINDOW 30
+
+/** True when `text` (a match of `pattern` in a normalized view) is
+ *  written as the lexicon wrote the form, for a pattern with the `case`
+ *  flag; true for any other pattern. */
+bool ktag_lexicon_case_matches(const ktag_lexicon_t *lex, int32_t pattern, const char *text);
 
 #endif

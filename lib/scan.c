@@ -115,7 +115,8 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
                 return KTAG_ERR_NOMEM;
             self->guess_words[self->guess_word_count++] = (ktag_term_hit_t) { start, end, pattern->guess };
         }
-        if (pattern->entry >= 0 && (all_types || (types & (1u << lex->entries[pattern->entry].type)))) {
+        if (pattern->entry >= 0 && (all_types || (types & (1u << lex->entries[pattern->entry].type)))
+            && (!(pattern->flags & KTAG_FLAG_CASE) || ktag_lexicon_case_matches(lex, match->pattern, norm + start))) {
             if (KTAG_RESERVE(self->candidates, self->candidate_cap, self->candidate_count + 1))
                 return KTAG_ERR_NOMEM;
             self->candidates[self->candidate_count++]

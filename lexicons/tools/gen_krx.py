@@ -296,7 +296,9 @@ def main():
         # "셀바스AI" is also written "셀바스 AI", "CJ ENM" also "CJENM".
         sv = [f for f in name_variants(name) if claim(f, code)]
         if sv:
-            out.append("\t".join(["company", code, "", "|".join(sv), row_flags]))
+            # `case` binds the name as written (NEW, not "new"); its variants are spelt otherwise.
+            sv_flags = ",".join(f for f in row_flags.split(",") if f and f != "case")
+            out.append("\t".join(["company", code, "", "|".join(sv), sv_flags]))
         # Broker forms (derived by rule for every listed 증권 company).
         if not is_preferred(code, name):
             bf = [f for f in broker_forms(name) if claim(f, code)]

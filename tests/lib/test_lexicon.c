@@ -345,6 +345,33 @@ static void test_a_surface_naming_two_ids_across_sets_names_both_files_and_lines
     s_remove_dir(overlay);
 }
 
+/*  `case`: an acronym that is also an English word (WHO, NEW) is a
+    mention only in the capitals the lexicon wrote. */
+static void test_case_flag_binds_the_form_as_written(void)
+{
+    const char *dir = s_dir_with("orgs.tsv", HEADER "org\tx:who\t세계보건기구\norg\tx:who\t\tWHO\tcase\n");
+    ktag_error_t err = { 0 };
+    ktag_lexicon_t *lex = ktag_lexicon_open(dir, &err);
+    CHECK(lex != NULL);
+    ktag_result_t *res = ktag_result_new();
+    const char *texts[] = { "WHO 발표", "employees who work", "Who knows", "세계보건기구 발표", "(WHO)" };
+    const size_t found[] = { 1, 0, 0, 1, 1 };
+    for (size_t i = 0; lex && i < sizeof texts / sizeof *texts; i++) {
+        CHECK_INT(ktag_tag(res, lex, texts[i], strlen(texts[i]), NULL, 0, NULL, &err), 0);
+        if (ktag_result_entity_count(res) != found[i]) {
+            check_failures++;
+            fprintf(stderr, "'%s': %zu mentions, expected %zu\n", texts[i], ktag_result_entity_count(res), found[i]);
+        }
+    }
+    ktag_result_destroy(&res);
+    ktag_lexicon_destroy(&lex);
+    s_remove_dir(dir);
+
+    s_expect_error(HEADER "org\tx:a\t가나\t\tcase\n", "bad.tsv:2: flag 'case' on '가나': only ASCII forms may carry it");
+    s_expect_error(HEADER "org\tx:who\tWHO\t\tcase\norg\tx:who\t\tWho\tcase\n",
+                   "bad.tsv:3: flag 'case' on 'WHO' and on 'Who': one way of writing it");
+}
+
 int main(void)
 {
     test_an_overlay_adds_aliases_entities_and_stop_phrases_to_earlier_ids();
@@ -352,6 +379,7 @@ int main(void)
     test_good_fixture_loads_with_counts_and_version();
     test_broken_files_name_file_line_and_problem();
     test_one_alias_may_carry_a_flag_on_a_second_row();
+    test_case_flag_binds_the_form_as_written();
     test_a_stop_phrase_may_not_be_an_entity_form();
     test_missing_and_empty_directories_fail_clearly();
     test_check_reports_every_problem_and_goes_on();
