@@ -827,9 +827,6 @@ static size_t s_closed_clause(const char *s, size_t n, const s_sentence_t *sent,
     return sent->start;
 }
 
-/*  Score the items [first, first+count) of one sentence: modifiers, then
-    composition, then standalone polarity, negation and contrast.  Fills
-    each item's contrib and the sentence's raw score and damper. */
 /*  True when a company is named inside [from, to): the words after it
     tell of that company, not of what came before. */
 static bool s_company_between(const ktag_field_view_t *view, uint32_t from, uint32_t to)
@@ -848,6 +845,9 @@ static bool s_company_between(const ktag_field_view_t *view, uint32_t from, uint
     return false;
 }
 
+/*  Score the items [first, first+count) of one sentence: modifiers, then
+    composition, then standalone polarity, negation and contrast.  Fills
+    each item's contrib and the sentence's raw score and damper. */
 static void s_score_sentence(const ktag_field_view_t *view, s_item_t *items, s_sentence_t *sent)
 {
     const char *s = view->norm;
