@@ -84,6 +84,9 @@ CLIPPINGS = [
     ("010120", "LS일렉트릭", "LS ELECTRIC"),
     ("010620", "미포조선", "HD현대미포 (미포조선 before)"),
     ("089140", "넥스턴바이오", "넥스턴앤롤코리아, formerly 넥스턴바이오사이언스"),
+    ("005380", "현차", "현대차 in market slang (현차·기아); 현 차관 has a space, 현차원 no particle"),
+    ("034020", "두산에너빌", "두산에너빌리티 clipped"),
+    ("373220", "엘지엔솔", "LG에너지솔루션 with LG in Hangul"),
 ]
 
 
