@@ -259,6 +259,15 @@ static int s_parse_flags(s_loader_t *loader, char *text, uint8_t *flags)
     return 0;
 }
 
+/*  The written form kept for `pattern`, or NULL: the list is short. */
+static const ktag_case_form_t *s_case_form(const ktag_lexicon_t *lex, int32_t pattern)
+{
+    for (size_t i = 0; i < lex->case_form_count; i++)
+        if (lex->case_forms[i].pattern == pattern)
+            return &lex->case_forms[i];
+    return NULL;
+}
+
 /*  Keep how a form with the `case` flag is written.  Only ASCII forms may
     carry it: their normalized form is the same bytes with small letters,
     so the scan compares the match with the written bytes. */
@@ -268,12 +277,12 @@ static int s_add_case_form(s_loader_t *loader, int32_t pattern, const char *form
     for (const unsigned char *c = (const unsigned char *) form; *c; c++)
         if (*c >= 0x80)
             return s_problem(loader, loader->line, "flag 'case' on '%s': only ASCII forms may carry it", form);
-    for (size_t i = 0; i < lex->case_form_count; i++)
-        if (lex->case_forms[i].pattern == pattern)
-            return strcmp(lex->case_forms[i].written, form) == 0
-                       ? 0
-                       : s_problem(loader, loader->line, "flag 'case' on '%s' and on '%s': one way of writing it",
-                                   lex->case_forms[i].written, form);
+    const ktag_case_form_t *kept = s_case_form(lex, pattern);
+    if (kept)
+        return strcmp(kept->written, form) == 0
+                   ? 0
+                   : s_problem(loader, loader->line, "flag 'case' on '%s' and on '%s': one way of writing it",
+                               kept->written, form);
     ktag_case_form_t *grown = realloc(lex->case_forms, (lex->case_form_count + 1) * sizeof *grown);
     if (!grown)
         return s_nomem(loader);
@@ -287,10 +296,8 @@ static int s_add_case_form(s_loader_t *loader, int32_t pattern, const char *form
 
 bool ktag_lexicon_case_matches(const ktag_lexicon_t *lex, int32_t pattern, const char *text)
 {
-    for (size_t i = 0; i < lex->case_form_count; i++)
-        if (lex->case_forms[i].pattern == pattern)
-            return memcmp(lex->case_forms[i].written, text, lex->patterns[pattern].len) == 0;
-    return true;
+    const ktag_case_form_t *kept = s_case_form(lex, pattern);
+    return !kept || memcmp(kept->written, text, lex->patterns[pattern].len) == 0;
 }
 
 /*  One surface form (a name or an alias) of entry `e`. */
