@@ -134,11 +134,11 @@ s_entity(ktag_emitter_t *e, const ktag_entity_t *entity, bool with_sentiment)
     rc |= S_KEY(e, "type");
     rc |= s_cstr(e, ktag_type_name(entity->type));
     rc |= S_KEY(e, "id");
-    rc |= s_cstr(e, entity->id);
+    rc |= e->str(e, entity->id, entity->id_len);
     rc |= S_KEY(e, "name");
-    rc |= s_cstr(e, entity->name);
+    rc |= e->str(e, entity->name, entity->name_len);
     rc |= S_KEY(e, "text");
-    rc |= s_cstr(e, entity->text);
+    rc |= e->str(e, entity->text, entity->byte_end - entity->byte_start);
     rc |= S_KEY(e, "start");
     rc |= e->u64(e, entity->start);
     rc |= S_KEY(e, "end");
@@ -152,8 +152,8 @@ s_entity(ktag_emitter_t *e, const ktag_entity_t *entity, bool with_sentiment)
     rc |= S_KEY(e, "attrs");
     rc |= e->map(e, entity->attr_count);
     for (size_t i = 0; i < entity->attr_count; i++) {
-        rc |= s_cstr(e, entity->attrs[i].key);
-        rc |= s_cstr(e, entity->attrs[i].value);
+        rc |= e->str(e, entity->attrs[i].key, entity->attrs[i].key_len);
+        rc |= e->str(e, entity->attrs[i].value, entity->attrs[i].value_len);
     }
     return rc;
 }
@@ -218,7 +218,7 @@ s_event(ktag_emitter_t *e, const ktag_event_t *ev, bool with_sentiment)
         rc |= e->boolean(e, true);
     }
     rc |= S_KEY(e, "text");
-    rc |= s_cstr(e, ev->text);
+    rc |= e->str(e, ev->text, ev->byte_end - ev->byte_start);
     rc |= S_KEY(e, "start");
     rc |= e->u64(e, ev->start);
     rc |= S_KEY(e, "end");

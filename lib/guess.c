@@ -414,8 +414,8 @@ static const ktag_entry_t *s_entry(ktag_guess_t *self, const char *text, size_t 
 {
     size_t n = end - start;
     for (size_t e = 0; e < self->entry_count; e++) {
-        const char *name = self->entries[e]->entry.name;
-        if (strlen(name) == n && memcmp(name, text + start, n) == 0)
+        const ktag_entry_t *entry = &self->entries[e]->entry;
+        if (entry->name_len == n && memcmp(entry->name, text + start, n) == 0)
             return &self->entries[e]->entry;
     }
     if (self->entry_count == self->entry_alloc) {
@@ -447,6 +447,8 @@ static const ktag_entry_t *s_entry(ktag_guess_t *self, const char *text, size_t 
     slot->entry.name = id + n + 3;
     memcpy(slot->entry.name, text + start, n);
     slot->entry.name[n] = '\0';
+    slot->entry.id_len = n + 2;
+    slot->entry.name_len = n;
     slot->entry.type = KTAG_TYPE_COMPANY;
     slot->entry.attrs = NULL;
     slot->entry.attr_count = 0;

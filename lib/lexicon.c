@@ -185,6 +185,7 @@ static int32_t s_entry(s_loader_t *loader, ktag_type_t type, const char *id)
     entry->id = strdup(id);
     if (!entry->id)
         return -1;
+    entry->id_len = strlen(id);
     loader->entry_origins[lex->entry_count] = (s_origin_t) { loader->file, loader->line };
     loader->id_table[slot] = (int32_t) lex->entry_count;
     lex->entity_counts[type]++;
@@ -364,10 +365,10 @@ static int s_set_attr(s_loader_t *loader, ktag_entry_t *entry, const char *key, 
     if (!interned || !attrs)
         return s_nomem(loader);
     entry->attrs = attrs;
-    attrs[entry->attr_count].key = interned;
-    attrs[entry->attr_count].value = strdup(value);
-    if (!attrs[entry->attr_count].value)
+    char *copy = strdup(value);
+    if (!copy)
         return s_nomem(loader);
+    attrs[entry->attr_count] = (ktag_attr_t) { interned, copy, strlen(interned), strlen(copy) };
     entry->attr_count++;
     return 0;
 }
@@ -390,8 +391,11 @@ static int s_entity_row(s_loader_t *loader, char **cols, size_t ncols, char **he
         return s_nomem(loader);
     ktag_entry_t *entry = &lex->entries[e];
     char *name = s_trim(cols[2]);
-    if (*name && !entry->name && !(entry->name = strdup(name)))
-        return s_nomem(loader);
+    if (*name && !entry->name) {
+        if (!(entry->name = strdup(name)))
+            return s_nomem(loader);
+        entry->name_len = strlen(name);
+    }
     for (size_t c = S_ENTITY_COLUMNS; c < ncols; c++) {
         char *value = s_trim(cols[c]);
         if (*value && s_set_attr(loader, &lex->entries[e], header[c], value))

@@ -29,6 +29,7 @@ typedef struct ktag_entry {
     ktag_type_t type;
     char *id;
     char *name;
+    size_t id_len, name_len;
     ktag_attr_t *attrs;
     size_t attr_count;
 } ktag_entry_t;

@@ -92,6 +92,8 @@ int ktag_result_add_entity(ktag_result_t *self, const ktag_entry_t *entry, ktag_
         .field = field,
         .attrs = entry->attrs,
         .attr_count = entry->attr_count,
+        .id_len = entry->id_len,
+        .name_len = entry->name_len,
     };
     self->entity_count++;
     return 0;

@@ -58,9 +58,13 @@ typedef enum {
 /** @returns "text" or "title". */
 KTAG_EXPORT const char *ktag_field_name(ktag_field_t field);
 
+/** A lexicon attribute.  The lengths spare a writer a strlen() per string
+ *  of every result (added in 0.2.0, whose library's ABI is 1: programs built
+ *  against 0.1 headers must be rebuilt). */
 typedef struct {
     const char *key;
     const char *value;
+    size_t key_len, value_len;  /**< bytes of key and value, NUL not counted */
 } ktag_attr_t;
 
 /** One entity mention.  Every pointer is borrowed from the result and valid
@@ -69,13 +73,14 @@ typedef struct {
     ktag_type_t type;
     const char *id;             /**< "000660", "x:nvidia", "h800", "cb" */
     const char *name;           /**< canonical name */
-    const char *text;           /**< the surface as written, NUL-terminated */
+    const char *text;           /**< the surface as written, NUL-terminated: byte_end - byte_start bytes */
     size_t start, end;          /**< in options.offsets units, [start, end), within `field` */
     size_t byte_start, byte_end;/**< the same span in UTF-8 bytes, [start, end) */
     ktag_field_t field;
     double sentiment;           /**< toward this entity, in [-1, 1]; 0 when off */
     const ktag_attr_t *attrs;   /**< lexicon attributes, e.g. market=KOSPI */
     size_t attr_count;
+    size_t id_len, name_len;    /**< bytes of id and name, NUL not counted (0.2.0) */
 } ktag_entity_t;
 
 /** Sentiment of a span (a sentence) or of the whole document. */

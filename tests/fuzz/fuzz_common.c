@@ -142,6 +142,7 @@ fuzz_check_result(const ktag_result_t *result, int status, const ktag_error_t *e
     for (size_t i = 0; i < n; i++) {
         const ktag_entity_t *e = ktag_result_entity(result, i);
         FUZZ_ASSERT(e && e->id && e->name && e->text);
+        FUZZ_ASSERT(strlen(e->id) == e->id_len && strlen(e->name) == e->name_len);
         FUZZ_ASSERT(ktag_type_name(e->type) != NULL);
         if (options->types)
             FUZZ_ASSERT(options->types & (1u << e->type));
@@ -156,7 +157,8 @@ fuzz_check_result(const ktag_result_t *result, int status, const ktag_error_t *e
         FUZZ_ASSERT(e->end == s_units(field, 0, e->byte_end, options->offsets));
         FUZZ_ASSERT(!isnan(e->sentiment) && e->sentiment >= -1.0 && e->sentiment <= 1.0);
         for (size_t a = 0; a < e->attr_count; a++)
-            FUZZ_ASSERT(e->attrs[a].key && e->attrs[a].value);
+            FUZZ_ASSERT(e->attrs[a].key && e->attrs[a].value && strlen(e->attrs[a].key) == e->attrs[a].key_len
+                        && strlen(e->attrs[a].value) == e->attrs[a].value_len);
         /* Title first, then start ascending, then end descending. */
         int f = e->field == KTAG_FIELD_TITLE ? 0 : 1;
         if (prev_field >= 0) {

@@ -135,6 +135,27 @@ static void test_title_is_tagged_first_with_its_own_offsets(void)
     CHECK_INT(ktag_result_entity(res, 1)->start, 0);
 }
 
+/*  Writers take the lengths instead of calling strlen per string. */
+static void test_entity_strings_carry_their_lengths(void)
+{
+    const char *text = "SK하이닉스가 올랐다";
+    CHECK_INT(ktag_tag(res, lex, text, strlen(text), NULL, 0, NULL, NULL), 0);
+    CHECK_INT(ktag_result_entity_count(res), 1);
+    const ktag_entity_t *e = ktag_result_entity(res, 0);
+    CHECK_STR(e->id, "000660");
+    CHECK_INT(e->id_len, 6);
+    CHECK_STR(e->name, "SK하이닉스");
+    CHECK_INT(e->name_len, strlen("SK하이닉스"));
+    CHECK_INT(e->byte_end - e->byte_start, strlen(e->text));
+    CHECK_INT(e->attr_count, 2);
+    for (size_t a = 0; a < e->attr_count; a++) {
+        CHECK_INT(e->attrs[a].key_len, strlen(e->attrs[a].key));
+        CHECK_INT(e->attrs[a].value_len, strlen(e->attrs[a].value));
+    }
+    CHECK_STR(e->attrs[1].value, "KR7000660001");
+    CHECK_INT(e->attrs[1].value_len, 12);
+}
+
 static void test_invalid_utf8_empty_and_whitespace_input(void)
 {
     ktag_error_t err = { 0 };
@@ -352,6 +373,7 @@ int main(void)
     test_offset_units_after_emoji_and_combining_marks();
     test_types_filter_keeps_only_the_requested_types();
     test_title_is_tagged_first_with_its_own_offsets();
+    test_entity_strings_carry_their_lengths();
     test_invalid_utf8_empty_and_whitespace_input();
     test_sentiment_can_be_turned_off();
     test_results_outlive_the_callers_lexicon_reference();

@@ -19,4 +19,4 @@ from .errors import KtagError, TagError, Timeout
 __all__ = ["Client", "Document", "DocumentId", "KtagError", "OPTION_KEYS", "TagError", "Timeout",
            "read_key", "__version__"]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
