@@ -6,7 +6,10 @@
 
 #define S_INITIAL_ALLOC 8192
 
-static int
+/*  Out of line, like every path that may call a function: the pieces of a
+    reply that fit in the room left (nearly all) are then written by leaf
+    functions, with no stack frame and no registers to save. */
+__attribute__((noinline, cold)) static int
 s_grow(msgpack_sbuffer *out, size_t len)
 {
     size_t alloc = out->alloc ? out->alloc * 2 : S_INITIAL_ALLOC;
@@ -38,7 +41,10 @@ static inline void
 s_copy(unsigned char *dst, const void *src, size_t len)
 {
     const unsigned char *s = src;
-    if (len >= 8 && len <= 16) {
+    if (len > 16 && len <= 32) {
+        memcpy(dst, s, 16);
+        memcpy(dst + len - 16, s + len - 16, 16);
+    } else if (len >= 8 && len <= 16) {
         memcpy(dst, s, 8);
         memcpy(dst + len - 8, s + len - 8, 8);
     } else if (len >= 4 && len < 8) {
@@ -48,7 +54,7 @@ s_copy(unsigned char *dst, const void *src, size_t len)
         dst[0] = s[0];
         dst[len / 2] = s[len / 2];
         dst[len - 1] = s[len - 1];
-    } else if (len > 16) {
+    } else if (len > 32) {
         memcpy(dst, s, len);
     }
 }
@@ -61,13 +67,26 @@ s_be(unsigned char *p, size_t n, uint64_t v)
         p[i - 1] = (unsigned char) v;
 }
 
-/* Append a type byte and `n` bytes of `v`, big-endian. */
-static int
-s_typed(msgpack_sbuffer *out, unsigned char type, size_t n, uint64_t v)
+/* s_typed when the buffer may have to grow. */
+__attribute__((noinline)) static int
+s_typed_grow(msgpack_sbuffer *out, unsigned char type, size_t n, uint64_t v)
 {
     unsigned char *p = s_take(out, 1 + n);
     if (!p)
         return -1;
+    p[0] = type;
+    s_be(p + 1, n, v);
+    return 0;
+}
+
+/* Append a type byte and `n` (at most 8) bytes of `v`, big-endian. */
+static inline int
+s_typed(msgpack_sbuffer *out, unsigned char type, size_t n, uint64_t v)
+{
+    if (__builtin_expect(out->alloc - out->size <= 8, 0))
+        return s_typed_grow(out, type, n, v);
+    unsigned char *p = (unsigned char *) out->data + out->size;
+    out->size += 1 + n;
     p[0] = type;
     s_be(p + 1, n, v);
     return 0;
@@ -98,11 +117,11 @@ s_array(ktag_emitter_t *e, size_t items)
     return s_container(S_OUT(e), items, 0x90, 0xdc, 0xdd);
 }
 
-static int
-s_str(ktag_emitter_t *e, const char *s, size_t len)
+__attribute__((noinline)) static int
+s_str_any(msgpack_sbuffer *out, const char *s, size_t len)
 {
     size_t head = len < 32 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 5;
-    unsigned char *p = s_take(S_OUT(e), head + len);
+    unsigned char *p = s_take(out, head + len);
     if (!p)
         return -1;
     switch (head) {
@@ -113,6 +132,22 @@ s_str(ktag_emitter_t *e, const char *s, size_t len)
     }
     s_copy(p + head, s, len);
     return 0;
+}
+
+/* Keys, ids, names and attributes: a fixstr (under 32 bytes) in the room
+   left, which is all but a few strings of a reply. */
+static int
+s_str(ktag_emitter_t *e, const char *s, size_t len)
+{
+    msgpack_sbuffer *out = S_OUT(e);
+    if (__builtin_expect(len < 32 && out->alloc - out->size > 32, 1)) {
+        unsigned char *p = (unsigned char *) out->data + out->size;
+        p[0] = (unsigned char) (0xa0 | len);
+        s_copy(p + 1, s, len);
+        out->size += 1 + len;
+        return 0;
+    }
+    return s_str_any(out, s, len);
 }
 
 static int
