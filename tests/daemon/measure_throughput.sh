@@ -35,19 +35,26 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TIMEFORMAT='%U %S'
 for r in $(seq "$N"); do
     for srv in $servers; do
-        port=$((port + 1)); ep=tcp://127.0.0.1:$port
         batch=0
         case $srv in *-b*) batch=${srv##*-b} ;; esac
-        if [ "$srv" = echo ]; then
-            "$B/bench/engine/echo_worker" -b "$ep" 2>/dev/null &
-        else
-            threads=${srv#*-t}
-            bin=$B/daemon/ktagd
-            case $srv in base-*) bin=${BASELINE:?BASELINE names the other build}/daemon/ktagd ;; esac
-            "$bin" --bind "$ep" -L "$LEX" --threads "${threads%%-*}" 2>/dev/null &
-        fi
-        pid=$!
-        sleep 1
+        # A server that cannot bind its port (taken meanwhile by another
+        # program) exits at once: try the next port.
+        for attempt in 1 2 3 4 5; do
+            port=$((port + 1)); ep=tcp://127.0.0.1:$port
+            if [ "$srv" = echo ]; then
+                "$B/bench/engine/echo_worker" -b "$ep" 2>/dev/null &
+            else
+                threads=${srv#*-t}
+                bin=$B/daemon/ktagd
+                case $srv in base-*) bin=${BASELINE:?BASELINE names the other build}/daemon/ktagd ;; esac
+                "$bin" --bind "$ep" -L "$LEX" --threads "${threads%%-*}" 2>/dev/null &
+            fi
+            pid=$!
+            sleep 1
+            kill -0 "$pid" 2>/dev/null && break
+            wait "$pid" || true
+            [ "$attempt" = 5 ] && { echo "$srv did not start on 5 ports" >&2; exit 1; }
+        done
         t0=$(cpu_ticks "$pid")
         { time "$B/bench/engine/zmq_driver" -e "$ep" -m dealer -w 64 -b "$batch" -n "$REQ" \
                 ${DRIVER_ARGS:-} "$D" >"$out" ; } 2>"$out.time"
