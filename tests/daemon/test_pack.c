@@ -105,6 +105,39 @@ test_values_at_every_encoding_edge(void)
     s_pair_destroy(&p);
 }
 
+/* Pieces written one after another into a buffer that has to grow: short
+   strings and fixed-size items take the path for "room left", the others
+   (and those arriving as the room runs out) the growing one.  Filler of
+   each length shifts where the boundaries fall, so that every room size a
+   piece can meet at the end of the buffer is met. */
+static void
+test_pieces_across_the_growing_buffer(void)
+{
+    char text[64];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (char) ('A' + i % 26);
+    for (size_t filler = 0; filler < 48; filler++) {
+        s_pair_t p;
+        s_pair_init(&p);
+        p.ref.base.str(&p.ref.base, text, filler);
+        p.ours.base.str(&p.ours.base, text, filler);
+        for (uint64_t i = 0; i < 3000; i++) {
+            size_t len = (size_t) (i * 7 % 41);
+            uint64_t v = i * 2654435761u % ((uint64_t) 1 << (i % 40));
+            p.ref.base.str(&p.ref.base, text, len);
+            p.ours.base.str(&p.ours.base, text, len);
+            p.ref.base.u64(&p.ref.base, v);
+            p.ours.base.u64(&p.ours.base, v);
+            p.ref.base.real(&p.ref.base, (double) v / 3);
+            p.ours.base.real(&p.ours.base, (double) v / 3);
+            p.ref.base.map(&p.ref.base, i % 20);
+            p.ours.base.map(&p.ours.base, i % 20);
+        }
+        CHECK(s_same(&p));
+        s_pair_destroy(&p);
+    }
+}
+
 /* The packer's write callback: what msgpack_sbuffer_write appends. */
 static void
 test_write_callback_appends_like_sbuffer_write(void)
@@ -218,6 +251,7 @@ main(int argc, char **argv)
         return 2;
     }
     test_values_at_every_encoding_edge();
+    test_pieces_across_the_growing_buffer();
     test_write_callback_appends_like_sbuffer_write();
     for (int i = 1; i < argc; i++)
         test_results_are_byte_identical(argv[i]);
