@@ -447,8 +447,8 @@ static const ktag_entry_t *s_entry(ktag_guess_t *self, const char *text, size_t 
     slot->entry.name = id + n + 3;
     memcpy(slot->entry.name, text + start, n);
     slot->entry.name[n] = '\0';
-    slot->entry.id_len = n + 2;
-    slot->entry.name_len = n;
+    slot->entry.id_len = (uint32_t) (n + 2);   /* n < KTAG_MAX_TEXT_BYTES, 2^30 */
+    slot->entry.name_len = (uint32_t) n;
     slot->entry.type = KTAG_TYPE_COMPANY;
     slot->entry.attrs = NULL;
     slot->entry.attr_count = 0;

@@ -167,6 +167,10 @@ static int s_id_table_grow(s_loader_t *loader)
     return 0;
 }
 
+/*  An id or a name longer than this is a broken row (a lost tab, a file
+    pasted into a cell); results carry their lengths in 32 bits. */
+#define S_MAX_NAME_BYTES 4096
+
 /*  @returns the entry of (type, id), created when new; -1 when out of memory. */
 static int32_t s_entry(s_loader_t *loader, ktag_type_t type, const char *id)
 {
@@ -185,7 +189,7 @@ static int32_t s_entry(s_loader_t *loader, ktag_type_t type, const char *id)
     entry->id = strdup(id);
     if (!entry->id)
         return -1;
-    entry->id_len = strlen(id);
+    entry->id_len = (uint32_t) strlen(id);   /* at most S_MAX_NAME_BYTES */
     loader->entry_origins[lex->entry_count] = (s_origin_t) { loader->file, loader->line };
     loader->id_table[slot] = (int32_t) lex->entry_count;
     lex->entity_counts[type]++;
@@ -383,6 +387,11 @@ static int s_entity_row(s_loader_t *loader, char **cols, size_t ncols, char **he
     char *id = s_trim(cols[1]);
     if (!*id)
         return s_problem(loader, loader->line, "empty id");
+    char *name = s_trim(cols[2]);
+    if (strlen(id) > S_MAX_NAME_BYTES)
+        return s_problem(loader, loader->line, "id of %zu bytes (at most %d)", strlen(id), S_MAX_NAME_BYTES);
+    if (strlen(name) > S_MAX_NAME_BYTES)
+        return s_problem(loader, loader->line, "name of %zu bytes (at most %d)", strlen(name), S_MAX_NAME_BYTES);
     uint8_t flags;
     if (s_parse_flags(loader, cols[4], &flags))
         return -1;
@@ -390,11 +399,10 @@ static int s_entity_row(s_loader_t *loader, char **cols, size_t ncols, char **he
     if (e < 0)
         return s_nomem(loader);
     ktag_entry_t *entry = &lex->entries[e];
-    char *name = s_trim(cols[2]);
     if (*name && !entry->name) {
         if (!(entry->name = strdup(name)))
             return s_nomem(loader);
-        entry->name_len = strlen(name);
+        entry->name_len = (uint32_t) strlen(name);
     }
     for (size_t c = S_ENTITY_COLUMNS; c < ncols; c++) {
         char *value = s_trim(cols[c]);

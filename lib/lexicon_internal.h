@@ -29,7 +29,7 @@ typedef struct ktag_entry {
     ktag_type_t type;
     char *id;
     char *name;
-    size_t id_len, name_len;
+    uint32_t id_len, name_len;   /**< bytes (a TSV field, a guessed name: far below 4 GiB) */
     ktag_attr_t *attrs;
     size_t attr_count;
 } ktag_entry_t;

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ktag_error.h"
 #include "ktag_export.h"
@@ -68,19 +69,21 @@ typedef struct {
 } ktag_attr_t;
 
 /** One entity mention.  Every pointer is borrowed from the result and valid
- *  until the next ktag_tag() on it or its destruction. */
+ *  until the next ktag_tag() on it or its destruction.  (0.2.0 added the
+ *  lengths and moved `field` up: 96 bytes, as a result holds one per
+ *  mention.) */
 typedef struct {
     ktag_type_t type;
+    ktag_field_t field;
     const char *id;             /**< "000660", "x:nvidia", "h800", "cb" */
     const char *name;           /**< canonical name */
     const char *text;           /**< the surface as written, NUL-terminated: byte_end - byte_start bytes */
     size_t start, end;          /**< in options.offsets units, [start, end), within `field` */
     size_t byte_start, byte_end;/**< the same span in UTF-8 bytes, [start, end) */
-    ktag_field_t field;
     double sentiment;           /**< toward this entity, in [-1, 1]; 0 when off */
     const ktag_attr_t *attrs;   /**< lexicon attributes, e.g. market=KOSPI */
     size_t attr_count;
-    size_t id_len, name_len;    /**< bytes of id and name, NUL not counted (0.2.0) */
+    uint32_t id_len, name_len;  /**< bytes of id and name, NUL not counted */
 } ktag_entity_t;
 
 /** Sentiment of a span (a sentence) or of the whole document. */

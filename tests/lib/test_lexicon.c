@@ -109,6 +109,16 @@ static void test_broken_files_name_file_line_and_problem(void)
     s_expect_error(HEADER "company\t000001\t\t가나\n", "bad.tsv:2: company '000001' has no name");
     s_expect_error("term\tclass\tweight\n상승\tpolarity\tlots\n", "bad.tsv:2:");
     s_expect_error("# only a comment\n", "bad.tsv:0: no header row");
+    /* A row whose id or name swallowed a file: results carry 32-bit lengths. */
+    char row[16384];
+    char *long_cell = malloc(5000);
+    memset(long_cell, 'x', 4999);
+    long_cell[4999] = '\0';
+    snprintf(row, sizeof row, HEADER "company\t%s\t가나\n", long_cell);
+    s_expect_error(row, "bad.tsv:2: id of 4999 bytes (at most 4096)");
+    snprintf(row, sizeof row, HEADER "company\t000001\t%s\n", long_cell);
+    s_expect_error(row, "bad.tsv:2: name of 4999 bytes (at most 4096)");
+    free(long_cell);
 }
 
 static void test_a_stop_phrase_may_not_be_an_entity_form(void)
