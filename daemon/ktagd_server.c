@@ -94,7 +94,7 @@ typedef struct {
     size_t n_jobs, n_free;
     /* The main loop tags (--bind, or --threads 1 in the other modes). */
     bool inline_mode;
-    ktagd_results_t inline_results;
+    ktag_result_t *inline_result;
     msgpack_sbuffer inline_out;
     /* --bind: the main loop's replies, held so that they go out together
        (s_rounds_run says when): the I/O thread and the client wake once
@@ -848,7 +848,7 @@ s_round_tag(s_server_t *s, double started)
     while (s->round_next < s->round_count) {
         ktagd_frames_t *f = &s->round[s->round_next++];
         s->round_bytes -= s_body_bytes(s, f);
-        if (ktagd_worker_serve(&s->shared, &s->inline_results, &s->inline_out, f, true) == 0)
+        if (ktagd_worker_serve(&s->shared, s->inline_result, &s->inline_out, f, true) == 0)
             s_reply_inline(s, f);
         s->in_flight--;
         if (s_jobs_done(s)) {
@@ -916,7 +916,7 @@ s_front_readable(s_server_t *s)
         if (rc == 0)
             continue;
         if (s->inline_mode) {
-            if (ktagd_worker_serve(&s->shared, &s->inline_results, &s->inline_out, &f,
+            if (ktagd_worker_serve(&s->shared, s->inline_result, &s->inline_out, &f,
                                    s->envelope) == 0)
                 s_reply_inline(s, &f);
             /* Signals and the control socket wait while we tag: bound it. */
@@ -1055,8 +1055,9 @@ s_start_threads(s_server_t *s)
         s->inline_mode = true;
         if (!bind)
             workers = 0;
+        s->inline_result = ktag_result_new();
         msgpack_sbuffer_init(&s->inline_out);
-        if (ktagd_results_init(&s->inline_results) != 0)
+        if (!s->inline_result)
             return -1;
     }
     if (bind) {
@@ -1326,7 +1327,7 @@ done:
     ktagd_broker_destroy(&s.broker);
     ktagd_link_destroy(&s.link);
     if (s.inline_mode) {
-        ktagd_results_release(&s.inline_results);
+        ktag_result_destroy(&s.inline_result);
         msgpack_sbuffer_destroy(&s.inline_out);
         free(s.inline_replies);     /* empty: sent at the end of every round */
     }

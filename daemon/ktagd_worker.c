@@ -98,43 +98,10 @@ s_error(msgpack_packer *pk, const ktag_wire_id_t *id, ktag_wire_code_t code,
     log_debug("request refused: %s: %s", ktag_wire_code_name(code), message);
 }
 
-int
-ktagd_results_init(ktagd_results_t *results)
-{
-    for (size_t i = 0; i < KTAGD_CHUNK; i++)
-        if (!(results->each[i] = ktag_result_new())) {
-            ktagd_results_release(results);
-            return -1;
-        }
-    return 0;
-}
-
-void
-ktagd_results_release(ktagd_results_t *results)
-{
-    for (size_t i = 0; i < KTAGD_CHUNK; i++)
-        ktag_result_destroy(&results->each[i]);
-}
-
-/* Write the reply of a document tagged into `result` with `status` (and
-   `kerr` when it failed): the result, or the error naming what failed.
-   Sets *code to -1 when it was tagged, else to the error code.  @returns
-   0, or -1 when the reply could not be written (out of memory). */
-static int
-s_reply(const ktag_result_t *result, const ktag_request_t *doc, int status, const ktag_error_t *kerr,
-        uint64_t elapsed, msgpack_packer *pk, int *code)
-{
-    *code = -1;
-    if (status == 0)
-        /* pk writes to an sbuffer (ktagd_handle_request): append to it */
-        return ktagd_pack_result(pk->data, &doc->id, result, &doc->options, elapsed);
-    s_error(pk, &doc->id, ktag_wire_code_from_status(status),
-            kerr->message[0] ? kerr->message : ktag_strerror(status), code);
-    return 0;
-}
-
-/* Tag one document (`doc`, decoded) with `lex` and write its reply
-   (s_reply). */
+/* Tag one document (`doc`, decoded) with `lex` and write its reply: the
+   result, or the error naming what failed.  Sets *code to -1 when it was
+   tagged, else to the error code.  @returns 0, or -1 when the reply could
+   not be written (out of memory). */
 static int
 s_tag_one(ktag_result_t *result, ktag_lexicon_t *lex, const ktag_request_t *doc,
           msgpack_packer *pk, int *code)
@@ -143,57 +110,45 @@ s_tag_one(ktag_result_t *result, ktag_lexicon_t *lex, const ktag_request_t *doc,
     uint64_t t0 = s_now_us();
     int status = ktag_tag(result, lex, doc->text, doc->text_len, doc->title, doc->title_len,
                           &doc->options, &kerr);
-    return s_reply(result, doc, status, &kerr, s_now_us() - t0, pk, code);
+    uint64_t elapsed = s_now_us() - t0;
+    *code = -1;
+    if (status == 0)
+        /* pk writes to an sbuffer (ktagd_handle_request): append to it */
+        return ktagd_pack_result(pk->data, &doc->id, result, &doc->options, elapsed);
+    s_error(pk, &doc->id, ktag_wire_code_from_status(status),
+            kerr.message[0] ? kerr.message : ktag_strerror(status), code);
+    return 0;
 }
 
 /* A batch: {id?, ok: true, results: [...]} with one reply per document, in
    order; a document that cannot be read or tagged is an error entry (and
-   counted as that error).  All of them are tagged with the same lexicon,
-   KTAGD_CHUNK at a time by ktag_tag_batch(); each document's elapsed_us is
-   its share of its chunk's time.  Sets *documents to the documents tagged.
-   @returns 0, or -1 when the reply could not be written (out of memory). */
+   counted as that error).  All of them are tagged with the same lexicon.
+   Sets *documents to the documents tagged.  @returns 0, or -1 when the
+   reply could not be written (out of memory). */
 static int
-s_tag_batch(ktagd_shared_t *shared, ktagd_results_t *results, ktag_lexicon_t *lex,
+s_tag_batch(ktagd_shared_t *shared, ktag_result_t *result, ktag_lexicon_t *lex,
             const ktag_request_t *req, msgpack_packer *pk, int *documents)
 {
     if (ktag_msgpack_pack_batch_reply(pk, &req->id, req->doc_count) != 0)
         return -1;
-    for (size_t first = 0; first < req->doc_count; first += KTAGD_CHUNK) {
-        size_t n = req->doc_count - first < KTAGD_CHUNK ? req->doc_count - first : KTAGD_CHUNK;
-        ktag_request_t docs[KTAGD_CHUNK];
-        ktag_wire_error_t unreadable[KTAGD_CHUNK];
-        bool readable[KTAGD_CHUNK];
-        ktag_doc_t tagged[KTAGD_CHUNK];
-        ktag_error_t kerr[KTAGD_CHUNK];
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++) {
-            readable[i] = ktag_msgpack_batch_doc(req, first + i, &docs[i], &unreadable[i]) == 0;
-            if (readable[i])
-                tagged[m++] = (ktag_doc_t) { docs[i].text, docs[i].text_len, docs[i].title, docs[i].title_len };
-        }
-        uint64_t t0 = s_now_us();
-        ktag_tag_batch(results->each, lex, tagged, m, &req->options, kerr);
-        uint64_t share = m ? (s_now_us() - t0) / m : 0;
-        for (size_t i = 0, k = 0; i < n; i++) {
-            int code;
-            if (!readable[i]) {
-                s_error(pk, &docs[i].id, unreadable[i].code, unreadable[i].message, &code);
-            } else {
-                if (s_reply(results->each[k], &docs[i], kerr[k].code, &kerr[k], share, pk, &code) != 0)
-                    return -1;
-                k++;
-            }
-            if (code < 0)
-                (*documents)++;
-            else
-                ktagd_stats_error(shared->stats, (ktag_wire_code_t) code);
-        }
+    for (size_t i = 0; i < req->doc_count; i++) {
+        ktag_request_t doc;
+        ktag_wire_error_t werr;
+        int code;
+        if (ktag_msgpack_batch_doc(req, i, &doc, &werr) != 0)
+            s_error(pk, &doc.id, werr.code, werr.message, &code);
+        else if (s_tag_one(result, lex, &doc, pk, &code) != 0)
+            return -1;
+        if (code < 0)
+            (*documents)++;
+        else
+            ktagd_stats_error(shared->stats, (ktag_wire_code_t) code);
     }
     return 0;
 }
 
 void
-ktagd_handle_request(ktagd_shared_t *shared, ktagd_results_t *results,
+ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
                      const char *data, size_t len, size_t body_frames,
                      msgpack_sbuffer *out, int *documents, int *code)
 {
@@ -234,9 +189,9 @@ ktagd_handle_request(ktagd_shared_t *shared, ktagd_results_t *results,
     } else if (!(lex = ktagd_lexholder_get(shared->lexicons))) {
         s_error(&pk, &req.id, KTAG_WIRE_INTERNAL, "no lexicon loaded", code);
     } else if (req.docs) {
-        write_failed = s_tag_batch(shared, results, lex, &req, &pk, documents);
+        write_failed = s_tag_batch(shared, result, lex, &req, &pk, documents);
     } else {
-        write_failed = s_tag_one(results->each[0], lex, &req, &pk, code);
+        write_failed = s_tag_one(result, lex, &req, &pk, code);
         *documents = *code < 0;
     }
     if (write_failed) {
@@ -251,7 +206,7 @@ ktagd_handle_request(ktagd_shared_t *shared, ktagd_results_t *results,
 }
 
 int
-ktagd_worker_serve(ktagd_shared_t *shared, ktagd_results_t *results, msgpack_sbuffer *out,
+ktagd_worker_serve(ktagd_shared_t *shared, ktag_result_t *result, msgpack_sbuffer *out,
                    ktagd_frames_t *frames, bool envelope)
 {
     uint64_t t0 = s_now_us();
@@ -265,7 +220,7 @@ ktagd_worker_serve(ktagd_shared_t *shared, ktagd_results_t *results, msgpack_sbu
     }
     msgpack_sbuffer_clear(out);
     int documents, code;
-    ktagd_handle_request(shared, results, data, len, body_frames, out, &documents, &code);
+    ktagd_handle_request(shared, result, data, len, body_frames, out, &documents, &code);
 
     ktagd_frames_truncate(frames, body);
     if (ktagd_frames_append(frames, out->data, out->size) != 0) {
@@ -292,12 +247,12 @@ ktagd_job_from_frames(const ktagd_frames_t *frames)
 
 /* `frames` holds a job's address: serve its requests, send it back. */
 static void
-s_serve_job(ktagd_worker_t *self, ktagd_results_t *results, msgpack_sbuffer *out,
+s_serve_job(ktagd_worker_t *self, ktag_result_t *result, msgpack_sbuffer *out,
             ktagd_frames_t *frames)
 {
     ktagd_job_t *job = ktagd_job_from_frames(frames);
     for (size_t i = 0; i < job->count; i++)
-        ktagd_worker_serve(self->shared, results, out, &job->msg[i], self->envelope);
+        ktagd_worker_serve(self->shared, result, out, &job->msg[i], self->envelope);
     atomic_store_explicit(&job->done, true, memory_order_release);
     /* On ETERM the daemon is stopping and frees the jobs itself. */
     if (ktagd_frames_send(frames, self->socket, 0) != 0)
@@ -309,13 +264,12 @@ s_run(void *arg)
 {
     ktagd_worker_t *self = arg;
     ktagd_shared_t *shared = self->shared;
-    ktagd_results_t results;
-    int made = ktagd_results_init(&results);
+    ktag_result_t *result = ktag_result_new();
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
     ktagd_frames_t frames;
     ktagd_frames_init(&frames);
-    if (made != 0) {
+    if (!result) {
         log_error("worker %d: out of memory", self->index);
         goto done;
     }
@@ -327,10 +281,10 @@ s_run(void *arg)
             break;          /* ETERM: the daemon is stopping */
         }
         if (self->jobs) {
-            s_serve_job(self, &results, &out, &frames);
+            s_serve_job(self, result, &out, &frames);
             continue;
         }
-        if (ktagd_worker_serve(shared, &results, &out, &frames, self->envelope) != 0)
+        if (ktagd_worker_serve(shared, result, &out, &frames, self->envelope) != 0)
             continue;
         if (ktagd_frames_send(&frames, self->socket, 0) != 0) {
             ktagd_frames_close(&frames);
@@ -341,7 +295,7 @@ s_run(void *arg)
 done:
     ktagd_frames_close(&frames);
     msgpack_sbuffer_destroy(&out);
-    ktagd_results_release(&results);
+    ktag_result_destroy(&result);
     zmq_close(self->socket);
     self->socket = NULL;
     log_debug("worker %d stopped", self->index);

@@ -27,24 +27,6 @@ typedef struct {
 
 typedef struct ktagd_worker ktagd_worker_t;
 
-/** Documents of a batch request tagged together (ktag_tag_batch(), stage
- *  by stage): enough that each stage's code stays in the instruction cache
- *  from one document to the next (chunks of 16 and 64 measured alike), few
- *  enough that the results' buffers stay small. */
-#define KTAGD_CHUNK 16
-
-/** The results a tagging thread reuses from request to request: one per
- *  document of a chunk, the first also for single documents. */
-typedef struct {
-    ktag_result_t *each[KTAGD_CHUNK];
-} ktagd_results_t;
-
-/** @returns 0, or -1 when out of memory (what was made is released). */
-int ktagd_results_init(ktagd_results_t *results);
-
-/** Free the results; accepts results that failed to initialize. */
-void ktagd_results_release(ktagd_results_t *results);
-
 /** Requests a job carries at most. */
 #define KTAGD_JOB_MAX 32
 
@@ -93,11 +75,11 @@ int ktagd_pack_admin_reply(ktagd_shared_t *shared, msgpack_packer *pk, ktag_op_t
  *  frame unless `body_frames` says otherwise) into `out`, as a worker does:
  *  one document, or a batch (one reply with a result or error entry per
  *  document; the entries' errors are counted in the stats here).
- *  `results` are the worker's reusable results.  Sets *documents to the
+ *  `result` is the worker's reusable result.  Sets *documents to the
  *  documents tagged, *code to the request's error code or -1 on success
  *  (a batch succeeds even when some of its documents fail).
  *  This function can't fail: every problem becomes an error reply. */
-void ktagd_handle_request(ktagd_shared_t *shared, ktagd_results_t *results,
+void ktagd_handle_request(ktagd_shared_t *shared, ktag_result_t *result,
                           const char *data, size_t len, size_t body_frames,
                           msgpack_sbuffer *out, int *documents, int *code);
 
@@ -107,7 +89,7 @@ void ktagd_handle_request(ktagd_shared_t *shared, ktagd_results_t *results,
  *  `out` is scratch space reused between calls.
  *  @returns 0, or -1 when the reply frame could not be allocated (the
  *  request is counted as dropped and `frames` is emptied). */
-int ktagd_worker_serve(ktagd_shared_t *shared, ktagd_results_t *results, msgpack_sbuffer *out,
+int ktagd_worker_serve(ktagd_shared_t *shared, ktag_result_t *result, msgpack_sbuffer *out,
                        ktagd_frames_t *frames, bool envelope);
 
 #endif

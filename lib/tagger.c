@@ -235,15 +235,8 @@ static int s_events(ktag_result_t *self, const ktag_field_view_t *views, size_t 
     return 0;
 }
 
-/* ----------------------------------------------------------- stages */
-
-/*  A document goes through these in order; ktag_tag() runs them one
-    document at a time, ktag_tag_batch() each over all its documents. */
-
-/*  Take the lexicon and the options, and the fields: normalize, scan,
-    resolve, guess, mentions. */
-static int s_stage_fields(ktag_result_t *self, ktag_lexicon_t *lexicon, const char *text, size_t text_len,
-                          const char *title, size_t title_len, const ktag_options_t *options, ktag_error_t *err)
+int ktag_tag(ktag_result_t *self, ktag_lexicon_t *lexicon, const char *text, size_t text_len,
+             const char *title, size_t title_len, const ktag_options_t *options, ktag_error_t *err)
 {
     ktag_result_reset(self);
     if (self->lexicon != lexicon) {
@@ -258,76 +251,32 @@ static int s_stage_fields(ktag_result_t *self, ktag_lexicon_t *lexicon, const ch
         return ktag_error_set(err, KTAG_ERR_INVALID, "unknown offset unit %d", (int) self->options.offsets);
     if (!text && text_len)
         return ktag_error_set(err, KTAG_ERR_INVALID, "text is NULL");
-    int rc = title ? s_tag_field(self, KTAG_FIELD_TITLE, title, title_len, err) : 0;
-    return rc ? rc : s_tag_field(self, KTAG_FIELD_TEXT, text ? text : "", text_len, err);
-}
 
-static int s_stage_sentiment(ktag_result_t *self, ktag_error_t *err)
-{
-    if (!self->options.sentiment)
-        return 0;
+    int rc = 0;
+    if (title)
+        rc = s_tag_field(self, KTAG_FIELD_TITLE, title, title_len, err);
+    if (!rc)
+        rc = s_tag_field(self, KTAG_FIELD_TEXT, text ? text : "", text_len, err);
+
+    /*  The analyzers read the same views of the fields. */
     ktag_field_view_t views[2];
-    size_t view_count = s_views(self, views);
-    int rc = ktag_sentiment_score(self->lexicon->sentiment, views, view_count, self->options.explain,
+    size_t view_count = !rc && (self->options.sentiment || self->options.events) ? s_views(self, views) : 0;
+    if (!rc && self->options.sentiment) {
+        rc = ktag_sentiment_score(self->lexicon->sentiment, views, view_count, self->options.explain,
                                   &self->sentiment_findings);
-    if (!rc)
-        rc = s_write_sentiment(self, &self->sentiment_findings);
-    return rc ? ktag_error_set(err, rc, "%s", ktag_strerror(rc)) : 0;
-}
-
-static int s_stage_events(ktag_result_t *self, ktag_error_t *err)
-{
-    if (!self->options.events)
-        return 0;
-    ktag_field_view_t views[2];
-    size_t view_count = s_views(self, views);
-    int rc = s_events(self, views, view_count);
-    return rc ? ktag_error_set(err, rc, "%s", ktag_strerror(rc)) : 0;
-}
-
-static int s_stage_finish(ktag_result_t *self, ktag_error_t *err)
-{
-    return ktag_result_finish(self) ? ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory") : 0;
-}
-
-int ktag_tag(ktag_result_t *self, ktag_lexicon_t *lexicon, const char *text, size_t text_len,
-             const char *title, size_t title_len, const ktag_options_t *options, ktag_error_t *err)
-{
-    int rc = s_stage_fields(self, lexicon, text, text_len, title, title_len, options, err);
-    if (!rc)
-        rc = s_stage_sentiment(self, err);
-    if (!rc)
-        rc = s_stage_events(self, err);
-    if (!rc)
-        rc = s_stage_finish(self, err);
+        if (!rc)
+            rc = s_write_sentiment(self, &self->sentiment_findings);
+        if (rc)
+            ktag_error_set(err, rc, "%s", ktag_strerror(rc));
+    }
+    if (!rc && self->options.events) {
+        rc = s_events(self, views, view_count);
+        if (rc)
+            ktag_error_set(err, rc, "%s", ktag_strerror(rc));
+    }
+    if (!rc && ktag_result_finish(self))
+        rc = ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory");
     if (rc)
         ktag_result_reset(self);
     return rc;
-}
-
-/*  Stage by stage over the documents: each stage's code (tens of KB, the
-    analyzers' rules) then stays in the instruction cache from one document
-    to the next, where one document at a time runs through all of it. */
-int ktag_tag_batch(ktag_result_t *const *results, ktag_lexicon_t *lexicon, const ktag_doc_t *docs, size_t count,
-                   const ktag_options_t *options, ktag_error_t *errors)
-{
-    for (size_t i = 0; i < count; i++)
-        errors[i].code = s_stage_fields(results[i], lexicon, docs[i].text, docs[i].text_len, docs[i].title,
-                                        docs[i].title_len, options, &errors[i]);
-    for (size_t i = 0; i < count; i++)
-        if (!errors[i].code)
-            errors[i].code = s_stage_sentiment(results[i], &errors[i]);
-    for (size_t i = 0; i < count; i++)
-        if (!errors[i].code)
-            errors[i].code = s_stage_events(results[i], &errors[i]);
-    for (size_t i = 0; i < count; i++)
-        if (!errors[i].code)
-            errors[i].code = s_stage_finish(results[i], &errors[i]);
-    int failed = 0;
-    for (size_t i = 0; i < count; i++)
-        if (errors[i].code) {
-            ktag_result_reset(results[i]);
-            failed++;
-        }
-    return failed;
 }

@@ -43,12 +43,11 @@ static void
 s_usage(FILE *out)
 {
     fprintf(out,
-        "usage: ktag_bench -L LEXDIR [-r REPS] [-l LOADS] [-n DOCS] [-b N] [--no-sentiment] [--no-events] [CORPUS]\n"
+        "usage: ktag_bench -L LEXDIR [-r REPS] [-l LOADS] [-n DOCS] [--no-sentiment] [--no-events] [CORPUS]\n"
         "  -L, --lexicons DIR    lexicon set to load\n"
         "  -r, --reps N          timed passes over the corpus (default 5); prints the median\n"
         "  -l, --loads N         times the lexicon is loaded to time it (default 5)\n"
         "  -n, --docs N          use only the first N documents\n"
-        "  -b, --batch N         timed passes call ktag_tag_batch() on N documents at a time\n"
         "      --no-sentiment    entities only\n"
         "      --no-events       no events analyzer\n"
         "      --overlaps        report every mention, not only leftmost-longest\n"
@@ -60,14 +59,13 @@ main(int argc, char **argv)
 {
     const char *lexdir = NULL;
     int reps = 5, loads = 5;
-    size_t limit = 0, batch = 0;
+    size_t limit = 0;
     int no_sentiment = 0, overlaps = 0, no_events = 0;
     static const struct option longopts[] = {
         {"lexicons", required_argument, NULL, 'L'},
         {"reps", required_argument, NULL, 'r'},
         {"loads", required_argument, NULL, 'l'},
         {"docs", required_argument, NULL, 'n'},
-        {"batch", required_argument, NULL, 'b'},
         {"no-sentiment", no_argument, NULL, 'S'},
         {"no-events", no_argument, NULL, 'E'},
         {"overlaps", no_argument, NULL, 'O'},
@@ -75,13 +73,12 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "L:r:l:n:b:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "L:r:l:n:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'L': lexdir = optarg; break;
         case 'r': reps = atoi(optarg); break;
         case 'l': loads = atoi(optarg); break;
         case 'n': limit = strtoul(optarg, NULL, 10); break;
-        case 'b': batch = strtoul(optarg, NULL, 10); break;
         case 'S': no_sentiment = 1; break;
         case 'E': no_events = 1; break;
         case 'O': overlaps = 1; break;
@@ -144,15 +141,6 @@ main(int argc, char **argv)
     ktag_result_t *res = ktag_result_new();
     if (!res)
         return 1;
-    /* --batch: one result and one document record per slot of a batch. */
-    ktag_result_t **results = calloc(batch ? batch : 1, sizeof *results);
-    ktag_doc_t *docs = calloc(batch ? batch : 1, sizeof *docs);
-    ktag_error_t *errors = calloc(batch ? batch : 1, sizeof *errors);
-    if (!results || !docs || !errors)
-        return 1;
-    for (size_t b = 0; b < batch; b++)
-        if (!(results[b] = ktag_result_new()))
-            return 1;
 
     /* An untimed warm-up over the first documents: caches, branch
      * predictors and the result's buffers start warm in every timed pass. */
@@ -163,19 +151,11 @@ main(int argc, char **argv)
     for (int r = 0; r < reps; r++) {
         unsigned long long count = 0, bad = 0;
         double start = bench_now();
-        for (size_t i = 0; i < corpus->count && !batch; i++) {
+        for (size_t i = 0; i < corpus->count; i++) {
             if (ktag_tag(res, lex, corpus->docs[i], corpus->lens[i], NULL, 0, &opts, &err) != 0)
                 bad++;
             else
                 count += ktag_result_entity_count(res);
-        }
-        for (size_t i = 0; i < corpus->count && batch; i += batch) {
-            size_t n = corpus->count - i < batch ? corpus->count - i : batch;
-            for (size_t b = 0; b < n; b++)
-                docs[b] = (ktag_doc_t) { corpus->docs[i + b], corpus->lens[i + b], NULL, 0 };
-            bad += (unsigned long long) ktag_tag_batch(results, lex, docs, n, &opts, errors);
-            for (size_t b = 0; b < n; b++)
-                count += ktag_result_entity_count(results[b]);
         }
         times[r] = bench_now() - start;
         mentions = count;
@@ -210,11 +190,6 @@ main(int argc, char **argv)
 
     free(times);
     free(load_ms);
-    for (size_t b = 0; b < batch; b++)
-        ktag_result_destroy(&results[b]);
-    free(results);
-    free(docs);
-    free(errors);
     ktag_result_destroy(&res);
     bench_corpus_destroy(&corpus);
     ktag_lexicon_destroy(&lex);

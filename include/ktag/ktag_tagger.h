@@ -151,25 +151,6 @@ KTAG_EXPORT ktag_result_t *ktag_result_new(void);
  *  accepts NULL. */
 KTAG_EXPORT void ktag_result_destroy(ktag_result_t **self_p);
 
-/** One document of ktag_tag_batch(): its fields as ktag_tag() takes them. */
-typedef struct {
-    const char *text;
-    size_t text_len;
-    const char *title;          /**< may be NULL */
-    size_t title_len;
-} ktag_doc_t;
-
-/** Tag `count` documents into `results[i]`, each exactly as ktag_tag()
- *  would, stage by stage over all of them: each stage's code then stays in
- *  the instruction cache from one document to the next (docs/PERFORMANCE.md:
- *  about 5% faster on headlines, and 10% in ktagd, whose reply writing
- *  otherwise runs between documents).  errors[i].code is 0 or
- *  what ktag_tag() would have returned for document i, whose result is then
- *  empty; the others are tagged all the same.  `results` must be distinct.
- *  @returns the number of documents that failed. */
-KTAG_EXPORT int ktag_tag_batch(ktag_result_t *const *results, ktag_lexicon_t *lexicon, const ktag_doc_t *docs,
-                               size_t count, const ktag_options_t *options, ktag_error_t *errors);
-
 /** Tag one document.  `text` (`text_len` bytes) is required; `title` may be
  *  NULL.  Both must be valid UTF-8; they need not be NUL-terminated.
  *  `options` may be NULL for the defaults.  The result takes a reference to

@@ -4,11 +4,8 @@
     corpus file drives every option.
     Beyond the shared result invariants (fuzz_common.h) it checks that the
     engine agrees with itself: the same document tagged again with the
-    result object reused gives the same mentions, tagging with byte
-    offsets finds the same byte spans as the unit asked for, and
-    ktag_tag_batch() (stage by stage) gives each of its documents (the
-    input, its text cut anywhere, the text without the title) what
-    ktag_tag() gives it.
+    result object reused gives the same mentions, and tagging with byte
+    offsets finds the same byte spans as the unit asked for.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -17,37 +14,8 @@
 
 /* The first tagging of each input uses a fresh result (so an input
    reproduces alone); the second reuses one result across all inputs, the
-   way a worker thread does; so do the batch's. */
+   way a worker thread does. */
 static ktag_result_t *s_again;
-#define S_BATCH 3
-static ktag_result_t *s_batch[S_BATCH];
-
-/* `b` holds what `a` holds: entities, sentences, events, document score. */
-static void
-s_assert_same(const ktag_result_t *a, const ktag_result_t *b)
-{
-    size_t n = ktag_result_entity_count(a);
-    FUZZ_ASSERT(n == ktag_result_entity_count(b));
-    for (size_t i = 0; i < n; i++) {
-        const ktag_entity_t *x = ktag_result_entity(a, i), *y = ktag_result_entity(b, i);
-        FUZZ_ASSERT(x->type == y->type && x->field == y->field && strcmp(x->id, y->id) == 0);
-        FUZZ_ASSERT(x->start == y->start && x->end == y->end && x->sentiment == y->sentiment);
-    }
-    n = ktag_result_sentence_count(a);
-    FUZZ_ASSERT(n == ktag_result_sentence_count(b));
-    for (size_t i = 0; i < n; i++)
-        FUZZ_ASSERT(ktag_result_sentence(a, i)->start == ktag_result_sentence(b, i)->start
-                    && ktag_result_sentence(a, i)->sentiment.score == ktag_result_sentence(b, i)->sentiment.score);
-    n = ktag_result_event_count(a);
-    FUZZ_ASSERT(n == ktag_result_event_count(b));
-    for (size_t i = 0; i < n; i++)
-        FUZZ_ASSERT(ktag_result_event(a, i)->type == ktag_result_event(b, i)->type
-                    && ktag_result_event(a, i)->start == ktag_result_event(b, i)->start
-                    && ktag_result_event(a, i)->sentiment == ktag_result_event(b, i)->sentiment);
-    FUZZ_ASSERT(ktag_result_explain_count(a) == ktag_result_explain_count(b));
-    const ktag_sentiment_t *x = ktag_result_sentiment(a), *y = ktag_result_sentiment(b);
-    FUZZ_ASSERT(!x == !y && (!x || x->score == y->score));
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,8 +26,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     fuzz_lexicon();
     s_again = ktag_result_new();
     FUZZ_ASSERT(s_again);
-    for (int i = 0; i < S_BATCH; i++)
-        FUZZ_ASSERT((s_batch[i] = ktag_result_new()));
     return 0;
 }
 
@@ -101,26 +67,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(strcmp(a->id, b->id) == 0);
         FUZZ_ASSERT(a->sentiment == b->sentiment);
     }
-
-    const ktag_doc_t docs[S_BATCH] = {
-        { text, text_len, title, title_len },
-        { text, text_len / 2, NULL, 0 },    /* may cut a character: a failure among the others */
-        { text, text_len, NULL, 0 },
-    };
-    ktag_error_t errors[S_BATCH];
-    int failed = ktag_tag_batch(s_batch, lexicon, docs, S_BATCH, &options, errors);
-    int failures = 0;
-    for (int i = 0; i < S_BATCH; i++) {
-        memset(&err, 0, sizeof err);
-        int single = ktag_tag(result, lexicon, docs[i].text, docs[i].text_len, docs[i].title, docs[i].title_len,
-                              &options, &err);
-        FUZZ_ASSERT(errors[i].code == single);
-        failures += single != 0;
-        if (single == KTAG_ERR_BAD_UTF8)
-            FUZZ_ASSERT(errors[i].offset == err.offset);
-        s_assert_same(result, s_batch[i]);
-    }
-    FUZZ_ASSERT(failed == failures);
     ktag_result_destroy(&result);
     fuzz_doc_free(&doc);
     return 0;

@@ -325,79 +325,6 @@ static void test_sentiment_of_a_span_for_the_events_analyzer(void)
     CHECK(ktag_sentiment_span_score(found, KTAG_FIELD_TITLE, 0, 3) == 0);
 }
 
-/*  Everything a result holds, as one string. */
-static void s_render(const ktag_result_t *r, char *out, size_t cap)
-{
-    size_t used = 0;
-#define S_ADD(...) used += (size_t) snprintf(out + used, used < cap ? cap - used : 0, __VA_ARGS__)
-    for (size_t i = 0; i < ktag_result_entity_count(r); i++) {
-        const ktag_entity_t *e = ktag_result_entity(r, i);
-        S_ADD("E %s %s %s %zu-%zu %d %.6f|", e->id, e->name, e->text, e->start, e->end, e->field, e->sentiment);
-    }
-    for (size_t i = 0; i < ktag_result_sentence_count(r); i++) {
-        const ktag_sentence_t *s = ktag_result_sentence(r, i);
-        S_ADD("S %d %zu-%zu %.6f|", s->field, s->start, s->end, s->sentiment.score);
-    }
-    for (size_t i = 0; i < ktag_result_event_count(r); i++) {
-        const ktag_event_t *e = ktag_result_event(r, i);
-        S_ADD("V %d %s %s %zu-%zu %.6f|", e->type, e->company ? e->company : "-", e->text, e->start, e->end,
-              e->sentiment);
-    }
-    for (size_t i = 0; i < ktag_result_explain_count(r); i++)
-        S_ADD("X %s|", ktag_result_explain(r, i));
-    const ktag_sentiment_t *doc = ktag_result_sentiment(r);
-    if (doc)
-        S_ADD("D %.6f %s", doc->score, doc->label);
-#undef S_ADD
-}
-
-/*  Stage by stage over many documents gives each the result ktag_tag()
-    gives it, a bad document among them failing alone. */
-static void test_a_batch_tags_each_document_as_ktag_tag_does(void)
-{
-    static const char *texts[] = {
-        "SK하이닉스가 급등했다. 삼성전자는 하락.", "딥시크 충격에 엔비디아 H800 급락", "bad \xC3\x28 utf-8",
-        "", "ＳＫ하이닉스 CB 발행", "대상 주가", "엔비디아 하락", "평범한 문장",
-    };
-    const size_t n = sizeof texts / sizeof texts[0];
-    ktag_options_t variants[3];
-    ktag_options_init(&variants[0]);
-    ktag_options_init(&variants[1]);
-    variants[1].explain = true;
-    variants[1].offsets = KTAG_OFFSETS_UTF16;
-    ktag_options_init(&variants[2]);
-    variants[2].sentiment = false;
-    variants[2].overlaps = true;
-    ktag_result_t *results[8];
-    ktag_doc_t docs[8];
-    ktag_error_t errors[8];
-    for (size_t i = 0; i < n; i++) {
-        results[i] = ktag_result_new();
-        docs[i] = (ktag_doc_t) { texts[i], strlen(texts[i]), i % 3 == 1 ? "딥시크 충격" : NULL, i % 3 == 1 ? 16 : 0 };
-    }
-    for (size_t v = 0; v < 3; v++) {
-        CHECK_INT(ktag_tag_batch(results, lex, docs, n, &variants[v], errors), 1);
-        for (size_t i = 0; i < n; i++) {
-            ktag_error_t err = { 0 };
-            int rc = ktag_tag(res, lex, docs[i].text, docs[i].text_len, docs[i].title, docs[i].title_len,
-                              &variants[v], &err);
-            CHECK_INT(errors[i].code, rc);
-            if (rc) {
-                CHECK_STR(errors[i].message, err.message);
-                CHECK_INT(ktag_result_entity_count(results[i]), 0);
-                continue;
-            }
-            char want[4096], got[4096];
-            s_render(res, want, sizeof want);
-            s_render(results[i], got, sizeof got);
-            CHECK_STR(got, want);
-        }
-    }
-    CHECK_INT(errors[2].code, KTAG_ERR_BAD_UTF8);
-    for (size_t i = 0; i < n; i++)
-        ktag_result_destroy(&results[i]);
-}
-
 static void *s_worker(void *arg)
 {
     (void) arg;
@@ -455,7 +382,6 @@ int main(void)
     test_sentiment_of_a_span_for_the_events_analyzer();
     test_offsets_far_into_a_long_text_in_every_unit();
     test_one_lexicon_shared_by_threads();
-    test_a_batch_tags_each_document_as_ktag_tag_does();
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
     return check_report("test_tagger");
