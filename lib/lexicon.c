@@ -388,10 +388,11 @@ static int s_entity_row(s_loader_t *loader, char **cols, size_t ncols, char **he
     if (!*id)
         return s_problem(loader, loader->line, "empty id");
     char *name = s_trim(cols[2]);
-    if (strlen(id) > S_MAX_NAME_BYTES)
-        return s_problem(loader, loader->line, "id of %zu bytes (at most %d)", strlen(id), S_MAX_NAME_BYTES);
-    if (strlen(name) > S_MAX_NAME_BYTES)
-        return s_problem(loader, loader->line, "name of %zu bytes (at most %d)", strlen(name), S_MAX_NAME_BYTES);
+    size_t id_len = strlen(id), name_len = strlen(name);
+    if (id_len > S_MAX_NAME_BYTES)
+        return s_problem(loader, loader->line, "id of %zu bytes (at most %d)", id_len, S_MAX_NAME_BYTES);
+    if (name_len > S_MAX_NAME_BYTES)
+        return s_problem(loader, loader->line, "name of %zu bytes (at most %d)", name_len, S_MAX_NAME_BYTES);
     uint8_t flags;
     if (s_parse_flags(loader, cols[4], &flags))
         return -1;
@@ -402,7 +403,7 @@ static int s_entity_row(s_loader_t *loader, char **cols, size_t ncols, char **he
     if (*name && !entry->name) {
         if (!(entry->name = strdup(name)))
             return s_nomem(loader);
-        entry->name_len = (uint32_t) strlen(name);
+        entry->name_len = (uint32_t) name_len;
     }
     for (size_t c = S_ENTITY_COLUMNS; c < ncols; c++) {
         char *value = s_trim(cols[c]);
