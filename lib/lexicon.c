@@ -198,6 +198,13 @@ static int32_t s_entry(s_loader_t *loader, ktag_type_t type, const char *id)
 
 /* ----------------------------------------------------------- patterns */
 
+/*  True when the pattern is a sentiment term and nothing else. */
+static bool s_sentiment_only(const ktag_pattern_t *pattern)
+{
+    return pattern->sentiment >= 0 && pattern->entry < 0 && !pattern->cue && !pattern->stop && !pattern->guess
+           && pattern->event_word < 0;
+}
+
 /*  Add a normalized form to the matcher.  @returns its pattern index, or
     -1 when out of memory. */
 static int32_t s_pattern(s_loader_t *loader, const char *norm)
@@ -742,6 +749,8 @@ static void s_lexicon_free(ktag_lexicon_t *lex)
         free(lex->attr_keys[k]);
     free(lex->attr_keys);
     ktag_matcher_destroy(&lex->matcher);
+    ktag_matcher_destroy(&lex->entity_matcher);
+    free(lex->entity_patterns);
     ktag_sentiment_lexicon_destroy(&lex->sentiment);
     for (size_t i = 0; i < lex->set_count; i++) {
         free(lex->set_dirs[i]);
@@ -879,6 +888,40 @@ static ktag_lexicon_t *s_lexicon_new(const char *const *dirs, size_t count)
     return lex;
 }
 
+/*  Compile lex->entity_matcher: every pattern that stands for something
+    besides a sentiment term.  Without sentiment the terms are dropped
+    after the scan anyway, and they are short, frequent words (상승, 급락):
+    not scanning for them at all is what makes entity-only tagging faster.
+    @returns 0 or KTAG_ERR_NOMEM. */
+static int s_entity_matcher(ktag_lexicon_t *lex)
+{
+    size_t kept = 0;
+    for (size_t p = 0; p < lex->pattern_count; p++)
+        kept += !s_sentiment_only(&lex->patterns[p]);
+    if (kept == lex->pattern_count)
+        return 0;
+    ktag_matcher_builder_t *builder = ktag_matcher_builder_new();
+    lex->entity_patterns = malloc((kept ? kept : 1) * sizeof *lex->entity_patterns);
+    if (!builder || !lex->entity_patterns) {
+        ktag_matcher_builder_destroy(&builder);
+        return KTAG_ERR_NOMEM;
+    }
+    for (size_t p = 0; p < lex->pattern_count; p++) {
+        if (s_sentiment_only(&lex->patterns[p]))
+            continue;
+        /*  The forms are distinct in the full matcher, so each gets the
+            next id here. */
+        int32_t id = ktag_matcher_builder_add(builder, lex->forms[p], lex->patterns[p].len);
+        if (id < 0) {
+            ktag_matcher_builder_destroy(&builder);
+            return KTAG_ERR_NOMEM;
+        }
+        lex->entity_patterns[id] = (uint32_t) p;
+    }
+    lex->entity_matcher = ktag_matcher_compile(&builder);
+    return lex->entity_matcher ? 0 : KTAG_ERR_NOMEM;
+}
+
 ktag_lexicon_t *ktag_lexicon_open_many(const char *const *dirs, size_t count, ktag_error_t *err)
 {
     assert(dirs && count > 0);
@@ -920,16 +963,19 @@ ktag_lexicon_t *ktag_lexicon_open_many(const char *const *dirs, size_t count, kt
             lex->alias_counts[lex->entries[lex->patterns[p].entry].type]++;
     lex->version = s_join(lex->set_versions, lex->set_count, ',');
     lex->matcher = ktag_matcher_compile(&loader.builder);
-    if (!lex->version || !lex->matcher) {
+    if (!lex->version || !lex->matcher || s_entity_matcher(lex)) {
         ktag_error_set(err, KTAG_ERR_NOMEM, "out of memory while compiling lexicons");
         goto fail;
     }
     s_loader_release(&loader);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     lex->load_ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
-    KTAG_LOG(KTAG_LOG_INFO, "loaded lexicon %s from %s: %zu entities, %zu patterns, %s matcher of %zu KB, %.1f ms",
+    KTAG_LOG(KTAG_LOG_INFO,
+             "loaded lexicon %s from %s: %zu entities, %zu patterns, %s matcher of %zu KB (%zu KB without the "
+             "sentiment terms), %.1f ms",
              lex->version, lex->dir, lex->entry_count, lex->pattern_count, ktag_matcher_impl(lex->matcher),
-             ktag_matcher_memory(lex->matcher) / 1024, lex->load_ms);
+             ktag_matcher_memory(lex->matcher) / 1024,
+             lex->entity_matcher ? ktag_matcher_memory(lex->entity_matcher) / 1024 : 0, lex->load_ms);
     return lex;
 
 fail:

@@ -67,6 +67,11 @@ struct ktag_lexicon {
     char **forms;       /**< normalized text of each pattern */
     size_t pattern_count;
     ktag_matcher_t *matcher;
+    /*  The same patterns but the sentiment terms, for documents tagged
+        without sentiment; NULL when the lexicons have no such term.  Its
+        pattern ids map to the lexicon's through `entity_patterns`. */
+    ktag_matcher_t *entity_matcher;
+    uint32_t *entity_patterns;
     ktag_josa_t *josa;
     size_t josa_count;
     ktag_sentiment_lexicon_t *sentiment;

@@ -77,8 +77,14 @@ int ktag_scan(ktag_scan_t *self, const ktag_lexicon_t *lex, const char *norm, si
     self->cue_word_first = UINT32_MAX;
     self->cue_max = self->stop_max = 0;
     self->matches.count = 0;
-    if (ktag_matcher_scan(lex->matcher, norm, len, &self->matches))
+    /*  Without terms, the matcher that does not look for them, its ids
+        put back into the lexicon's. */
+    const ktag_matcher_t *matcher = !terms && lex->entity_matcher ? lex->entity_matcher : lex->matcher;
+    if (ktag_matcher_scan(matcher, norm, len, &self->matches))
         return KTAG_ERR_NOMEM;
+    if (matcher != lex->matcher)
+        for (size_t m = 0; m < self->matches.count; m++)
+            self->matches.items[m].pattern = lex->entity_patterns[self->matches.items[m].pattern];
     bool all_types = types == 0;   /* no look-up of the entry's type then */
     for (size_t m = 0; m < self->matches.count; m++) {
         const ktag_match_t *match = &self->matches.items[m];

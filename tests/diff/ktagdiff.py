@@ -23,22 +23,23 @@ def _round(value):
     return value
 
 
-def clean(record):
-    """The comparable part of one output object."""
-    kept = {k: v for k, v in record.items() if k not in IGNORED}
+def clean(record, keep_events=False):
+    """The comparable part of one output object (with its events when
+    `keep_events`)."""
+    kept = {k: v for k, v in record.items() if k not in IGNORED or (keep_events and k == "events")}
     if "explain" in kept:
         kept["explain"] = [line for line in kept["explain"] if not line.startswith("event ")]
     return _round(kept)
 
 
-def run(cli, lexicons, path, input_format, unit, extra=()):
+def run(cli, lexicons, path, input_format, unit, extra=(), keep_events=False):
     """Tag `path` (`lines` or `jsonl`) with `--explain --offsets unit`.
     @returns the cleaned records, in input order."""
     cmd = [cli, "-i", input_format, "-L", lexicons, "--explain", "--offsets", unit, "--no-progress", *extra, path]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}: {proc.stderr.decode(errors='replace')[:400]}")
-    return [clean(json.loads(line)) for line in proc.stdout.decode("utf-8").splitlines()]
+    return [clean(json.loads(line), keep_events) for line in proc.stdout.decode("utf-8").splitlines()]
 
 
 def offsets(record):

@@ -186,6 +186,31 @@ static void test_sentiment_can_be_turned_off(void)
     CHECK_STR(ktag_result_lexicon_version(res), ktag_lexicon_version(lex));
 }
 
+/*  Without sentiment the scan uses a matcher that does not look for the
+    terms that are nothing else (훈풍 in the fixture; 급등 and 하락 are
+    also the events analyzer's words); a term that is also a context cue
+    (선방) must still be found, and every id must come out as with
+    sentiment on. */
+static void test_entities_do_not_depend_on_sentiment(void)
+{
+    static const char *const texts[] = {
+        "대상 선방",                          /* the cue that is also a term */
+        "대상 훈풍",                          /* a term only: no cue, no mention */
+        "SK하이닉스 훈풍, 삼성전자 하락 대상 상승",
+        "훈풍 하락 급등 상승 NH 엔비디아 H800 CB 유상증자결정 훈풍 딥시크",
+        "주주 대상으로 훈풍 (대상) 주가 하락",
+    };
+    ktag_options_t off;
+    ktag_options_init(&off);
+    off.sentiment = false;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        char with[2048];
+        snprintf(with, sizeof with, "%s", s_tag(texts[i]));
+        CHECK_STR(s_tag_with(texts[i], &off), with);
+    }
+    CHECK_STR(s_tag_with("훈풍 대상 선방 딥시크", &off), "001680@3-5 x:deepseek@9-12");
+}
+
 static void test_results_outlive_the_callers_lexicon_reference(void)
 {
     ktag_error_t err = { 0 };
@@ -376,6 +401,7 @@ int main(void)
     test_entity_strings_carry_their_lengths();
     test_invalid_utf8_empty_and_whitespace_input();
     test_sentiment_can_be_turned_off();
+    test_entities_do_not_depend_on_sentiment();
     test_results_outlive_the_callers_lexicon_reference();
     test_a_long_text_without_punctuation_is_scored_in_pieces();
     test_ambiguous_names_and_stop_phrases_filter_in_linear_work();
