@@ -305,6 +305,10 @@ bool ktag_amount_parse(const char *text, size_t len, size_t pos, ktag_amount_t *
     double value;
     if (!s_numeral(text, len, &p, &value, &a.scaled, &a.large))
         return false;
+    /*  Past 10^308 the sum is inf, which no writer can spell as a JSON
+        number: no amount is stated, not a guessed one. */
+    if (!isfinite(value))
+        return false;
     size_t numeral_end = p;
     if (p < len && s_ascii_alnum(text[p]))
         return false;       /* 5G, 3D, 100m */

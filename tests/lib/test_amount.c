@@ -215,6 +215,28 @@ static void test_cut_syllables_are_not_read(void)
     CHECK(ktag_amount_parse(points, strlen(points), 0, &a) && a.points && a.end == strlen(points));
 }
 
+/*  A numeral past the largest double (10^308) would be written as "inf",
+    which JSON cannot carry: it is no amount, and the amounts after it are
+    still read. */
+static void test_numerals_beyond_a_double_are_no_amount(void)
+{
+    char text[1024];
+    ktag_amount_t a;
+    memset(text, '9', 400);
+    strcpy(text + 400, "원");
+    CHECK(!ktag_amount_parse(text, strlen(text), 0, &a));
+    /*  Finite digits that a multiplier carries past it: 10^300 조. */
+    text[0] = '1';
+    memset(text + 1, '0', 300);
+    strcpy(text + 301, "조원, 500억원");
+    CHECK(!ktag_amount_parse(text, strlen(text), 0, &a));
+    CHECK(ktag_amount_next(text, strlen(text), 0, &a) && a.value == 5e10 && isfinite(a.value));
+    text[0] = '-';
+    memset(text + 1, '9', 400);
+    strcpy(text + 401, "%");
+    CHECK(!ktag_amount_parse(text, strlen(text), 0, &a));
+}
+
 int main(void)
 {
     test_table();
@@ -224,5 +246,6 @@ int main(void)
     test_unit_names();
     test_truncated_input_is_safe();
     test_cut_syllables_are_not_read();
+    test_numerals_beyond_a_double_are_no_amount();
     return check_report("test_amount");
 }
