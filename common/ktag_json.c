@@ -374,10 +374,12 @@ s_text_real(ktag_emitter_t *e, double v)
     s_text_t *w = (s_text_t *) e;
     s_before(w);
     /* Scores arrive rounded to thousandths, which "%.10g" prints as the
-     * plain decimal k/1000 with trailing zeros dropped: do that directly. */
+     * plain decimal k/1000 with trailing zeros dropped: do that directly.
+     * Only for exactly t/1000 (what ktag_schema_round3 returns): an
+     * amount near a thousandth (1e-10%) is no score and goes to "%.10g". */
     double k = v * 1000.0;
     long long t = k > -1e9 && k < 1e9 ? llround(k) : 0;
-    if (k > -1e9 && k < 1e9 && fabs(k - (double) t) < 1e-6) {
+    if (k > -1e9 && k < 1e9 && (double) t / 1000.0 == v) {
         unsigned long long a = (unsigned long long) (t < 0 ? -t : t);
         s_put_digits(w, a / 1000, t < 0);
         char frac[4] = { '.', (char) ('0' + a / 100 % 10), (char) ('0' + a / 10 % 10), (char) ('0' + a % 10) };

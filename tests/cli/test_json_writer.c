@@ -49,6 +49,10 @@ static const char *s_texts[] = {
     "𝐀 emoji 😀 삼성전자 HBM3E 12단, GPU 수요 급등; TSMC 호실적",
     "삼성전자, 1조2000억원 규모 유상증자 결정…SK하이닉스 29.9% 급등 '上'. 엔비디아와 500억원 공급계약",
     "SK하이닉스, 2분기 영업손실 3천억원…목표가 9만원→8만5천원",
+    /* Amounts are not rounded to thousandths as scores are: jansson
+     * prints these as 1e-10 and 2.000000001 (not 0.0 and 2.0). */
+    "삼성전자 주가 0.0000000001% 급등",
+    "SK하이닉스 주가 2.0000000009% 급락",
 };
 
 static const char *s_titles[] = {NULL, "삼성전자 급등", ""};
