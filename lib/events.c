@@ -1288,6 +1288,11 @@ static int s_earnings(ktag_events_findings_t *f, s_sentence_t *s)
         }
         for (size_t d = tail + 1; d < s->token_count && s->tokens[d].start < scope; d++) {
             s_token_t *dir = &s->tokens[d];
+            /*  Every word below is read within 40 bytes of `from`, and the
+                tokens come by start: stop before a far one costs a scan
+                of the text between (s_quote_between). */
+            if (dir->start > from + 40)
+                break;
             uint32_t flags = dir->flags;
             if ((flags & W_TURN) && dir->start <= from + 40 && !e.direction) {
                 e.direction = s_directions[dir->word->dir];

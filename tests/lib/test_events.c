@@ -427,6 +427,67 @@ static void test_dense_sentence_costs_linear_time(void)
     CHECK(few_events > 0);
 }
 
+/*  The analyzer's CPU time on one sentence: `measures` earnings measures
+    joined by '·', `filler` bytes of Hangul, then `directions` times " 증가"
+    (mentions none, cue words made directly), the least of 3 runs. */
+static double s_measures_seconds(size_t measures, size_t filler, size_t directions)
+{
+    size_t revenue = 0, increase = 0;
+    while (strcmp(ktag_events_word(revenue), "매출") != 0)
+        revenue++;
+    while (strcmp(ktag_events_word(increase), "증가") != 0)
+        increase++;
+    size_t cap = measures * 8 + filler + directions * 8 + 8;
+    char *text = malloc(cap);
+    ktag_term_hit_t *words = malloc((measures + directions) * sizeof *words);
+    CHECK(text && words);
+    if (!text || !words)
+        return 0;
+    size_t len = 0, count = 0;
+    for (size_t i = 0; i < measures; i++) {
+        if (i)
+            len += (size_t) sprintf(text + len, "·");
+        words[count++] = (ktag_term_hit_t) { (uint32_t) len, (uint32_t) len + 6, (uint32_t) revenue };
+        len += (size_t) sprintf(text + len, "매출");
+    }
+    text[len++] = ' ';
+    for (size_t i = 0; i + 3 <= filler; i += 3)
+        len += (size_t) sprintf(text + len, "가");
+    for (size_t i = 0; i < directions; i++) {
+        text[len++] = ' ';
+        words[count++] = (ktag_term_hit_t) { (uint32_t) len, (uint32_t) len + 6, (uint32_t) increase };
+        len += (size_t) sprintf(text + len, "증가");
+    }
+    ktag_field_view_t view = { .field = KTAG_FIELD_TEXT, .norm = text, .norm_len = len,
+                               .cue_words = words, .cue_word_count = count,
+                               .cue_word_first = (uint32_t) (revenue < increase ? revenue : increase) };
+    double best = 1e9;
+    for (int run = 0; run < 3; run++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        CHECK_INT(ktag_events_analyze(&view, 1, &s_found), 0);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+        double seconds = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        best = seconds < best ? seconds : best;
+    }
+    free(text);
+    free(words);
+    return best;
+}
+
+/*  A direction word far after its measure is never read with it, so 120
+    joined measures and 120 such words cost about what one of each does
+    over the same filler (each pair scanned the filler for a quote: 120 x
+    120 times 12 KB took seconds). */
+static void test_far_directions_cost_no_scan_per_pair(void)
+{
+    double sparse = s_measures_seconds(1, 12000, 1);
+    double dense = s_measures_seconds(120, 12000, 120);
+    CHECK(dense < 20 * sparse || dense < 0.01);
+    if (!(dense < 20 * sparse || dense < 0.01))
+        fprintf(stderr, "far directions: 1 x 1 %.6f s, 120 x 120 %.6f s\n", sparse, dense);
+}
+
 int main(void)
 {
     for (size_t e = 0; e < S_ENTITY_COUNT; e++)
@@ -437,6 +498,7 @@ int main(void)
     test_findings_are_reused_and_emptied();
     test_event_type_names();
     test_dense_sentence_costs_linear_time();
+    test_far_directions_cost_no_scan_per_pair();
     ktag_events_findings_release(&s_found);
     ktag_normbuf_release(&s_buf);
     return check_report("test_events");
