@@ -182,6 +182,11 @@ typedef struct {
     unknown (the text names no entity there), or an index (코스피,). */
 enum { SUBJ_NONE = 0, SUBJ_MENTIONS, SUBJ_UNKNOWN, SUBJ_INDEX, SUBJ_SUBSIDIARY };
 #define S_MAX_LIST 4
+/*  A list read backwards is at most this many items, the words between its
+    entities included ("메리츠금융지주·화재·증권"): a longer run of joined
+    words (x/x/x/…) is no list of subjects, and walking all of it for each
+    move word cost move words x run x mentions (3.6 s for 1 MB). */
+#define S_MAX_LIST_ITEMS 16
 #define S_MAX_ITEMS 256   /* cue words and mentions of a sentence the rules read */
 
 typedef struct {
@@ -428,7 +433,8 @@ static void s_subject_list_back(const s_sentence_t *s, s_subject_t *subject, uin
 {
     const char *text = s->text;
     uint32_t at = end;
-    while (at > floor) {
+    /*  A full list takes no more subjects: stop there. */
+    for (int items = 0; at > floor && items < S_MAX_LIST_ITEMS && subject->count < S_MAX_LIST; items++) {
         int32_t m = s_mention_ending(s, at);
         if (m >= 0 && s_actor(s, m)) {
             s_subject_add(subject, m);
