@@ -147,11 +147,13 @@ s_bool_option(const msgpack_object *options, const char *key, bool *out, ktag_wi
 }
 
 /* A str object as a NUL-terminated string in `buf`, for the ktag_*_from_name
-   parsers; false when it does not fit (no valid name is that long). */
+   parsers; false when it does not fit (no valid name is that long) or holds
+   a NUL, which would make "byte\0zzz" read as "byte". */
 static bool
 s_str_copy(const msgpack_object *obj, char *buf, size_t size)
 {
-    if (obj->via.str.size >= size)
+    if (obj->via.str.size >= size
+        || (obj->via.str.size && memchr(obj->via.str.ptr, '\0', obj->via.str.size)))
         return false;
     memcpy(buf, obj->via.str.ptr, obj->via.str.size);
     buf[obj->via.str.size] = '\0';

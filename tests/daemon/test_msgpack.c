@@ -160,6 +160,28 @@ test_errors(void)
     msgpack_pack_array(&w.pk, 1); s_str(&w, "stock");
     s_expect_error(&w, KTAG_WIRE_BAD_REQUEST, 6, "types[0]");
 
+    /* A name with a NUL inside is not the name before the NUL. */
+    s_writer_init(&w);
+    msgpack_pack_map(&w.pk, 3); s_str(&w, "id"); msgpack_pack_uint32(&w.pk, 7);
+    s_str(&w, "text"); s_str(&w, "x");
+    s_str(&w, "options"); msgpack_pack_map(&w.pk, 1); s_str(&w, "offsets");
+    msgpack_pack_str_with_body(&w.pk, "byte\0zzz", 8);
+    s_expect_error(&w, KTAG_WIRE_BAD_REQUEST, 7, "options.offsets must be");
+
+    s_writer_init(&w);
+    msgpack_pack_map(&w.pk, 3); s_str(&w, "id"); msgpack_pack_uint32(&w.pk, 8);
+    s_str(&w, "text"); s_str(&w, "x");
+    s_str(&w, "options"); msgpack_pack_map(&w.pk, 1); s_str(&w, "types");
+    msgpack_pack_array(&w.pk, 1); msgpack_pack_str_with_body(&w.pk, "company\0x", 9);
+    s_expect_error(&w, KTAG_WIRE_BAD_REQUEST, 8, "types[0]");
+
+    s_writer_init(&w);
+    msgpack_pack_map(&w.pk, 3); s_str(&w, "id"); msgpack_pack_uint32(&w.pk, 9);
+    s_str(&w, "text"); s_str(&w, "x");
+    s_str(&w, "options"); msgpack_pack_map(&w.pk, 1); s_str(&w, "types");
+    msgpack_pack_array(&w.pk, 1); msgpack_pack_str_with_body(&w.pk, "events\0", 7);
+    s_expect_error(&w, KTAG_WIRE_BAD_REQUEST, 9, "types[0]");
+
     s_writer_init(&w);
     msgpack_pack_map(&w.pk, 2); s_str(&w, "id"); msgpack_pack_double(&w.pk, 1.5);
     s_str(&w, "text"); s_str(&w, "x");
