@@ -260,7 +260,8 @@ s_apply(ktagd_config_t *self, int opt, const char *value, const char *value2, co
         char *end;
         errno = 0;
         double v = strtod(value, &end);
-        if (errno || end == value || *end || v < 0 || v > 86400) {
+        /* Written so that NaN ("nan"), which compares false, fails too. */
+        if (errno || end == value || *end || !(v >= 0 && v <= 86400)) {
             fprintf(stderr, "ktagd: %s: drain-timeout must be 0..86400 seconds, not '%s'\n",
                     where, value);
             return -1;

@@ -234,6 +234,19 @@ test_config(void)
     CHECK(c.lexicon_count == 2 && strcmp(c.lexicons[0], "/a") == 0 && strcmp(c.lexicons[1], "/b") == 0);
     ktagd_config_fini(&c);
 
+    /* "nan" passes neither bound: a drain that never times out. */
+    const char *bad_timeouts[] = { "nan", "-nan", "NAN(1)", "inf", "-1" };
+    for (size_t i = 0; i < sizeof bad_timeouts / sizeof bad_timeouts[0]; i++) {
+        ktagd_config_init(&c);
+        char *argv7[] = { "ktagd", "--drain-timeout", (char *) bad_timeouts[i], NULL };
+        code = -1;
+        int rc = ktagd_config_parse(&c, 3, argv7, &code);
+        if (rc != 1 || code != 2)
+            fprintf(stderr, "--drain-timeout %s was accepted\n", bad_timeouts[i]);
+        CHECK(rc == 1 && code == 2);
+        ktagd_config_fini(&c);
+    }
+
     ktagd_config_init(&c);
     char *argv4[] = { "ktagd", NULL };
     CHECK(ktagd_config_parse(&c, 1, argv4, &code) == 0);
