@@ -772,6 +772,19 @@ static char *s_version(const char *dir, uint32_t hash)
         if (fgets(first, sizeof first, file))
             first[strcspn(first, "\r\n")] = '\0';
         fclose(file);
+        /* The version is in every reply and a metrics label, which must be
+           UTF-8: keep the line up to its first ill-formed byte (or the
+           character fgets cut at the end of the buffer). */
+        int32_t at = 0, len = (int32_t) strlen(first);
+        while (at < len) {
+            int32_t start = at;
+            UChar32 c;
+            U8_NEXT((const uint8_t *) first, at, len, c);
+            if (c < 0) {
+                first[start] = '\0';
+                break;
+            }
+        }
         if (!*first)
             snprintf(first, sizeof first, "unversioned");
     }

@@ -212,6 +212,55 @@ static void s_write(const char *dir, const char *name, const char *content)
     fclose(file);
 }
 
+/*  @returns whether s is well-formed UTF-8 (no overlongs, surrogates or
+    code points past U+10FFFF). */
+static int s_utf8_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    while (*p) {
+        int n = *p < 0x80 ? 0 : *p >= 0xC2 && *p <= 0xDF ? 1 : *p >= 0xE0 && *p <= 0xEF ? 2
+              : *p >= 0xF0 && *p <= 0xF4 ? 3 : -1;
+        if (n < 0)
+            return 0;
+        unsigned cp = n == 0 ? *p : *p & (0x3F >> n);
+        for (int i = 1; i <= n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        p += n + 1;
+    }
+    return 1;
+}
+
+/*  The version is echoed in every reply and is a metrics label: it must be
+    UTF-8 whatever the first line of VERSION holds, including a long line
+    whose cut would fall inside a character. */
+static void test_version_is_utf8_whatever_the_file_holds(void)
+{
+    char long_line[200];
+    memset(long_line, 'a', 126);
+    strcpy(long_line + 126, "한국 2026\n");
+    const char *lines[] = { long_line, "caf\xe9 2026\n", "2026\xed\xa0\x80\n" };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        const char *dir = s_dir_with("companies.tsv", HEADER "company\t005930\t삼성전자\t\t\tKOSPI\n");
+        s_write(dir, "VERSION", lines[i]);
+        ktag_error_t err = { 0 };
+        ktag_lexicon_t *lex = ktag_lexicon_open(dir, &err);
+        CHECK(lex != NULL);
+        if (lex) {
+            CHECK(s_utf8_ok(ktag_lexicon_version(lex)));
+            CHECK(s_utf8_ok(ktag_lexicon_set_version(lex, 0)));
+            if (!s_utf8_ok(ktag_lexicon_version(lex)))
+                fprintf(stderr, "VERSION line %zu gave a version that is not UTF-8\n", i);
+        }
+        ktag_lexicon_destroy(&lex);
+        s_remove_dir(dir);
+    }
+}
+
 /*  A fresh empty directory.  @returns its path in `buf`. */
 static const char *s_empty_dir(char *buf, size_t size)
 {
@@ -393,5 +442,6 @@ int main(void)
     test_a_stop_phrase_may_not_be_an_entity_form();
     test_missing_and_empty_directories_fail_clearly();
     test_check_reports_every_problem_and_goes_on();
+    test_version_is_utf8_whatever_the_file_holds();
     return check_report("test_lexicon");
 }
