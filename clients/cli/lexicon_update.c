@@ -536,6 +536,15 @@ s_read_listing(s_listing_t *l, const char **encoding)
         snprintf(l->error, sizeof l->error, "cannot read %s: %s", l->path, strerror(errno));
         return -1;
     }
+    /* The CSV parser reads up to the first NUL: the companies after one
+       would be delisted as if gone from the listing. */
+    const char *nul = memchr(raw, '\0', raw_len);
+    if (nul) {
+        snprintf(l->error, sizeof l->error, "%s: a NUL byte at byte %zu: not a CSV text file "
+                 "(UTF-16, or a damaged download?)", l->path, (size_t) (nul - raw));
+        free(raw);
+        return -1;
+    }
     char *text = s_to_utf8(&l->ctx->pool, l->path, raw, raw_len, encoding, l->error, sizeof l->error);
     free(raw);
     if (!text)

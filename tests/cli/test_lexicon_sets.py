@@ -300,6 +300,8 @@ def test_date_comes_from_the_flag_or_the_file_name(lexdir, tmp_path):
     (fdr_csv([("000010", "KR7000010001", "", "KOSPI")]), "has no name"),
     (fdr_csv([("000010", "XX", "가나전자", "KOSPI")]), "is not an ISIN"),
     (fdr_csv([]), "no listed companies"),
+    # A NUL ended the text there: the companies after it were delisted.
+    (fdr_csv(LISTING).replace("000050,", "\0" + "000050,"), "a NUL byte at byte"),
 ])
 def test_a_broken_listing_changes_nothing(lexdir, tmp_path, content, message):
     listing = tmp_path / "krx_listing_2026-04-01.csv"
