@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 
 #include "ktag_msgpack.h"
+#include "ktag_schema.h"
 #include "ktagd_log.h"
 
 #define S_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -102,17 +103,25 @@ ktagd_metrics_check_exposure(const char *spec)
 
 /* ---------------------------------------------------------------- text */
 
-/* A label value: backslash, double quote and newline escaped. */
+/* A label value: backslash, double quote and newline escaped, and each
+   byte that is not UTF-8 (a directory named in Latin-1) written as U+FFFD,
+   as ktag_schema_text does: Prometheus rejects the whole scrape otherwise. */
 static void
 s_label(FILE *fp, const char *value)
 {
-    for (const char *p = value; *p; p++) {
-        if (*p == '\\' || *p == '"')
+    size_t len = strlen(value), valid = ktag_schema_utf8_prefix(value, len);
+    for (size_t i = 0; i < len; i++) {
+        const char *p = value + i;
+        if (i == valid) {
+            fputs("\xEF\xBF\xBD", fp);
+            valid = i + 1 + ktag_schema_utf8_prefix(p + 1, len - i - 1);
+        } else if (*p == '\\' || *p == '"') {
             fprintf(fp, "\\%c", *p);
-        else if (*p == '\n')
+        } else if (*p == '\n') {
             fputs("\\n", fp);
-        else
+        } else {
             fputc(*p, fp);
+        }
     }
 }
 

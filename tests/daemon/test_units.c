@@ -21,6 +21,7 @@
 #include "ktagd_log.h"
 #include "ktagd_metrics.h"
 #include "ktagd_stats.h"
+#include "ktag_schema.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -282,6 +283,44 @@ test_lexholder(const char *dir)
     CHECK(h == NULL);
 }
 
+/* Prometheus refuses a label value that is not UTF-8: a lexicon directory
+   whose name is Latin-1 (caf\xe9) must not put its byte in the
+   ktagd_lexicon_set_info label, or the whole scrape is rejected. */
+static void
+test_metrics_dir_label_is_utf8(const char *dir)
+{
+    char tmpl[] = "/tmp/ktag-lex-caf\xe9-XXXXXX";
+    char *latin1 = mkdtemp(tmpl);
+    CHECK(latin1 != NULL);
+    if (!latin1)
+        return;
+    static const char *const files[] = { "VERSION", "context.tsv", "entities.tsv", "josa.tsv", "sentiment.tsv" };
+    char from[4096], to[4096];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(from, sizeof from, "%s/%s", dir, files[i]);
+        snprintf(to, sizeof to, "%s/%s", latin1, files[i]);
+        CHECK(symlink(from, to) == 0);   /* `dir` is absolute (meson) */
+    }
+    const char *dirs[] = { latin1 };
+    ktagd_lexholder_t *h = ktagd_lexholder_new(dirs, 1);
+    ktag_error_t err;
+    CHECK(ktagd_lexholder_reload(h, &err) == 0);
+    ktagd_stats_t *st = ktagd_stats_new();
+    size_t len = 0;
+    char *text = ktagd_metrics_render(st, h, false, &len);
+    CHECK(text && strstr(text, "ktagd_lexicon_set_info{index=\"0\",dir=\""));
+    CHECK(text && ktag_schema_utf8_prefix(text, len) == len);
+    CHECK(text && strstr(text, "caf\xEF\xBF\xBD-"));   /* the byte as U+FFFD */
+    free(text);
+    ktagd_stats_destroy(&st);
+    ktagd_lexholder_destroy(&h);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(to, sizeof to, "%s/%s", latin1, files[i]);
+        unlink(to);
+    }
+    rmdir(latin1);
+}
+
 static void
 test_frames(void)
 {
@@ -472,6 +511,7 @@ main(int argc, char **argv)
     test_metrics_address();
     test_config();
     test_lexholder(argv[1]);
+    test_metrics_dir_label_is_utf8(argv[1]);
     test_frames();
     test_broker();
     if (s_failures)
