@@ -372,6 +372,11 @@ static int
 s_text_real(ktag_emitter_t *e, double v)
 {
     s_text_t *w = (s_text_t *) e;
+    /* NaN and the infinities have no JSON spelling ("%.10g" gives "nan"):
+     * refused, as jansson's json_real() refuses them for the tree.  Only a
+     * daemon's reply can hold one (ktag_json_write_msgpack). */
+    if (!isfinite(v))
+        return -1;
     s_before(w);
     /* Scores arrive rounded to thousandths, which "%.10g" prints as the
      * plain decimal k/1000 with trailing zeros dropped: do that directly.

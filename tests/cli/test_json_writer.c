@@ -5,6 +5,7 @@
 
     Usage: test_json_writer LEXICON_DIR
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,31 @@ main(int argc, char **argv)
     msgpack_sbuffer_destroy(&sb);
     free(direct.data);
     free(viapack.data);
+
+    /* A reply holding a float JSON cannot spell (NaN, infinities: a
+     * foreign or broken daemon) fails in the text writer as in jansson's
+     * tree (-f pretty), rather than writing "nan.0", which is no JSON. */
+    static const double unspellable[] = {NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof unspellable / sizeof *unspellable; i++) {
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 2);
+        msgpack_pack_str_with_body(&pk, "ok", 2);
+        msgpack_pack_true(&pk);
+        msgpack_pack_str_with_body(&pk, "score", 5);
+        msgpack_pack_double(&pk, unspellable[i]);
+        msgpack_unpacked_init(&up);
+        CHECK(msgpack_unpack_next(&up, sb.data, sb.size, NULL) == MSGPACK_UNPACK_SUCCESS, "unpack float");
+        s_buf_t text = {0};
+        json_t *tree = ktag_json_from_msgpack(&up.data, true, ids[1]);
+        CHECK(tree == NULL, "jansson spells %g", unspellable[i]);
+        CHECK(ktag_json_write_msgpack(&up.data, ids[1], s_append, &text) != 0, "%g written as %s",
+              unspellable[i], text.data ? text.data : "(null)");
+        json_decref(tree);
+        free(text.data);
+        msgpack_unpacked_destroy(&up);
+        msgpack_sbuffer_destroy(&sb);
+    }
 
     CHECK(strcmp(ktag_json_error_code(KTAG_ERR_BAD_UTF8), "bad_utf8") == 0, "code map");
     CHECK(strcmp(ktag_json_error_code(KTAG_ERR_INVALID), "bad_request") == 0, "code map");
