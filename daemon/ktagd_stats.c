@@ -262,6 +262,16 @@ s_key(msgpack_packer *pk, const char *key)
     return ktag_msgpack_pack_cstr(pk, key);
 }
 
+/* A msgpack str must be UTF-8, and a directory need not be (a Latin-1
+   name), nor a reload error cut to 511 bytes inside a character: each
+   invalid byte goes out as U+FFFD. */
+static int
+s_pack_text(msgpack_packer *pk, const char *text)
+{
+    ktag_msgpack_emitter_t e = ktag_msgpack_emitter(pk);
+    return ktag_schema_text(&e.base, text, strlen(text));
+}
+
 int
 ktagd_stats_pack_lexicon(msgpack_packer *pk, const ktag_lexicon_t *lex)
 {
@@ -271,14 +281,14 @@ ktagd_stats_pack_lexicon(msgpack_packer *pk, const ktag_lexicon_t *lex)
     rc |= s_key(pk, "version");
     rc |= ktag_msgpack_pack_cstr(pk, ktag_lexicon_version(lex));
     rc |= s_key(pk, "dir");
-    rc |= ktag_msgpack_pack_cstr(pk, ktag_lexicon_dir(lex));
+    rc |= s_pack_text(pk, ktag_lexicon_dir(lex));
     rc |= s_key(pk, "sets");
     size_t sets = ktag_lexicon_set_count(lex);
     rc |= msgpack_pack_array(pk, sets);
     for (size_t i = 0; i < sets; i++) {
         rc |= msgpack_pack_map(pk, 2);
         rc |= s_key(pk, "dir");
-        rc |= ktag_msgpack_pack_cstr(pk, ktag_lexicon_set_dir(lex, i));
+        rc |= s_pack_text(pk, ktag_lexicon_set_dir(lex, i));
         rc |= s_key(pk, "version");
         rc |= ktag_msgpack_pack_cstr(pk, ktag_lexicon_set_version(lex, i));
     }
@@ -374,7 +384,7 @@ ktagd_stats_pack(ktagd_stats_t *self, msgpack_packer *pk, const ktag_lexicon_t *
     rc |= msgpack_pack_uint64(pk, atomic_load(&self->reload_failures));
     rc |= s_key(pk, "last_reload_error");
     if (last_error[0])
-        rc |= ktag_msgpack_pack_cstr(pk, last_error);
+        rc |= s_pack_text(pk, last_error);
     else
         rc |= msgpack_pack_nil(pk);
     if (lex) {

@@ -91,6 +91,23 @@ test_stats(void)
     CHECK(ktagd_stats_requests(st) == 101 && ktagd_stats_replies(st) == 101);
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&buf);
+
+    /* A reload error is kept to 511 bytes: one quoting Korean lexicon
+       lines is cut inside a character, and must still go out as UTF-8. */
+    char korean[1200] = "entities.tsv:3: alias '";
+    while (strlen(korean) + 3 < sizeof korean)
+        strcat(korean, "\xEC\x82\xBC");   /* 삼 */
+    ktagd_stats_reloaded(st, korean);
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    CHECK(ktagd_stats_pack(st, &pk, NULL) == 0);
+    msgpack_unpacked_init(&up);
+    CHECK(msgpack_unpack_next(&up, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    last = ktag_msgpack_map_get(&up.data, "last_reload_error");
+    CHECK(last && last->type == MSGPACK_OBJECT_STR && last->via.str.size > 500
+          && ktag_schema_utf8_prefix(last->via.str.ptr, last->via.str.size) == last->via.str.size);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&buf);
     ktagd_stats_destroy(&st);
     CHECK(st == NULL);
 }
@@ -285,9 +302,10 @@ test_lexholder(const char *dir)
 
 /* Prometheus refuses a label value that is not UTF-8: a lexicon directory
    whose name is Latin-1 (caf\xe9) must not put its byte in the
-   ktagd_lexicon_set_info label, or the whole scrape is rejected. */
+   ktagd_lexicon_set_info label, or the whole scrape is rejected; nor in
+   the info and stats replies. */
 static void
-test_metrics_dir_label_is_utf8(const char *dir)
+test_a_latin1_lexicon_dir_is_written_as_utf8(const char *dir)
 {
     char tmpl[] = "/tmp/ktag-lex-caf\xe9-XXXXXX";
     char *latin1 = mkdtemp(tmpl);
@@ -312,6 +330,28 @@ test_metrics_dir_label_is_utf8(const char *dir)
     CHECK(text && ktag_schema_utf8_prefix(text, len) == len);
     CHECK(text && strstr(text, "caf\xEF\xBF\xBD-"));   /* the byte as U+FFFD */
     free(text);
+    /* So must the info and stats replies, which name the directory too: a
+       client decoding strings (msgpack raw=False) fails on the whole reply. */
+    ktag_lexicon_t *lex = ktagd_lexholder_get(h);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    CHECK(ktagd_stats_pack_lexicon(&pk, lex) == 0);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    CHECK(msgpack_unpack_next(&up, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object *sets = ktag_msgpack_map_get(&up.data, "sets");
+    const msgpack_object *dirs_seen[2] = { ktag_msgpack_map_get(&up.data, "dir"),
+                                           sets && sets->type == MSGPACK_OBJECT_ARRAY && sets->via.array.size == 1
+                                               ? ktag_msgpack_map_get(&sets->via.array.ptr[0], "dir") : NULL };
+    for (int i = 0; i < 2; i++)
+        CHECK(dirs_seen[i] && dirs_seen[i]->type == MSGPACK_OBJECT_STR
+              && ktag_schema_utf8_prefix(dirs_seen[i]->via.str.ptr, dirs_seen[i]->via.str.size)
+                     == dirs_seen[i]->via.str.size);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&buf);
+    ktag_lexicon_destroy(&lex);
     ktagd_stats_destroy(&st);
     ktagd_lexholder_destroy(&h);
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
@@ -511,7 +551,7 @@ main(int argc, char **argv)
     test_metrics_address();
     test_config();
     test_lexholder(argv[1]);
-    test_metrics_dir_label_is_utf8(argv[1]);
+    test_a_latin1_lexicon_dir_is_written_as_utf8(argv[1]);
     test_frames();
     test_broker();
     if (s_failures)
