@@ -456,22 +456,30 @@ static const ktag_entry_t *s_entry(ktag_guess_t *self, const char *text, size_t 
     return &slot->entry;
 }
 
+/*  The guesses of a field are marked byte by byte (self->marks), so a
+    new one is checked against them in the bytes of its name, not against
+    every earlier guess: a field that names one company thousands of times
+    took time quadratic in them.  The hits are sorted once, at the end. */
+enum { S_MARK_HIT = 1 };
+
 static int s_add(ktag_guess_t *self, const char *text, const s_name_t *name, const char *rule)
 {
-    for (size_t h = 0; h < self->hit_count; h++)
-        if (self->hits[h].start < name->end && name->start < self->hits[h].end)
+    for (size_t i = name->start; i < name->end; i++)
+        if (self->marks[i] & S_MARK_HIT)
             return 0;
     const ktag_entry_t *entry = s_entry(self, text, name->start, name->end);
     if (!entry || KTAG_RESERVE(self->hits, self->hit_cap, self->hit_count + 1))
         return KTAG_ERR_NOMEM;
-    size_t at = self->hit_count;
-    while (at > 0 && self->hits[at - 1].start > name->start) {
-        self->hits[at] = self->hits[at - 1];
-        at--;
-    }
-    self->hits[at] = (ktag_guess_hit_t) { (uint32_t) name->start, (uint32_t) name->end, entry, rule };
-    self->hit_count++;
+    for (size_t i = name->start; i < name->end; i++)
+        self->marks[i] |= S_MARK_HIT;
+    self->hits[self->hit_count++] = (ktag_guess_hit_t) { (uint32_t) name->start, (uint32_t) name->end, entry, rule };
     return 0;
+}
+
+static int s_hit_order(const void *a, const void *b)
+{
+    uint32_t x = ((const ktag_guess_hit_t *) a)->start, y = ((const ktag_guess_hit_t *) b)->start;
+    return (x > y) - (x < y);
 }
 
 /* ------------------------------------------------ the rules */
@@ -584,10 +592,7 @@ static size_t s_sort_unique(uint32_t *items, size_t count)
 /*  @returns whether byte `at` lies in a guess of this field. */
 static bool s_in_hit(const ktag_guess_t *self, size_t at)
 {
-    for (size_t h = 0; h < self->hit_count; h++)
-        if (self->hits[h].start <= at && at < self->hits[h].end)
-            return true;
-    return false;
+    return self->marks[at] & S_MARK_HIT;
 }
 
 /*  A name guessed once in the document is a mention wherever it stands
@@ -836,8 +841,18 @@ __attribute__((noinline)) static int s_field(ktag_guess_t *self, const ktag_lexi
                                              size_t len, const ktag_candidate_t *known, size_t known_count,
                                              const ktag_scan_t *scan)
 {
+    size_t marked = self->mark_cap;
+    if (ktag_reserve((void **) &self->marks, &self->mark_cap, len + 1, 1))
+        return KTAG_ERR_NOMEM;
+    memset(self->marks + marked, 0, self->mark_cap - marked);
     int rc = scan->guess_word_count ? s_rules(self, lex, text, len, known, known_count, scan) : 0;
-    return rc || !self->entry_count ? rc : s_repeats(self, lex, text, len, known, known_count);
+    if (!rc && self->entry_count)
+        rc = s_repeats(self, lex, text, len, known, known_count);
+    /*  Guesses do not overlap: by start, they are in text order. */
+    ktag_sort(self->hits, self->hit_count, sizeof *self->hits, s_hit_order);
+    for (size_t h = 0; h < self->hit_count; h++)
+        memset(self->marks + self->hits[h].start, 0, self->hits[h].end - self->hits[h].start);
+    return rc;
 }
 
 /*  The rules start from the anchor words the matcher found (guess.h), not
@@ -863,5 +878,6 @@ void ktag_guess_release(ktag_guess_t *self)
     free(self->spaces);
     free(self->endings);
     free(self->deals);
+    free(self->marks);
     *self = (ktag_guess_t) { 0 };
 }

@@ -83,6 +83,10 @@ typedef struct {
     size_t space_count, space_cap, ending_count, ending_cap;
     ktag_span_t *deals;
     size_t deal_count, deal_cap;
+    /* a byte per byte of the field (and one past it), zero between
+       fields: which bytes a guess of the field covers */
+    uint8_t *marks;
+    size_t mark_cap;
 } ktag_guess_t;
 
 /** The anchor words (normalized: Hangul, lower-case ASCII), which the

@@ -6,6 +6,7 @@
     the matcher's hits. */
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "check.h"
 #include "guess.h"
@@ -244,6 +245,77 @@ static void test_title_and_text_are_guessed_apart(void)
     CHECK(r && r->field == KTAG_FIELD_TEXT && r->start == 3 && r->end == 9);
 }
 
+/*  Piece i of a timed text: a distinct name of three syllables after 누
+    (누리온솔…), for rules that must meet many names. */
+static const char *s_distinct(size_t i)
+{
+    static const char *const syllables[] = { "가", "나", "다", "라", "마", "바", "아", "자", "차", "카",
+                                             "타", "파", "하", "리", "온", "솔", "빛", "별", "샘", "터" };
+    static char name[32];
+    snprintf(name, sizeof name, "누%s%s%s", syllables[i % 20], syllables[i / 20 % 20], syllables[i / 400 % 20]);
+    return name;
+}
+
+/*  The CPU time of tagging `count` pieces made by `piece` (no sentiment,
+    no events: the guess stage and the stages before it), the least of 3
+    runs; *entities gets how many entities the text has. */
+static double s_seconds(size_t count, void (*piece)(char *out, size_t size, size_t i), size_t *entities)
+{
+    size_t cap = count * 96 + 1, len = 0;
+    char *text = malloc(cap);
+    CHECK(text != NULL);
+    if (!text)
+        return 0;
+    for (size_t i = 0; i < count; i++) {
+        piece(text + len, cap - len, i);
+        len += strlen(text + len);
+    }
+    ktag_options_t options;
+    ktag_options_init(&options);
+    options.sentiment = options.events = false;
+    double best = 1e9;
+    for (int run = 0; run < 3; run++) {
+        ktag_error_t err = { 0 };
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        CHECK_INT(ktag_tag(res, lex, text, len, NULL, 0, &options, &err), 0);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+        double seconds = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        best = seconds < best ? seconds : best;
+    }
+    *entities = ktag_result_entity_count(res);
+    free(text);
+    return best;
+}
+
+/*  8 times the pieces should take about 8 times the time, not 64. */
+static void s_check_linear(const char *what, void (*piece)(char *out, size_t size, size_t i), size_t small_count,
+                           size_t small_entities, size_t large_entities)
+{
+    size_t small_found, large_found;
+    double small = s_seconds(small_count, piece, &small_found);
+    double large = s_seconds(8 * small_count, piece, &large_found);
+    CHECK(large < 24 * small || large < 0.01);
+    if (!(large < 24 * small || large < 0.01))
+        fprintf(stderr, "%s: %zu pieces %.6f s, %zu pieces %.6f s\n", what, small_count, small, 8 * small_count,
+                large);
+    CHECK_INT(small_found, small_entities);
+    CHECK_INT(large_found, large_entities);
+}
+
+static void s_same_name(char *out, size_t size, size_t i)
+{
+    (void) i;
+    snprintf(out, size, "가람홀딩스 ");
+}
+
+/*  A name guessed again and again: each guess was checked against every
+    earlier one of the field, and each repeat looked up in them. */
+static void test_a_name_met_often_costs_linear_time(void)
+{
+    s_check_linear("one name", s_same_name, 2000, 2000, 16000);
+}
+
 int main(void)
 {
     /* a matcher the CPU lacks falls back to the default: tested twice then */
@@ -268,6 +340,7 @@ int main(void)
         test_guessed_mentions_are_like_any_other();
         test_types_without_company_turn_guessing_off();
         test_title_and_text_are_guessed_apart();
+        test_a_name_met_often_costs_linear_time();
         ktag_result_destroy(&res);
         ktag_lexicon_destroy(&lex);
     }
