@@ -402,8 +402,71 @@ static void s_strip_josa(const char *text, s_name_t *name)
 
 void ktag_guess_reset(ktag_guess_t *self)
 {
+    for (size_t e = 0; e < self->entry_count; e++)
+        self->names[self->entries[e]->slot] = 0;
     self->entry_count = 0;
     self->hit_count = 0;
+}
+
+/*  The names of a document's entries are kept in a hash table, so that a
+    document with thousands of names finds each in constant time: a new
+    guess looked through every entry, and the repeats searched the text
+    once per name, both quadratic in the names of the document. */
+static inline uint32_t s_hash_byte(uint32_t hash, uint8_t byte)
+{
+    return (hash ^ byte) * 16777619u;   /* FNV-1a */
+}
+
+#define S_HASH_START 2166136261u
+
+/*  @returns the entry named text[0, n) whose hash is `hash`, or -1. */
+static long s_lookup(const ktag_guess_t *self, uint32_t hash, const char *text, size_t n)
+{
+    if (!self->name_cap)
+        return -1;
+    for (size_t slot = hash & (self->name_cap - 1); self->names[slot]; slot = (slot + 1) & (self->name_cap - 1)) {
+        const ktag_entry_t *entry = &self->entries[self->names[slot] - 1]->entry;
+        if (entry->name_len == n && memcmp(entry->name, text, n) == 0)
+            return (long) self->names[slot] - 1;
+    }
+    return -1;
+}
+
+static uint32_t s_hash(const char *text, size_t n)
+{
+    uint32_t hash = S_HASH_START;
+    for (size_t i = 0; i < n; i++)
+        hash = s_hash_byte(hash, (uint8_t) text[i]);
+    return hash;
+}
+
+/*  Put entry e in the table (which has a free slot). */
+static void s_place(ktag_guess_t *self, size_t e)
+{
+    ktag_guess_entry_t *slot_entry = self->entries[e];
+    size_t slot = s_hash(slot_entry->entry.name, slot_entry->entry.name_len) & (self->name_cap - 1);
+    while (self->names[slot])
+        slot = (slot + 1) & (self->name_cap - 1);
+    self->names[slot] = (uint32_t) e + 1;
+    slot_entry->slot = slot;
+}
+
+/*  Make room in the table for one more entry (at most half full).
+    @returns 0 or KTAG_ERR_NOMEM. */
+static int s_names_room(ktag_guess_t *self)
+{
+    if (2 * (self->entry_count + 1) <= self->name_cap)
+        return 0;
+    size_t cap = self->name_cap ? 2 * self->name_cap : 64;
+    uint32_t *names = calloc(cap, sizeof *names);
+    if (!names)
+        return KTAG_ERR_NOMEM;
+    free(self->names);
+    self->names = names;
+    self->name_cap = cap;
+    for (size_t e = 0; e < self->entry_count; e++)
+        s_place(self, e);
+    return 0;
 }
 
 /*  @returns the entry of company text[start, end), made on first use in
@@ -413,11 +476,11 @@ void ktag_guess_reset(ktag_guess_t *self)
 static const ktag_entry_t *s_entry(ktag_guess_t *self, const char *text, size_t start, size_t end)
 {
     size_t n = end - start;
-    for (size_t e = 0; e < self->entry_count; e++) {
-        const ktag_entry_t *entry = &self->entries[e]->entry;
-        if (entry->name_len == n && memcmp(entry->name, text + start, n) == 0)
-            return &self->entries[e]->entry;
-    }
+    long known = s_lookup(self, s_hash(text + start, n), text + start, n);
+    if (known >= 0)
+        return &self->entries[known]->entry;
+    if (s_names_room(self))
+        return NULL;
     if (self->entry_count == self->entry_alloc) {
         if (KTAG_RESERVE(self->entries, self->entry_cap, self->entry_alloc + 1))
             return NULL;
@@ -452,7 +515,7 @@ static const ktag_entry_t *s_entry(ktag_guess_t *self, const char *text, size_t 
     slot->entry.type = KTAG_TYPE_COMPANY;
     slot->entry.attrs = NULL;
     slot->entry.attr_count = 0;
-    self->entry_count++;
+    s_place(self, self->entry_count++);
     return &slot->entry;
 }
 
@@ -595,48 +658,65 @@ static bool s_in_hit(const ktag_guess_t *self, size_t at)
     return self->marks[at] & S_MARK_HIT;
 }
 
+/*  @returns a bucket (of 1,024) of the first three bytes of s. */
+static inline unsigned s_first3_key(const char *s)
+{
+    return (((unsigned) (uint8_t) s[0] * 31u + (uint8_t) s[1]) * 31u + (uint8_t) s[2]) & 1023u;
+}
+
 /*  A name guessed once in the document is a mention wherever it stands
     again as a word of its own, bare or with a particle: at the start of a
     run of name characters that is the name, or the name and a particle.
-    Where a run could be one is found by searching each name (three bytes
-    or more, starting with a letter: s_plausible): memchr for its third
-    byte, rarer than a Hangul lead byte, then memcmp.  A run that starts
-    in a guess of the field could only overlap it. */
+    Every run of the text is looked at once: those that start with the
+    first three bytes of a name (a bit of `firsts`; every name has three
+    bytes or more, starting with a letter: s_plausible) are looked up in
+    the name table, prefix by prefix, and the earliest entry whose name
+    leaves nothing or a particle wins.  A run that starts in a guess of the
+    field could only overlap it. */
 static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
                      const ktag_candidate_t *known, size_t known_count)
 {
-    self->space_count = 0;   /* the runs' starts, here */
+    uint64_t firsts[16] = { 0 };
+    size_t longest = 0;
     for (size_t e = 0; e < self->entry_count; e++) {
-        const char *name = self->entries[e]->entry.name;
-        size_t name_len = strlen(name);
-        for (const char *p = text + 2, *end = text + len; p < end && (p = memchr(p, name[2], (size_t) (end - p)));
-             p++) {
-            size_t at = (size_t) (p - 2 - text);
-            if (at + name_len > len)
-                break;
-            if (text[at] == name[0] && text[at + 1] == name[1] && memcmp(text + at, name, name_len) == 0
-                && (at == 0 || !s_name_char(text, s_prev(text, at), len))
-                && !s_in_hit(self, at) && s_push(&self->spaces, &self->space_count, &self->space_cap, at))
-                return KTAG_ERR_NOMEM;
-        }
+        const ktag_entry_t *entry = &self->entries[e]->entry;
+        unsigned key = s_first3_key(entry->name);
+        firsts[key >> 6] |= 1ULL << (key & 63);
+        longest = entry->name_len > longest ? entry->name_len : longest;
     }
-    self->space_count = s_sort_unique(self->spaces, self->space_count);
-    for (size_t r = 0; r < self->space_count; r++) {
-        size_t start = self->spaces[r], end = s_run_end(text, start, len);
-        for (size_t e = 0; e < self->entry_count; e++) {
-            const char *name = self->entries[e]->entry.name;
-            size_t name_len = strlen(name);
-            if (name_len > end - start || memcmp(text + start, name, name_len) != 0
-                || (start + name_len < end && !s_is_josa(lex, text, start + name_len, end)))
-                continue;
-            s_name_t mention = s_measure(text, start, start + name_len);
+    for (size_t start = 0; start < len;) {
+        if (!s_name_char(text, start, len)) {
+            start++;   /* a byte no name character starts at: ASCII, a continuation, another lead */
+            continue;
+        }
+        size_t end = s_run_end(text, start, len);
+        if (end - start < 3 || !(firsts[s_first3_key(text + start) >> 6] & (1ULL << (s_first3_key(text + start) & 63)))
+            || s_in_hit(self, start)) {
+            start = end;
+            continue;
+        }
+        long best = -1;
+        size_t best_len = 0;
+        uint32_t hash = S_HASH_START;
+        for (size_t at = start, n; at < end && at - start < longest; at += n) {
+            n = s_name_char(text, at, len);
+            for (size_t k = 0; k < n; k++)
+                hash = s_hash_byte(hash, (uint8_t) text[at + k]);
+            long e = s_lookup(self, hash, text + start, at + n - start);
+            if (e >= 0 && (best < 0 || e < best) && (at + n == end || s_is_josa(lex, text, at + n, end))) {
+                best = e;
+                best_len = at + n - start;
+            }
+        }
+        if (best >= 0) {
+            s_name_t mention = s_measure(text, start, start + best_len);
             bool clear = true;
             for (size_t k = 0; k < known_count; k++)
                 clear = clear && !(known[k].start < mention.end && mention.start < known[k].end);
             if (clear && s_add(self, text, &mention, "repeat"))
                 return KTAG_ERR_NOMEM;
-            break;
         }
+        start = end;
     }
     return 0;
 }
@@ -879,5 +959,6 @@ void ktag_guess_release(ktag_guess_t *self)
     free(self->endings);
     free(self->deals);
     free(self->marks);
+    free(self->names);
     *self = (ktag_guess_t) { 0 };
 }

@@ -61,6 +61,7 @@ typedef struct {
 typedef struct {
     ktag_entry_t entry;            /**< entry.id and entry.name share one buffer */
     size_t id_cap;                 /**< its bytes */
+    size_t slot;                   /**< where the name table holds it */
 } ktag_guess_entry_t;
 
 /** What an anchor word starts (bits of ktag_pattern_t.guess). */
@@ -75,6 +76,8 @@ typedef struct {
     ktag_guess_entry_t **entries;  /**< each its own allocation, so pointers stay put */
     size_t entry_count;            /**< in use by this document */
     size_t entry_alloc, entry_cap; /**< allocated, slots of `entries` */
+    uint32_t *names;               /**< the entries in use by name: index + 1, 0 free (open addressing) */
+    size_t name_cap;               /**< slots of `names`: 0 or a power of two */
     ktag_guess_hit_t *hits;        /**< the last field's guesses, by start */
     size_t hit_count, hit_cap;
     /* a field's anchors: spaces after a cue or a 와/과, where the ending

@@ -292,7 +292,7 @@ static double s_seconds(size_t count, void (*piece)(char *out, size_t size, size
 static void s_check_linear(const char *what, void (*piece)(char *out, size_t size, size_t i), size_t small_count,
                            size_t small_entities, size_t large_entities)
 {
-    size_t small_found, large_found;
+    size_t small_found = 0, large_found = 0;
     double small = s_seconds(small_count, piece, &small_found);
     double large = s_seconds(8 * small_count, piece, &large_found);
     CHECK(large < 24 * small || large < 0.01);
@@ -314,6 +314,18 @@ static void s_same_name(char *out, size_t size, size_t i)
 static void test_a_name_met_often_costs_linear_time(void)
 {
     s_check_linear("one name", s_same_name, 2000, 2000, 16000);
+}
+
+static void s_distinct_names(char *out, size_t size, size_t i)
+{
+    snprintf(out, size, "%s홀딩스 ", s_distinct(i));
+}
+
+/*  Many names in one document: each new name was looked for among every
+    earlier one, and each was then searched for through the whole text. */
+static void test_many_names_cost_linear_time(void)
+{
+    s_check_linear("distinct names", s_distinct_names, 1000, 1000, 8000);
 }
 
 int main(void)
@@ -341,6 +353,7 @@ int main(void)
         test_types_without_company_turn_guessing_off();
         test_title_and_text_are_guessed_apart();
         test_a_name_met_often_costs_linear_time();
+        test_many_names_cost_linear_time();
         ktag_result_destroy(&res);
         ktag_lexicon_destroy(&lex);
     }
