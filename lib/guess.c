@@ -329,12 +329,19 @@ static int s_batchim(const char *text, size_t start, size_t end)
     return (c - 0xAC00) % 28 != 0;
 }
 
+/*  The bytes of a field are marked (ktag_guess_t.marks): those of its
+    resolved mentions before the rules run, those of its guesses as they
+    are made.  A name is checked against them in its own bytes, not
+    against every mention and guess of the field, which made a field dense
+    with both quadratic. */
+enum { S_MARK_HIT = 1, S_MARK_KNOWN = 2, S_MARK_KNOWN_END = 4 };
+
 /*  @returns whether no resolved mention overlaps `name` (the cheap check,
     made first: most structures hold a name the lexicon knows). */
-static bool s_free(const s_name_t *name, const ktag_candidate_t *known, size_t known_count)
+static bool s_free(const s_name_t *name, const uint8_t *marks)
 {
-    for (size_t k = 0; k < known_count; k++)
-        if (known[k].start < name->end && name->start < known[k].end)
+    for (size_t i = name->start; i < name->end; i++)
+        if (marks[i] & S_MARK_KNOWN)
             return false;
     return true;
 }
@@ -367,7 +374,7 @@ static bool s_is_form(const ktag_lexicon_t *lex, const ktag_match_vec_t *matches
     overlap with a resolved mention, not a lexicon form, not a common word,
     not a place or an institution. */
 static bool s_plausible(const char *text, const s_name_t *name, const ktag_lexicon_t *lex,
-                        const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
+                        const uint8_t *marks, const ktag_match_vec_t *matches)
 {
     if (name->end <= name->start || name->chars > 16)
         return false;
@@ -380,7 +387,7 @@ static bool s_plausible(const char *text, const s_name_t *name, const ktag_lexic
         return false;
     if (name->syllables == 0 ? name->latin < 3 : (name->syllables < 2 || name->syllables > 12))
         return false;
-    if (!s_free(name, known, known_count) || s_is_form(lex, matches, name->start, name->end))
+    if (!s_free(name, marks) || s_is_form(lex, matches, name->start, name->end))
         return false;
     if (s_is_common(text, name))
         return false;
@@ -523,7 +530,6 @@ static const ktag_entry_t *s_entry(ktag_guess_t *self, const char *text, size_t 
     new one is checked against them in the bytes of its name, not against
     every earlier guess: a field that names one company thousands of times
     took time quadratic in them.  The hits are sorted once, at the end. */
-enum { S_MARK_HIT = 1 };
 
 static int s_add(ktag_guess_t *self, const char *text, const s_name_t *name, const char *rule)
 {
@@ -559,12 +565,9 @@ static bool s_closes(const char *text, size_t i)
 
 /*  @returns whether a resolved mention and one space come just before
     `name`: the name may then be the rest of a longer one ("NHN 클라우드"). */
-static bool s_after_mention(const s_name_t *name, const ktag_candidate_t *known, size_t known_count)
+static bool s_after_mention(const s_name_t *name, const uint8_t *marks)
 {
-    for (size_t k = 0; k < known_count; k++)
-        if (known[k].end + 1 == name->start)
-            return true;
-    return false;
+    return name->start >= 1 && (marks[name->start - 1] & S_MARK_KNOWN_END);
 }
 
 /*  @returns whether a subsidiary cue and one space end at byte `start`. */
@@ -673,8 +676,7 @@ static inline unsigned s_first3_key(const char *s)
     the name table, prefix by prefix, and the earliest entry whose name
     leaves nothing or a particle wins.  A run that starts in a guess of the
     field could only overlap it. */
-static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
-                     const ktag_candidate_t *known, size_t known_count)
+static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len)
 {
     uint64_t firsts[16] = { 0 };
     size_t longest = 0;
@@ -710,10 +712,7 @@ static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
         }
         if (best >= 0) {
             s_name_t mention = s_measure(text, start, start + best_len);
-            bool clear = true;
-            for (size_t k = 0; k < known_count; k++)
-                clear = clear && !(known[k].start < mention.end && mention.start < known[k].end);
-            if (clear && s_add(self, text, &mention, "repeat"))
+            if (s_free(&mention, self->marks) && s_add(self, text, &mention, "repeat"))
                 return KTAG_ERR_NOMEM;
         }
         start = end;
@@ -723,7 +722,7 @@ static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
 
 /*  The subsidiary rule on the run [start, end) after a cue. */
 static int s_subsidiary_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
-                             size_t start, size_t end, const ktag_candidate_t *known, size_t known_count,
+                             size_t start, size_t end, const uint8_t *marks,
                              const ktag_match_vec_t *matches)
 {
     /* Followed by punctuation the run is the subject named by the cue
@@ -734,7 +733,7 @@ static int s_subsidiary_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, cons
     s_strip_josa(text, &name);
     bool closed = name.end == end && (end == len || s_closes(text, end));
     if ((closed ? name.syllables >= 3 || name.latin >= 2 : s_company_shape(text, &name))
-        && s_plausible(text, &name, lex, known, known_count, matches))
+        && s_plausible(text, &name, lex, marks, matches))
         return s_add(self, text, &name, "subsidiary");
     return 0;
 }
@@ -752,10 +751,9 @@ static bool s_deal_in(const ktag_guess_t *self, size_t start, size_t end)
     and a space.  @returns 1 when it found a partner, 0, or
     KTAG_ERR_NOMEM. */
 static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
-                          size_t start, size_t end, int want, const ktag_candidate_t *known,
-                          size_t known_count, const ktag_match_vec_t *matches)
+                          size_t start, size_t end, int want, const uint8_t *marks, const ktag_match_vec_t *matches)
 {
-    if (!s_free(&(s_name_t) { start, end, 0, 0, 0 }, known, known_count))
+    if (!s_free(&(s_name_t) { start, end, 0, 0, 0 }, marks))
         return 0;
     int batchim = s_batchim(text, start, end);
     if (batchim >= 0 && batchim != want)
@@ -763,8 +761,8 @@ static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const c
     s_name_t name = s_measure(text, start, end);
     if ((name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
         && s_deal_in(self, end + 4, s_clause_end(text, end + 4, len))
-        && !s_after_mention(&name, known, known_count)
-        && s_plausible(text, &name, lex, known, known_count, matches))
+        && !s_after_mention(&name, marks)
+        && s_plausible(text, &name, lex, marks, matches))
         return s_add(self, text, &name, "partner") ? KTAG_ERR_NOMEM : 1;
     return 0;
 }
@@ -773,7 +771,7 @@ static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const c
     it: 사 ends a subsidiary cue (자회사, 관계사, 계열사, 손자회사), 와/과
     ends a partner.  @returns as s_partner_rule. */
 static int s_space_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
-                        size_t space, const ktag_candidate_t *known, size_t known_count,
+                        size_t space, const uint8_t *marks,
                         const ktag_match_vec_t *matches)
 {
     const uint8_t *syllable = (const uint8_t *) text + space - 3;
@@ -781,14 +779,14 @@ static int s_space_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const cha
     if (code == 0xEC82AC /* 사 */) {
         size_t start = space + 1;
         if (start < len && s_name_char(text, start, len) && s_after_subsidiary(text, start))
-            return s_subsidiary_rule(self, lex, text, len, start, s_run_end(text, start, len), known, known_count,
+            return s_subsidiary_rule(self, lex, text, len, start, s_run_end(text, start, len), marks,
                                      matches);
         return 0;
     }
     int want = code == 0xEC9980 /* 와 */ ? 0 : code == 0xEAB3BC /* 과 */ ? 1 : -1;
     size_t end = space - 3, start = want >= 0 ? s_run_start(text, end) : end;
     if (start < end && !s_after_subsidiary(text, start))
-        return s_partner_rule(self, lex, text, len, start, end, want, known, known_count, matches);
+        return s_partner_rule(self, lex, text, len, start, end, want, marks, matches);
     return 0;
 }
 
@@ -796,15 +794,15 @@ static int s_space_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const cha
     where a strong ending ends, or one and a particle of one syllable.
     @returns 0 or KTAG_ERR_NOMEM. */
 static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t end,
-                         const ktag_candidate_t *known, size_t known_count, const ktag_match_vec_t *matches)
+                         const uint8_t *marks, const ktag_match_vec_t *matches)
 {
     size_t start = s_run_start(text, end);
     if (start == end)
         return 0;
     s_name_t name = s_measure(text, start, end);
     s_strip_josa(text, &name);
-    if (s_free(&name, known, known_count) && s_has_end(text, &name, s_strong_end, true)
-        && s_plausible(text, &name, lex, known, known_count, matches))
+    if (s_free(&name, marks) && s_has_end(text, &name, s_strong_end, true)
+        && s_plausible(text, &name, lex, marks, matches))
         return s_add(self, text, &name, "ending");
     return 0;
 }
@@ -856,7 +854,7 @@ static int s_partner_anchors(ktag_guess_t *self, const char *text)
     then the headline rule, then the ending rule at spaces, then at
     commas: a guess keeps its place against the later ones. */
 static int s_rules(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
-                   const ktag_candidate_t *known, size_t known_count, const ktag_scan_t *scan)
+                   const ktag_scan_t *scan)
 {
     const ktag_match_vec_t *matches = &scan->matches;
     self->space_count = self->ending_count = self->deal_count = 0;
@@ -886,7 +884,7 @@ static int s_rules(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *te
         return KTAG_ERR_NOMEM;
     self->space_count = s_sort_unique(self->spaces, self->space_count);
     for (size_t s = 0; s < self->space_count; s++) {
-        int rc = s_space_rule(self, lex, text, len, self->spaces[s], known, known_count, matches);
+        int rc = s_space_rule(self, lex, text, len, self->spaces[s], self->marks, matches);
         if (rc < 0)
             return rc;
         partner |= rc == 1;
@@ -897,9 +895,9 @@ static int s_rules(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *te
     size_t end = start < len ? s_run_end(text, start, len) : start;
     if (end > start && end < len && text[end] == ',' && event_start >= end) {
         s_name_t opening = { start, end, 0, 0, 0 };   /* measured when the cheap tests hold */
-        if (s_free(&opening, known, known_count) && (partner || s_company_shape(text, &opening))) {
+        if (s_free(&opening, self->marks) && (partner || s_company_shape(text, &opening))) {
             opening = s_measure(text, start, end);
-            if (s_plausible(text, &opening, lex, known, known_count, matches)
+            if (s_plausible(text, &opening, lex, self->marks, matches)
                 && s_add(self, text, &opening, "headline"))
                 return KTAG_ERR_NOMEM;
         }
@@ -910,7 +908,7 @@ static int s_rules(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *te
     for (char mark = ' '; mark; mark = mark == ' ' ? ',' : 0)
         for (size_t e = 0; e < self->ending_count; e++)
             if (text[self->endings[e]] == mark
-                && s_ending_rule(self, lex, text, self->endings[e], known, known_count, matches))
+                && s_ending_rule(self, lex, text, self->endings[e], self->marks, matches))
                 return KTAG_ERR_NOMEM;
     return 0;
 }
@@ -925,13 +923,20 @@ __attribute__((noinline)) static int s_field(ktag_guess_t *self, const ktag_lexi
     if (ktag_reserve((void **) &self->marks, &self->mark_cap, len + 1, 1))
         return KTAG_ERR_NOMEM;
     memset(self->marks + marked, 0, self->mark_cap - marked);
-    int rc = scan->guess_word_count ? s_rules(self, lex, text, len, known, known_count, scan) : 0;
+    for (size_t k = 0; k < known_count; k++) {
+        for (size_t i = known[k].start; i < known[k].end; i++)
+            self->marks[i] |= S_MARK_KNOWN;
+        self->marks[known[k].end] |= S_MARK_KNOWN_END;
+    }
+    int rc = scan->guess_word_count ? s_rules(self, lex, text, len, scan) : 0;
     if (!rc && self->entry_count)
-        rc = s_repeats(self, lex, text, len, known, known_count);
+        rc = s_repeats(self, lex, text, len);
     /*  Guesses do not overlap: by start, they are in text order. */
     ktag_sort(self->hits, self->hit_count, sizeof *self->hits, s_hit_order);
     for (size_t h = 0; h < self->hit_count; h++)
         memset(self->marks + self->hits[h].start, 0, self->hits[h].end - self->hits[h].start);
+    for (size_t k = 0; k < known_count; k++)
+        memset(self->marks + known[k].start, 0, known[k].end - known[k].start + 1);
     return rc;
 }
 

@@ -328,6 +328,19 @@ static void test_many_names_cost_linear_time(void)
     s_check_linear("distinct names", s_distinct_names, 1000, 1000, 8000);
 }
 
+static void s_known_and_cue(char *out, size_t size, size_t i)
+{
+    (void) i;
+    snprintf(out, size, "삼성전자 자회사 누리온, ");
+}
+
+/*  Many known mentions and many structures: each name was checked against
+    every known mention of the field. */
+static void test_known_mentions_cost_linear_time(void)
+{
+    s_check_linear("known mentions", s_known_and_cue, 1000, 2000, 16000);
+}
+
 int main(void)
 {
     /* a matcher the CPU lacks falls back to the default: tested twice then */
@@ -354,6 +367,7 @@ int main(void)
         test_title_and_text_are_guessed_apart();
         test_a_name_met_often_costs_linear_time();
         test_many_names_cost_linear_time();
+        test_known_mentions_cost_linear_time();
         ktag_result_destroy(&res);
         ktag_lexicon_destroy(&lex);
     }
