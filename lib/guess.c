@@ -635,19 +635,20 @@ static int s_push(uint32_t **items, size_t *count, size_t *cap, size_t at)
     return 0;
 }
 
-/*  Sort positions and drop repeats.  They come nearly in order (the
-    matcher's, by start): an insertion sort.  @returns the count left. */
+static int s_position_order(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+    return (x > y) - (x < y);
+}
+
+/*  Sort positions and drop repeats.  They come in runs in order (the
+    spaces after the cues, then those after 와/과), which an insertion sort
+    merged in time quadratic in them.  @returns the count left. */
 static size_t s_sort_unique(uint32_t *items, size_t count)
 {
     if (count < 2)
         return count;
-    for (size_t i = 1; i < count; i++) {
-        uint32_t item = items[i];
-        size_t j = i;
-        for (; j > 0 && items[j - 1] > item; j--)
-            items[j] = items[j - 1];
-        items[j] = item;
-    }
+    ktag_sort(items, count, sizeof *items, s_position_order);
     size_t kept = 0;
     for (size_t i = 0; i < count; i++)
         if (kept == 0 || items[kept - 1] != items[i])
@@ -741,8 +742,19 @@ static int s_subsidiary_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, cons
 /*  @returns whether a deal word of the field lies in [start, end). */
 static bool s_deal_in(const ktag_guess_t *self, size_t start, size_t end)
 {
-    for (size_t d = 0; d < self->deal_count; d++)
-        if (self->deals[d].start >= start && self->deals[d].end <= end)
+    /*  The deal words come by start: bisect to the first at `start`, not
+        a walk over all of them per partner (quadratic in a field dense
+        with both). */
+    size_t lo = 0, hi = self->deal_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (self->deals[mid].start < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t d = lo; d < self->deal_count && self->deals[d].start < end; d++)
+        if (self->deals[d].end <= end)
             return true;
     return false;
 }

@@ -341,6 +341,27 @@ static void test_known_mentions_cost_linear_time(void)
     s_check_linear("known mentions", s_known_and_cue, 1000, 2000, 16000);
 }
 
+static void s_partners(char *out, size_t size, size_t i)
+{
+    (void) i;
+    snprintf(out, size, "누리가나다와 업무협약 ");
+}
+
+static void s_cues_and_partners(char *out, size_t size, size_t i)
+{
+    (void) i;
+    snprintf(out, size, "자회사 누리온, 누리가나다와 업무협약 ");
+}
+
+/*  Many partners and deal words: each partner looked through every deal
+    word of the field; and the spaces after the cues and after the
+    partners, two runs in order, were merged by an insertion sort. */
+static void test_many_deals_cost_linear_time(void)
+{
+    s_check_linear("partners", s_partners, 2000, 2000, 16000);
+    s_check_linear("cues and partners", s_cues_and_partners, 2000, 4000, 32000);
+}
+
 int main(void)
 {
     /* a matcher the CPU lacks falls back to the default: tested twice then */
@@ -368,6 +389,7 @@ int main(void)
         test_a_name_met_often_costs_linear_time();
         test_many_names_cost_linear_time();
         test_known_mentions_cost_linear_time();
+        test_many_deals_cost_linear_time();
         ktag_result_destroy(&res);
         ktag_lexicon_destroy(&lex);
     }
