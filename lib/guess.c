@@ -668,15 +668,46 @@ static inline unsigned s_first3_key(const char *s)
     return (((unsigned) (uint8_t) s[0] * 31u + (uint8_t) s[1]) * 31u + (uint8_t) s[2]) & 1023u;
 }
 
+/*  A document with at most this many guessed names finds their repeats
+    by searching each name (memchr), a few passes at memory speed; with
+    more, one walk over every run of the text costs less than a pass per
+    name.  Both look at the same runs: those that start with some name. */
+#define S_FEW_NAMES 8
+
+/*  The repeat at the run [start, end), if any: the earliest entry whose
+    name is the run, or the run but a particle.  @returns 0 or
+    KTAG_ERR_NOMEM. */
+static int s_repeat_at(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len, size_t start,
+                       size_t end, size_t longest)
+{
+    long best = -1;
+    size_t best_len = 0;
+    uint32_t hash = S_HASH_START;
+    for (size_t at = start, n; at < end && at - start < longest; at += n) {
+        n = s_name_char(text, at, len);
+        for (size_t k = 0; k < n; k++)
+            hash = s_hash_byte(hash, (uint8_t) text[at + k]);
+        long e = s_lookup(self, hash, text + start, at + n - start);
+        if (e >= 0 && (best < 0 || e < best) && (at + n == end || s_is_josa(lex, text, at + n, end))) {
+            best = e;
+            best_len = at + n - start;
+        }
+    }
+    if (best < 0)
+        return 0;
+    s_name_t mention = s_measure(text, start, start + best_len);
+    return s_free(&mention, self->marks) ? s_add(self, text, &mention, "repeat") : 0;
+}
+
 /*  A name guessed once in the document is a mention wherever it stands
     again as a word of its own, bare or with a particle: at the start of a
     run of name characters that is the name, or the name and a particle.
-    Every run of the text is looked at once: those that start with the
-    first three bytes of a name (a bit of `firsts`; every name has three
-    bytes or more, starting with a letter: s_plausible) are looked up in
-    the name table, prefix by prefix, and the earliest entry whose name
-    leaves nothing or a particle wins.  A run that starts in a guess of the
-    field could only overlap it. */
+    The runs that start with a name are found by searching each name (few
+    names: memchr for its third byte, rarer than a Hangul lead byte) or by
+    one walk over the runs, keeping those that start with the first three
+    bytes of a name (a bit of `firsts`; every name has three bytes or more,
+    starting with a letter: s_plausible).  A run that starts in a guess of
+    the field could only overlap it. */
 static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len)
 {
     uint64_t firsts[16] = { 0 };
@@ -687,35 +718,40 @@ static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
         firsts[key >> 6] |= 1ULL << (key & 63);
         longest = entry->name_len > longest ? entry->name_len : longest;
     }
+    if (self->entry_count <= S_FEW_NAMES) {
+        self->space_count = 0;   /* the runs' starts, here */
+        for (size_t e = 0; e < self->entry_count; e++) {
+            const char *name = self->entries[e]->entry.name;
+            size_t name_len = self->entries[e]->entry.name_len;
+            for (const char *p = text + 2, *end = text + len;
+                 p < end && (p = memchr(p, name[2], (size_t) (end - p))); p++) {
+                size_t at = (size_t) (p - 2 - text);
+                if (at + name_len > len)
+                    break;
+                if (text[at] == name[0] && text[at + 1] == name[1] && memcmp(text + at, name, name_len) == 0
+                    && (at == 0 || !s_name_char(text, s_prev(text, at), len)) && !s_in_hit(self, at)
+                    && s_push(&self->spaces, &self->space_count, &self->space_cap, at))
+                    return KTAG_ERR_NOMEM;
+            }
+        }
+        self->space_count = s_sort_unique(self->spaces, self->space_count);
+        for (size_t r = 0; r < self->space_count; r++) {
+            size_t start = self->spaces[r];
+            if (s_repeat_at(self, lex, text, len, start, s_run_end(text, start, len), longest))
+                return KTAG_ERR_NOMEM;
+        }
+        return 0;
+    }
     for (size_t start = 0; start < len;) {
         if (!s_name_char(text, start, len)) {
             start++;   /* a byte no name character starts at: ASCII, a continuation, another lead */
             continue;
         }
         size_t end = s_run_end(text, start, len);
-        if (end - start < 3 || !(firsts[s_first3_key(text + start) >> 6] & (1ULL << (s_first3_key(text + start) & 63)))
-            || s_in_hit(self, start)) {
-            start = end;
-            continue;
-        }
-        long best = -1;
-        size_t best_len = 0;
-        uint32_t hash = S_HASH_START;
-        for (size_t at = start, n; at < end && at - start < longest; at += n) {
-            n = s_name_char(text, at, len);
-            for (size_t k = 0; k < n; k++)
-                hash = s_hash_byte(hash, (uint8_t) text[at + k]);
-            long e = s_lookup(self, hash, text + start, at + n - start);
-            if (e >= 0 && (best < 0 || e < best) && (at + n == end || s_is_josa(lex, text, at + n, end))) {
-                best = e;
-                best_len = at + n - start;
-            }
-        }
-        if (best >= 0) {
-            s_name_t mention = s_measure(text, start, start + best_len);
-            if (s_free(&mention, self->marks) && s_add(self, text, &mention, "repeat"))
-                return KTAG_ERR_NOMEM;
-        }
+        unsigned key = end - start < 3 ? 0 : s_first3_key(text + start);
+        if (end - start >= 3 && (firsts[key >> 6] & (1ULL << (key & 63))) && !s_in_hit(self, start)
+            && s_repeat_at(self, lex, text, len, start, end, longest))
+            return KTAG_ERR_NOMEM;
         start = end;
     }
     return 0;
