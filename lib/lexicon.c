@@ -575,6 +575,21 @@ static int s_read_file(const char *path, char **data, size_t *len)
     return 0;
 }
 
+/*  @returns the byte offset of the first ill-formed UTF-8 sequence in
+    `len` bytes of `text`, or -1 when there is none. */
+static int32_t s_bad_utf8(const char *text, size_t len)
+{
+    int32_t at = 0, n = len > INT32_MAX ? INT32_MAX : (int32_t) len;
+    while (at < n) {
+        int32_t start = at;
+        UChar32 c;
+        U8_NEXT((const uint8_t *) text, at, n, c);
+        if (c < 0)
+            return start;
+    }
+    return -1;
+}
+
 static int s_load_file(s_loader_t *loader, const char *path)
 {
     char *data;
@@ -611,6 +626,15 @@ static int s_load_file(s_loader_t *loader, const char *path)
         char *next = end ? end + 1 : NULL;
         const char *first = line + strspn(line, " ");
         if (*first == '\0' || *first == '#') {
+            line = next;
+            continue;
+        }
+        /*  Ids, attributes and header keys go into results unnormalized:
+            a byte that is not UTF-8 there would make replies no JSON or
+            msgpack reader takes. */
+        int32_t bad = s_bad_utf8(line, line_len);
+        if (bad >= 0) {
+            rc = s_problem(loader, loader->line, "invalid UTF-8 at byte offset %d of the line", (int) bad);
             line = next;
             continue;
         }

@@ -431,8 +431,20 @@ static void test_case_flag_binds_the_form_as_written(void)
                    "bad.tsv:3: flag 'case' on 'WHO' and on 'Who': one way of writing it");
 }
 
+/*  Ids and attributes go into every result as they are written, and a
+    Latin-1 byte there made output that no JSON or msgpack reader takes:
+    a cell that is not UTF-8 is a broken row, wherever it is. */
+static void test_a_cell_that_is_not_utf8_is_a_broken_row(void)
+{
+    s_expect_error(HEADER "company\tx:caf\xe9\t카페\n", "bad.tsv:2: invalid UTF-8 at byte offset 13 of the line");
+    s_expect_error(HEADER "company\tx:cafe\t카페\t\t\tKOSP\xc9\n", "bad.tsv:2: invalid UTF-8 at byte offset 28 of the line");
+    s_expect_error("type\tid\tname\taliases\tflags\tsoci\xe9t\xe9\ncompany\tx:cafe\t카페\n",
+                   "bad.tsv:1: invalid UTF-8 at byte offset 31 of the line");
+}
+
 int main(void)
 {
+    test_a_cell_that_is_not_utf8_is_a_broken_row();
     test_an_overlay_adds_aliases_entities_and_stop_phrases_to_earlier_ids();
     test_a_surface_naming_two_ids_across_sets_names_both_files_and_lines();
     test_good_fixture_loads_with_counts_and_version();
