@@ -161,6 +161,7 @@ typedef struct {
     uint64_t produced;          /* slots [next_write, produced) are read, not yet written */
     uint64_t next_write;
     uint64_t inflight_bytes;    /* input and output bytes of slots [next_write, produced) */
+    size_t keep_bytes;          /* buffer bytes a written slot may keep for its next document */
     bool writing;               /* a thread is writing slots out */
     bool input_waiting;         /* input may block on a pipe: flush output */
 } s_pipe_t;
@@ -184,13 +185,23 @@ s_drain(s_pipe_t *p)
             while (last < p->produced && p->done[last % p->nslots])
                 last++;
             pthread_mutex_unlock(&p->mu);
-            for (uint64_t seq = first; seq < last; seq++)
-                ktag_cli_sink_write(p->sink, &p->slots[seq % p->nslots]);
-            pthread_mutex_lock(&p->mu);
+            uint64_t written = 0;
             for (uint64_t seq = first; seq < last; seq++) {
-                p->done[seq % p->nslots] = false;
-                p->inflight_bytes -= p->slots[seq % p->nslots].raw.len + p->slots[seq % p->nslots].out.len;
+                ktag_cli_slot_t *slot = &p->slots[seq % p->nslots];
+                ktag_cli_sink_write(p->sink, slot);
+                written += slot->raw.len + slot->out.len;
+                /* Every slot of the ring in turn takes a document: kept
+                 * buffers of big ones would add up to the ring's size
+                 * times theirs, far past S_MAX_INFLIGHT_BYTES. */
+                if (slot->raw.cap + slot->out.cap > p->keep_bytes) {
+                    ktag_cli_buf_free(&slot->raw);
+                    ktag_cli_buf_free(&slot->out);
+                }
             }
+            pthread_mutex_lock(&p->mu);
+            for (uint64_t seq = first; seq < last; seq++)
+                p->done[seq % p->nslots] = false;
+            p->inflight_bytes -= written;
             p->next_write = last;
             wrote = true;
             pthread_cond_broadcast(&p->free_cv);
@@ -312,6 +323,7 @@ ktag_cli_run_local(const ktag_cli_config_t *config, ktag_lexicon_t *lexicon,
      * thread holding the oldest batch is preempted, the others keep going
      * instead of waiting for it. */
     p.nslots = (size_t) config->jobs * S_BATCH * 16;
+    p.keep_bytes = S_MAX_INFLIGHT_BYTES / p.nslots;
     p.slots = calloc(p.nslots, sizeof *p.slots);
     p.done = calloc(p.nslots, sizeof *p.done);
     pthread_t *workers = calloc((size_t) config->jobs, sizeof *workers);
