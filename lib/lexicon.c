@@ -614,6 +614,10 @@ static int s_load_file(s_loader_t *loader, const char *path)
     s_file_kind_t kind = S_FILE_ENTITY;
     int rc = 0;
     char *line = data;
+    /*  Editors that save "UTF-8" often put a byte-order mark first; it is
+        no part of the header or comment behind it. */
+    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+        line += 3;
     loader->line = 0;
     while (line && rc == 0) {
         char *end = strchr(line, '\n');
@@ -795,6 +799,8 @@ static char *s_version(const char *dir, uint32_t hash)
     if (file) {
         if (fgets(first, sizeof first, file))
             first[strcspn(first, "\r\n")] = '\0';
+        if (memcmp(first, "\xEF\xBB\xBF", 3) == 0)     /* a byte-order mark, as in the .tsv files */
+            memmove(first, first + 3, strlen(first + 3) + 1);
         fclose(file);
         /* The version is in every reply and a metrics label, which must be
            UTF-8: keep the line up to its first ill-formed byte (or the

@@ -442,8 +442,30 @@ static void test_a_cell_that_is_not_utf8_is_a_broken_row(void)
                    "bad.tsv:1: invalid UTF-8 at byte offset 31 of the line");
 }
 
+/*  Notepad and spreadsheets save "UTF-8" with a byte-order mark: the
+    header `type id name ...` was then reported as an unknown header, and
+    a BOM before a comment made the comment the header. */
+static void test_a_byte_order_mark_at_the_top_of_a_file_is_ignored(void)
+{
+    const char *dir = s_dir_with("companies.tsv", "\xEF\xBB\xBF" HEADER "company\t005930\t삼성전자\t삼전\t\tKOSPI\n");
+    s_write(dir, "stop.tsv", "\xEF\xBB\xBF# house stop phrases\nstop\n(상보)\n");
+    s_write(dir, "VERSION", "\xEF\xBB\xBF" "2026.12.01\n");
+    ktag_error_t err = { 0 };
+    ktag_lexicon_t *lex = ktag_lexicon_open(dir, &err);
+    CHECK(lex != NULL);
+    if (!lex)
+        fprintf(stderr, "%s\n", err.message);
+    if (lex) {
+        CHECK_INT(ktag_lexicon_alias_count(lex, KTAG_TYPE_COMPANY), 2);
+        CHECK(strncmp(ktag_lexicon_version(lex), "2026.12.01+", 11) == 0);
+    }
+    ktag_lexicon_destroy(&lex);
+    s_remove_dir(dir);
+}
+
 int main(void)
 {
+    test_a_byte_order_mark_at_the_top_of_a_file_is_ignored();
     test_a_cell_that_is_not_utf8_is_a_broken_row();
     test_an_overlay_adds_aliases_entities_and_stop_phrases_to_earlier_ids();
     test_a_surface_naming_two_ids_across_sets_names_both_files_and_lines();
