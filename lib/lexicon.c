@@ -414,8 +414,14 @@ static int s_entity_row(s_loader_t *loader, char **cols, size_t ncols, char **he
     }
     for (size_t c = S_ENTITY_COLUMNS; c < ncols; c++) {
         char *value = s_trim(cols[c]);
-        if (*value && s_set_attr(loader, &lex->entries[e], header[c], value))
+        /*  An unnamed header cell (a trailing tab) would report its
+            values as the attribute "". */
+        if (*value && !*header[c]) {
+            if (s_problem(loader, loader->line, "'%s' in column %zu, which the header does not name", value, c + 1))
+                return -1;
+        } else if (*value && s_set_attr(loader, &lex->entries[e], header[c], value)) {
             return -1;
+        }
     }
     if (*name && s_add_form(loader, e, name, flags))
         return -1;

@@ -109,6 +109,9 @@ static void test_broken_files_name_file_line_and_problem(void)
     s_expect_error(HEADER "company\t000001\t\t가나\n", "bad.tsv:2: company '000001' has no name");
     s_expect_error("term\tclass\tweight\n상승\tpolarity\tlots\n", "bad.tsv:2:");
     s_expect_error("# only a comment\n", "bad.tsv:0: no header row");
+    /* A header cell left empty (a trailing tab) gave its values the attribute "". */
+    s_expect_error("type\tid\tname\taliases\tflags\t\ncompany\t000001\t가나\t\t\tKOSPI\n",
+                   "bad.tsv:2: 'KOSPI' in column 6, which the header does not name");
     /* A row whose id or name swallowed a file: results carry 32-bit lengths. */
     char row[16384];
     char *long_cell = malloc(5000);
