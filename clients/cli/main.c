@@ -75,7 +75,8 @@ static const char s_usage[] =
     "is an error (bad_request); whitespace-only text is a document.\n"
     "A document that cannot be tagged becomes an error object at its place in the\n"
     "output and a FILE:LINE message on stderr; the others are still tagged.\n"
-    "Exit status: 0 all tagged, 1 some document failed, 2 usage error.\n";
+    "Exit status: 0 all tagged, 1 some document failed or the run could not go on\n"
+    "(lexicon, input, output or daemon: stderr says which), 2 usage error.\n";
 
 static void
 s_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
