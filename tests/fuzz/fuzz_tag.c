@@ -4,8 +4,10 @@
     corpus file drives every option.
     Beyond the shared result invariants (fuzz_common.h) it checks that the
     engine agrees with itself: the same document tagged again with the
-    result object reused gives the same mentions, and tagging with byte
-    offsets finds the same byte spans as the unit asked for.
+    result object reused gives the same mentions, tagging with byte
+    offsets finds the same byte spans as the unit asked for, and tagging
+    with sentiment the other way (the scan then uses the other matcher,
+    lib/lexicon.c s_entity_matcher) finds the same mentions.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
    reproduces alone); the second reuses one result across all inputs, the
    way a worker thread does. */
 static ktag_result_t *s_again;
+static ktag_result_t *s_flipped;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,7 +28,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     fuzz_lexicon();
     s_again = ktag_result_new();
-    FUZZ_ASSERT(s_again);
+    s_flipped = ktag_result_new();
+    FUZZ_ASSERT(s_again && s_flipped);
     return 0;
 }
 
@@ -66,6 +70,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(b->start == b->byte_start && b->end == b->byte_end);
         FUZZ_ASSERT(strcmp(a->id, b->id) == 0);
         FUZZ_ASSERT(a->sentiment == b->sentiment);
+    }
+
+    ktag_options_t flipped = bytes;
+    flipped.sentiment = !bytes.sentiment;
+    int rc3 = ktag_tag(s_flipped, lexicon, text, text_len, title, title_len, &flipped, NULL);
+    FUZZ_ASSERT(rc3 == rc2);
+    FUZZ_ASSERT(ktag_result_entity_count(s_flipped) == n);
+    for (size_t i = 0; i < n; i++) {
+        const ktag_entity_t *a = ktag_result_entity(s_again, i);
+        const ktag_entity_t *b = ktag_result_entity(s_flipped, i);
+        FUZZ_ASSERT(a->type == b->type && a->field == b->field);
+        FUZZ_ASSERT(a->byte_start == b->byte_start && a->byte_end == b->byte_end);
+        FUZZ_ASSERT(strcmp(a->id, b->id) == 0);
     }
     ktag_result_destroy(&result);
     fuzz_doc_free(&doc);
