@@ -249,6 +249,10 @@ int ktag_tag(ktag_result_t *self, ktag_lexicon_t *lexicon, const char *text, siz
         ktag_options_init(&self->options);
     if (self->options.offsets > KTAG_OFFSETS_UTF16)
         return ktag_error_set(err, KTAG_ERR_INVALID, "unknown offset unit %d", (int) self->options.offsets);
+    unsigned unknown = self->options.types & ~((1u << KTAG_TYPE_COUNT) - 1);
+    if (unknown)
+        return ktag_error_set(err, KTAG_ERR_INVALID, "options.types 0x%x has bits 0x%x that name no type",
+                              self->options.types, unknown);
     if (!text && text_len)
         return ktag_error_set(err, KTAG_ERR_INVALID, "text is NULL");
 

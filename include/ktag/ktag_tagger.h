@@ -37,7 +37,8 @@ KTAG_EXPORT const char *ktag_offset_unit_name(ktag_offset_unit_t unit);
 KTAG_EXPORT int ktag_offset_unit_from_name(const char *name, ktag_offset_unit_t *unit);
 
 typedef struct {
-    unsigned types;             /**< bit (1u << ktag_type_t) per wanted type; 0 = all */
+    unsigned types;             /**< bit (1u << ktag_type_t) per wanted type; 0 = all;
+                                     a bit that names no type is KTAG_ERR_INVALID */
     ktag_offset_unit_t offsets; /**< unit of entity offsets */
     bool overlaps;              /**< report every match, not only leftmost-longest */
     bool sentiment;             /**< compute sentiment (document, sentences, entities) */
@@ -155,9 +156,11 @@ KTAG_EXPORT void ktag_result_destroy(ktag_result_t **self_p);
  *  NULL.  Both must be valid UTF-8; they need not be NUL-terminated.
  *  `options` may be NULL for the defaults.  The result takes a reference to
  *  `lexicon` until its next use, so the caller may drop its own at once.
- *  @returns 0, or KTAG_ERR_BAD_UTF8 (err->offset is the byte offset, and
- *  err->message names the field), KTAG_ERR_TOO_LARGE (over 1 GiB),
- *  KTAG_ERR_NOMEM, KTAG_ERR_UNICODE.  On failure the result is empty. */
+ *  @returns 0, or KTAG_ERR_INVALID (an unknown offset unit, a types bit
+ *  that names no type, a NULL `text` with a non-zero `text_len`),
+ *  KTAG_ERR_BAD_UTF8 (err->offset is the byte offset, and err->message
+ *  names the field), KTAG_ERR_TOO_LARGE (over 1 GiB), KTAG_ERR_NOMEM,
+ *  KTAG_ERR_UNICODE.  On failure the result is empty. */
 KTAG_EXPORT int ktag_tag(ktag_result_t *self, ktag_lexicon_t *lexicon,
                          const char *text, size_t text_len,
                          const char *title, size_t title_len,

@@ -123,6 +123,26 @@ static void test_types_filter_keeps_only_the_requested_types(void)
     CHECK_STR(s_tag_with("엔비디아 H100 CB", &options), "h100@5-9");
 }
 
+/*  A bit that names no type (an uninitialized mask, a type from a newer
+    header) is refused like an unknown offset unit, not read as "nothing
+    wanted": that tagged silently without a single entity. */
+static void test_types_naming_no_type_are_refused(void)
+{
+    ktag_options_t options;
+    ktag_options_init(&options);
+    options.types = 1u << KTAG_TYPE_COUNT;
+    ktag_error_t err = { 0 };
+    CHECK_INT(ktag_tag(res, lex, "엔비디아", strlen("엔비디아"), NULL, 0, &options, &err), KTAG_ERR_INVALID);
+    CHECK_INT(err.code, KTAG_ERR_INVALID);
+    CHECK(strstr(err.message, "options.types") != NULL);
+    CHECK_INT(ktag_result_entity_count(res), 0);
+    CHECK(ktag_result_sentiment(res) == NULL);
+    options.types = (1u << KTAG_TYPE_CHIP) | 0x80000000u;
+    CHECK_INT(ktag_tag(res, lex, "H100", 4, NULL, 0, &options, NULL), KTAG_ERR_INVALID);
+    options.types = (1u << KTAG_TYPE_COUNT) - 1;   /* every type, spelled out */
+    CHECK_STR(s_tag_with("엔비디아 H100", &options), "x:nvidia@0-4 h100@5-9");
+}
+
 static void test_title_is_tagged_first_with_its_own_offsets(void)
 {
     const char *title = "딥시크 충격";
@@ -397,6 +417,7 @@ int main(void)
     test_normalized_matching_reports_original_offsets();
     test_offset_units_after_emoji_and_combining_marks();
     test_types_filter_keeps_only_the_requested_types();
+    test_types_naming_no_type_are_refused();
     test_title_is_tagged_first_with_its_own_offsets();
     test_entity_strings_carry_their_lengths();
     test_invalid_utf8_empty_and_whitespace_input();
