@@ -88,9 +88,13 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
 
     int rc = ktag_normalize(&field->normbuf, text, len, err);
     if (rc) {
+        /*  The normalizer knows no field: say which one, a title too
+            large was reported as "text of N bytes". */
         if (rc == KTAG_ERR_BAD_UTF8)
             ktag_error_set(err, rc, "invalid UTF-8 in %s at byte offset %zu", ktag_field_name(which),
                            err ? err->offset : 0);
+        else if (err)
+            ktag_error_set(err, rc, "%s: %s", ktag_field_name(which), err->message);
         return rc;
     }
     const char *norm = field->normbuf.view;

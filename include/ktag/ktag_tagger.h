@@ -159,7 +159,9 @@ KTAG_EXPORT void ktag_result_destroy(ktag_result_t **self_p);
  *  @returns 0, or KTAG_ERR_INVALID (an unknown offset unit, a types bit
  *  that names no type, a NULL `text` with a non-zero `text_len`),
  *  KTAG_ERR_BAD_UTF8 (err->offset is the byte offset, and err->message
- *  names the field), KTAG_ERR_TOO_LARGE (over 1 GiB), KTAG_ERR_NOMEM,
+ *  names the field), KTAG_ERR_TOO_LARGE (a field of 1 GiB or more, one
+ *  whose normalized form is, or one holding an overlong run of combining
+ *  marks; err->message names the field), KTAG_ERR_NOMEM,
  *  KTAG_ERR_UNICODE.  On failure the result is empty. */
 KTAG_EXPORT int ktag_tag(ktag_result_t *self, ktag_lexicon_t *lexicon,
                          const char *text, size_t text_len,

@@ -192,6 +192,22 @@ static void test_invalid_utf8_empty_and_whitespace_input(void)
     CHECK_INT(ktag_tag(res, lex, NULL, 0, NULL, 0, NULL, &err), 0);
 }
 
+/*  The size limit is checked before a byte is read, so a short buffer
+    with a huge length is enough; the message names the field that is too
+    long, as for invalid UTF-8, and the limit is exactly what the header
+    says: 1 GiB or more is refused. */
+static void test_a_field_too_large_is_named(void)
+{
+    ktag_error_t err = { 0 };
+    size_t gib = (size_t) 1 << 30;
+    CHECK_INT(ktag_tag(res, lex, "ok", 2, "x", gib, NULL, &err), KTAG_ERR_TOO_LARGE);
+    CHECK(strncmp(err.message, "title", 5) == 0);
+    CHECK_INT(ktag_result_entity_count(res), 0);
+    CHECK_INT(ktag_tag(res, lex, "x", gib, "ok", 2, NULL, &err), KTAG_ERR_TOO_LARGE);
+    CHECK(strncmp(err.message, "text", 4) == 0);
+    CHECK_INT(ktag_tag(res, lex, "x", SIZE_MAX, NULL, 0, NULL, &err), KTAG_ERR_TOO_LARGE);
+}
+
 static void test_sentiment_can_be_turned_off(void)
 {
     ktag_options_t options;
@@ -421,6 +437,7 @@ int main(void)
     test_title_is_tagged_first_with_its_own_offsets();
     test_entity_strings_carry_their_lengths();
     test_invalid_utf8_empty_and_whitespace_input();
+    test_a_field_too_large_is_named();
     test_sentiment_can_be_turned_off();
     test_entities_do_not_depend_on_sentiment();
     test_results_outlive_the_callers_lexicon_reference();
