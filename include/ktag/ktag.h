@@ -2,7 +2,7 @@
     funding events and sentiment.  Include this umbrella header.
 
     Typical use:
-        ktag_lexicon_t *lex = ktag_lexicon_open(KTAG_LEXICON_DIR, &err);
+        ktag_lexicon_t *lex = ktag_lexicon_open(ktag_default_lexicon_dir(), &err);
         ktag_result_t *res = ktag_result_new();
         ktag_tag(res, lex, text, strlen(text), NULL, 0, NULL, &err);
         for (size_t i = 0; i < ktag_result_entity_count(res); i++) ...
@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-/** @returns the library version, e.g. "0.1.0". */
+/** @returns the library version, e.g. "0.2.0". */
 KTAG_EXPORT const char *ktag_version(void);
 
 /** @returns the directory of the installed lexicons this library was built

@@ -6,6 +6,11 @@
     ktag_tag() is thread-safe for distinct ktag_result_t objects: give each
     thread its own result and share one lexicon.  A result keeps its buffers
     between calls, so tagging a stream allocates only while documents grow.
+    Whatever a ktag_result_*() function returns (entities, sentences, the
+    document's sentiment, events, explanation lines, the lexicon version)
+    and every pointer in it not marked static is borrowed from the result:
+    valid until the next ktag_tag() on that result, whether it succeeds or
+    not, or the result's destruction.  Copy what must outlive it.
 */
 #ifndef KTAG_TAGGER_H_INCLUDED
 #define KTAG_TAGGER_H_INCLUDED
