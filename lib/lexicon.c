@@ -371,9 +371,13 @@ static int s_set_attr(s_loader_t *loader, ktag_entry_t *entry, const char *key, 
                              key, entry->id, value, entry->attrs[i].value);
         }
     }
+    /*  One at a time: a grown array must be kept even when the key
+        cannot be interned, or the entry points at the freed one. */
     const char *interned = s_attr_key(loader->lex, key);
+    if (!interned)
+        return s_nomem(loader);
     ktag_attr_t *attrs = realloc((void *) entry->attrs, (entry->attr_count + 1) * sizeof *attrs);
-    if (!interned || !attrs)
+    if (!attrs)
         return s_nomem(loader);
     entry->attrs = attrs;
     char *copy = strdup(value);
@@ -442,7 +446,9 @@ static int s_normalized_cell(s_loader_t *loader, char **cols, const char *what, 
     ktag_error_t norm_err = { 0 };
     *norm = ktag_normalize_string(s_trim(cols[0]), &norm_err);
     if (!*norm)
-        return s_problem(loader, loader->line, "%s '%s': %s", what, cols[0], norm_err.message);
+        return norm_err.code == KTAG_ERR_NOMEM ? s_nomem(loader)
+                                               : s_problem(loader, loader->line, "%s '%s': %s", what, cols[0],
+                                                           norm_err.message);
     if (!**norm) {
         free(*norm);
         *norm = NULL;
@@ -518,7 +524,9 @@ static int s_sentiment_row(s_loader_t *loader, char **cols, size_t ncols, char *
     char message[300];
     int term = ktag_sentiment_lexicon_add(loader->lex->sentiment, norm, cols, ncols, header,
                                           message, sizeof message);
-    if (term < 0) {
+    if (term == -2) {
+        rc = s_nomem(loader);
+    } else if (term < 0) {
         rc = s_problem(loader, loader->line, "%s", message);
     } else {
         int32_t p = s_pattern(loader, norm);
@@ -602,6 +610,8 @@ static int s_load_file(s_loader_t *loader, const char *path)
     size_t len;
     if (s_read_file(path, &data, &len)) {
         int saved = errno;
+        if (saved == ENOMEM)
+            return s_nomem(loader);
         if (loader->checking)
             return s_problem(loader, 0, "cannot read: %s", strerror(saved));
         ktag_error_set(loader->err, KTAG_ERR_IO, "cannot read lexicon file '%s': %s", path, strerror(saved));

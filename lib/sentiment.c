@@ -205,7 +205,7 @@ int ktag_sentiment_lexicon_add(ktag_sentiment_lexicon_t *self, const char *term,
         s_term_t *terms = realloc(self->terms, capacity * sizeof *terms);
         if (!terms) {
             snprintf(errbuf, errlen, "out of memory");
-            return -1;
+            return -2;
         }
         self->terms = terms;
         self->capacity = capacity;
@@ -213,7 +213,7 @@ int ktag_sentiment_lexicon_add(ktag_sentiment_lexicon_t *self, const char *term,
     char *copy = strdup(term);
     if (!copy) {
         snprintf(errbuf, errlen, "out of memory");
-        return -1;
+        return -2;
     }
     self->terms[self->count] = (s_term_t) { copy, weight, (uint8_t) cls, (uint8_t) flags };
     return (int) self->count++;

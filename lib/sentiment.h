@@ -71,7 +71,8 @@ void ktag_sentiment_lexicon_destroy(ktag_sentiment_lexicon_t **self_p);
  *  columns named "class", "weight" and (optional) "flags" are read.
  *  @returns the term's index (>= 0; the same index when the same normalized
  *  term was added before and the rows agree), or -1 with a message in
- *  `errbuf` that says what is wrong (the loader prefixes file:line). */
+ *  `errbuf` that says what is wrong (the loader prefixes file:line), or
+ *  -2 when out of memory. */
 int ktag_sentiment_lexicon_add(ktag_sentiment_lexicon_t *self, const char *term,
                                char *const *columns, size_t column_count,
                                char *const *header, char *errbuf, size_t errlen);

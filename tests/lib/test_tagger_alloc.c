@@ -3,7 +3,8 @@
     smaller one, allocates nothing: not in the stages, not in the sentiment
     analyzer's scratch (issue 16: it malloc'd beyond 64 terms, 16
     sentences or 64 entities on every document).  malloc, calloc and
-    realloc of the library are wrapped (-Wl,--wrap) and counted. */
+    realloc of the library are wrapped (-Wl,--wrap) and counted, and can
+    be made to fail: a lexicon load that runs out of memory says so. */
 #include <stdlib.h>
 
 #include "check.h"
@@ -14,23 +15,50 @@ void *__real_calloc(size_t count, size_t size);
 void *__real_realloc(void *ptr, size_t size);
 
 static size_t s_allocations;
+static long s_fail_in = -1;   /* the allocation after this many more fails; -1: none */
+
+static int s_failing(void)
+{
+    s_allocations++;
+    return s_fail_in >= 0 && s_fail_in-- == 0;
+}
 
 void *__wrap_malloc(size_t size)
 {
-    s_allocations++;
-    return __real_malloc(size);
+    return s_failing() ? NULL : __real_malloc(size);
 }
 
 void *__wrap_calloc(size_t count, size_t size)
 {
-    s_allocations++;
-    return __real_calloc(count, size);
+    return s_failing() ? NULL : __real_calloc(count, size);
 }
 
 void *__wrap_realloc(void *ptr, size_t size)
 {
-    s_allocations++;
-    return __real_realloc(ptr, size);
+    return s_failing() ? NULL : __real_realloc(ptr, size);
+}
+
+/*  Each allocation of a load failing in turn: the load fails with
+    KTAG_ERR_NOMEM, never as a malformed lexicon (a cue, josa, stop or
+    sentiment cell whose normalization ran out of memory) or as a file
+    that cannot be read. */
+static void test_a_load_out_of_memory_says_so(void)
+{
+    s_allocations = 0;
+    ktag_lexicon_t *lex = ktag_lexicon_open(FIXTURES "/good", NULL);
+    size_t needed = s_allocations;
+    ktag_lexicon_destroy(&lex);
+    int wrong = 0;
+    for (size_t n = 0; n < needed; n++) {
+        ktag_error_t err = { 0 };
+        s_fail_in = (long) n;
+        lex = ktag_lexicon_open(FIXTURES "/good", &err);
+        s_fail_in = -1;
+        if (!lex && err.code != KTAG_ERR_NOMEM && wrong++ < 5)
+            fprintf(stderr, "allocation %zu failing: %d %s\n", n, err.code, err.message);
+        ktag_lexicon_destroy(&lex);
+    }
+    CHECK_INT(wrong, 0);
 }
 
 /*  `reps` sentences, each with two mentions and two sentiment terms. */
@@ -76,6 +104,7 @@ int main(void)
     }
     free(big);
     free(small);
+    test_a_load_out_of_memory_says_so();
     ktag_result_destroy(&res);
     ktag_lexicon_destroy(&lex);
     return check_report("test_tagger_alloc");
