@@ -93,8 +93,11 @@ static int s_tag_field(ktag_result_t *self, ktag_field_t which, const char *text
         if (rc == KTAG_ERR_BAD_UTF8)
             ktag_error_set(err, rc, "invalid UTF-8 in %s at byte offset %zu", ktag_field_name(which),
                            err ? err->offset : 0);
-        else if (err)
-            ktag_error_set(err, rc, "%s: %s", ktag_field_name(which), err->message);
+        else if (err) {
+            char reason[sizeof err->message];   /* the message may not be formatted into itself */
+            snprintf(reason, sizeof reason, "%s", err->message);
+            ktag_error_set(err, rc, "%s: %s", ktag_field_name(which), reason);
+        }
         return rc;
     }
     const char *norm = field->normbuf.view;
