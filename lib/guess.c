@@ -781,15 +781,8 @@ static bool s_deal_in(const ktag_guess_t *self, size_t start, size_t end)
     /*  The deal words come by start: bisect to the first at `start`, not
         a walk over all of them per partner (quadratic in a field dense
         with both). */
-    size_t lo = 0, hi = self->deal_count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (self->deals[mid].start < start)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t d = lo; d < self->deal_count && self->deals[d].start < end; d++)
+    size_t first = ktag_first_starting_at(self->deals, self->deal_count, sizeof *self->deals, (uint32_t) start);
+    for (size_t d = first; d < self->deal_count && self->deals[d].start < end; d++)
         if (self->deals[d].end <= end)
             return true;
     return false;

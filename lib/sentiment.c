@@ -831,15 +831,8 @@ static size_t s_closed_clause(const char *s, size_t n, const s_sentence_t *sent,
     tell of that company, not of what came before. */
 static bool s_company_between(const ktag_field_view_t *view, uint32_t from, uint32_t to)
 {
-    size_t lo = 0, hi = view->mention_count;
-    while (lo < hi) {   /* the first mention starting at or after `from` */
-        size_t mid = lo + (hi - lo) / 2;
-        if (view->mentions[mid].start < from)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t m = lo; m < view->mention_count && view->mentions[m].start < to; m++)
+    size_t first = ktag_first_starting_at(view->mentions, view->mention_count, sizeof *view->mentions, from);
+    for (size_t m = first; m < view->mention_count && view->mentions[m].start < to; m++)
         if (view->mentions[m].end <= to && view->mentions[m].entry->type == KTAG_TYPE_COMPANY)
             return true;
     return false;
@@ -1403,14 +1396,7 @@ double ktag_sentiment_span_score(const ktag_sentiment_findings_t *findings, ktag
     /*  A field's contributions are ordered by start: bisect to the first
         one in the span, so scoring every event of a mention-dense document
         stays linear overall, not events x contributions. */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (findings->contributions[mid].start < start)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    hi = field == KTAG_FIELD_TITLE ? findings->title_contributions : findings->contribution_count;
+    lo += ktag_first_starting_at(findings->contributions + lo, hi - lo, sizeof *findings->contributions, start);
     double raw = 0;
     for (size_t c = lo; c < hi && findings->contributions[c].start < end; c++)
         raw += findings->contributions[c].contrib;
