@@ -333,17 +333,47 @@ static int s_batchim(const char *text, size_t start, size_t end)
     resolved mentions before the rules run, those of its guesses as they
     are made.  A name is checked against them in its own bytes, not
     against every mention and guess of the field, which made a field dense
-    with both quadratic. */
-enum { S_MARK_HIT = 1, S_MARK_KNOWN = 2, S_MARK_KNOWN_END = 4 };
+    with both quadratic.  A bit per byte in each of three bitmaps: a byte
+    per byte cost a mention-dense document 28 bytes per mention. */
+typedef enum { S_MARK_HIT, S_MARK_KNOWN, S_MARK_KNOWN_END } s_mark_t;
+
+static inline bool s_marked(const ktag_guess_t *self, s_mark_t map, size_t at)
+{
+    return (self->marks[map * self->mark_words + at / 64] >> (at % 64)) & 1;
+}
+
+/*  The bits of bytes [at, to) that lie in the word of `at`. */
+static inline uint64_t s_word_bits(size_t at, size_t to)
+{
+    size_t n = to - at < 64 - at % 64 ? to - at : 64 - at % 64;
+    return (n == 64 ? ~0ull : (1ull << n) - 1) << (at % 64);
+}
+
+/*  Set (or clear) the bits of bytes [from, to) in one bitmap, a word at a
+    time. */
+static void s_mark(ktag_guess_t *self, s_mark_t map, size_t from, size_t to, bool on)
+{
+    uint64_t *words = self->marks + map * self->mark_words;
+    for (size_t at = from; at < to; at = (at / 64 + 1) * 64) {
+        uint64_t bits = s_word_bits(at, to);
+        words[at / 64] = on ? words[at / 64] | bits : words[at / 64] & ~bits;
+    }
+}
+
+static bool s_any_marked(const ktag_guess_t *self, s_mark_t map, size_t from, size_t to)
+{
+    const uint64_t *words = self->marks + map * self->mark_words;
+    for (size_t at = from; at < to; at = (at / 64 + 1) * 64)
+        if (words[at / 64] & s_word_bits(at, to))
+            return true;
+    return false;
+}
 
 /*  @returns whether no resolved mention overlaps `name` (the cheap check,
     made first: most structures hold a name the lexicon knows). */
-static bool s_free(const s_name_t *name, const uint8_t *marks)
+static bool s_free(const s_name_t *name, const ktag_guess_t *self)
 {
-    for (size_t i = name->start; i < name->end; i++)
-        if (marks[i] & S_MARK_KNOWN)
-            return false;
-    return true;
+    return !s_any_marked(self, S_MARK_KNOWN, name->start, name->end);
 }
 
 /*  @returns whether a lexicon form (an entity's) stands at exactly
@@ -374,7 +404,7 @@ static bool s_is_form(const ktag_lexicon_t *lex, const ktag_match_vec_t *matches
     overlap with a resolved mention, not a lexicon form, not a common word,
     not a place or an institution. */
 static bool s_plausible(const char *text, const s_name_t *name, const ktag_lexicon_t *lex,
-                        const uint8_t *marks, const ktag_match_vec_t *matches)
+                        const ktag_guess_t *guess, const ktag_match_vec_t *matches)
 {
     if (name->end <= name->start || name->chars > 16)
         return false;
@@ -387,7 +417,7 @@ static bool s_plausible(const char *text, const s_name_t *name, const ktag_lexic
         return false;
     if (name->syllables == 0 ? name->latin < 3 : (name->syllables < 2 || name->syllables > 12))
         return false;
-    if (!s_free(name, marks) || s_is_form(lex, matches, name->start, name->end))
+    if (!s_free(name, guess) || s_is_form(lex, matches, name->start, name->end))
         return false;
     if (s_is_common(text, name))
         return false;
@@ -526,21 +556,19 @@ static const ktag_entry_t *s_entry(ktag_guess_t *self, const char *text, size_t 
     return &slot->entry;
 }
 
-/*  The guesses of a field are marked byte by byte (self->marks), so a
+/*  The guesses of a field are marked bit by bit (self->marks), so a
     new one is checked against them in the bytes of its name, not against
     every earlier guess: a field that names one company thousands of times
     took time quadratic in them.  The hits are sorted once, at the end. */
 
 static int s_add(ktag_guess_t *self, const char *text, const s_name_t *name, const char *rule)
 {
-    for (size_t i = name->start; i < name->end; i++)
-        if (self->marks[i] & S_MARK_HIT)
-            return 0;
+    if (s_any_marked(self, S_MARK_HIT, name->start, name->end))
+        return 0;
     const ktag_entry_t *entry = s_entry(self, text, name->start, name->end);
     if (!entry || KTAG_RESERVE(self->hits, self->hit_cap, self->hit_count + 1))
         return KTAG_ERR_NOMEM;
-    for (size_t i = name->start; i < name->end; i++)
-        self->marks[i] |= S_MARK_HIT;
+    s_mark(self, S_MARK_HIT, name->start, name->end, true);
     self->hits[self->hit_count++] = (ktag_guess_hit_t) { (uint32_t) name->start, (uint32_t) name->end, entry, rule };
     return 0;
 }
@@ -565,9 +593,9 @@ static bool s_closes(const char *text, size_t i)
 
 /*  @returns whether a resolved mention and one space come just before
     `name`: the name may then be the rest of a longer one ("NHN 클라우드"). */
-static bool s_after_mention(const s_name_t *name, const uint8_t *marks)
+static bool s_after_mention(const s_name_t *name, const ktag_guess_t *self)
 {
-    return name->start >= 1 && (marks[name->start - 1] & S_MARK_KNOWN_END);
+    return name->start >= 1 && s_marked(self, S_MARK_KNOWN_END, name->start - 1);
 }
 
 /*  @returns whether a subsidiary cue and one space end at byte `start`. */
@@ -659,7 +687,7 @@ static size_t s_sort_unique(uint32_t *items, size_t count)
 /*  @returns whether byte `at` lies in a guess of this field. */
 static bool s_in_hit(const ktag_guess_t *self, size_t at)
 {
-    return self->marks[at] & S_MARK_HIT;
+    return s_marked(self, S_MARK_HIT, at);
 }
 
 /*  @returns a bucket (of 1,024) of the first three bytes of s. */
@@ -696,7 +724,7 @@ static int s_repeat_at(ktag_guess_t *self, const ktag_lexicon_t *lex, const char
     if (best < 0)
         return 0;
     s_name_t mention = s_measure(text, start, start + best_len);
-    return s_free(&mention, self->marks) ? s_add(self, text, &mention, "repeat") : 0;
+    return s_free(&mention, self) ? s_add(self, text, &mention, "repeat") : 0;
 }
 
 /*  A name guessed once in the document is a mention wherever it stands
@@ -759,8 +787,7 @@ static int s_repeats(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *
 
 /*  The subsidiary rule on the run [start, end) after a cue. */
 static int s_subsidiary_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
-                             size_t start, size_t end, const uint8_t *marks,
-                             const ktag_match_vec_t *matches)
+                             size_t start, size_t end, const ktag_match_vec_t *matches)
 {
     /* Followed by punctuation the run is the subject named by the cue
        ("자회사 아르떼케이, …"); followed by more words it may be a product
@@ -770,7 +797,7 @@ static int s_subsidiary_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, cons
     s_strip_josa(text, &name);
     bool closed = name.end == end && (end == len || s_closes(text, end));
     if ((closed ? name.syllables >= 3 || name.latin >= 2 : s_company_shape(text, &name))
-        && s_plausible(text, &name, lex, marks, matches))
+        && s_plausible(text, &name, lex, self, matches))
         return s_add(self, text, &name, "subsidiary");
     return 0;
 }
@@ -792,9 +819,9 @@ static bool s_deal_in(const ktag_guess_t *self, size_t start, size_t end)
     and a space.  @returns 1 when it found a partner, 0, or
     KTAG_ERR_NOMEM. */
 static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
-                          size_t start, size_t end, int want, const uint8_t *marks, const ktag_match_vec_t *matches)
+                          size_t start, size_t end, int want, const ktag_match_vec_t *matches)
 {
-    if (!s_free(&(s_name_t) { start, end, 0, 0, 0 }, marks))
+    if (!s_free(&(s_name_t) { start, end, 0, 0, 0 }, self))
         return 0;
     int batchim = s_batchim(text, start, end);
     if (batchim >= 0 && batchim != want)
@@ -802,8 +829,8 @@ static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const c
     s_name_t name = s_measure(text, start, end);
     if ((name.syllables >= 4 || (!name.syllables && name.latin >= 4) || s_company_shape(text, &name))
         && s_deal_in(self, end + 4, s_clause_end(text, end + 4, len))
-        && !s_after_mention(&name, marks)
-        && s_plausible(text, &name, lex, marks, matches))
+        && !s_after_mention(&name, self)
+        && s_plausible(text, &name, lex, self, matches))
         return s_add(self, text, &name, "partner") ? KTAG_ERR_NOMEM : 1;
     return 0;
 }
@@ -812,22 +839,20 @@ static int s_partner_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const c
     it: 사 ends a subsidiary cue (자회사, 관계사, 계열사, 손자회사), 와/과
     ends a partner.  @returns as s_partner_rule. */
 static int s_space_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t len,
-                        size_t space, const uint8_t *marks,
-                        const ktag_match_vec_t *matches)
+                        size_t space, const ktag_match_vec_t *matches)
 {
     const uint8_t *syllable = (const uint8_t *) text + space - 3;
     uint32_t code = ((uint32_t) syllable[0] << 16) | ((uint32_t) syllable[1] << 8) | syllable[2];
     if (code == 0xEC82AC /* 사 */) {
         size_t start = space + 1;
         if (start < len && s_name_char(text, start, len) && s_after_subsidiary(text, start))
-            return s_subsidiary_rule(self, lex, text, len, start, s_run_end(text, start, len), marks,
-                                     matches);
+            return s_subsidiary_rule(self, lex, text, len, start, s_run_end(text, start, len), matches);
         return 0;
     }
     int want = code == 0xEC9980 /* 와 */ ? 0 : code == 0xEAB3BC /* 과 */ ? 1 : -1;
     size_t end = space - 3, start = want >= 0 ? s_run_start(text, end) : end;
     if (start < end && !s_after_subsidiary(text, start))
-        return s_partner_rule(self, lex, text, len, start, end, want, marks, matches);
+        return s_partner_rule(self, lex, text, len, start, end, want, matches);
     return 0;
 }
 
@@ -835,15 +860,15 @@ static int s_space_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const cha
     where a strong ending ends, or one and a particle of one syllable.
     @returns 0 or KTAG_ERR_NOMEM. */
 static int s_ending_rule(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *text, size_t end,
-                         const uint8_t *marks, const ktag_match_vec_t *matches)
+                         const ktag_match_vec_t *matches)
 {
     size_t start = s_run_start(text, end);
     if (start == end)
         return 0;
     s_name_t name = s_measure(text, start, end);
     s_strip_josa(text, &name);
-    if (s_free(&name, marks) && s_has_end(text, &name, s_strong_end, true)
-        && s_plausible(text, &name, lex, marks, matches))
+    if (s_free(&name, self) && s_has_end(text, &name, s_strong_end, true)
+        && s_plausible(text, &name, lex, self, matches))
         return s_add(self, text, &name, "ending");
     return 0;
 }
@@ -925,7 +950,7 @@ static int s_rules(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *te
         return KTAG_ERR_NOMEM;
     self->space_count = s_sort_unique(self->spaces, self->space_count);
     for (size_t s = 0; s < self->space_count; s++) {
-        int rc = s_space_rule(self, lex, text, len, self->spaces[s], self->marks, matches);
+        int rc = s_space_rule(self, lex, text, len, self->spaces[s], matches);
         if (rc < 0)
             return rc;
         partner |= rc == 1;
@@ -936,9 +961,9 @@ static int s_rules(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *te
     size_t end = start < len ? s_run_end(text, start, len) : start;
     if (end > start && end < len && text[end] == ',' && event_start >= end) {
         s_name_t opening = { start, end, 0, 0, 0 };   /* measured when the cheap tests hold */
-        if (s_free(&opening, self->marks) && (partner || s_company_shape(text, &opening))) {
+        if (s_free(&opening, self) && (partner || s_company_shape(text, &opening))) {
             opening = s_measure(text, start, end);
-            if (s_plausible(text, &opening, lex, self->marks, matches)
+            if (s_plausible(text, &opening, lex, self, matches)
                 && s_add(self, text, &opening, "headline"))
                 return KTAG_ERR_NOMEM;
         }
@@ -949,7 +974,7 @@ static int s_rules(ktag_guess_t *self, const ktag_lexicon_t *lex, const char *te
     for (char mark = ' '; mark; mark = mark == ' ' ? ',' : 0)
         for (size_t e = 0; e < self->ending_count; e++)
             if (text[self->endings[e]] == mark
-                && s_ending_rule(self, lex, text, self->endings[e], self->marks, matches))
+                && s_ending_rule(self, lex, text, self->endings[e], matches))
                 return KTAG_ERR_NOMEM;
     return 0;
 }
@@ -961,13 +986,13 @@ __attribute__((noinline)) static int s_field(ktag_guess_t *self, const ktag_lexi
                                              const ktag_scan_t *scan)
 {
     size_t marked = self->mark_cap;
-    if (ktag_reserve((void **) &self->marks, &self->mark_cap, len + 1, 1))
+    self->mark_words = (len + 1 + 63) / 64;
+    if (ktag_reserve((void **) &self->marks, &self->mark_cap, 3 * self->mark_words, sizeof *self->marks))
         return KTAG_ERR_NOMEM;
-    memset(self->marks + marked, 0, self->mark_cap - marked);
+    memset(self->marks + marked, 0, (self->mark_cap - marked) * sizeof *self->marks);
     for (size_t k = 0; k < known_count; k++) {
-        for (size_t i = known[k].start; i < known[k].end; i++)
-            self->marks[i] |= S_MARK_KNOWN;
-        self->marks[known[k].end] |= S_MARK_KNOWN_END;
+        s_mark(self, S_MARK_KNOWN, known[k].start, known[k].end, true);
+        s_mark(self, S_MARK_KNOWN_END, known[k].end, known[k].end + 1, true);
     }
     int rc = scan->guess_word_count ? s_rules(self, lex, text, len, scan) : 0;
     if (!rc && self->entry_count)
@@ -975,9 +1000,11 @@ __attribute__((noinline)) static int s_field(ktag_guess_t *self, const ktag_lexi
     /*  Guesses do not overlap: by start, they are in text order. */
     ktag_sort(self->hits, self->hit_count, sizeof *self->hits, s_hit_order);
     for (size_t h = 0; h < self->hit_count; h++)
-        memset(self->marks + self->hits[h].start, 0, self->hits[h].end - self->hits[h].start);
-    for (size_t k = 0; k < known_count; k++)
-        memset(self->marks + known[k].start, 0, known[k].end - known[k].start + 1);
+        s_mark(self, S_MARK_HIT, self->hits[h].start, self->hits[h].end, false);
+    for (size_t k = 0; k < known_count; k++) {
+        s_mark(self, S_MARK_KNOWN, known[k].start, known[k].end, false);
+        s_mark(self, S_MARK_KNOWN_END, known[k].end, known[k].end + 1, false);
+    }
     return rc;
 }
 

@@ -86,10 +86,11 @@ typedef struct {
     size_t space_count, space_cap, ending_count, ending_cap;
     ktag_span_t *deals;
     size_t deal_count, deal_cap;
-    /* a byte per byte of the field (and one past it), zero between
-       fields: which bytes a guess of the field covers */
-    uint8_t *marks;
-    size_t mark_cap;
+    /* three bitmaps of a bit per byte of the field (and one past it),
+       `mark_words` words each, zero between fields: the bytes of its
+       guesses, of its resolved mentions, and where each of those ends */
+    uint64_t *marks;
+    size_t mark_cap, mark_words;
 } ktag_guess_t;
 
 /** The anchor words (normalized: Hangul, lower-case ASCII), which the
