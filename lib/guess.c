@@ -808,7 +808,7 @@ static bool s_deal_in(const ktag_guess_t *self, size_t start, size_t end)
     /*  The deal words come by start: bisect to the first at `start`, not
         a walk over all of them per partner (quadratic in a field dense
         with both). */
-    size_t first = ktag_first_starting_at(self->deals, self->deal_count, sizeof *self->deals, (uint32_t) start);
+    size_t first = ktag_first_starting_at(self->deals, 0, self->deal_count, sizeof *self->deals, (uint32_t) start);
     for (size_t d = first; d < self->deal_count && self->deals[d].start < end; d++)
         if (self->deals[d].end <= end)
             return true;

@@ -831,7 +831,7 @@ static size_t s_closed_clause(const char *s, size_t n, const s_sentence_t *sent,
     tell of that company, not of what came before. */
 static bool s_company_between(const ktag_field_view_t *view, uint32_t from, uint32_t to)
 {
-    size_t first = ktag_first_starting_at(view->mentions, view->mention_count, sizeof *view->mentions, from);
+    size_t first = ktag_first_starting_at(view->mentions, 0, view->mention_count, sizeof *view->mentions, from);
     for (size_t m = first; m < view->mention_count && view->mentions[m].start < to; m++)
         if (view->mentions[m].end <= to && view->mentions[m].entry->type == KTAG_TYPE_COMPANY)
             return true;
@@ -1396,7 +1396,7 @@ double ktag_sentiment_span_score(const ktag_sentiment_findings_t *findings, ktag
     /*  A field's contributions are ordered by start: bisect to the first
         one in the span, so scoring every event of a mention-dense document
         stays linear overall, not events x contributions. */
-    lo += ktag_first_starting_at(findings->contributions + lo, hi - lo, sizeof *findings->contributions, start);
+    lo = ktag_first_starting_at(findings->contributions, lo, hi, sizeof *findings->contributions, start);
     double raw = 0;
     for (size_t c = lo; c < hi && findings->contributions[c].start < end; c++)
         raw += findings->contributions[c].contrib;

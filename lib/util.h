@@ -88,15 +88,16 @@ static inline void ktag_sort(void *base, size_t count, size_t size, int (*compar
     }
 }
 
-/** In a list sorted by start whose items of `size` bytes each begin with
- *  their `uint32_t start` (spans, term hits, mentions, contributions):
- *  @returns the index of the first item starting at `at` or after, or
- *  `count`.  A bisection, so that a walk from each of many positions stays
- *  linear overall. */
-static inline size_t ktag_first_starting_at(const void *items, size_t count, size_t size, uint32_t at)
+/** In items [from, to) of a list sorted by start whose items of `size`
+ *  bytes each begin with their `uint32_t start` (spans, term hits,
+ *  mentions, contributions): @returns the index of the first item starting
+ *  at `at` or after, or `to`.  A bisection, so that a walk from each of
+ *  many positions stays linear overall.  `items` may be NULL when the
+ *  range is empty. */
+static inline size_t ktag_first_starting_at(const void *items, size_t from, size_t to, size_t size, uint32_t at)
 {
     const char *base = items;
-    size_t lo = 0, hi = count;
+    size_t lo = from, hi = to;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         uint32_t start;
