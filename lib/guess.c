@@ -448,15 +448,9 @@ void ktag_guess_reset(ktag_guess_t *self)
 /*  The names of a document's entries are kept in a hash table, so that a
     document with thousands of names finds each in constant time: a new
     guess looked through every entry, and the repeats searched the text
-    once per name, both quadratic in the names of the document. */
-static inline uint32_t s_hash_byte(uint32_t hash, uint8_t byte)
-{
-    return (hash ^ byte) * 16777619u;   /* FNV-1a */
-}
-
-#define S_HASH_START 2166136261u
-
-/*  @returns the entry named text[0, n) whose hash is `hash`, or -1. */
+    once per name, both quadratic in the names of the document.  The hash
+    is FNV-1a of the name's bytes (ktag_fnv1a).
+    @returns the entry named text[0, n) whose hash is `hash`, or -1. */
 static long s_lookup(const ktag_guess_t *self, uint32_t hash, const char *text, size_t n)
 {
     if (!self->name_cap)
@@ -469,19 +463,12 @@ static long s_lookup(const ktag_guess_t *self, uint32_t hash, const char *text, 
     return -1;
 }
 
-static uint32_t s_hash(const char *text, size_t n)
-{
-    uint32_t hash = S_HASH_START;
-    for (size_t i = 0; i < n; i++)
-        hash = s_hash_byte(hash, (uint8_t) text[i]);
-    return hash;
-}
-
 /*  Put entry e in the table (which has a free slot). */
 static void s_place(ktag_guess_t *self, size_t e)
 {
     ktag_guess_entry_t *slot_entry = self->entries[e];
-    size_t slot = s_hash(slot_entry->entry.name, slot_entry->entry.name_len) & (self->name_cap - 1);
+    const ktag_entry_t *entry = &slot_entry->entry;
+    size_t slot = ktag_fnv1a(KTAG_FNV1A_START, entry->name, entry->name_len) & (self->name_cap - 1);
     while (self->names[slot])
         slot = (slot + 1) & (self->name_cap - 1);
     self->names[slot] = (uint32_t) e + 1;
@@ -513,7 +500,7 @@ static int s_names_room(ktag_guess_t *self)
 static const ktag_entry_t *s_entry(ktag_guess_t *self, const char *text, size_t start, size_t end)
 {
     size_t n = end - start;
-    long known = s_lookup(self, s_hash(text + start, n), text + start, n);
+    long known = s_lookup(self, ktag_fnv1a(KTAG_FNV1A_START, text + start, n), text + start, n);
     if (known >= 0)
         return &self->entries[known]->entry;
     if (s_names_room(self))
@@ -710,11 +697,10 @@ static int s_repeat_at(ktag_guess_t *self, const ktag_lexicon_t *lex, const char
 {
     long best = -1;
     size_t best_len = 0;
-    uint32_t hash = S_HASH_START;
+    uint32_t hash = KTAG_FNV1A_START;   /* of the prefix, one character more each turn */
     for (size_t at = start, n; at < end && at - start < longest; at += n) {
         n = s_name_char(text, at, len);
-        for (size_t k = 0; k < n; k++)
-            hash = s_hash_byte(hash, (uint8_t) text[at + k]);
+        hash = ktag_fnv1a(hash, text + at, n);
         long e = s_lookup(self, hash, text + start, at + n - start);
         if (e >= 0 && (best < 0 || e < best) && (at + n == end || s_is_josa(lex, text, at + n, end))) {
             best = e;

@@ -123,21 +123,11 @@ static char *s_path(const char *dir, const char *name)
     return path;
 }
 
-static uint32_t s_fnv1a(uint32_t hash, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    for (size_t i = 0; i < len; i++) {
-        hash ^= p[i];
-        hash *= 16777619u;
-    }
-    return hash;
-}
-
 /* ---------------------------------------------------------------- ids */
 
 static size_t s_id_slot(const s_loader_t *loader, ktag_type_t type, const char *id)
 {
-    uint32_t hash = s_fnv1a(2166136261u ^ (uint32_t) type, id, strlen(id));
+    uint32_t hash = ktag_fnv1a(KTAG_FNV1A_START ^ (uint32_t) type, id, strlen(id));
     size_t mask = loader->id_table_size - 1;
     size_t slot = hash & mask;
     while (loader->id_table[slot] >= 0) {
@@ -618,7 +608,7 @@ static int s_load_file(s_loader_t *loader, const char *path)
         loader->failed = true;
         return -1;
     }
-    loader->hash = s_fnv1a(loader->hash, data, len);
+    loader->hash = ktag_fnv1a(loader->hash, data, len);
     if (memchr(data, '\0', len)) {
         free(data);
         return s_problem(loader, 0, "contains a NUL byte; lexicon files are UTF-8 text");
@@ -867,7 +857,7 @@ static int s_load_dir(s_loader_t *loader, const char *dir, uint32_t *hash)
     closedir(d);
     if (loader->file_count - first > 1)
         qsort(loader->files + first, loader->file_count - first, sizeof *loader->files, s_compare_names);
-    loader->hash = 2166136261u;
+    loader->hash = KTAG_FNV1A_START;
     for (size_t f = first; f < loader->file_count; f++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, loader->files[f]);

@@ -88,6 +88,20 @@ static inline void ktag_sort(void *base, size_t count, size_t size, int (*compar
     }
 }
 
+/** FNV-1a, the hash of the lexicon's id table and files and of the guess
+ *  stage's names: continue `hash` over `len` bytes (start from
+ *  KTAG_FNV1A_START), so a prefix's hash extends byte by byte. */
+#define KTAG_FNV1A_START 2166136261u
+static inline uint32_t ktag_fnv1a(uint32_t hash, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < len; i++) {
+        hash ^= p[i];
+        hash *= 16777619u;
+    }
+    return hash;
+}
+
 /** In items [from, to) of a list sorted by start whose items of `size`
  *  bytes each begin with their `uint32_t start` (spans, term hits,
  *  mentions, contributions): @returns the index of the first item starting
