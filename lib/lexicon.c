@@ -579,6 +579,14 @@ static int s_read_file(const char *path, char **data, size_t *len)
     return 0;
 }
 
+/*  Editors that save "UTF-8" often put a byte-order mark first, in a .tsv
+    file or VERSION; it is no part of the line behind it.  @returns its
+    length at the start of `text`, or 0. */
+static size_t s_bom_len(const char *text, size_t len)
+{
+    return len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
 /*  @returns the byte offset of the first ill-formed UTF-8 sequence in
     `len` bytes of `text`, or -1 when there is none. */
 static int32_t s_bad_utf8(const char *text, size_t len)
@@ -619,11 +627,7 @@ static int s_load_file(s_loader_t *loader, const char *path)
     size_t header_count = 0;
     s_file_kind_t kind = S_FILE_ENTITY;
     int rc = 0;
-    char *line = data;
-    /*  Editors that save "UTF-8" often put a byte-order mark first; it is
-        no part of the header or comment behind it. */
-    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
-        line += 3;
+    char *line = data + s_bom_len(data, len);
     loader->line = 0;
     while (line && rc == 0) {
         char *end = strchr(line, '\n');
@@ -805,22 +809,15 @@ static char *s_version(const char *dir, uint32_t hash)
     if (file) {
         if (fgets(first, sizeof first, file))
             first[strcspn(first, "\r\n")] = '\0';
-        if (memcmp(first, "\xEF\xBB\xBF", 3) == 0)     /* a byte-order mark, as in the .tsv files */
-            memmove(first, first + 3, strlen(first + 3) + 1);
+        size_t bom = s_bom_len(first, strlen(first));
+        memmove(first, first + bom, strlen(first + bom) + 1);
         fclose(file);
         /* The version is in every reply and a metrics label, which must be
            UTF-8: keep the line up to its first ill-formed byte (or the
            character fgets cut at the end of the buffer). */
-        int32_t at = 0, len = (int32_t) strlen(first);
-        while (at < len) {
-            int32_t start = at;
-            UChar32 c;
-            U8_NEXT((const uint8_t *) first, at, len, c);
-            if (c < 0) {
-                first[start] = '\0';
-                break;
-            }
-        }
+        int32_t bad = s_bad_utf8(first, strlen(first));
+        if (bad >= 0)
+            first[bad] = '\0';
         if (!*first)
             snprintf(first, sizeof first, "unversioned");
     }
